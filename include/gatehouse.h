@@ -1,0 +1,16 @@
+/**
+ * @file gatehouse.h
+ * @brief Umbrella header: everything public in gatehouse.
+ */
+#ifndef GATEHOUSE_H
+#define GATEHOUSE_H
+
+#include "gatehouse/version.h"
+#include "gatehouse/error.h"
+#include "gatehouse/alloc.h"
+#include "gatehouse/jwk.h"
+#include "gatehouse/jwt.h"
+#include "gatehouse/apikey.h"
+#include "gatehouse/oidc.h"
+
+#endif

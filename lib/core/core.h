@@ -1,0 +1,54 @@
+/* Internal core services shared by every layer. Not installed. */
+#ifndef GH_CORE_H
+#define GH_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gatehouse/alloc.h"
+#include "gatehouse/error.h"
+
+/* Allocation through the global hook. gh__free(NULL) is a no-op. */
+void *gh__malloc(size_t n);
+void *gh__calloc(size_t count, size_t size);
+void *gh__realloc(void *p, size_t n);
+void gh__free(void *p);
+/* Copy of (p, n) with a terminating NUL; NULL on allocation failure. */
+char *gh__strndup(const char *p, size_t n);
+
+/* Secrets. */
+void gh__wipe(void *p, size_t n);
+/* Frees after wiping n bytes. */
+void gh__free_secret(void *p, size_t n);
+/* Constant-time equality of two equal-length buffers (time depends on n only). */
+bool gh__ct_equal(const void *a, const void *b, size_t n);
+
+/* Logging through the hook; cheap when no hook is set. */
+void gh__log(int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Copies a message into a caller buffer (curl CURLOPT_ERRORBUFFER style).
+ * buf may be NULL or cap 0: then nothing is written. */
+void gh__set_msg(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Dynamic byte buffer used by encoders. */
+typedef struct gh__buf {
+  char *p;
+  size_t len, cap;
+  bool failed; /* sticky allocation failure */
+} gh__buf;
+void gh__buf_put(gh__buf *b, const void *p, size_t n);
+void gh__buf_puts(gh__buf *b, const char *s);
+/* NUL-terminates and returns GH_OK, or GH_ENOMEM (buffer freed). */
+int gh__buf_finish(gh__buf *b);
+void gh__buf_free(gh__buf *b);
+
+#endif

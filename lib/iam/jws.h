@@ -1,0 +1,30 @@
+/* JWS compact serialization: parsing, header rules and signature check. */
+#ifndef GH_JWS_H
+#define GH_JWS_H
+
+#include <cjson/cJSON.h>
+
+#include "jose.h"
+
+#define GH__JWS_MAX_HEADER 4096
+
+typedef struct gh__jws {
+  cJSON *header;             /* protected header */
+  int alg;                   /* index into gh__algs */
+  const char *kid, *typ;     /* in header, or NULL */
+  unsigned char *payload;    /* decoded, NUL-terminated */
+  size_t payload_len;
+} gh__jws;
+
+/* Verifies the compact JWS (len bytes) with the key set, accepting the
+ * algorithms in alg_mask. Returns GH_OK (out filled; gh__jws_clear it),
+ * GH_EDENIED with *reason, or GH_ENOMEM. Never reads the payload before the
+ * signature has verified (RFC 8725 section 3.1). */
+int gh__jws_verify(const gh_jwks *keys, unsigned alg_mask, const char *token, size_t len, gh__jws *out,
+                   int *reason, char *msg, size_t msg_cap);
+void gh__jws_clear(gh__jws *jws);
+
+/* Sets *reason and a message; returns GH_EDENIED. */
+int gh__deny(int *reason, int why, char *msg, size_t msg_cap, const char *detail);
+
+#endif

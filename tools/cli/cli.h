@@ -1,0 +1,19 @@
+/* The gatehouse command-line tool: shared declarations of its commands. */
+#ifndef GH_CLI_H
+#define GH_CLI_H
+
+#include <stddef.h>
+
+/* Exit codes: 0 valid/ok, 1 rejected, 2 usage or input error. */
+enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+int cmd_jwt(int argc, char **argv);
+int cmd_jwk(int argc, char **argv);
+
+/* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
+ * (message printed). The caller frees. */
+char *cli_read_file(const char *path, size_t max, size_t *len);
+/* Strips trailing white space (a token piped in ends with a newline). */
+void cli_trim(char *s, size_t *len);
+
+#endif

@@ -1,0 +1,187 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../lib/core/base64url.h" /* the CLI links the static library */
+#include "cli.h"
+#include "gatehouse.h"
+
+#define MAX_INPUT (1024 * 1024)
+
+static int usage_error(const char *what) {
+  fprintf(stderr, "error: usage: %s (see gatehouse --help)\n", what);
+  return EXIT_USAGE;
+}
+
+static int parse_int64(const char *s, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+/* The token from the argument, or standard input when absent or "-". */
+static char *read_token(const char *arg, size_t *len) {
+  char *t;
+  if (arg && strcmp(arg, "-") != 0) {
+    *len = strlen(arg);
+    t = malloc(*len + 1);
+    if (t) memcpy(t, arg, *len + 1);
+  } else {
+    t = cli_read_file("-", MAX_INPUT, len);
+  }
+  if (t) cli_trim(t, len);
+  return t;
+}
+
+static int verify(int argc, char **argv) {
+  const char *jwks_path = NULL, *token_arg = NULL;
+  int64_t now_s = (int64_t)time(NULL), leeway = -1;
+  gh_jwt_verifier *v;
+  if (gh_jwt_verifier_new(&v)) return EXIT_USAGE;
+  int rc = EXIT_USAGE;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0;
+    if (!strcmp(a, "--jwks") && val) jwks_path = argv[++i];
+    else if (!strcmp(a, "--iss") && val) bad = gh_jwt_verifier_add_issuer(v, val, strlen(val)), i++;
+    else if (!strcmp(a, "--aud") && val) bad = gh_jwt_verifier_add_audience(v, val, strlen(val)), i++;
+    else if (!strcmp(a, "--now") && val) bad = parse_int64(val, &now_s), i++;
+    else if (!strcmp(a, "--leeway") && val) bad = parse_int64(val, &leeway) || gh_jwt_verifier_set_leeway(v, (int)leeway), i++;
+    else if (!strcmp(a, "--alg") && val) bad = gh_jwt_verifier_allow_alg(v, val), i++;
+    else if (!strcmp(a, "--typ") && val) bad = gh_jwt_verifier_set_typ(v, val), i++;
+    else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "error: unknown or incomplete option '%s'\n", a);
+      goto out;
+    } else if (!token_arg) token_arg = a;
+    else {
+      usage_error("one token at most");
+      goto out;
+    }
+    if (bad) {
+      fprintf(stderr, "error: invalid value for %s: %s\n", a, val);
+      goto out;
+    }
+  }
+  if (!jwks_path) {
+    usage_error("jwt verify --jwks FILE [TOKEN]");
+    goto out;
+  }
+  size_t jwks_len, token_len;
+  char *jwks_json = cli_read_file(jwks_path, 16 * 1024 * 1024, &jwks_len);
+  if (!jwks_json) goto out;
+  char msg[256] = "";
+  gh_jwks *set;
+  int err = gh_jwks_parse(&set, jwks_json, jwks_len, msg, sizeof msg);
+  free(jwks_json);
+  if (err) {
+    fprintf(stderr, "error: %s: %s\n", gh_err_name(err), msg[0] ? msg : gh_strerror(err));
+    goto out;
+  }
+  gh_jwt_verifier_set_jwks(v, set, now_s * 1000);
+  gh_jwks_free(set);
+  gh_jwt_verifier_build(v);
+  char *token = read_token(token_arg, &token_len);
+  if (!token) goto out;
+  gh_principal *p = NULL;
+  int reason;
+  err = gh_jwt_verify(v, token, token_len, now_s * 1000, &p, &reason, msg, sizeof msg);
+  free(token);
+  if (err == GH_OK) {
+    size_t len;
+    fwrite(gh_principal_payload(p, &len), 1, len, stdout);
+    fputc('\n', stdout);
+    gh_principal_free(p);
+    rc = EXIT_VALID;
+  } else if (err == GH_EDENIED) {
+    fprintf(stderr, "error: %s: %s\n", gh_jwt_reason_name(reason), msg);
+    rc = EXIT_REJECTED;
+  } else {
+    fprintf(stderr, "error: %s: %s\n", gh_err_name(err), gh_strerror(err));
+  }
+out:
+  gh_jwt_verifier_free(v);
+  return rc;
+}
+
+static int sign(int argc, char **argv) {
+  const char *alg = NULL, *key_path = NULL, *jwk_path = NULL, *kid = NULL, *payload_arg = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--alg") && val) alg = argv[++i];
+    else if (!strcmp(a, "--key") && val) key_path = argv[++i];
+    else if (!strcmp(a, "--jwk") && val) jwk_path = argv[++i];
+    else if (!strcmp(a, "--kid") && val) kid = argv[++i];
+    else if (a[0] == '-' && a[1]) return usage_error("unknown or incomplete option");
+    else if (!payload_arg) payload_arg = a;
+    else return usage_error("one payload at most");
+  }
+  if (!alg || !key_path == !jwk_path) return usage_error("jwt sign --alg ALG (--key PEM | --jwk JWK) [PAYLOAD]");
+  size_t key_len, payload_len;
+  char *key_text = cli_read_file(key_path ? key_path : jwk_path, 64 * 1024, &key_len);
+  if (!key_text) return EXIT_USAGE;
+  gh_signing_key *key;
+  int err = key_path ? gh_signing_key_from_pem(&key, key_text, key_len) : gh_signing_key_from_jwk(&key, key_text, key_len);
+  free(key_text);
+  if (err) {
+    fprintf(stderr, "error: %s: cannot load the key: %s\n", gh_err_name(err), gh_strerror(err));
+    return EXIT_USAGE;
+  }
+  char *payload = read_token(payload_arg, &payload_len);
+  char *token = NULL;
+  size_t token_len;
+  err = payload ? gh_jwt_sign(key, alg, kid, payload, payload_len, &token, &token_len) : GH_EIO;
+  free(payload);
+  gh_signing_key_free(key);
+  if (err) {
+    fprintf(stderr, "error: %s: %s\n", gh_err_name(err), gh_strerror(err));
+    return EXIT_USAGE;
+  }
+  printf("%s\n", token);
+  gh_free(token);
+  return EXIT_VALID;
+}
+
+/* Prints header and payload without verifying anything, and says so. */
+static int decode(int argc, char **argv) {
+  if (argc > 1) return usage_error("jwt decode [TOKEN]");
+  size_t len;
+  char *token = read_token(argc ? argv[0] : NULL, &len);
+  if (!token) return EXIT_USAGE;
+  char *dot1 = strchr(token, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+  int rc = EXIT_USAGE;
+  if (!dot2) {
+    fprintf(stderr, "error: MALFORMED: expected three dot-separated parts\n");
+  } else {
+    fprintf(stderr, "warning: decoded only, the signature was NOT verified\n");
+    *dot1 = *dot2 = '\0';
+    const char *parts[2] = {token, dot1 + 1};
+    rc = EXIT_VALID;
+    for (int i = 0; i < 2 && rc == EXIT_VALID; i++) {
+      unsigned char *out;
+      size_t n;
+      if (gh__b64url_decode_alloc(parts[i], strlen(parts[i]), &out, &n)) {
+        rc = EXIT_USAGE;
+        break;
+      }
+      printf("%.*s\n", (int)n, (const char *)out);
+      gh_free(out);
+    }
+    if (rc) fprintf(stderr, "error: MALFORMED: not base64url\n");
+  }
+  free(token);
+  return rc;
+}
+
+int cmd_jwt(int argc, char **argv) {
+  if (argc < 1) return usage_error("gatehouse jwt verify|sign|decode ...");
+  if (!strcmp(argv[0], "verify")) return verify(argc - 1, argv + 1);
+  if (!strcmp(argv[0], "sign")) return sign(argc - 1, argv + 1);
+  if (!strcmp(argv[0], "decode")) return decode(argc - 1, argv + 1);
+  return usage_error("gatehouse jwt verify|sign|decode ...");
+}

@@ -1,0 +1,46 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+char *cli_read_file(const char *path, size_t max, size_t *len) {
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  while (buf) {
+    if (n == cap) {
+      if (cap >= max) break;
+      cap *= 2;
+      char *more = realloc(buf, cap + 1);
+      if (!more) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = more;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  int too_big = buf && n > max;
+  if (f != stdin) fclose(f);
+  if (!buf || too_big) {
+    fprintf(stderr, "error: %s: %s\n", path, buf ? "input too large" : "out of memory");
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+void cli_trim(char *s, size_t *len) {
+  while (*len && strchr(" \t\r\n", s[*len - 1])) s[--*len] = '\0';
+}
