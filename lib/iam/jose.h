@@ -36,6 +36,7 @@ typedef struct gh__jwk {
   unsigned char *secret; /* oct */
   size_t secret_len;
   gh__hmac_key *hmac; /* oct: precomputed for SHA-256/384/512 */
+  bool ambiguous;     /* its kid is declared twice for one kty: never selected by kid */
 } gh__jwk;
 
 struct gh_jwks {

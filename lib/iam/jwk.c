@@ -128,6 +128,20 @@ static int parse_key(const cJSON *jwk, const gh_jwks_limits *lim, gh__jwk *k) {
   return rc;
 }
 
+/* RFC 7517 section 4.5: keys of one kty should have distinct kids. A kid
+ * declared twice (counting keys that were skipped) cannot name one key. */
+static bool kid_declared_twice(const cJSON *keys, const cJSON *self, const char *kid) {
+  const cJSON *other, *self_kty = gh__json_member(self, "kty");
+  cJSON_ArrayForEach(other, keys) {
+    if (other == self) continue;
+    const cJSON *okid = gh__json_member(other, "kid"), *okty = gh__json_member(other, "kty");
+    if (cJSON_IsString(okid) && !strcmp(okid->valuestring, kid) && cJSON_IsString(okty) &&
+        !strcmp(okty->valuestring, self_kty->valuestring))
+      return true;
+  }
+  return false;
+}
+
 static void set_free(gh_jwks *s) {
   for (size_t i = 0; i < s->count; i++) key_clear(&s->keys[i]);
   gh__free(s->keys);
@@ -190,6 +204,7 @@ int gh_jwks_parse_limited(gh_jwks **out, const char *json, size_t len, const gh_
       s->skipped++;
       continue;
     }
+    if (keys && k->kid) k->ambiguous = kid_declared_twice(keys, item, k->kid);
     kid_bytes += k->kid_len + 1;
     s->count++;
   }

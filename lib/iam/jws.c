@@ -65,6 +65,7 @@ static int select_keys(const gh_jwks *keys, const gh__jws *jws, const gh__jwk **
     if (jws->kid) {
       if (!k->kid || k->kid_len != kid_len || memcmp(k->kid, jws->kid, kid_len) != 0) continue;
       kid_seen = true;
+      if (k->ambiguous) return gh__deny(reason, GH_JWT_AMBIGUOUS_KEY, msg, cap, jws->kid);
     }
     if (!gh__jwk_fits(k, jws->alg)) continue;
     if (found && jws->kid) return gh__deny(reason, GH_JWT_AMBIGUOUS_KEY, msg, cap, jws->kid);

@@ -1,0 +1,75 @@
+# gatehouse: a thin wrapper over CMake. Quick start: `make run`, `make test`.
+#   make            build (mbedTLS backend) into build/
+#   make run        build, then demonstrate the CLI on bundled sample tokens
+#   make test       build and run every test, with both crypto backends
+#   make bench      benchmarks beside the peers (writes build/bench/results.jsonl)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make sanitize   all tests under ASan+UBSan (clang);  make valgrind;  make tsan
+#   make install    PREFIX=/usr/local
+PREFIX ?= /usr/local
+JOBS ?= 2
+FUZZ_SECONDS ?= 60
+CMAKE_FLAGS ?=
+CTEST = ctest --output-on-failure -j$(JOBS)
+
+.PHONY: all build deps run test test-mbedtls test-openssl test-install sanitize valgrind tsan bench fuzz install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+# $(call configure,DIR,FLAGS)
+define configure
+	@test -f $(1)/CMakeCache.txt || cmake -S . -B $(1) $(2) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(1) -j$(JOBS)
+endef
+
+build: deps
+	$(call configure,build,-DGH_CRYPTO=mbedtls)
+
+build-openssl: deps
+	$(call configure,build-openssl,-DGH_CRYPTO=openssl)
+
+run: build
+	@scripts/demo.sh build/bin/gatehouse
+
+test: test-mbedtls test-openssl test-install
+	@echo "make test: all suites passed"
+
+test-mbedtls: build
+	cd build && $(CTEST)
+
+test-openssl: build-openssl
+	cd build-openssl && $(CTEST)
+
+# Installs into a scratch prefix and builds a consumer with find_package and pkg-config.
+test-install: build
+	@scripts/test-install.sh build
+
+sanitize: deps
+	$(call configure,build-asan,-DCMAKE_C_COMPILER=clang -DGH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
+
+valgrind: build
+	cd build && ctest --output-on-failure -T memcheck --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite" -E '^cli$$' -j$(JOBS) >/dev/null || (cat Testing/Temporary/MemoryChecker.*.log 2>/dev/null | head -50; exit 1)
+	@echo "valgrind: clean"
+
+tsan: deps
+	$(call configure,build-tsan,-DCMAKE_C_COMPILER=clang -DGH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug)
+	cd build-tsan && $(CTEST) -R 'concurrency'
+
+bench: deps
+	$(call configure,build-bench-openssl,-DGH_CRYPTO=openssl -DGH_BENCH=ON -DGH_TESTS=OFF -DCMAKE_BUILD_TYPE=Release)
+	$(call configure,build-bench-mbedtls,-DGH_CRYPTO=mbedtls -DGH_BENCH=ON -DGH_TESTS=OFF -DCMAKE_BUILD_TYPE=Release)
+	@scripts/bench.sh
+
+fuzz: deps
+	$(call configure,build-fuzz,-DCMAKE_C_COMPILER=clang -DGH_FUZZ=ON -DGH_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug)
+	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+install: build
+	cmake --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-openssl build-asan build-tsan build-fuzz build-bench-openssl build-bench-mbedtls

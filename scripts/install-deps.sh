@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gatehouse needs to build, test, fuzz and
+# benchmark. Idempotent: installs only what is missing, and runs apt-get
+# update only when something is. The one source of truth for dependencies.
+#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh --check  exit 1 (listing them) if any are missing
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  # library dependencies: crypto backends and JSON
+  libmbedtls-dev libssl-dev libcjson-dev
+  # tests: unit tests, sanitizers and fuzzing with clang, valgrind
+  libcmocka-dev clang libclang-rt-14-dev valgrind python3
+  # benchmark peer (linked only into tests/bench)
+  libjwt-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+# node and npm (fixture generation, the jose benchmark peer): any package
+# that provides the commands will do (Debian's, or one that bundles npm).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "missing packages: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

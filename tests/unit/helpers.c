@@ -1,0 +1,92 @@
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gatehouse/alloc.h"
+
+char *t_read_vector(const char *rel, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", GH_VECTORS_DIR, rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) fail_msg("cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  buf[n] = '\0';
+  if (len) *len = (size_t)n;
+  return buf;
+}
+
+cJSON *t_load_json(const char *rel) {
+  char *text = t_read_vector(rel, NULL);
+  cJSON *j = cJSON_Parse(text);
+  free(text);
+  assert_non_null(j);
+  return j;
+}
+
+unsigned char *t_unhex(const char *hex, size_t *len) {
+  size_t n = strlen(hex) / 2;
+  unsigned char *out = malloc(n ? n : 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned v;
+    sscanf(hex + 2 * i, "%2x", &v);
+    out[i] = (unsigned char)v;
+  }
+  *len = n;
+  return out;
+}
+
+static atomic_long outstanding, count, fail_at;
+
+static void *t_malloc(void *ud, size_t n) {
+  (void)ud;
+  long c = atomic_fetch_add(&count, 1) + 1;
+  if (atomic_load(&fail_at) && c == atomic_load(&fail_at)) return NULL;
+  void *p = malloc(n);
+  if (p) atomic_fetch_add(&outstanding, 1);
+  return p;
+}
+
+static void *t_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  long c = atomic_fetch_add(&count, 1) + 1;
+  if (atomic_load(&fail_at) && c == atomic_load(&fail_at)) return NULL;
+  void *q = realloc(p, n);
+  if (q && !p) atomic_fetch_add(&outstanding, 1);
+  return q;
+}
+
+static void t_free(void *ud, void *p) {
+  (void)ud;
+  if (p) atomic_fetch_sub(&outstanding, 1);
+  free(p);
+}
+
+void t_alloc_install(void) {
+  atomic_store(&outstanding, 0);
+  atomic_store(&count, 0);
+  atomic_store(&fail_at, 0);
+  gh_set_allocator(t_malloc, t_realloc, t_free, NULL);
+}
+
+void t_alloc_uninstall(void) { gh_set_allocator(NULL, NULL, NULL, NULL); }
+
+void t_alloc_fail_at(long n) {
+  atomic_store(&count, 0);
+  atomic_store(&fail_at, n);
+}
+
+long t_alloc_outstanding(void) { return atomic_load(&outstanding); }
+long t_alloc_count(void) { return atomic_load(&count); }

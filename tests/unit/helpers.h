@@ -1,0 +1,25 @@
+/* Test helpers: files, hex, JSON vectors, and a counting allocator that can
+ * fail the Nth allocation (SQLite faultsim style). */
+#ifndef GH_TEST_HELPERS_H
+#define GH_TEST_HELPERS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whole file under tests/vectors/ (NUL-terminated); aborts the test on error. */
+char *t_read_vector(const char *rel_path, size_t *len);
+/* JSON vector file parsed with plain cJSON (test data is trusted). */
+cJSON *t_load_json(const char *rel_path);
+/* Hex to bytes (malloc); *len set. */
+unsigned char *t_unhex(const char *hex, size_t *len);
+
+/* Counting allocator: install, then t_alloc_fail_at(n) makes the nth
+ * allocation from now fail (0: never). */
+void t_alloc_install(void);
+void t_alloc_uninstall(void);
+void t_alloc_fail_at(long n);
+long t_alloc_outstanding(void); /* allocations not yet freed */
+long t_alloc_count(void);       /* allocations made since the last fail_at */
+
+#endif
