@@ -94,7 +94,8 @@ static int verify(int argc, char **argv) {
   free(token);
   if (err == GH_OK) {
     size_t len;
-    fwrite(gh_principal_payload(p, &len), 1, len, stdout);
+    const char *claims = gh_principal_payload(p, &len);
+    fwrite(claims, 1, len, stdout);
     fputc('\n', stdout);
     gh_principal_free(p);
     rc = EXIT_VALID;

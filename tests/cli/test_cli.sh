@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The gatehouse CLI as a user runs it: exit codes (0 valid, 1 rejected,
+# 2 usage), tokens from arguments and from stdin, sign -> verify for every
+# algorithm with jose's keys, decode, thumbprint (RFC 7638 3.1).
+set -u
+CLI=$1
+V=$2/jose
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+NOW=1700000000
+check() { # name expected-exit actual-exit [stderr-pattern stderr-file]
+  if [ "$2" != "$3" ] || { [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; }; then
+    echo "FAIL: $1 (exit $3, want $2)"; [ $# -ge 5 ] && cat "$5"; fail=$((fail + 1))
+  else pass=$((pass + 1)); fi
+}
+python3 - "$V" "$tmp" <<'PY'
+import json, sys
+v, tmp = sys.argv[1], sys.argv[2]
+sets = json.load(open(f"{v}/jwks.json"))
+for name, s in sets.items():
+    open(f"{tmp}/{name}.json", "w").write(json.dumps(s))
+cases = {c["name"]: c["token"] for c in json.load(open(f"{v}/tokens.json"))["cases"]}
+for key, name in [("valid", "RS256 valid"), ("expired", "RS256 expired"), ("none", "alg none with signature"), ("big", "oversized token")]:
+    open(f"{tmp}/{key}.jwt", "w").write(cases[name])
+PY
+
+# valid, from the argument: claims on stdout
+"$CLI" jwt verify --jwks "$tmp/public.json" --iss https://issuer.example --aud api://orders --now $NOW "$(cat "$tmp/valid.jwt")" > "$tmp/out" 2> "$tmp/err"
+check "verify valid" 0 $?
+grep -q '"sub":"alice"' "$tmp/out" || { echo "FAIL: claims not printed"; fail=$((fail + 1)); }
+# from stdin (tokens may exceed the argument limit), with a trailing newline
+"$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
+check "verify from stdin" 0 $?
+# rejected: exit 1 and one line "error: <reason>: <explanation>"
+"$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW < "$tmp/expired.jwt" > /dev/null 2> "$tmp/err"
+check "expired" 1 $? '^error: EXPIRED: ' "$tmp/err"
+[ "$(wc -l < "$tmp/err")" -eq 1 ] || { echo "FAIL: more than one stderr line"; fail=$((fail + 1)); }
+"$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW "$(cat "$tmp/none.jwt")" > /dev/null 2> "$tmp/err"
+check "alg none" 1 $? '^error: ALG_NONE: ' "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW < "$tmp/big.jwt" > /dev/null 2> "$tmp/err"
+check "oversized" 1 $? '^error: TOO_LARGE: ' "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --iss https://other --now $NOW < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
+check "wrong --iss" 1 $? '^error: BAD_ISSUER: ' "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --alg ES256 --now $NOW < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
+check "--alg allow-list" 1 $? '^error: ALG_NOT_ALLOWED: ' "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --now $((NOW + 3600)) --leeway 0 < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
+check "--leeway 0 at exp" 1 $? '^error: EXPIRED: ' "$tmp/err"
+# usage errors: exit 2
+"$CLI" jwt verify "$(cat "$tmp/valid.jwt")" > /dev/null 2>&1; check "no --jwks" 2 $?
+"$CLI" jwt verify --jwks /nonexistent x > /dev/null 2>&1; check "missing file" 2 $?
+"$CLI" jwt verify --jwks "$tmp/public.json" --bogus x > /dev/null 2>&1; check "unknown option" 2 $?
+"$CLI" jwt verify --jwks "$tmp/public.json" --alg none x > /dev/null 2>&1; check "--alg none" 2 $?
+echo '{"keys":' > "$tmp/broken.json"
+"$CLI" jwt verify --jwks "$tmp/broken.json" x > /dev/null 2> "$tmp/err"; check "broken jwks" 2 $? 'EPARSE' "$tmp/err"
+"$CLI" frobnicate > /dev/null 2>&1; check "unknown command" 2 $?
+"$CLI" --help > /dev/null 2>&1; check "--help" 0 $?
+
+# sign with every asymmetric algorithm, verify against jose's public set
+for alg in RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512; do
+  echo '{"sub":"bob","exp":1700003600}' | "$CLI" jwt sign --alg $alg --key "$V/keys/$alg.pem" --kid "k-$alg" > "$tmp/t" 2> "$tmp/err"
+  check "sign $alg" 0 $?
+  "$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW < "$tmp/t" > "$tmp/out" 2> "$tmp/err"
+  check "verify signed $alg" 0 $?
+done
+"$CLI" jwt sign --alg HS256 --jwk "$V/oct-HS256.jwk.json" --kid k-HS256 '{"sub":"c","exp":1700003600}' > "$tmp/t" 2>&1
+check "sign HS256" 0 $?
+"$CLI" jwt verify --jwks "$tmp/oct-HS256.json" --now $NOW < "$tmp/t" > /dev/null 2>&1; check "verify HS256" 0 $?
+"$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with RSA key" 2 $? 'EKEY' "$tmp/err"
+
+# decode says it did not verify
+"$CLI" jwt decode < "$tmp/valid.jwt" > "$tmp/out" 2> "$tmp/err"
+check "decode" 0 $? 'NOT verified' "$tmp/err"
+grep -q '"alg":"RS256"' "$tmp/out" || { echo "FAIL: decode header"; fail=$((fail + 1)); }
+"$CLI" jwt decode 'not-a-token' > /dev/null 2>&1; check "decode malformed" 2 $?
+
+# RFC 7638 section 3.1
+printf '%s' '{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB"}' > "$tmp/jwk"
+[ "$("$CLI" jwk thumbprint "$tmp/jwk")" = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" ] && pass=$((pass + 1)) || { echo "FAIL: thumbprint"; fail=$((fail + 1)); }
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

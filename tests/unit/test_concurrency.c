@@ -1,0 +1,136 @@
+/* Shared objects under concurrent use (run under TSan by `make tsan`):
+ * verifiers with a cache verifying on several threads while another thread
+ * swaps key sets, and API key lookups racing revocations. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gatehouse.h"
+#include "helpers.h"
+
+#define NOW_MS 1700000000000LL
+#define THREADS 4
+#define ROUNDS 400
+
+static gh_jwt_verifier *g_verifier;
+static char *g_valid[3], *g_invalid;
+static atomic_int g_failures;
+static atomic_bool g_stop;
+
+static void *verify_loop(void *arg) {
+  (void)arg;
+  for (int r = 0; r < ROUNDS; r++) {
+    for (int i = 0; i < 3; i++) {
+      gh_principal *p = NULL;
+      int reason;
+      if (gh_jwt_verify(g_verifier, g_valid[i], strlen(g_valid[i]), NOW_MS, &p, &reason, NULL, 0) != GH_OK ||
+          strcmp(gh_principal_subject(p), "alice") != 0)
+        atomic_fetch_add(&g_failures, 1);
+      gh_principal_free(p);
+    }
+    if (gh_jwt_verify(g_verifier, g_invalid, strlen(g_invalid), NOW_MS, NULL, NULL, NULL, 0) != GH_EDENIED)
+      atomic_fetch_add(&g_failures, 1);
+  }
+  return NULL;
+}
+
+static void *swap_loop(void *arg) {
+  gh_jwks **sets = arg;
+  for (int i = 0; !atomic_load(&g_stop); i++) gh_jwt_verifier_set_jwks(g_verifier, sets[i & 1], NOW_MS);
+  return NULL;
+}
+
+static void test_verify_while_swapping_keys(void **state) {
+  (void)state;
+  cJSON *sets = t_load_json("jose/jwks.json"), *tokens = t_load_json("jose/tokens.json"), *c;
+  char *pub = cJSON_PrintUnformatted(cJSON_GetObjectItem(sets, "public"));
+  gh_jwks *set[2];
+  /* two distinct but equivalent key set objects */
+  assert_int_equal(gh_jwks_parse(&set[0], pub, strlen(pub), NULL, 0), GH_OK);
+  assert_int_equal(gh_jwks_parse(&set[1], pub, strlen(pub), NULL, 0), GH_OK);
+  static const char *const wanted[] = {"RS256 valid", "ES256 valid", "PS256 valid", "RS256 tampered payload"};
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(tokens, "cases")) {
+    for (int i = 0; i < 4; i++)
+      if (!strcmp(cJSON_GetObjectItem(c, "name")->valuestring, wanted[i])) {
+        char *t = strdup(cJSON_GetObjectItem(c, "token")->valuestring);
+        if (i < 3) g_valid[i] = t;
+        else g_invalid = t;
+      }
+  }
+  assert_int_equal(gh_jwt_verifier_new(&g_verifier), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_cache(g_verifier, 1024, 60000), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(g_verifier), GH_OK);
+  gh_jwt_verifier_set_jwks(g_verifier, set[0], NOW_MS);
+
+  pthread_t workers[THREADS], swapper;
+  atomic_store(&g_stop, false);
+  pthread_create(&swapper, NULL, swap_loop, set);
+  for (int i = 0; i < THREADS; i++) pthread_create(&workers[i], NULL, verify_loop, NULL);
+  for (int i = 0; i < THREADS; i++) pthread_join(workers[i], NULL);
+  atomic_store(&g_stop, true);
+  pthread_join(swapper, NULL);
+  assert_int_equal(atomic_load(&g_failures), 0);
+
+  gh_jwt_verifier_free(g_verifier);
+  gh_jwks_free(set[0]);
+  gh_jwks_free(set[1]);
+  for (int i = 0; i < 3; i++) free(g_valid[i]);
+  free(g_invalid);
+  free(pub);
+  cJSON_Delete(sets);
+  cJSON_Delete(tokens);
+}
+
+static gh_apikey_store *g_store;
+
+static void *lookup_loop(void *arg) {
+  (void)arg;
+  for (int r = 0; r < 2000; r++) {
+    char key[16];
+    int n = snprintf(key, sizeof key, "key-%d", r % 100);
+    int reason;
+    int rc = gh_apikey_lookup(g_store, key, (size_t)n, 0, NULL, &reason);
+    if (rc != GH_OK && !(rc == GH_EDENIED && reason == GH_APIKEY_REVOKED)) atomic_fetch_add(&g_failures, 1);
+  }
+  return NULL;
+}
+
+static void test_apikey_lookup_while_revoking(void **state) {
+  (void)state;
+  assert_int_equal(gh_apikey_store_new(&g_store), GH_OK);
+  for (int i = 0; i < 100; i++) {
+    char key[16];
+    int n = snprintf(key, sizeof key, "key-%d", i);
+    assert_int_equal(gh_apikey_store_add(g_store, key, (size_t)n, "c", NULL, 0), GH_OK);
+  }
+  assert_int_equal(gh_apikey_store_build(g_store), GH_OK);
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, lookup_loop, NULL);
+  for (int i = 0; i < 100; i += 2) {
+    char key[16];
+    int n = snprintf(key, sizeof key, "key-%d", i);
+    assert_int_equal(gh_apikey_store_revoke(g_store, key, (size_t)n), GH_OK);
+  }
+  for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+  assert_int_equal(atomic_load(&g_failures), 0);
+  int reason;
+  assert_int_equal(gh_apikey_lookup(g_store, "key-4", 5, 0, NULL, &reason), GH_EDENIED);
+  assert_int_equal(reason, GH_APIKEY_REVOKED);
+  gh_apikey_store_free(g_store);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_verify_while_swapping_keys),
+      cmocka_unit_test(test_apikey_lookup_while_revoking),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

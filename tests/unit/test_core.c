@@ -1,0 +1,169 @@
+/* lib/core: error codes, base64url (RFC 4648 5, strict as RFC 7515 2 asks),
+ * strict JSON (RFC 8259), constant-time compare, hooks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/base64url.h"
+#include "core/core.h"
+#include "core/hash64.h"
+#include "core/json.h"
+#include "gatehouse.h"
+
+static void test_errors(void **state) {
+  (void)state;
+  assert_string_equal(gh_err_name(GH_ENOMEM), "ENOMEM");
+  assert_string_equal(gh_strerror(GH_OK), "success");
+  assert_string_equal(gh_err_name(-999), "UNKNOWN");
+  assert_string_equal(gh_strerror(-999), "unknown error");
+  assert_int_equal(GH_EIO, -13); /* codes are only ever added: values are fixed */
+  assert_non_null(strchr(gh_version_string(), '.'));
+}
+
+/* RFC 4648 section 10 vectors, in the URL alphabet without padding. */
+static void test_base64url_vectors(void **state) {
+  (void)state;
+  static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+  static const char *const enc[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+  for (int i = 0; i < 7; i++) {
+    char out[16];
+    unsigned char dec[16];
+    size_t n;
+    assert_int_equal(gh__b64url_encode((const unsigned char *)plain[i], strlen(plain[i]), out), strlen(enc[i]));
+    assert_string_equal(out, enc[i]);
+    assert_int_equal(gh__b64url_decode(enc[i], strlen(enc[i]), dec, sizeof dec, &n), GH_OK);
+    assert_int_equal(n, strlen(plain[i]));
+    assert_memory_equal(dec, plain[i], n);
+  }
+  unsigned char bytes[] = {0xfb, 0xff, 0xbf};
+  char out[8];
+  gh__b64url_encode(bytes, 3, out);
+  assert_string_equal(out, "-_-_"); /* URL-safe alphabet */
+}
+
+static void test_base64url_strict(void **state) {
+  (void)state;
+  unsigned char out[16];
+  size_t n;
+  static const char *const bad[] = {
+      "Zg==",  /* padding */
+      "Zm9v+", "Zm/v", /* standard alphabet */
+      "Z",     /* 1 mod 4 */
+      "Zh",    /* non-zero unused bits: "Zg" is the canonical form */
+      "Zm9",   /* "Zm8" is canonical */
+      "Zm 9v", "Zm9v\n", /* white space */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_int_equal(gh__b64url_decode(bad[i], strlen(bad[i]), out, sizeof out, &n), GH_EPARSE);
+  assert_int_equal(gh__b64url_decode("Zm9vYmFy", 8, out, 5, &n), GH_EBUFFER);
+}
+
+static int parse(const char *s) {
+  cJSON *j;
+  int rc = gh__json_parse(s, strlen(s), 1 << 20, 8, &j, NULL, 0);
+  if (rc == GH_OK) cJSON_Delete(j);
+  return rc;
+}
+
+static void test_json_strict(void **state) {
+  (void)state;
+  static const char *const good[] = {
+      "{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "{\"a\":[1,true,false,null,\"x\"]}", " {\"a\" : 1 } ",
+      "\"caf\xc3\xa9\"",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    if (parse(good[i]) != GH_OK) fail_msg("rejected valid JSON %s", good[i]);
+  static const char *const bad[] = {
+      "{\"a\":1,\"a\":2}",             /* duplicate member (cJSON alone keeps the first) */
+      "{\"x\":{\"b\":1,\"b\":1}}",     /* nested duplicate */
+      "01", "+1", "1.", ".5", "1e", "-", /* RFC 8259 section 6 numbers */
+      "\"a\x01\"",                     /* raw control character */
+      "\"\\u0000\"",                   /* would truncate a C string */
+      "\"\\ud800\"", "\"\\udc00x\"",   /* lone surrogates */
+      "\"\xc3\x28\"", "\"\xed\xa0\x80\"", "\"\xc0\xaf\"", /* invalid UTF-8, overlong */
+      "{\"a\":1,}", "[1,]", "{a:1}", "'x'", "nul", "{} {}", "", "NaN", "Infinity",
+      "\"\\x41\"",                     /* unknown escape */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (parse(bad[i]) != GH_EPARSE) fail_msg("accepted invalid JSON #%zu %s", i, bad[i]);
+  /* many members: the sorted duplicate check */
+  char big[4096] = "{";
+  for (int i = 0; i < 100; i++) sprintf(big + strlen(big), "\"k%d\":%d,", i, i);
+  strcat(big, "\"k7\":0}");
+  assert_int_equal(parse(big), GH_EPARSE);
+  big[strlen(big) - 6] = 'z';
+  assert_int_equal(parse(big), GH_OK);
+}
+
+static void test_json_limits(void **state) {
+  (void)state;
+  cJSON *j;
+  char msg[128];
+  assert_int_equal(gh__json_parse("[[[[[[[[[1]]]]]]]]]", 19, 1024, 8, &j, msg, sizeof msg), GH_ETOOBIG);
+  assert_non_null(strstr(msg, "deep"));
+  assert_int_equal(gh__json_parse("[[[[[[[[1]]]]]]]]", 17, 1024, 8, &j, NULL, 0), GH_OK);
+  cJSON_Delete(j);
+  assert_int_equal(gh__json_parse("[1,2,3]", 7, 6, 8, &j, msg, sizeof msg), GH_ETOOBIG);
+  assert_int_equal(gh__json_parse("{\"a\":{\"b\":{\"c\":7}}}", 19, 100, 8, &j, NULL, 0), GH_OK);
+  const cJSON *c = gh__json_path(j, "a.b.c", 5);
+  assert_non_null(c);
+  assert_int_equal(c->valueint, 7);
+  assert_null(gh__json_path(j, "a.x.c", 5));
+  assert_null(gh__json_path(j, "a.b.c.d", 7));
+  cJSON_Delete(j);
+}
+
+static void test_ct_equal_and_hash(void **state) {
+  (void)state;
+  assert_true(gh__ct_equal("abcd", "abcd", 4));
+  assert_false(gh__ct_equal("abcd", "abce", 4));
+  assert_true(gh__ct_equal("", "", 0));
+  uint64_t s = gh__hash_seed();
+  assert_int_not_equal(gh__hash64("token-a", 7, s), gh__hash64("token-b", 7, s));
+  assert_int_equal(gh__hash64("same", 4, s), gh__hash64("same", 4, s));
+  unsigned char secret[8] = {1, 2, 3, 4, 5, 6, 7, 8}, zero[8] = {0};
+  gh__wipe(secret, sizeof secret);
+  assert_memory_equal(secret, zero, 8);
+}
+
+static int64_t fixed_clock(void *ud) { return *(int64_t *)ud; }
+static int logged;
+static void log_hook(void *ud, int level, const char *msg) {
+  (void)ud;
+  (void)msg;
+  if (level >= GH_LOG_WARN) logged++;
+}
+
+static void *any_malloc(void *ud, size_t n) {
+  (void)ud;
+  return malloc(n);
+}
+
+static void test_hooks(void **state) {
+  (void)state;
+  int64_t t = 123456;
+  gh_set_clock(fixed_clock, &t);
+  assert_int_equal(gh_now_ms(), 123456);
+  gh_set_clock(NULL, NULL);
+  assert_true(gh_now_ms() > 1600000000000LL);
+  gh_set_log(log_hook, NULL, GH_LOG_WARN);
+  gh__log(GH_LOG_INFO, "quiet");
+  gh__log(GH_LOG_ERROR, "loud %d", 1);
+  assert_int_equal(logged, 1);
+  gh_set_log(NULL, NULL, GH_LOG_WARN);
+  assert_int_equal(gh_set_allocator(any_malloc, NULL, NULL, NULL), GH_EINVAL); /* all or none */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_errors),      cmocka_unit_test(test_base64url_vectors), cmocka_unit_test(test_base64url_strict),
+      cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),
+      cmocka_unit_test(test_hooks),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,356 @@
+/* The JWT verifier: every case of tests/vectors/jose (tokens made by npm jose
+ * and hand-built attacks, each citing its rule), then the verifier's own API. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gatehouse.h"
+#include "helpers.h"
+#include "iam/token_cache.h"
+
+#define NOW_MS 1700000000000LL
+#define ISS "https://issuer.example"
+#define AUD "api://orders"
+
+static gh_jwks *set_from(const cJSON *sets, const char *name) {
+  char *json = cJSON_PrintUnformatted(cJSON_GetObjectItem(sets, name));
+  gh_jwks *set;
+  char msg[128];
+  int rc = gh_jwks_parse(&set, json, strlen(json), msg, sizeof msg);
+  free(json);
+  if (rc) fail_msg("key set %s: %s", name, msg);
+  return set;
+}
+
+static gh_jwt_verifier *standard_verifier(gh_jwks *set) {
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_add_issuer(v, ISS, strlen(ISS)), GH_OK);
+  assert_int_equal(gh_jwt_verifier_add_audience(v, AUD, strlen(AUD)), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  if (set) assert_int_equal(gh_jwt_verifier_set_jwks(v, set, NOW_MS), GH_OK);
+  return v;
+}
+
+static void test_jose_fixtures(void **state) {
+  (void)state;
+  cJSON *tokens = t_load_json("jose/tokens.json"), *sets = t_load_json("jose/jwks.json"), *c;
+  int n = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(tokens, "cases")) {
+    const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+    const char *expect = cJSON_GetObjectItem(c, "expect")->valuestring;
+    const char *rfc = cJSON_GetObjectItem(c, "rfc")->valuestring;
+    const char *token = cJSON_GetObjectItem(c, "token")->valuestring;
+    gh_jwks *set = set_from(sets, cJSON_GetObjectItem(c, "jwks")->valuestring);
+    gh_jwt_verifier *v = standard_verifier(set);
+    int64_t now = (int64_t)cJSON_GetObjectItem(c, "now")->valuedouble * 1000;
+    gh_principal *p = NULL;
+    int reason = -1;
+    char msg[256] = "";
+    int rc = gh_jwt_verify(v, token, strlen(token), now, &p, &reason, msg, sizeof msg);
+    if (strcmp(gh_jwt_reason_name(reason), expect) != 0)
+      fail_msg("%s (%s): expected %s, got %s (%s)", name, rfc, expect, gh_jwt_reason_name(reason), msg);
+    assert_int_equal(rc, strcmp(expect, "OK") == 0 ? GH_OK : GH_EDENIED);
+    if (rc == GH_OK) {
+      assert_string_equal(gh_principal_subject(p), "alice");
+      assert_string_equal(gh_principal_issuer(p), ISS);
+    } else {
+      assert_null(p);
+      assert_true(msg[0] != '\0');
+    }
+    gh_principal_free(p);
+    gh_jwt_verifier_free(v);
+    gh_jwks_free(set);
+    n++;
+  }
+  assert_true(n >= 140);
+  cJSON_Delete(tokens);
+  cJSON_Delete(sets);
+}
+
+/* A token signed by the library itself, for API tests. */
+static char *hs256_token(const char *payload) {
+  size_t len;
+  char *jwk = t_read_vector("jose/oct-HS256.jwk.json", &len);
+  gh_signing_key *k;
+  assert_int_equal(gh_signing_key_from_jwk(&k, jwk, len), GH_OK);
+  free(jwk);
+  char *token;
+  assert_int_equal(gh_jwt_sign(k, "HS256", "k-HS256", payload, strlen(payload), &token, &len), GH_OK);
+  gh_signing_key_free(k);
+  return token;
+}
+
+static gh_jwks *hs256_set(void) {
+  cJSON *sets = t_load_json("jose/jwks.json");
+  gh_jwks *s = set_from(sets, "oct-HS256");
+  cJSON_Delete(sets);
+  return s;
+}
+
+static int verify_reason(const gh_jwt_verifier *v, const char *token, int64_t now) {
+  int reason = -1;
+  gh_jwt_verify(v, token, strlen(token), now, NULL, &reason, NULL, 0);
+  return reason;
+}
+
+static void test_configuration_rules(void **state) {
+  (void)state;
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_allow_alg(v, "none"), GH_EUNSUPPORTED);
+  assert_int_equal(gh_jwt_verifier_allow_alg(v, "EdDSA"), GH_EUNSUPPORTED);
+  assert_int_equal(gh_jwt_verifier_set_leeway(v, -1), GH_EINVAL);
+  assert_int_equal(gh_jwt_verifier_set_max_token_len(v, 10), GH_EINVAL);
+  assert_int_equal(gh_jwt_verifier_set_required_claims(v, 0x100), GH_EINVAL);
+  /* verifying before build is misuse, not a crash */
+  assert_int_equal(gh_jwt_verify(v, "a.b.c", 5, 0, NULL, NULL, NULL, 0), GH_EMISUSE);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_add_issuer(v, "x", 1), GH_EMISUSE); /* frozen */
+  assert_int_equal(gh_jwt_verifier_build(v), GH_EMISUSE);
+  int reason;
+  assert_int_equal(gh_jwt_verify(v, "a.b.c", 5, 0, NULL, &reason, NULL, 0), GH_EDENIED);
+  assert_int_equal(reason, GH_JWT_MALFORMED); /* "a" is not a header */
+  gh_jwt_verifier_free(v);
+  gh_jwt_verifier_free(NULL);
+  assert_int_equal(gh_jwt_verify(NULL, "x", 1, 0, NULL, NULL, NULL, 0), GH_EMISUSE);
+  assert_string_equal(gh_jwt_reason_name(GH_JWT_EXPIRED), "EXPIRED");
+  assert_string_equal(gh_jwt_reason_name(9999), "UNKNOWN");
+}
+
+/* The allow-list (RFC 8725 3.1): the first allow_alg replaces the default. */
+static void test_alg_allow_list(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *token = hs256_token("{\"sub\":\"a\",\"exp\":1700000100}");
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_allow_alg(v, "ES256"), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  assert_int_equal(verify_reason(v, token, NOW_MS), GH_JWT_ALG_NOT_ALLOWED);
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
+static void test_typ_and_lifetime(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *token = hs256_token("{\"sub\":\"a\",\"iat\":1700000000,\"exp\":1700007200}");
+  gh_jwt_verifier *v;
+  /* RFC 9068 access tokens: typ at+jwt (the signer wrote "JWT") */
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_typ(v, "application/at+jwt"), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  assert_int_equal(verify_reason(v, token, NOW_MS), GH_JWT_BAD_TYP);
+  gh_jwt_verifier_free(v);
+  /* typ compares case-insensitively, "application/" optional (RFC 7515 4.1.9) */
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_typ(v, "jwt"), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_max_lifetime(v, 3600), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  assert_int_equal(verify_reason(v, token, NOW_MS), GH_JWT_LIFETIME_TOO_LONG); /* 2 h > 1 h */
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
+static void test_required_claims_and_leeway(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *no_exp = hs256_token("{\"sub\":\"a\"}");
+  char *future_iat = hs256_token("{\"sub\":\"a\",\"iat\":1700000120,\"exp\":1700003600}");
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_required_claims(v, GH_CLAIM_SUB), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_leeway(v, 0), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  assert_int_equal(verify_reason(v, no_exp, NOW_MS), GH_JWT_OK); /* exp no longer required */
+  assert_int_equal(verify_reason(v, future_iat, NOW_MS), GH_JWT_ISSUED_IN_FUTURE);
+  gh_jwt_verifier_free(v);
+  gh_free(no_exp);
+  gh_free(future_iat);
+  gh_jwks_free(set);
+}
+
+static void test_principal_accessors(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *token = hs256_token(
+      "{\"sub\":\"alice\",\"exp\":1700003600,\"realm_access\":{\"roles\":[\"admin\",\"viewer\"]},\"scope\":\"a b\","
+      "\"n\":42.5,\"ok\":true,\"aud\":\"one\"}");
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  gh_principal *p;
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, &p, NULL, NULL, 0), GH_OK);
+  size_t n;
+  const char *s;
+  double d;
+  int b;
+  assert_int_equal(gh_principal_claim_strings_count(p, "realm_access.roles", &n), GH_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 1, &s), GH_OK);
+  assert_string_equal(s, "viewer");
+  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 2, &s), GH_ENOTFOUND);
+  assert_int_equal(gh_principal_claim_strings_count(p, "aud", &n), GH_OK); /* a string counts as one */
+  assert_int_equal(n, 1);
+  assert_int_equal(gh_principal_claim_number(p, "n", &d), GH_OK);
+  assert_true(d == 42.5);
+  assert_int_equal(gh_principal_claim_bool(p, "ok", &b), GH_OK);
+  assert_int_equal(b, 1);
+  assert_int_equal(gh_principal_claim_string(p, "n", &s), GH_EINVAL);
+  assert_int_equal(gh_principal_claim_string(p, "realm_access.missing", &s), GH_ENOTFOUND);
+  assert_string_equal(gh_principal_alg(p), "HS256");
+  assert_string_equal(gh_principal_kid(p), "k-HS256");
+  size_t len;
+  assert_non_null(strstr(gh_principal_payload(p, &len), "\"scope\":\"a b\""));
+  gh_principal_free(p);
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
+/* The cache returns the principal without a signature check, compares the
+ * whole token, expires entries with exp, and forgets everything on a key swap. */
+static void test_cache(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *token = hs256_token("{\"sub\":\"alice\",\"exp\":1700000100}");
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_cache(v, 1000, 3600 * 1000), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  gh_principal *a, *b;
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, &a, NULL, NULL, 0), GH_OK);
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS + 1, &b, NULL, NULL, 0), GH_OK);
+  assert_ptr_equal(a, b); /* the cached principal, shared by reference */
+  gh_principal_free(b);
+  /* a token differing in the signature only is not a hit */
+  char *forged = strdup(token);
+  forged[strlen(forged) - 3] ^= 1;
+  int reason;
+  assert_int_equal(gh_jwt_verify(v, forged, strlen(forged), NOW_MS, NULL, &reason, NULL, 0), GH_EDENIED);
+  assert_true(reason == GH_JWT_BAD_SIGNATURE || reason == GH_JWT_MALFORMED);
+  /* exp (100 s) + leeway (60 s) bounds the entry although the TTL is an hour */
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS + 161000, NULL, &reason, NULL, 0), GH_EDENIED);
+  assert_int_equal(reason, GH_JWT_EXPIRED);
+  /* a key swap drops cached verifications: the new set lacks the key */
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, &b, NULL, NULL, 0), GH_OK);
+  gh_principal_free(b);
+  cJSON *sets = t_load_json("jose/jwks.json");
+  gh_jwks *other = set_from(sets, "oct-HS384");
+  cJSON_Delete(sets);
+  gh_jwt_verifier_set_jwks(v, other, NOW_MS);
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, NULL, &reason, NULL, 0), GH_EDENIED);
+  assert_int_equal(reason, GH_JWT_UNKNOWN_KID);
+  gh_principal_free(a);
+  free(forged);
+  gh_jwks_free(other);
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
+static void test_cache_bounded(void **state) {
+  (void)state;
+  gh__token_cache *c;
+  assert_int_equal(gh__token_cache_new(&c, 64 * 16), GH_OK);
+  gh_jwks *set = hs256_set();
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  char *token = hs256_token("{\"sub\":\"a\",\"exp\":1700000100}");
+  gh_principal *p;
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, &p, NULL, NULL, 0), GH_OK);
+  char key[64];
+  for (int i = 0; i < 100000; i++) {
+    int n = snprintf(key, sizeof key, "token-%d", i);
+    gh__token_cache_put(c, key, (size_t)n, 1, NOW_MS + 1000, p);
+  }
+  assert_true(gh__token_cache_size(c) <= 64 * 16); /* never more than its slots */
+  gh_principal *hit = gh__token_cache_get(c, "token-99999", 11, 1, NOW_MS);
+  assert_ptr_equal(hit, p);
+  gh_principal_free(hit);
+  assert_null(gh__token_cache_get(c, "token-99999", 11, 2, NOW_MS)); /* other generation */
+  gh_principal_free(p);
+  gh__token_cache_free(c);
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
+/* The host drives refreshes: after the TTL, or after an unknown kid once the cooldown passed. */
+static void test_refresh_schedule(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_refresh(v, 600000, 30000), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS);
+  assert_false(gh_jwt_verifier_refresh_due(v, NOW_MS + 1000));
+  assert_true(gh_jwt_verifier_refresh_due(v, NOW_MS + 600000));
+  /* a token with an unknown kid asks for a refresh, limited by the cooldown */
+  const char *unknown = "eyJhbGciOiJIUzI1NiIsImtpZCI6Im5ldyJ9.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  assert_int_equal(verify_reason(v, unknown, NOW_MS + 1000), GH_JWT_UNKNOWN_KID);
+  assert_false(gh_jwt_verifier_refresh_due(v, NOW_MS + 20000));
+  assert_true(gh_jwt_verifier_refresh_due(v, NOW_MS + 30000));
+  gh_jwt_verifier_set_jwks(v, set, NOW_MS + 30000);
+  assert_false(gh_jwt_verifier_refresh_due(v, NOW_MS + 61000));
+  gh_jwt_verifier_free(v);
+  gh_jwks_free(set);
+}
+
+/* Each PEM key from jose signs with the library and verifies against jose's JWKS. */
+static void test_sign_roundtrip(void **state) {
+  (void)state;
+  static const char *const algs[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"};
+  cJSON *sets = t_load_json("jose/jwks.json");
+  gh_jwks *set = set_from(sets, "public");
+  cJSON_Delete(sets);
+  gh_jwt_verifier *v = standard_verifier(set);
+  const char *payload = "{\"sub\":\"alice\",\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700003600}";
+  for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+    char path[64], kid[16], *token;
+    size_t len;
+    snprintf(path, sizeof path, "jose/keys/%s.pem", algs[i]);
+    snprintf(kid, sizeof kid, "k-%s", algs[i]);
+    char *pem = t_read_vector(path, &len);
+    gh_signing_key *k;
+    assert_int_equal(gh_signing_key_from_pem(&k, pem, len), GH_OK);
+    assert_int_equal(gh_jwt_sign(k, algs[i], kid, payload, strlen(payload), &token, &len), GH_OK);
+    int reason = verify_reason(v, token, NOW_MS);
+    if (reason != GH_JWT_OK) fail_msg("%s: %s", algs[i], gh_jwt_reason_name(reason));
+    /* the key refuses algorithms of another family */
+    assert_int_equal(gh_jwt_sign(k, "HS256", NULL, payload, strlen(payload), &token, &len), GH_EKEY);
+    gh_free(token);
+    gh_signing_key_free(k);
+    free(pem);
+  }
+  gh_jwt_verifier_free(v);
+  gh_jwks_free(set);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_jose_fixtures),       cmocka_unit_test(test_configuration_rules),
+      cmocka_unit_test(test_alg_allow_list),      cmocka_unit_test(test_typ_and_lifetime),
+      cmocka_unit_test(test_required_claims_and_leeway), cmocka_unit_test(test_principal_accessors),
+      cmocka_unit_test(test_cache),               cmocka_unit_test(test_cache_bounded),
+      cmocka_unit_test(test_refresh_schedule),    cmocka_unit_test(test_sign_roundtrip),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
