@@ -52,8 +52,7 @@ sanitize: deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
 
 valgrind: build
-	cd build && ctest --output-on-failure -T memcheck --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite" -E '^cli$$' -j$(JOBS) >/dev/null || (cat Testing/Temporary/MemoryChecker.*.log 2>/dev/null | head -50; exit 1)
-	@echo "valgrind: clean"
+	@scripts/valgrind.sh build/bin
 
 tsan: deps
 	$(call configure,build-tsan,-DCMAKE_C_COMPILER=clang -DGH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug)
