@@ -160,7 +160,9 @@ GH_EXTERN const char *gh_principal_payload(const gh_principal *p, size_t *len);
 
 /*
  * Claims by dotted path ("realm_access.roles"). Each returns GH_OK,
- * GH_ENOTFOUND (no such claim) or GH_EINVAL (the claim has another type).
+ * GH_ENOTFOUND (no such claim), GH_EINVAL (the claim has another type) or
+ * GH_ENOMEM: verification reads only the registered claims, and the first
+ * of these calls builds the claims tree (once per principal, thread-safe).
  * Strings live as long as the principal.
  */
 GH_EXTERN int gh_principal_claim_string(const gh_principal *p, const char *path, const char **out);

@@ -1,16 +1,36 @@
 #include "json.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 
+/* Member names of the objects being scanned, innermost last, for duplicate
+ * detection without a tree. Objects with more members than OBJECT_FAST, or
+ * names that need unescaping beyond NAME_MAX bytes, set `deferred`: then the
+ * tree-based check settles duplicates instead. */
+#define NAMES_MAX 256
+#define OBJECT_FAST 64
+
+typedef struct name_span {
+  const unsigned char *p; /* after the opening quote */
+  size_t len;             /* raw length, quotes excluded */
+  bool escaped;
+} name_span;
+
 typedef struct scanner {
   const unsigned char *p, *end, *start;
   int depth, max_depth;
   int err; /* GH_EPARSE or GH_ETOOBIG */
   const char *why;
+  size_t n_names;
+  bool deferred;
+  bool escaped; /* the last string scanned had an escape */
+  gh__json_member_fn on_member; /* top-level members */
+  void *ud;
+  name_span names[NAMES_MAX]; /* last: initialisation skips it */
 } scanner;
 
 static bool fail(scanner *s, int err, const char *why) {
@@ -67,14 +87,20 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
 
 static bool scan_string(scanner *s) {
   s->p++; /* opening quote */
+  s->escaped = false;
   while (s->p < s->end) {
     unsigned char c = *s->p;
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { /* the common case */
+      s->p++;
+      continue;
+    }
     if (c == '"') {
       s->p++;
       return true;
     }
     if (c < 0x20) return fail(s, GH_EPARSE, "control character in string");
     if (c == '\\') {
+      s->escaped = true;
       if (++s->p >= s->end) break;
       unsigned char e = *s->p++;
       if (e == 'u') {
@@ -135,9 +161,55 @@ static bool scan_literal(scanner *s, const char *lit) {
 
 static bool scan_value(scanner *s);
 
+/* Decoded form of a name for comparison; false when it does not fit. */
+static bool name_text(const name_span *n, char *buf, size_t cap, const char **out, size_t *len) {
+  if (!n->escaped) {
+    *out = (const char *)n->p;
+    *len = n->len;
+    return true;
+  }
+  *len = gh__json_unescape((const char *)n->p, n->len, buf, cap);
+  *out = buf;
+  return *len != SIZE_MAX;
+}
+
+/* Records a member name of the current object (whose first name is names[base])
+ * and fails on a duplicate (RFC 8259 section 4: names SHOULD be unique; here MUST). */
+static bool add_name(scanner *s, size_t base, const name_span n) {
+  if (s->deferred || s->n_names - base >= OBJECT_FAST || s->n_names == NAMES_MAX) {
+    s->deferred = true;
+    return true;
+  }
+  char a_buf[GH__JSON_NAME_MAX], b_buf[GH__JSON_NAME_MAX];
+  const char *a, *b;
+  size_t a_len, b_len;
+  if (!name_text(&n, a_buf, sizeof a_buf, &a, &a_len)) {
+    s->deferred = true;
+    return true;
+  }
+  for (size_t i = base; i < s->n_names; i++) {
+    if (!name_text(&s->names[i], b_buf, sizeof b_buf, &b, &b_len)) {
+      s->deferred = true;
+      return true;
+    }
+    if (a_len == b_len && memcmp(a, b, a_len) == 0) return fail(s, GH_EPARSE, "duplicate member name");
+  }
+  s->names[s->n_names++] = n;
+  return true;
+}
+
+static void report_member(scanner *s, const name_span *name, const unsigned char *value) {
+  char buf[GH__JSON_NAME_MAX];
+  const char *text = NULL;
+  size_t len = 0;
+  if (!name_text(name, buf, sizeof buf, &text, &len)) text = NULL, len = 0;
+  s->on_member(s->ud, text, len, (const char *)value, (size_t)(s->p - value));
+}
+
 static bool scan_container(scanner *s, bool object) {
   unsigned char close = object ? '}' : ']';
   if (++s->depth > s->max_depth) return fail(s, GH_ETOOBIG, "nesting too deep");
+  size_t base = s->n_names;
   s->p++;
   skip_ws(s);
   if (s->p < s->end && *s->p == close) {
@@ -147,14 +219,23 @@ static bool scan_container(scanner *s, bool object) {
   }
   for (;;) {
     skip_ws(s);
+    name_span name = {0};
     if (object) {
       if (s->p >= s->end || *s->p != '"') return fail(s, GH_EPARSE, "expected member name");
+      const unsigned char *name_start = s->p + 1;
       if (!scan_string(s)) return false;
+      name.p = name_start;
+      name.len = (size_t)(s->p - 1 - name_start);
+      name.escaped = s->escaped;
+      if (!add_name(s, base, name)) return false;
       skip_ws(s);
       if (s->p >= s->end || *s->p != ':') return fail(s, GH_EPARSE, "expected ':'");
       s->p++;
     }
+    skip_ws(s);
+    const unsigned char *value = s->p;
     if (!scan_value(s)) return false;
+    if (object && s->depth == 1 && s->on_member) report_member(s, &name, value);
     skip_ws(s);
     if (s->p >= s->end) return fail(s, GH_EPARSE, "unterminated container");
     if (*s->p == ',') {
@@ -164,6 +245,7 @@ static bool scan_container(scanner *s, bool object) {
     if (*s->p == close) {
       s->p++;
       s->depth--;
+      s->n_names = base;
       return true;
     }
     return fail(s, GH_EPARSE, object ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -209,7 +291,7 @@ static int check_duplicates(const cJSON *node, const char **dup) {
   if (n <= 8) {
     for (const cJSON *a = node->child; a; a = a->next)
       for (const cJSON *b = a->next; b; b = b->next)
-        if (strcmp(a->string, b->string) == 0) {
+        if (a->string[0] == b->string[0] && strcmp(a->string, b->string) == 0) {
           *dup = a->string;
           return GH_EPARSE;
         }
@@ -231,35 +313,152 @@ static int check_duplicates(const cJSON *node, const char **dup) {
   return rc;
 }
 
-int gh__json_parse(const char *p, size_t n, size_t max_bytes, int max_depth, cJSON **out, char *msg,
-                   size_t msgcap) {
-  *out = NULL;
-  if (!p && n) return GH_EINVAL;
+/* Runs the scanner; GH_OK, or GH_EPARSE / GH_ETOOBIG with msg. */
+static int run_scan(scanner *s, const char *p, size_t n, size_t max_bytes, char *msg, size_t msgcap) {
   if (n > max_bytes) {
     gh__set_msg(msg, msgcap, "JSON of %zu bytes exceeds the limit of %zu", n, max_bytes);
     return GH_ETOOBIG;
   }
-  scanner s = {(const unsigned char *)p, (const unsigned char *)p + n, (const unsigned char *)p, 0, max_depth, 0, NULL};
-  if (scan_value(&s)) {
-    skip_ws(&s);
-    if (s.p != s.end) fail(&s, GH_EPARSE, "trailing characters");
+  s->p = s->start = (const unsigned char *)p;
+  s->end = s->p + n;
+  if (scan_value(s)) {
+    skip_ws(s);
+    if (s->p != s->end) fail(s, GH_EPARSE, "trailing characters");
   }
-  if (s.err) {
-    gh__set_msg(msg, msgcap, "JSON: %s at byte %zu", s.why, (size_t)(s.p - s.start));
-    return s.err;
+  if (s->err) {
+    gh__set_msg(msg, msgcap, "JSON: %s at byte %zu", s->why, (size_t)(s->p - s->start));
+    return s->err;
   }
+  return GH_OK;
+}
+
+/* The tree-based duplicate check, for what the scanner deferred. */
+static int tree_duplicates(const cJSON *root, char *msg, size_t msgcap) {
+  const char *dup = NULL;
+  int rc = check_duplicates(root, &dup);
+  if (rc == GH_EPARSE) gh__set_msg(msg, msgcap, "JSON: duplicate member name \"%.64s\"", dup);
+  return rc;
+}
+
+/* Validates; *deferred says whether duplicates still need the tree check. */
+static int scan_only(const char *p, size_t n, size_t max_bytes, int max_depth, gh__json_member_fn on_member, void *ud,
+                     bool *deferred, char *msg, size_t msgcap) {
+  if (!p && n) return GH_EINVAL;
+  scanner s;
+  memset(&s, 0, offsetof(scanner, names)); /* names[] is written before it is read */
+  s.max_depth = max_depth;
+  s.on_member = on_member;
+  s.ud = ud;
+  int rc = run_scan(&s, p, n, max_bytes, msg, msgcap);
+  *deferred = s.deferred;
+  return rc;
+}
+
+int gh__json_parse(const char *p, size_t n, size_t max_bytes, int max_depth, cJSON **out, char *msg,
+                   size_t msgcap) {
+  *out = NULL;
+  bool deferred;
+  int rc = scan_only(p, n, max_bytes, max_depth, NULL, NULL, &deferred, msg, msgcap);
+  if (rc) return rc;
   /* The grammar is valid, so a NULL from cJSON can only be an allocation failure. */
   cJSON *root = cJSON_ParseWithLength(p, n);
   if (!root) return GH_ENOMEM;
-  const char *dup = NULL;
-  int rc = check_duplicates(root, &dup);
-  if (rc) {
-    if (rc == GH_EPARSE) gh__set_msg(msg, msgcap, "JSON: duplicate member name \"%.64s\"", dup);
+  if (deferred && (rc = tree_duplicates(root, msg, msgcap)) != GH_OK) {
     cJSON_Delete(root);
     return rc;
   }
   *out = root;
   return GH_OK;
+}
+
+int gh__json_scan(const char *p, size_t n, size_t max_bytes, int max_depth, gh__json_member_fn on_member, void *ud,
+                  bool *is_object, char *msg, size_t msgcap) {
+  bool deferred;
+  int rc = scan_only(p, n, max_bytes, max_depth, on_member, ud, &deferred, msg, msgcap);
+  if (rc) return rc;
+  if (is_object) {
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    *is_object = i < n && p[i] == '{';
+  }
+  if (!deferred) return GH_OK;
+  cJSON *root = cJSON_ParseWithLength(p, n);
+  if (!root) return GH_ENOMEM;
+  rc = tree_duplicates(root, msg, msgcap);
+  cJSON_Delete(root);
+  return rc;
+}
+
+static size_t put_utf8(char *out, unsigned cp) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | cp >> 6);
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | cp >> 12);
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | cp >> 18);
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+static unsigned hex4(const char *p) {
+  unsigned v = 0;
+  for (int i = 0; i < 4; i++) v = v << 4 | (unsigned)hex_value((unsigned char)p[i]);
+  return v;
+}
+
+size_t gh__json_unescape(const char *raw, size_t len, char *out, size_t cap) {
+  if (!memchr(raw, '\\', len)) { /* the common case: nothing to unescape */
+    if (len > cap) return SIZE_MAX;
+    memcpy(out, raw, len);
+    return len;
+  }
+  size_t o = 0;
+  for (size_t i = 0; i < len;) {
+    char tmp[4];
+    size_t n = 1;
+    const char *piece = raw + i;
+    if (raw[i] != '\\') {
+      i++;
+    } else {
+      char e = raw[i + 1];
+      i += 2;
+      piece = tmp;
+      switch (e) {
+      case 'b': tmp[0] = '\b'; break;
+      case 'f': tmp[0] = '\f'; break;
+      case 'n': tmp[0] = '\n'; break;
+      case 'r': tmp[0] = '\r'; break;
+      case 't': tmp[0] = '\t'; break;
+      case 'u': {
+        unsigned cp = hex4(raw + i);
+        i += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) { /* the scanner guaranteed the low half */
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(raw + i + 2) - 0xDC00);
+          i += 6;
+        }
+        n = put_utf8(tmp, cp);
+        break;
+      }
+      default: tmp[0] = e; /* " \ / */
+      }
+    }
+    if (o + n > cap) return SIZE_MAX;
+    memcpy(out + o, piece, n);
+    o += n;
+  }
+  return o;
 }
 
 const cJSON *gh__json_member(const cJSON *obj, const char *name) {

@@ -5,11 +5,13 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "../core/core.h"
@@ -19,10 +21,23 @@
 _Static_assert(sizeof(SHA512_CTX) <= sizeof(((gh__hash_ctx *)0)->state), "hash state too small");
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(((gh__hash_ctx *)0)->state), "hash state too small");
 
+/* Creating and configuring an EVP_PKEY_CTX costs about a third of an RSA
+ * verification, so each key keeps a few prepared ones. A verifying thread
+ * claims a free slot with one atomic exchange; when all are busy it builds a
+ * temporary context, as it would without the pool. */
+#define CTX_SLOTS 4
+
+typedef struct ctx_slot {
+  atomic_int busy;
+  int tag; /* scheme and hash the context is prepared for; 0: not yet */
+  EVP_PKEY_CTX *ctx;
+} ctx_slot;
+
 struct gh__pkey {
   EVP_PKEY *pkey;
   size_t rsa_bits;
   int curve;
+  ctx_slot slots[CTX_SLOTS];
 };
 
 const char *gh__crypto_name(void) { return "openssl"; }
@@ -150,6 +165,7 @@ int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
 
 void gh__pkey_free(gh__pkey *k) {
   if (!k) return;
+  for (int i = 0; i < CTX_SLOTS; i++) EVP_PKEY_CTX_free(k->slots[i].ctx);
   EVP_PKEY_free(k->pkey);
   gh__free(k);
 }
@@ -180,14 +196,30 @@ int gh__pkey_verify(const gh__pkey *k, gh__sig_scheme s, gh__hash h, const unsig
   } else if (!k->rsa_bits || sig_len != (k->rsa_bits + 7) / 8) {
     return GH_EDENIED;
   }
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-  if (!ctx) return GH_ENOMEM;
-  int rc = GH_ECRYPTO;
-  if (EVP_PKEY_verify_init(ctx) == 1 && setup_ctx(ctx, s, h)) {
-    int v = EVP_PKEY_verify(ctx, sig, sig_len, digest, gh__hash_len(h));
-    rc = v == 1 ? GH_OK : GH_EDENIED;
+  gh__pkey *m = (gh__pkey *)k; /* the slots are the only mutable part */
+  int tag = 1 + (int)s * 4 + (int)h;
+  ctx_slot *slot = NULL;
+  for (int i = 0; i < CTX_SLOTS && !slot; i++) {
+    int idle = 0;
+    if (atomic_compare_exchange_strong(&m->slots[i].busy, &idle, 1)) slot = &m->slots[i];
   }
-  EVP_PKEY_CTX_free(ctx);
+  EVP_PKEY_CTX *ctx = slot ? slot->ctx : NULL;
+  if (!ctx && !(ctx = EVP_PKEY_CTX_new(k->pkey, NULL))) {
+    if (slot) atomic_store(&slot->busy, 0);
+    return GH_ENOMEM;
+  }
+  int rc = GH_ECRYPTO;
+  bool ready = slot && slot->ctx && slot->tag == tag;
+  if (!ready) ready = EVP_PKEY_verify_init(ctx) == 1 && setup_ctx(ctx, s, h);
+  if (ready) rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, gh__hash_len(h)) == 1 ? GH_OK : GH_EDENIED;
+  ERR_clear_error(); /* a failed verification leaves entries on this thread's queue */
+  if (slot) {
+    slot->ctx = ctx;
+    slot->tag = ready ? tag : 0;
+    atomic_store(&slot->busy, 0);
+  } else {
+    EVP_PKEY_CTX_free(ctx);
+  }
   return rc;
 }
 

@@ -1,8 +1,9 @@
-/* JWT registered-claim validation (RFC 7519 section 4.1, RFC 8725 section 3.8-3.9). */
+/* JWT registered-claim validation (RFC 7519 section 4.1, RFC 8725 sections
+ * 3.8-3.9) on the raw member values of a payload, without building a tree. */
 #ifndef GH_CLAIMS_H
 #define GH_CLAIMS_H
 
-#include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +24,27 @@ typedef struct gh__claim_rules {
   int64_t max_lifetime_s;
 } gh__claim_rules;
 
+/* A raw JSON value inside the payload (NULL p: the claim is absent). */
+typedef struct gh__span {
+  const char *p;
+  size_t len;
+} gh__span;
+
+/* The registered claims of one payload, filled by gh__registered_collect
+ * (a gh__json_member_fn) while the payload is validated. */
+typedef struct gh__registered {
+  gh__span exp, nbf, iat, iss, aud, sub, jti;
+} gh__registered;
+
+void gh__registered_collect(void *ud, const char *name, size_t name_len, const char *value, size_t value_len);
+
 /* GH_OK, or GH_EDENIED with *reason. */
-int gh__claims_check(const gh__claim_rules *r, const cJSON *claims, int64_t now_ms, int *reason, char *msg,
+int gh__claims_check(const gh__claim_rules *r, const gh__registered *reg, int64_t now_ms, int *reason, char *msg,
                      size_t cap);
+
+/* A NumericDate claim in seconds: 1 present, 0 absent, -1 not a number. */
+int gh__claim_seconds(gh__span s, double *out);
+/* A string claim decoded into a fresh NUL-terminated allocation (NULL when absent). */
+int gh__claim_string_dup(gh__span s, char **out);
 
 #endif

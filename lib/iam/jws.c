@@ -18,14 +18,37 @@ int gh__deny(int *reason, int why, char *msg, size_t msg_cap, const char *detail
 }
 
 void gh__jws_clear(gh__jws *jws) {
-  cJSON_Delete(jws->header);
   gh__free(jws->payload);
-  memset(jws, 0, sizeof *jws);
+  jws->payload = NULL;
+  jws->kid = jws->typ = NULL;
 }
 
-/* RFC 7515 section 4.1.11: every name in "crit" must be understood and
- * processed. gatehouse processes no header extension, so any "crit" fails. */
-static bool crit_ok(const cJSON *header) { return gh__json_member(header, "crit") == NULL; }
+/* The header members the verifier reads, as raw JSON values. */
+typedef struct header_fields {
+  const char *alg, *kid, *typ;
+  size_t alg_len, kid_len, typ_len;
+  bool crit;
+} header_fields;
+
+static void collect_header(void *ud, const char *name, size_t n, const char *value, size_t len) {
+  header_fields *h = ud;
+  if (!name) return;
+  if (n == 3 && !memcmp(name, "alg", 3)) h->alg = value, h->alg_len = len;
+  else if (n == 3 && !memcmp(name, "kid", 3)) h->kid = value, h->kid_len = len;
+  else if (n == 3 && !memcmp(name, "typ", 3)) h->typ = value, h->typ_len = len;
+  else if (n == 4 && !memcmp(name, "crit", 4)) h->crit = true;
+}
+
+/* Decodes a raw JSON string value into buf (NUL-terminated); false when the
+ * value is not a string or does not fit. */
+static bool string_value(const char *raw, size_t len, char *buf, size_t cap, size_t *out_len) {
+  if (len < 2 || raw[0] != '"') return false;
+  size_t n = gh__json_unescape(raw + 1, len - 2, buf, cap - 1);
+  if (n == SIZE_MAX || memchr(buf, 0, n)) return false;
+  buf[n] = '\0';
+  if (out_len) *out_len = n;
+  return true;
+}
 
 static int parse_header(const char *b64, size_t len, gh__jws *out, int *reason, char *msg, size_t cap) {
   unsigned char raw[GH__JWS_MAX_HEADER];
@@ -34,19 +57,34 @@ static int parse_header(const char *b64, size_t len, gh__jws *out, int *reason, 
   if (gh__b64url_decode(b64, len, raw, sizeof raw, &raw_len))
     return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "header is not base64url");
   char jmsg[96];
-  int rc = gh__json_parse((const char *)raw, raw_len, sizeof raw, 4, &out->header, jmsg, sizeof jmsg);
+  header_fields h = {0};
+  bool object = false;
+  int rc = gh__json_scan((const char *)raw, raw_len, sizeof raw, 4, collect_header, &h, &object, jmsg, sizeof jmsg);
   if (rc == GH_ENOMEM) return rc;
   if (rc) return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, jmsg);
-  if (!cJSON_IsObject(out->header)) return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "header is not an object");
-  const char *alg;
-  if (gh__json_string(out->header, "alg", &alg) || !alg)
-    return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "header has no string \"alg\"");
-  if (gh__json_string(out->header, "kid", &out->kid) || gh__json_string(out->header, "typ", &out->typ))
-    return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "\"kid\" and \"typ\" must be strings");
+  if (!object) return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "header is not an object");
+  char alg[16];
+  if (!h.alg) return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "header has no \"alg\"");
+  if (!string_value(h.alg, h.alg_len, alg, sizeof alg, NULL)) {
+    if (h.alg[0] != '"') return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "\"alg\" is not a string");
+    return gh__deny(reason, GH_JWT_ALG_UNSUPPORTED, msg, cap, "alg too long");
+  }
+  if (h.kid) {
+    if (!string_value(h.kid, h.kid_len, out->kid_buf, sizeof out->kid_buf, &out->kid_len))
+      return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "\"kid\" is not a string of at most 255 bytes");
+    out->kid = out->kid_buf;
+  }
+  if (h.typ) {
+    if (!string_value(h.typ, h.typ_len, out->typ_buf, sizeof out->typ_buf, NULL))
+      return gh__deny(reason, GH_JWT_MALFORMED, msg, cap, "\"typ\" is not a string of at most 63 bytes");
+    out->typ = out->typ_buf;
+  }
   if (strcmp(alg, "none") == 0) return gh__deny(reason, GH_JWT_ALG_NONE, msg, cap, NULL);
   out->alg = gh__alg_find(alg, strlen(alg));
   if (out->alg < 0) return gh__deny(reason, GH_JWT_ALG_UNSUPPORTED, msg, cap, alg);
-  if (!crit_ok(out->header)) return gh__deny(reason, GH_JWT_CRIT_UNSUPPORTED, msg, cap, NULL);
+  /* RFC 7515 section 4.1.11: every name in "crit" must be understood and
+   * processed; gatehouse processes no header extension, so any "crit" fails. */
+  if (h.crit) return gh__deny(reason, GH_JWT_CRIT_UNSUPPORTED, msg, cap, NULL);
   return GH_OK;
 }
 
@@ -58,7 +96,7 @@ static int parse_header(const char *b64, size_t len, gh__jws *out, int *reason, 
  * With a kid exactly one key must fit; two are ambiguous (RFC 7517 section 4.5). */
 static int select_keys(const gh_jwks *keys, const gh__jws *jws, const gh__jwk **cand, size_t *n, int *reason,
                        char *msg, size_t cap) {
-  size_t kid_len = jws->kid ? strlen(jws->kid) : 0, found = 0;
+  size_t kid_len = jws->kid_len, found = 0;
   bool kid_seen = false;
   for (size_t i = 0; i < keys->count && found < MAX_KEY_TRIES; i++) {
     const gh__jwk *k = &keys->keys[i];
@@ -98,7 +136,10 @@ static bool signature_ok(const gh__jwk *k, int alg, const char *input, size_t in
 
 int gh__jws_verify(const gh_jwks *keys, unsigned alg_mask, const char *token, size_t len, gh__jws *out, int *reason,
                    char *msg, size_t cap) {
-  memset(out, 0, sizeof *out);
+  out->kid = out->typ = NULL;
+  out->kid_len = 0;
+  out->payload = NULL;
+  out->payload_len = 0;
   const char *dot1 = memchr(token, '.', len);
   const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
   if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))

@@ -2,17 +2,19 @@
 #ifndef GH_JWS_H
 #define GH_JWS_H
 
-#include <cjson/cJSON.h>
-
 #include "jose.h"
 
 #define GH__JWS_MAX_HEADER 4096
+/* Longest "kid" and "typ" values accepted (decoded bytes). */
+#define GH__JWS_MAX_KID 255
+#define GH__JWS_MAX_TYP 63
 
 typedef struct gh__jws {
-  cJSON *header;             /* protected header */
-  int alg;                   /* index into gh__algs */
-  const char *kid, *typ;     /* in header, or NULL */
-  unsigned char *payload;    /* decoded, NUL-terminated */
+  int alg;                /* index into gh__algs */
+  const char *kid, *typ;  /* point into the buffers below, or NULL when absent */
+  size_t kid_len;
+  char kid_buf[GH__JWS_MAX_KID + 1], typ_buf[GH__JWS_MAX_TYP + 1];
+  unsigned char *payload; /* decoded, NUL-terminated */
   size_t payload_len;
 } gh__jws;
 

@@ -235,7 +235,6 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   }
 
   gh__jws jws;
-  cJSON *claims = NULL;
   int rc = gh__jws_verify(keys, v->alg_mask, token, len, &jws, reason, msg, msg_cap);
   if (rc) {
     if (*reason == GH_JWT_UNKNOWN_KID) atomic_store(&m->kid_miss, true);
@@ -245,19 +244,22 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
     rc = gh__deny(reason, GH_JWT_BAD_TYP, msg, msg_cap, jws.typ ? jws.typ : "absent");
     goto done;
   }
+  /* The payload is validated in full (grammar, duplicates at every depth),
+   * but only its registered claims are read now: no tree is built. */
   char jmsg[96];
-  rc = gh__json_parse((const char *)jws.payload, jws.payload_len, v->max_len, GH_JSON_DEFAULT_MAX_DEPTH, &claims,
-                      jmsg, sizeof jmsg);
+  gh__registered reg = {0};
+  bool object = false;
+  rc = gh__json_scan((const char *)jws.payload, jws.payload_len, v->max_len, GH_JSON_DEFAULT_MAX_DEPTH,
+                     gh__registered_collect, &reg, &object, jmsg, sizeof jmsg);
   if (rc == GH_ENOMEM) goto done;
-  if (rc || !cJSON_IsObject(claims)) {
+  if (rc || !object) {
     rc = gh__deny(reason, GH_JWT_BAD_PAYLOAD, msg, msg_cap, rc ? jmsg : NULL);
     goto done;
   }
-  rc = gh__claims_check(&v->rules, claims, now_ms, reason, msg, msg_cap);
+  rc = gh__claims_check(&v->rules, &reg, now_ms, reason, msg, msg_cap);
   if (rc) goto done;
   gh_principal *p;
-  rc = gh__principal_new(&p, &jws, claims);
-  claims = NULL;
+  rc = gh__principal_new(&p, &jws, &reg);
   if (rc) goto done;
   if (v->cache) {
     int64_t until = now_ms + v->cache_ttl_ms, exp_ms = gh_principal_expires_at(p) * 1000 + v->rules.leeway_ms;
@@ -267,7 +269,6 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   if (out) *out = p;
   else gh_principal_free(p);
 done:
-  cJSON_Delete(claims);
   gh__jws_clear(&jws);
   gh_jwks_free(keys);
   return rc;

@@ -1,6 +1,5 @@
 #include "principal.h"
 
-#include <math.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -9,35 +8,38 @@
 
 struct gh_principal {
   atomic_size_t refs;
-  cJSON *claims;
+  _Atomic(cJSON *) claims; /* built on first claim access */
   char *payload;
   size_t payload_len;
   const char *alg; /* static */
-  char *kid;
-  const char *sub, *iss;
+  char *kid, *sub, *iss;
   int64_t exp;
 };
 
-int gh__principal_new(gh_principal **out, gh__jws *jws, cJSON *claims) {
+int gh__principal_new(gh_principal **out, gh__jws *jws, const gh__registered *reg) {
   gh_principal *p = gh__calloc(1, sizeof *p);
-  char *kid = jws->kid ? gh__strndup(jws->kid, strlen(jws->kid)) : NULL;
-  if (!p || (jws->kid && !kid)) {
-    gh__free(p);
-    gh__free(kid);
-    cJSON_Delete(claims);
-    return GH_ENOMEM;
+  int rc = p ? GH_OK : GH_ENOMEM;
+  if (!rc && jws->kid && !(p->kid = gh__strndup(jws->kid, jws->kid_len))) rc = GH_ENOMEM;
+  if (!rc) rc = gh__claim_string_dup(reg->sub, &p->sub);
+  if (!rc) rc = gh__claim_string_dup(reg->iss, &p->iss);
+  if (rc) {
+    if (p) {
+      gh__free(p->kid);
+      gh__free(p->sub);
+      gh__free(p);
+    }
+    gh__free(jws->payload);
+    jws->payload = NULL;
+    return rc;
   }
   atomic_init(&p->refs, 1);
-  p->claims = claims;
+  atomic_init(&p->claims, NULL);
   p->payload = (char *)jws->payload;
   p->payload_len = jws->payload_len;
   jws->payload = NULL;
   p->alg = gh__algs[jws->alg].name;
-  p->kid = kid;
-  (void)gh__json_string(claims, "sub", &p->sub);
-  (void)gh__json_string(claims, "iss", &p->iss);
-  const cJSON *exp = gh__json_member(claims, "exp");
-  p->exp = cJSON_IsNumber(exp) ? (int64_t)exp->valuedouble : 0;
+  double exp;
+  p->exp = gh__claim_seconds(reg->exp, &exp) == 1 ? (int64_t)exp : 0;
   *out = p;
   return GH_OK;
 }
@@ -49,9 +51,11 @@ gh_principal *gh__principal_ref(gh_principal *p) {
 
 void gh_principal_free(gh_principal *p) {
   if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
-  cJSON_Delete(p->claims);
+  cJSON_Delete(atomic_load(&p->claims));
   gh__free(p->payload);
   gh__free(p->kid);
+  gh__free(p->sub);
+  gh__free(p->iss);
   gh__free(p);
 }
 
@@ -66,37 +70,65 @@ const char *gh_principal_payload(const gh_principal *p, size_t *len) {
   return p ? p->payload : NULL;
 }
 
-static const cJSON *claim(const gh_principal *p, const char *path) {
-  return p && path ? gh__json_path(p->claims, path, strlen(path)) : NULL;
+/* The claims tree, built once; concurrent first callers race and one tree wins. */
+static int claims_tree(const gh_principal *p, const cJSON **out) {
+  gh_principal *m = (gh_principal *)p; /* the lazily built tree is the only mutable part */
+  cJSON *tree = atomic_load_explicit(&m->claims, memory_order_acquire);
+  if (!tree) {
+    /* the payload was validated when verified: only allocation can fail here */
+    if (gh__json_parse(p->payload, p->payload_len, SIZE_MAX, GH_JSON_DEFAULT_MAX_DEPTH, &tree, NULL, 0))
+      return GH_ENOMEM;
+    cJSON *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&m->claims, &expected, tree, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+      cJSON_Delete(tree);
+      tree = expected;
+    }
+  }
+  *out = tree;
+  return GH_OK;
+}
+
+static int claim(const gh_principal *p, const char *path, const cJSON **out) {
+  if (!p || !path) return GH_EINVAL;
+  const cJSON *tree;
+  int rc = claims_tree(p, &tree);
+  if (rc) return rc;
+  *out = gh__json_path(tree, path, strlen(path));
+  return *out ? GH_OK : GH_ENOTFOUND;
 }
 
 int gh_principal_claim_string(const gh_principal *p, const char *path, const char **out) {
-  const cJSON *c = claim(p, path);
-  if (!c) return GH_ENOTFOUND;
+  const cJSON *c;
+  int rc = claim(p, path, &c);
+  if (rc) return rc;
   if (!cJSON_IsString(c)) return GH_EINVAL;
   *out = c->valuestring;
   return GH_OK;
 }
 
 int gh_principal_claim_number(const gh_principal *p, const char *path, double *out) {
-  const cJSON *c = claim(p, path);
-  if (!c) return GH_ENOTFOUND;
+  const cJSON *c;
+  int rc = claim(p, path, &c);
+  if (rc) return rc;
   if (!cJSON_IsNumber(c)) return GH_EINVAL;
   *out = c->valuedouble;
   return GH_OK;
 }
 
 int gh_principal_claim_bool(const gh_principal *p, const char *path, int *out) {
-  const cJSON *c = claim(p, path);
-  if (!c) return GH_ENOTFOUND;
+  const cJSON *c;
+  int rc = claim(p, path, &c);
+  if (rc) return rc;
   if (!cJSON_IsBool(c)) return GH_EINVAL;
   *out = cJSON_IsTrue(c);
   return GH_OK;
 }
 
 int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t *count) {
-  const cJSON *c = claim(p, path), *e;
-  if (!c) return GH_ENOTFOUND;
+  const cJSON *c, *e;
+  int rc = claim(p, path, &c);
+  if (rc) return rc;
   if (cJSON_IsString(c)) {
     *count = 1;
     return GH_OK;
@@ -116,11 +148,8 @@ int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_
   int rc = gh_principal_claim_strings_count(p, path, &n);
   if (rc) return rc;
   if (index >= n) return GH_ENOTFOUND;
-  const cJSON *c = claim(p, path);
-  if (cJSON_IsString(c)) {
-    *out = c->valuestring;
-    return GH_OK;
-  }
-  *out = cJSON_GetArrayItem(c, (int)index)->valuestring;
+  const cJSON *c;
+  claim(p, path, &c);
+  *out = cJSON_IsString(c) ? c->valuestring : cJSON_GetArrayItem(c, (int)index)->valuestring;
   return GH_OK;
 }

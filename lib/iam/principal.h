@@ -1,12 +1,14 @@
-/* The verified caller: claims tree and the header facts that produced it. */
+/* The verified caller: registered facts decoded at verification, the payload
+ * text, and its claims tree, built only when a host first asks for a claim. */
 #ifndef GH_PRINCIPAL_H
 #define GH_PRINCIPAL_H
 
-#include "jws.h"
+#include "claims.h"
 #include "gatehouse/jwt.h"
+#include "jws.h"
 
-/* Takes ownership of jws->payload and of claims (cleared on return either way). */
-int gh__principal_new(gh_principal **out, gh__jws *jws, cJSON *claims);
+/* Takes ownership of jws->payload (cleared on return either way). */
+int gh__principal_new(gh_principal **out, gh__jws *jws, const gh__registered *reg);
 gh_principal *gh__principal_ref(gh_principal *p);
 
 #endif

@@ -2,7 +2,9 @@
  * strict JSON (RFC 8259), constant-time compare, hooks. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,58 @@ static void test_json_strict(void **state) {
   assert_int_equal(parse(big), GH_OK);
 }
 
+/* The scanner settles duplicates itself: escaped spellings of one name
+ * collide, nested objects are checked, big objects fall back to the tree. */
+static void test_json_duplicates_without_tree(void **state) {
+  (void)state;
+  assert_int_equal(parse("{\"exp\":1,\"\\u0065xp\":2}"), GH_EPARSE); /* "\u0065xp" is "exp" */
+  assert_int_equal(parse("{\"a\":{\"b\":[{\"c\":1,\"c\":2}]}}"), GH_EPARSE);
+  assert_int_equal(parse("[{\"a\":1},{\"a\":1}]"), GH_OK); /* same name in sibling objects */
+  assert_int_equal(parse("{\"a\":{\"x\":1},\"b\":{\"x\":1}}"), GH_OK);
+  char big[8192] = "{";
+  for (int i = 0; i < 300; i++) sprintf(big + strlen(big), "\"k%d\":{\"v\":%d},", i, i);
+  strcat(big, "\"k299\":0}");
+  assert_int_equal(gh__json_scan(big, strlen(big), 1 << 20, 8, NULL, NULL, NULL, NULL, 0), GH_EPARSE);
+  big[strlen(big) - 6] = 'z';
+  assert_int_equal(gh__json_scan(big, strlen(big), 1 << 20, 8, NULL, NULL, NULL, NULL, 0), GH_OK);
+}
+
+typedef struct seen {
+  int count;
+  char names[8][32];
+  char values[8][32];
+} seen;
+
+static void record(void *ud, const char *name, size_t n, const char *value, size_t len) {
+  seen *s = ud;
+  snprintf(s->names[s->count], 32, "%.*s", (int)n, name ? name : "(null)");
+  snprintf(s->values[s->count], 32, "%.*s", (int)len, value);
+  s->count++;
+}
+
+static void test_json_scan_members(void **state) {
+  (void)state;
+  seen s = {0};
+  bool object = false;
+  const char *doc = " {\"sub\" : \"al\\\"ice\", \"\\u0065xp\":17, \"n\":{\"deep\":1}} ";
+  assert_int_equal(gh__json_scan(doc, strlen(doc), 1024, 8, record, &s, &object, NULL, 0), GH_OK);
+  assert_true(object);
+  assert_int_equal(s.count, 3); /* top-level members only */
+  assert_string_equal(s.names[0], "sub");
+  assert_string_equal(s.values[0], "\"al\\\"ice\"");
+  assert_string_equal(s.names[1], "exp"); /* names arrive decoded */
+  assert_string_equal(s.values[1], "17");
+  assert_string_equal(s.values[2], "{\"deep\":1}");
+  assert_int_equal(gh__json_scan("[1]", 3, 1024, 8, record, &s, &object, NULL, 0), GH_OK);
+  assert_false(object);
+  char out[16];
+  const char *esc = "a\\u00e9\\ud83d\\ude00\\n";
+  size_t n = gh__json_unescape(esc, strlen(esc), out, sizeof out);
+  assert_int_equal(n, 1 + 2 + 4 + 1);
+  assert_memory_equal(out, "a\xc3\xa9\xf0\x9f\x98\x80\n", n);
+  assert_int_equal(gh__json_unescape(esc, strlen(esc), out, 3), SIZE_MAX);
+}
+
 static void test_json_limits(void **state) {
   (void)state;
   cJSON *j;
@@ -163,7 +217,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),      cmocka_unit_test(test_base64url_vectors), cmocka_unit_test(test_base64url_strict),
       cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),
-      cmocka_unit_test(test_hooks),
+      cmocka_unit_test(test_hooks),       cmocka_unit_test(test_json_duplicates_without_tree),
+      cmocka_unit_test(test_json_scan_members),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

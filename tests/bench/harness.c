@@ -1,0 +1,43 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bench.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_rate(int (*fn)(void *ud), void *ud, double seconds, int rounds) {
+  double best = 0;
+  for (int r = 0; r < rounds; r++) {
+    long n = 0, batch = 1;
+    double start = now_s(), elapsed;
+    do {
+      for (long i = 0; i < batch; i++)
+        if (fn(ud) != 0) {
+          fprintf(stderr, "bench: operation failed\n");
+          exit(1);
+        }
+      n += batch;
+      if (batch < (1L << 20)) batch *= 2;
+      elapsed = now_s() - start;
+    } while (elapsed < seconds);
+    if (n / elapsed > best) best = n / elapsed;
+  }
+  return best;
+}
+
+void bench_report(const char *bench, const char *tcase, const char *subject, const char *metric, double value) {
+  printf("  %-12s %-8s %-26s %-12s %14.1f\n", bench, tcase, subject, metric, value);
+  fflush(stdout);
+  const char *path = getenv("BENCH_RESULTS");
+  if (!path) return;
+  FILE *f = fopen(path, "a");
+  if (!f) return;
+  fprintf(f, "{\"bench\":\"%s\",\"case\":\"%s\",\"subject\":\"%s\",\"metric\":\"%s\",\"value\":%.3f}\n", bench, tcase,
+          subject, metric, value);
+  fclose(f);
+}
