@@ -54,9 +54,12 @@ sanitize: deps
 valgrind: build
 	@scripts/valgrind.sh build/bin
 
+# Shared objects under ThreadSanitizer, with each crypto backend.
 tsan: deps
 	$(call configure,build-tsan,-DCMAKE_C_COMPILER=clang -DGH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug)
 	cd build-tsan && $(CTEST) -R 'concurrency'
+	$(call configure,build-tsan-openssl,-DCMAKE_C_COMPILER=clang -DGH_TSAN=ON -DGH_CRYPTO=openssl -DCMAKE_BUILD_TYPE=Debug)
+	cd build-tsan-openssl && $(CTEST) -R 'concurrency'
 
 bench: deps
 	$(call configure,build-bench-openssl,-DGH_CRYPTO=openssl -DGH_BENCH=ON -DGH_TESTS=OFF -DCMAKE_BUILD_TYPE=Release)
@@ -71,4 +74,4 @@ install: build
 	cmake --install build --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-openssl build-asan build-tsan build-fuzz build-bench-openssl build-bench-mbedtls
+	rm -rf build build-openssl build-asan build-tsan build-tsan-openssl build-fuzz build-bench-openssl build-bench-mbedtls

@@ -15,13 +15,16 @@ echo "== jwt-verify: verifications per second on one core ($(nproc) cores, share
 for backend in openssl mbedtls; do
   taskset -c 0 "build-bench-$backend/bin/bench_jwt" tests/vectors "$seconds"
 done
+if command -v npm > /dev/null && [ ! -d tests/oracles/node_modules/jose ]; then
+  npm install --silent --no-audit --no-fund --prefix tests/oracles > /dev/null 2>&1 || true
+fi
 if command -v node > /dev/null && [ -d tests/oracles/node_modules/jose ]; then
   taskset -c 0 node tests/bench/jose-bench.mjs tests/vectors "$seconds" | tee -a "$BENCH_RESULTS" |
     python3 -c 'import json,sys
 for l in sys.stdin:
     r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
 else
-  echo "  (node or tests/oracles/node_modules missing: npm ci --prefix tests/oracles for the jose peer)"
+  echo "  (node, or npm jose in tests/oracles, is missing: the jose peer is left out)"
 fi
 
 echo
