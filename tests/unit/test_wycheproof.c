@@ -64,6 +64,20 @@ static void check(const cJSON *t, int verified, const char *file, int *checked) 
   (*checked)++;
 }
 
+/* One signature vector: the message hashed, then verified with the key. */
+static void verify_vector(const gh__pkey *k, gh__sig_scheme scheme, gh__hash h, const cJSON *t, const char *file,
+                          int *checked) {
+  size_t msg_len, sig_len;
+  unsigned char *msg = t_unhex(str(t, "msg"), &msg_len), *sig = t_unhex(str(t, "sig"), &sig_len);
+  unsigned char digest[GH__HASH_MAX];
+  gh__hash_digest(h, msg, msg_len, digest);
+  int rc = gh__pkey_verify(k, scheme, h, digest, sig, sig_len);
+  assert_true(rc == GH_OK || rc == GH_EDENIED);
+  check(t, rc == GH_OK, file, checked);
+  free(msg);
+  free(sig);
+}
+
 static void ecdsa_file(const char *file, gh__curve curve) {
   char rel[256];
   snprintf(rel, sizeof rel, "wycheproof/%s", file);
@@ -77,17 +91,7 @@ static void ecdsa_file(const char *file, gh__curve curve) {
     assert_int_equal(pub_len, 1 + 2 * cl);
     assert_int_equal(gh__pkey_ec_new(&k, curve, pub + 1, pub + 1 + cl), GH_OK);
     gh__hash h = hash_of(str(g, "sha"));
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(g, "tests")) {
-      size_t msg_len, sig_len;
-      unsigned char *msg = t_unhex(str(t, "msg"), &msg_len), *sig = t_unhex(str(t, "sig"), &sig_len);
-      unsigned char digest[GH__HASH_MAX];
-      gh__hash_digest(h, msg, msg_len, digest);
-      int rc = gh__pkey_verify(k, GH__SIG_ECDSA, h, digest, sig, sig_len);
-      assert_true(rc == GH_OK || rc == GH_EDENIED);
-      check(t, rc == GH_OK, file, &checked);
-      free(msg);
-      free(sig);
-    }
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(g, "tests")) verify_vector(k, GH__SIG_ECDSA, h, t, file, &checked);
     gh__pkey_free(k);
     free(pub);
   }
@@ -112,17 +116,7 @@ static void rsa_file(const char *file, gh__sig_scheme scheme) {
     gh__pkey *k = NULL;
     assert_int_equal(gh__pkey_rsa_new(&k, n, n_len, e, e_len), GH_OK);
     gh__hash h = hash_of(str(g, "sha"));
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(g, "tests")) {
-      size_t msg_len, sig_len;
-      unsigned char *msg = t_unhex(str(t, "msg"), &msg_len), *sig = t_unhex(str(t, "sig"), &sig_len);
-      unsigned char digest[GH__HASH_MAX];
-      gh__hash_digest(h, msg, msg_len, digest);
-      int rc = gh__pkey_verify(k, scheme, h, digest, sig, sig_len);
-      assert_true(rc == GH_OK || rc == GH_EDENIED);
-      check(t, rc == GH_OK, file, &checked);
-      free(msg);
-      free(sig);
-    }
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(g, "tests")) verify_vector(k, scheme, h, t, file, &checked);
     groups_used++;
     gh__pkey_free(k);
     free(n);
