@@ -198,6 +198,37 @@ static void jose_file(const char *file) {
 }
 
 static void test_jws(void **s) { (void)s, jose_file("json_web_signature_test.json"); }
+
+/* RFC 7520 section 4.2 (PS384) and 4.3 (ES512) with the keys as RFC 7520
+ * section 3 publishes them, without the "alg" member Wycheproof adds: they
+ * verify. (The overrides above reject them only because of that member.) */
+static void test_rfc7520_keys_as_published(void **state) {
+  (void)state;
+  cJSON *doc = t_load_json("wycheproof/json_web_signature_test.json"), *g, *t;
+  int verified = 0;
+  cJSON_ArrayForEach(g, cJSON_GetObjectItem(doc, "testGroups")) {
+    if (strcmp(cJSON_GetObjectItem(g, "comment")->valuestring, "rfc7520") != 0) continue;
+    cJSON *key = cJSON_Duplicate(cJSON_GetObjectItem(g, cJSON_GetObjectItem(g, "public") ? "public" : "private"), 1);
+    cJSON_DeleteItemFromObject(key, "alg");
+    char *json = cJSON_PrintUnformatted(key);
+    gh_jwks *set;
+    assert_int_equal(gh_jwks_parse(&set, json, strlen(json), NULL, 0), GH_OK);
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(g, "tests")) {
+      const char *jws = str(t, "jws");
+      gh__jws out;
+      int reason;
+      if (gh__jws_verify(set, GH__ALG_ALL, jws, strlen(jws), &out, &reason, NULL, 0) != GH_OK)
+        fail_msg("RFC 7520 %s: %s", str(t, "comment"), gh_jwt_reason_name(reason));
+      gh__jws_clear(&out);
+      verified++;
+    }
+    gh_jwks_free(set);
+    free(json);
+    cJSON_Delete(key);
+  }
+  assert_int_equal(verified, 5); /* figures 13 (RS256), 20 (PS384), 27 (ES512), 35 (HS256) twice */
+  cJSON_Delete(doc);
+}
 static void test_jwk(void **s) { (void)s, jose_file("json_web_key_test.json"); }
 
 int main(void) {
@@ -207,6 +238,7 @@ int main(void) {
       cmocka_unit_test(test_rsa_pss_256),  cmocka_unit_test(test_rsa_pss_384),  cmocka_unit_test(test_rsa_pss_512),
       cmocka_unit_test(test_hmac_256),     cmocka_unit_test(test_hmac_384),     cmocka_unit_test(test_hmac_512),
       cmocka_unit_test(test_jws),          cmocka_unit_test(test_jwk),
+      cmocka_unit_test(test_rfc7520_keys_as_published),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
