@@ -1,0 +1,248 @@
+"""gatehouse for Python: token verification through ctypes (standard library only).
+
+    import gatehouse
+    keys = gatehouse.KeySet(open("jwks.json").read())
+    verifier = gatehouse.Verifier(issuers=["https://id.example.com"], audiences=["api://orders"])
+    verifier.set_keys(keys)
+    try:
+        who = verifier.verify(token)
+        print(who.subject, who.claims["scope"])
+    except gatehouse.TokenRejected as e:
+        print(e.reason, e)          # e.g. "EXPIRED"
+
+The shared library is found through $GATEHOUSE_LIB, then the build tree, then
+the system's library path.
+"""
+import ctypes
+import ctypes.util
+import json
+import os
+import time
+
+__all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "thumbprint", "version"]
+
+
+def _load():
+    candidates = [os.environ.get("GATEHOUSE_LIB")]
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates.append(os.path.join(here, "..", "..", "..", "build", "libgatehouse.so"))
+    candidates.append(ctypes.util.find_library("gatehouse"))
+    for path in candidates:
+        if path and (os.path.exists(path) or not os.path.dirname(path)):
+            try:
+                return ctypes.CDLL(path)
+            except OSError:
+                continue
+    raise ImportError("libgatehouse not found: set GATEHOUSE_LIB or run `make`")
+
+
+_lib = _load()
+_p = ctypes.c_void_p
+_c = ctypes.c_char_p
+_sz = ctypes.c_size_t
+_i64 = ctypes.c_int64
+
+
+def _fn(name, restype, *argtypes):
+    f = getattr(_lib, name)
+    f.restype, f.argtypes = restype, list(argtypes)
+    return f
+
+
+_strerror = _fn("gh_strerror", _c, ctypes.c_int)
+_err_name = _fn("gh_err_name", _c, ctypes.c_int)
+_version = _fn("gh_version_string", _c)
+_backend = _fn("gh_crypto_backend", _c)
+_jwks_parse = _fn("gh_jwks_parse", ctypes.c_int, ctypes.POINTER(_p), _c, _sz, _c, _sz)
+_jwks_free = _fn("gh_jwks_free", None, _p)
+_jwks_count = _fn("gh_jwks_count", _sz, _p)
+_jwks_skipped = _fn("gh_jwks_skipped", _sz, _p)
+_thumbprint = _fn("gh_jwk_thumbprint", ctypes.c_int, _c, _sz, _c, _sz)
+_v_new = _fn("gh_jwt_verifier_new", ctypes.c_int, ctypes.POINTER(_p))
+_v_free = _fn("gh_jwt_verifier_free", None, _p)
+_v_alg = _fn("gh_jwt_verifier_allow_alg", ctypes.c_int, _p, _c)
+_v_iss = _fn("gh_jwt_verifier_add_issuer", ctypes.c_int, _p, _c, _sz)
+_v_aud = _fn("gh_jwt_verifier_add_audience", ctypes.c_int, _p, _c, _sz)
+_v_leeway = _fn("gh_jwt_verifier_set_leeway", ctypes.c_int, _p, ctypes.c_int)
+_v_typ = _fn("gh_jwt_verifier_set_typ", ctypes.c_int, _p, _c)
+_v_cache = _fn("gh_jwt_verifier_set_cache", ctypes.c_int, _p, _sz, _i64)
+_v_build = _fn("gh_jwt_verifier_build", ctypes.c_int, _p)
+_v_set_jwks = _fn("gh_jwt_verifier_set_jwks", ctypes.c_int, _p, _p, _i64)
+_verify = _fn("gh_jwt_verify", ctypes.c_int, _p, _c, _sz, _i64, ctypes.POINTER(_p), ctypes.POINTER(ctypes.c_int), _c, _sz)
+_reason_name = _fn("gh_jwt_reason_name", _c, ctypes.c_int)
+_pr_free = _fn("gh_principal_free", None, _p)
+_pr_sub = _fn("gh_principal_subject", _c, _p)
+_pr_iss = _fn("gh_principal_issuer", _c, _p)
+_pr_exp = _fn("gh_principal_expires_at", _i64, _p)
+_pr_alg = _fn("gh_principal_alg", _c, _p)
+_pr_payload = _fn("gh_principal_payload", ctypes.POINTER(ctypes.c_char), _p, ctypes.POINTER(_sz))
+_ak_new = _fn("gh_apikey_store_new", ctypes.c_int, ctypes.POINTER(_p))
+_ak_free = _fn("gh_apikey_store_free", None, _p)
+_ak_add = _fn("gh_apikey_store_add", ctypes.c_int, _p, _c, _sz, _c, _c, _i64)
+_ak_build = _fn("gh_apikey_store_build", ctypes.c_int, _p)
+_ak_revoke = _fn("gh_apikey_store_revoke", ctypes.c_int, _p, _c, _sz)
+_ak_lookup = _fn("gh_apikey_lookup", ctypes.c_int, _p, _c, _sz, _i64, ctypes.POINTER(_p), ctypes.POINTER(ctypes.c_int))
+_ak_consumer = _fn("gh_apikey_consumer", _c, _p)
+_ak_scopes = _fn("gh_apikey_scopes", _c, _p)
+_ak_reason = _fn("gh_apikey_reason_name", _c, ctypes.c_int)
+
+_EDENIED = -12
+
+
+class Error(Exception):
+    """A library error (no decision was made): .code is the GH_E* name."""
+
+    def __init__(self, rc, detail=""):
+        self.code = _err_name(rc).decode()
+        super().__init__("%s: %s%s" % (self.code, _strerror(rc).decode(), ": " + detail if detail else ""))
+
+
+class TokenRejected(Exception):
+    """The token was verified and rejected: .reason is the GH_JWT_* name."""
+
+    def __init__(self, reason, message):
+        self.reason = reason
+        super().__init__(message)
+
+
+def _check(rc, msg=None):
+    if rc != 0:
+        raise Error(rc, msg.value.decode(errors="replace") if msg is not None else "")
+
+
+def _bytes(s):
+    return s.encode() if isinstance(s, str) else bytes(s)
+
+
+def _now_ms(now):
+    return int((time.time() if now is None else now) * 1000)
+
+
+def version():
+    """(library version, crypto backend)."""
+    return _version().decode(), _backend().decode()
+
+
+def thumbprint(jwk):
+    """RFC 7638 SHA-256 thumbprint of a JWK (JSON text or dict)."""
+    data = _bytes(json.dumps(jwk) if isinstance(jwk, dict) else jwk)
+    out = ctypes.create_string_buffer(44)
+    _check(_thumbprint(data, len(data), out, 44))
+    return out.value.decode()
+
+
+class KeySet:
+    """A parsed JWK Set (or single JWK). Keys the library cannot use are skipped and counted."""
+
+    def __init__(self, jwks):
+        data = _bytes(json.dumps(jwks) if isinstance(jwks, dict) else jwks)
+        self._h = _p()
+        msg = ctypes.create_string_buffer(256)
+        _check(_jwks_parse(ctypes.byref(self._h), data, len(data), msg, 256), msg)
+
+    @property
+    def count(self):
+        return _jwks_count(self._h)
+
+    @property
+    def skipped(self):
+        return _jwks_skipped(self._h)
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _jwks_free(self._h)
+            self._h = None
+
+
+class Principal:
+    """The verified caller. .claims is the payload as a dict."""
+
+    def __init__(self, handle):
+        self._h = handle
+        self.subject = (_pr_sub(handle) or b"").decode() or None
+        self.issuer = (_pr_iss(handle) or b"").decode() or None
+        self.expires_at = _pr_exp(handle)
+        self.alg = _pr_alg(handle).decode()
+        n = _sz()
+        p = _pr_payload(handle, ctypes.byref(n))
+        self.claims = json.loads(ctypes.string_at(p, n.value).decode())
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _pr_free(self._h)
+            self._h = None
+
+
+class Verifier:
+    """A JWT verifier; configure in the constructor, then set_keys() at any time."""
+
+    def __init__(self, issuers=(), audiences=(), algorithms=None, leeway=None, typ=None, cache=None):
+        self._h = _p()
+        _check(_v_new(ctypes.byref(self._h)))
+        for alg in algorithms or ():
+            _check(_v_alg(self._h, _bytes(alg)))
+        for iss in issuers:
+            _check(_v_iss(self._h, _bytes(iss), len(_bytes(iss))))
+        for aud in audiences:
+            _check(_v_aud(self._h, _bytes(aud), len(_bytes(aud))))
+        if leeway is not None:
+            _check(_v_leeway(self._h, int(leeway)))
+        if typ is not None:
+            _check(_v_typ(self._h, _bytes(typ)))
+        if cache is not None:
+            entries, ttl_seconds = cache
+            _check(_v_cache(self._h, int(entries), int(ttl_seconds * 1000)))
+        _check(_v_build(self._h))
+
+    def set_keys(self, keyset, now=None):
+        _check(_v_set_jwks(self._h, keyset._h, _now_ms(now)))
+
+    def verify(self, token, now=None):
+        """Returns a Principal, or raises TokenRejected (or Error)."""
+        data = _bytes(token)
+        out, reason = _p(), ctypes.c_int(-1)
+        msg = ctypes.create_string_buffer(256)
+        rc = _verify(self._h, data, len(data), _now_ms(now), ctypes.byref(out), ctypes.byref(reason), msg, 256)
+        if rc == _EDENIED:
+            raise TokenRejected(_reason_name(reason.value).decode(), msg.value.decode(errors="replace"))
+        _check(rc)
+        return Principal(out)
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _v_free(self._h)
+            self._h = None
+
+
+class ApiKeyStore:
+    """API keys kept as SHA-256 digests. add() keys, build(), then lookup()."""
+
+    def __init__(self):
+        self._h = _p()
+        _check(_ak_new(ctypes.byref(self._h)))
+
+    def add(self, key, consumer, scopes="", expires_at=0):
+        data = _bytes(key)
+        _check(_ak_add(self._h, data, len(data), _bytes(consumer), _bytes(scopes), int(expires_at * 1000)))
+
+    def build(self):
+        _check(_ak_build(self._h))
+
+    def revoke(self, key):
+        data = _bytes(key)
+        _check(_ak_revoke(self._h, data, len(data)))
+
+    def lookup(self, key, now=None):
+        """(consumer, scopes) for a valid key; raises TokenRejected otherwise."""
+        data = _bytes(key)
+        out, reason = _p(), ctypes.c_int(-1)
+        rc = _ak_lookup(self._h, data, len(data), _now_ms(now), ctypes.byref(out), ctypes.byref(reason))
+        if rc == _EDENIED:
+            raise TokenRejected(_ak_reason(reason.value).decode(), "API key rejected")
+        _check(rc)
+        return _ak_consumer(out).decode(), _ak_scopes(out).decode()
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _ak_free(self._h)
+            self._h = None
