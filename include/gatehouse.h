@@ -12,5 +12,6 @@
 #include "gatehouse/jwt.h"
 #include "gatehouse/apikey.h"
 #include "gatehouse/oidc.h"
+#include "gatehouse/policy.h"
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef GH_CLI_H
 #define GH_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Exit codes: 0 valid/ok, 1 rejected, 2 usage or input error. */
@@ -9,6 +10,7 @@ enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
 int cmd_jwt(int argc, char **argv);
 int cmd_jwk(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */

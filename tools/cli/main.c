@@ -16,6 +16,9 @@ static int usage(FILE *out) {
           "  jwt sign   --alg ALG (--key PEM_FILE | --jwk JWK_FILE) [--kid KID] [PAYLOAD_JSON]\n"
           "  jwt decode [TOKEN]          (does NOT verify)\n"
           "  jwk thumbprint [JWK_FILE]   (RFC 7638, SHA-256)\n"
+          "  policy check|explain --policy FILE --subject S [--role R]... [--scope S]...\n"
+          "             --action A --resource PATH [--context JSON]\n"
+          "  policy check --policy FILE --batch   (JSON lines on stdin, one verdict per line)\n"
           "  version\n"
           "\n"
           "A TOKEN, payload or file given as '-' or left out is read from standard input.\n"
@@ -33,6 +36,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "jwt")) return cmd_jwt(argc - 2, argv + 2);
   if (!strcmp(cmd, "jwk")) return cmd_jwk(argc - 2, argv + 2);
+  if (!strcmp(cmd, "policy")) return cmd_policy(argc - 2, argv + 2);
   fprintf(stderr, "error: unknown command '%s'\n", cmd);
   return usage(stderr);
 }

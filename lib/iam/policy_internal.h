@@ -1,0 +1,154 @@
+/* Compiled policy: interned names, role closures, rules, conditions and the
+ * resource index. Shared by policy_parse.c, policy_cond.c, policy_index.c,
+ * policy_request.c and policy.c. */
+#ifndef GH_POLICY_INTERNAL_H
+#define GH_POLICY_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+#include "../core/ipaddr.h"
+#include "../core/strmap.h"
+#include "gatehouse/policy.h"
+
+#define GH__POLICY_MAX_SEGMENTS 64
+
+typedef struct gh__seg {
+  const char *p;
+  size_t len;
+} gh__seg;
+
+/* One segment of a resource pattern. */
+typedef struct gh__pseg {
+  char *text; /* literal, or the parameter name */
+  size_t len;
+  bool param;
+} gh__pseg;
+
+typedef struct gh__pattern {
+  char *text;
+  gh__pseg *segs;
+  size_t n_segs;
+  bool rest; /* ends with "*": any remainder */
+} gh__pattern;
+
+typedef enum gh__cond_kind {
+  GH__C_ALL, GH__C_ANY, GH__C_NOT, GH__C_IP, GH__C_TIME, GH__C_CLAIM_EQ, GH__C_CLAIM_IN, GH__C_CLAIM_CONTAINS,
+  GH__C_PARAM_CLAIM, GH__C_PARAM_EQ, GH__C_HEADER_IN
+} gh__cond_kind;
+
+typedef struct gh__cond {
+  gh__cond_kind kind;
+  struct gh__cond *kids; /* all, any, not */
+  size_t n_kids;
+  gh__cidr *cidrs;
+  size_t n_cidrs;
+  unsigned days;   /* bit 0 Sunday .. bit 6 Saturday */
+  int from_hour, to_hour, offset_min;
+  char *name;      /* claim path, parameter name, or lower-case header name */
+  char *claim;     /* param compared with this claim path */
+  cJSON *values;   /* array of accepted JSON values */
+} gh__cond;
+
+typedef struct gh__rule {
+  char *id;
+  size_t index; /* position in the document */
+  bool deny;
+  bool any_action, any_subject;
+  uint32_t *actions, *roles, *subjects, *scopes;
+  size_t n_actions, n_roles, n_subjects, n_scopes;
+  gh__pattern *patterns;
+  size_t n_patterns;
+  gh__cond *when; /* NULL: no conditions */
+} gh__rule;
+
+/* A (rule, pattern) pair the index hands out. */
+typedef struct gh__cand {
+  uint32_t rule, pattern;
+} gh__cand;
+
+typedef struct gh__cand_list {
+  gh__cand *v;
+  size_t n, cap;
+} gh__cand_list;
+
+/* Per-action candidate lists of one trie node ("*" rules in any_action). */
+typedef struct gh__by_action {
+  uint32_t *action_ids;
+  gh__cand_list *lists;
+  size_t n;
+  gh__cand_list any_action;
+} gh__by_action;
+
+typedef struct gh__trie {
+  char **labels; /* static children, sorted by (length, bytes) */
+  size_t *label_lens;
+  struct gh__trie **children;
+  size_t n_children, cap_children;
+  struct gh__trie *param;
+  gh__by_action end;  /* patterns that end here */
+  gh__by_action rest; /* patterns with "*" here */
+} gh__trie;
+
+struct gh_policy {
+  atomic_size_t refs;
+  gh__strmap roles, subjects, scopes, actions;
+  size_t words;          /* 64-bit words per role bitset */
+  uint64_t *closure;     /* roles.count bitsets: each role with all it inherits */
+  uint32_t **bound;      /* per subject id: role ids bound (UINT32_MAX-terminated) */
+  gh__rule *rules;
+  size_t n_rules;
+  gh__trie *index;
+};
+
+struct gh_policy_request {
+  char *subject;
+  size_t subject_len;
+  char **roles, **scopes;
+  size_t *role_lens, *scope_lens;
+  size_t n_roles, n_scopes, cap_roles, cap_scopes;
+  char *action, *resource;
+  size_t action_len, resource_len;
+  cJSON *claims;
+  bool has_ip;
+  gh__ip ip;
+  char **header_names, **header_values; /* names lower-cased */
+  size_t n_headers, cap_headers;
+  bool has_time;
+  int64_t time_ms;
+};
+
+/* What a condition is evaluated against. */
+typedef struct gh__eval {
+  const gh_policy_request *req;
+  const gh__pattern *pattern; /* the pattern that matched */
+  const gh__seg *segs;        /* the request's path segments */
+} gh__eval;
+
+/* policy_cond.c */
+int gh__cond_compile(const cJSON *when, const gh__pattern *patterns, size_t n_patterns, gh__cond **out, char *path,
+                     size_t path_len, char *msg, size_t cap);
+void gh__cond_free(gh__cond *c);
+bool gh__cond_holds(const gh__cond *c, const gh__eval *e);
+/* The first failing leaf, for explanations ("ip", "time", "claim tenant_id", ...). */
+const char *gh__cond_explain_failure(const gh__cond *c, const gh__eval *e, char *buf, size_t cap);
+
+/* policy_index.c */
+int gh__pattern_parse(const char *text, gh__pattern *out);
+void gh__pattern_free(gh__pattern *p);
+bool gh__pattern_match(const gh__pattern *p, const gh__seg *segs, size_t n);
+int gh__index_build(gh_policy *p);
+void gh__index_free(gh__trie *t);
+typedef void (*gh__cand_fn)(void *ud, const gh__cand *c);
+/* Calls fn for every (rule, pattern) whose pattern matches and whose actions
+ * include action (UINT32_MAX: an action no rule names; only "*" rules fit). */
+void gh__index_match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
+
+/* policy.c: splits a resource path into segments; false when it has too many. */
+bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n);
+
+#endif

@@ -1,0 +1,155 @@
+/* gatehouse policy check|explain: authorization decisions from the command line. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gatehouse.h"
+
+#define LINE_MAX_BYTES (1024 * 1024)
+
+/* {"claims": {...}, "ip": "...", "headers": {"name": "value"}, "time": unix_seconds} */
+static int apply_context(gh_policy_request *r, const cJSON *ctx, const char **why) {
+  if (!ctx) return 0;
+  if (!cJSON_IsObject(ctx)) return *why = "context must be an object", -1;
+  for (const cJSON *m = ctx->child; m; m = m->next) {
+    int rc = 0;
+    if (!strcmp(m->string, "claims")) {
+      char *text = cJSON_PrintUnformatted(m);
+      rc = text ? gh_policy_request_set_claims(r, text, strlen(text)) : -1;
+      free(text);
+      if (rc) *why = "context.claims must be a JSON object";
+    } else if (!strcmp(m->string, "ip") && cJSON_IsString(m)) {
+      if ((rc = gh_policy_request_set_client_ip(r, m->valuestring, strlen(m->valuestring)))) *why = "context.ip is not an IP address";
+    } else if (!strcmp(m->string, "headers") && cJSON_IsObject(m)) {
+      for (const cJSON *h = m->child; h && !rc; h = h->next) {
+        if (!cJSON_IsString(h)) rc = -1, *why = "context.headers values must be strings";
+        else rc = gh_policy_request_add_header(r, h->string, strlen(h->string), h->valuestring, strlen(h->valuestring));
+      }
+    } else if (!strcmp(m->string, "time") && cJSON_IsNumber(m)) {
+      rc = gh_policy_request_set_time(r, (int64_t)(m->valuedouble * 1000));
+    } else {
+      rc = -1;
+      *why = "context members are claims, ip, headers, time";
+    }
+    if (rc) return -1;
+  }
+  return 0;
+}
+
+/* One request as a JSON line: {"subject", "roles", "scopes", "action", "resource", "context"}. */
+static int request_from_json(gh_policy_request *r, const cJSON *j, const char **why) {
+  const cJSON *sub = cJSON_GetObjectItemCaseSensitive(j, "subject"), *act = cJSON_GetObjectItemCaseSensitive(j, "action"),
+              *res = cJSON_GetObjectItemCaseSensitive(j, "resource"), *e;
+  if (!cJSON_IsString(act) || !cJSON_IsString(res)) return *why = "action and resource are required strings", -1;
+  gh_policy_request_set_action(r, act->valuestring, strlen(act->valuestring));
+  gh_policy_request_set_resource(r, res->valuestring, strlen(res->valuestring));
+  if (cJSON_IsString(sub)) gh_policy_request_set_subject(r, sub->valuestring, strlen(sub->valuestring));
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "roles")) if (cJSON_IsString(e))
+      gh_policy_request_add_role(r, e->valuestring, strlen(e->valuestring));
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "scopes")) if (cJSON_IsString(e))
+      gh_policy_request_add_scope(r, e->valuestring, strlen(e->valuestring));
+  return apply_context(r, cJSON_GetObjectItemCaseSensitive(j, "context"), why);
+}
+
+static int batch(const gh_policy *p) {
+  gh_policy_request *r;
+  if (gh_policy_request_new(&r)) return EXIT_USAGE;
+  char *line = malloc(LINE_MAX_BYTES);
+  int status = EXIT_VALID;
+  long n = 0;
+  while (line && fgets(line, LINE_MAX_BYTES, stdin)) {
+    n++;
+    size_t len = strlen(line);
+    cli_trim(line, &len);
+    if (!len) continue;
+    cJSON *j = cJSON_ParseWithLength(line, len);
+    const char *why = "not a JSON object";
+    gh_policy_request_reset(r);
+    int decision;
+    const char *rule;
+    if (!cJSON_IsObject(j) || request_from_json(r, j, &why) || gh_policy_decide(p, r, &decision, &rule)) {
+      fprintf(stderr, "error: line %ld: %s\n", n, why);
+      printf("error\n");
+      status = EXIT_USAGE;
+    } else {
+      printf("%s %s\n", decision == GH_POLICY_ALLOW ? "allow" : "deny", rule ? rule : "no-rule");
+    }
+    cJSON_Delete(j);
+  }
+  free(line);
+  gh_policy_request_free(r);
+  return status;
+}
+
+int cmd_policy(int argc, char **argv) {
+  if (argc < 1 || (strcmp(argv[0], "check") && strcmp(argv[0], "explain"))) {
+    fprintf(stderr, "usage: gatehouse policy check|explain --policy FILE (--batch | --subject S [--role R]... "
+                    "[--scope S]... --action A --resource PATH [--context JSON])\n");
+    return EXIT_USAGE;
+  }
+  bool explain = argv[0][0] == 'e', is_batch = false;
+  const char *policy_path = NULL, *context = NULL;
+  gh_policy_request *r;
+  if (gh_policy_request_new(&r)) return EXIT_USAGE;
+  int status = EXIT_USAGE;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--batch")) is_batch = true;
+    else if (!v) {
+      fprintf(stderr, "error: %s needs a value\n", a);
+      goto out;
+    } else if (!strcmp(a, "--policy")) policy_path = v, i++;
+    else if (!strcmp(a, "--subject")) gh_policy_request_set_subject(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--role")) gh_policy_request_add_role(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--scope")) gh_policy_request_add_scope(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--action")) gh_policy_request_set_action(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--resource")) gh_policy_request_set_resource(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--context")) context = v, i++;
+    else {
+      fprintf(stderr, "error: unknown option '%s'\n", a);
+      goto out;
+    }
+  }
+  if (!policy_path) {
+    fprintf(stderr, "error: --policy FILE is required\n");
+    goto out;
+  }
+  size_t len;
+  char *text = cli_read_file(policy_path, 64 * 1024 * 1024, &len);
+  if (!text) goto out;
+  char msg[512] = "";
+  gh_policy *p;
+  int rc = gh_policy_parse(&p, text, len, msg, sizeof msg);
+  free(text);
+  if (rc) {
+    fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg[0] ? msg : gh_strerror(rc));
+    goto out;
+  }
+  if (is_batch) {
+    status = batch(p);
+  } else {
+    const char *why = NULL;
+    cJSON *ctx = context ? cJSON_Parse(context) : NULL;
+    int decision;
+    const char *rule;
+    char *trace = NULL;
+    if (context && (!ctx || apply_context(r, ctx, &why))) {
+      fprintf(stderr, "error: --context: %s\n", why ? why : "not JSON");
+    } else if ((rc = explain ? gh_policy_explain(p, r, &decision, &rule, &trace, NULL)
+                             : gh_policy_decide(p, r, &decision, &rule))) {
+      fprintf(stderr, "error: --action and --resource (a path starting with /) are required\n");
+    } else {
+      if (trace) fputs(trace, stdout);
+      else printf("%s %s\n", decision == GH_POLICY_ALLOW ? "allow" : "deny", rule ? rule : "no-rule");
+      status = decision == GH_POLICY_ALLOW ? EXIT_VALID : EXIT_REJECTED;
+    }
+    gh_free(trace);
+    cJSON_Delete(ctx);
+  }
+  gh_policy_free(p);
+out:
+  gh_policy_request_free(r);
+  return status;
+}
