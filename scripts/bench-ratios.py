@@ -34,6 +34,22 @@ for subject in ("gatehouse-openssl-cache-hit", "gatehouse-mbedtls-cache-hit"):
     if hits:
         lo = min(hits)
         print("  jwt-verify cache hits %-28s min %.0f/s  [>= 3000000 %s]" % (subject, lo, "met" if lo >= 3e6 else "NOT MET"))
+# policy-decide (issue 3)
+def pol(case, subject="gatehouse"):
+    return rate.get(("policy-decide", case, subject))
+
+big, small, mid = pol("1000x100000"), pol("10x100"), pol("1000x10000")
+if mid:
+    print("  policy-decide 1000x10000 gatehouse %.0f/s  [>= 5000000 %s]" % (mid, "met" if mid >= 5e6 else "NOT MET"))
+for case in ("10x100", "1000x10000", "1000x100000"):
+    a, b = pol(case), pol(case, "node-casbin")
+    if a and b:
+        print("  policy-decide %-11s gatehouse / node-casbin %12.0f  [>= 100 %s]" % (case, a / b, "met" if a / b >= 100 else "NOT MET"))
+        out.append({"bench": "policy-decide", "case": case, "subject": "gatehouse/node-casbin", "metric": "ratio", "value": round(a / b, 1)})
+if big and small:
+    slow = small / big
+    print("  policy-decide 100-rule world / 100,000-rule world: %.2fx slower  [<= 2 %s]" % (slow, "met" if slow <= 2 else "NOT MET"))
+    out.append({"bench": "policy-decide", "case": "10x100/1000x100000", "subject": "gatehouse", "metric": "ratio", "value": round(slow, 2)})
 with open(path, "a") as f:
     for r in out:
         f.write(json.dumps(r) + "\n")

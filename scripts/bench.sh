@@ -28,5 +28,21 @@ else
 fi
 
 echo
-echo "== ratios (issue 2 targets in brackets)"
+echo "== policy-decide: authorization decisions per second on one core (worlds: roles x rules)"
+if command -v node > /dev/null && [ -d tests/oracles/node_modules/casbin ]; then
+  for world in 10x100 1000x10000 1000x100000; do
+    dir="$out/worlds/$world"
+    [ -f "$dir/policy.json" ] || (cd tests/oracles && node gen-policy-worlds.mjs world "${world%x*}" "${world#*x}" "$root/$dir")
+    taskset -c 0 build-bench-openssl/bin/bench_policy "$dir" "$world" "$seconds"
+    taskset -c 0 node tests/bench/casbin-bench.mjs "$dir" "$world" 3 | tee -a "$BENCH_RESULTS" |
+      python3 -c 'import json,sys
+for l in sys.stdin:
+    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+  done
+else
+  echo "  (node, or npm casbin in tests/oracles, is missing: the worlds come from its generator)"
+fi
+
+echo
+echo "== ratios (issue targets in brackets)"
 python3 scripts/bench-ratios.py "$BENCH_RESULTS"

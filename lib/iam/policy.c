@@ -68,15 +68,14 @@ static void fill_roles(resolved *q) {
   q->roles_ready = true;
 }
 
+static bool holds_role(resolved *q, uint32_t role);
+
 static bool subject_matches(resolved *q, const gh__rule *r) {
   if (r->any_subject) return true;
   for (size_t i = 0; i < r->n_subjects; i++)
     if (r->subjects[i] == q->subject) return true;
-  if (r->n_roles) {
-    if (!q->roles_ready) fill_roles(q);
-    for (size_t i = 0; i < r->n_roles; i++)
-      if (q->roles[r->roles[i] / 64] & (1ull << (r->roles[i] % 64))) return true;
-  }
+  for (size_t i = 0; i < r->n_roles; i++)
+    if (holds_role(q, r->roles[i])) return true;
   for (size_t i = 0; i < r->n_scopes; i++) {
     const char *scope = gh__strmap_key(&q->p->scopes, r->scopes[i]);
     size_t len = q->p->scopes.lens[r->scopes[i]];
@@ -92,12 +91,26 @@ static bool applies(resolved *q, const gh__rule *r, const gh__pattern *pattern) 
   return !r->when || gh__cond_holds(r->when, &e);
 }
 
+static bool holds_role(resolved *q, uint32_t role) {
+  if (!q->roles_ready) fill_roles(q);
+  return q->roles[role / 64] & (1ull << (role % 64));
+}
+
 static void consider(void *ud, const gh__cand *c) {
   resolved *q = ud;
-  const gh__rule *r = &q->p->rules[c->rule];
-  size_t *best = r->deny ? &q->best_deny : &q->best_allow;
-  if (r->index >= *best) return; /* a lower-numbered rule of this effect already applies */
-  if (applies(q, r, &r->patterns[c->pattern])) *best = r->index;
+  size_t *best = c->deny ? &q->best_deny : &q->best_allow;
+  if (c->rule >= *best) return; /* a lower-numbered rule of this effect already applies */
+  bool yes;
+  switch (c->who) {
+  case GH__WHO_ANYONE: yes = true; break;
+  case GH__WHO_ROLE: yes = holds_role(q, c->id); break;
+  case GH__WHO_SUBJECT: yes = c->id == q->subject; break;
+  default: {
+    const gh__rule *r = &q->p->rules[c->rule];
+    yes = applies(q, r, &r->patterns[c->pattern]);
+  }
+  }
+  if (yes) *best = c->rule;
 }
 
 static int resolve(resolved *q, const gh_policy *p, const gh_policy_request *r) {
@@ -124,7 +137,7 @@ int gh_policy_decide(const gh_policy *p, const gh_policy_request *r, int *decisi
   resolved q;
   int rc = resolve(&q, p, r);
   if (rc) return rc;
-  gh__index_match(p->index, q.segs, q.n_segs, q.action, consider, &q);
+  gh__index_match(p, q.segs, q.n_segs, q.action, consider, &q);
   conclude(&q, decision, rule_id);
   return GH_OK;
 }

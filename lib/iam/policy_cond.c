@@ -21,11 +21,17 @@ static int error(ctx *c, const char *why) {
   return GH_EPARSE;
 }
 
-/* Appends a path component for the duration of one compile step. */
-static size_t push(ctx *c, const char *fmt, const char *name, int index) {
+/* Append a path component (".name" or "[index]") for one compile step;
+ * they return the length to pop back to. */
+static size_t push_name(ctx *c, const char *name) {
   size_t len = strlen(c->path);
-  if (name) snprintf(c->path + len, c->path_cap - len, fmt, name);
-  else snprintf(c->path + len, c->path_cap - len, fmt, index);
+  snprintf(c->path + len, c->path_cap - len, ".%s", name);
+  return len;
+}
+
+static size_t push_index(ctx *c, int index) {
+  size_t len = strlen(c->path);
+  snprintf(c->path + len, c->path_cap - len, "[%d]", index);
   return len;
 }
 
@@ -79,7 +85,7 @@ static bool pattern_has_param(const gh__pattern *p, const char *name) {
 static int compile_leaves(ctx *c, const char *kind, const cJSON *map, gh__cond *all) {
   if (!cJSON_IsObject(map) || !map->child) return error(c, "expected a non-empty object");
   for (const cJSON *m = map->child; m; m = m->next) {
-    size_t mark = push(c, ".%s", m->string, 0);
+    size_t mark = push_name(c, m->string);
     const cJSON *op = single_op(c, m);
     if (!op) return GH_EPARSE;
     const char *o = op->child->string;
@@ -134,7 +140,7 @@ static int compile_time(ctx *c, const cJSON *t, gh__cond *leaf) {
   leaf->to_hour = 24;
   if (!cJSON_IsObject(t)) return error(c, "expected {\"days\": [...], \"hours\": [from, to], \"utc_offset\": \"+HH:MM\"}");
   for (const cJSON *m = t->child; m; m = m->next) {
-    size_t mark = push(c, ".%s", m->string, 0);
+    size_t mark = push_name(c, m->string);
     if (!strcmp(m->string, "days") && cJSON_IsArray(m)) {
       const cJSON *d;
       cJSON_ArrayForEach(d, m) {
@@ -168,7 +174,7 @@ static int compile_member(ctx *c, const cJSON *m, gh__cond *all) {
     if (!cJSON_IsArray(m) || !m->child) return error(c, "expected a non-empty array of conditions");
     int i = 0;
     for (const cJSON *e = m->child; e; e = e->next, i++) {
-      size_t mark = push(c, "[%d]", NULL, i);
+      size_t mark = push_index(c, i);
       gh__cond *kid;
       if (add_kid(node, &kid)) return GH_ENOMEM;
       int rc = compile_node(c, e, kid);
@@ -188,7 +194,7 @@ static int compile_member(ctx *c, const cJSON *m, gh__cond *all) {
     node->cidrs = gh__calloc((size_t)cJSON_GetArraySize(m), sizeof *node->cidrs);
     if (!node->cidrs) return GH_ENOMEM;
     for (const cJSON *e = m->child; e; e = e->next) {
-      size_t mark = push(c, "[%d]", NULL, (int)node->n_cidrs);
+      size_t mark = push_index(c, (int)node->n_cidrs);
       if (!cJSON_IsString(e) || !gh__cidr_parse(e->valuestring, strlen(e->valuestring), &node->cidrs[node->n_cidrs]))
         return error(c, "bad CIDR (host bits must be zero)");
       node->n_cidrs++;
@@ -209,7 +215,7 @@ static int compile_node(ctx *c, const cJSON *when, gh__cond *out) {
   out->kind = GH__C_ALL;
   if (!cJSON_IsObject(when) || !when->child) return error(c, "expected a non-empty condition object");
   for (const cJSON *m = when->child; m; m = m->next) {
-    size_t mark = push(c, ".%s", m->string, 0);
+    size_t mark = push_name(c, m->string);
     int rc = compile_member(c, m, out);
     if (rc) return rc;
     pop(c, mark);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash64.h"
 #include "policy_internal.h"
 
 bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n) {
@@ -94,6 +95,17 @@ static int list_add(gh__cand_list *l, gh__cand c) {
   return GH_OK;
 }
 
+/* What a candidate of this rule needs to decide its subject on its own. */
+static gh__cand candidate(const gh__rule *r, uint32_t rule, uint32_t pattern) {
+  gh__cand c = {rule, pattern, 0, GH__WHO_GENERAL, r->deny};
+  size_t selectors = r->n_roles + r->n_subjects + r->n_scopes + (r->any_subject ? 1 : 0);
+  if (r->when || selectors != 1) return c;
+  if (r->any_subject) c.who = GH__WHO_ANYONE;
+  else if (r->n_roles) c.who = GH__WHO_ROLE, c.id = r->roles[0];
+  else if (r->n_subjects) c.who = GH__WHO_SUBJECT, c.id = r->subjects[0];
+  return c;
+}
+
 static int by_action_add(gh__by_action *b, const gh__rule *r, gh__cand c) {
   if (r->any_action) return list_add(&b->any_action, c);
   for (size_t a = 0; a < r->n_actions; a++) {
@@ -124,21 +136,75 @@ static void by_action_free(gh__by_action *b) {
 
 void gh__index_free(gh__trie *t) {
   if (!t) return;
-  for (size_t i = 0; i < t->n_children; i++) {
-    gh__index_free(t->children[i]);
-    gh__free(t->labels[i]);
+  for (size_t i = 0; t->edges && i <= t->edge_mask; i++) {
+    gh__index_free(t->edges[i].child);
+    gh__free(t->edges[i].label);
   }
-  gh__free(t->labels);
-  gh__free(t->label_lens);
-  gh__free(t->children);
+  gh__free(t->edges);
   gh__index_free(t->param);
   by_action_free(&t->end);
   by_action_free(&t->rest);
+  gh__free(t->end_at);
+  gh__free(t->rest_at);
   gh__free(t);
+}
+
+static void put_edge(gh__trie *t, const gh__edge *e) {
+  size_t j = e->hash & t->edge_mask;
+  while (t->edges[j].child) j = (j + 1) & t->edge_mask;
+  t->edges[j] = *e;
+  t->n_edges++;
+}
+
+static int grow_edges(gh__trie *t) {
+  size_t slots = t->edges ? (t->edge_mask + 1) * 2 : 4;
+  gh__edge *old = t->edges, *fresh = gh__calloc(slots, sizeof *fresh);
+  if (!fresh) return GH_ENOMEM;
+  size_t old_slots = old ? t->edge_mask + 1 : 0;
+  t->edges = fresh;
+  t->edge_mask = slots - 1;
+  t->n_edges = 0;
+  for (size_t i = 0; i < old_slots; i++)
+    if (old[i].child) put_edge(t, &old[i]);
+  gh__free(old);
+  return GH_OK;
+}
+
+/* Packs a node's build-time lists into one block and frees them. */
+static int pack(gh__by_action *b, gh__packed **out) {
+  size_t total = b->any_action.n;
+  for (size_t i = 0; i < b->n; i++) total += b->lists[i].n;
+  *out = NULL;
+  if (total) {
+    gh__packed *p = gh__malloc(sizeof *p + b->n * sizeof(gh__range) + total * sizeof(gh__cand));
+    if (!p) return GH_ENOMEM;
+    p->n_ranges = (uint32_t)b->n;
+    p->cands = (gh__cand *)((char *)p + sizeof *p + b->n * sizeof(gh__range));
+    uint32_t at = 0;
+    for (size_t i = 0; i < b->n; i++) {
+      p->ranges[i] = (gh__range){b->action_ids[i], at, (uint32_t)b->lists[i].n};
+      memcpy(p->cands + at, b->lists[i].v, b->lists[i].n * sizeof(gh__cand));
+      at += (uint32_t)b->lists[i].n;
+    }
+    p->any = (gh__range){0, at, (uint32_t)b->any_action.n};
+    memcpy(p->cands + at, b->any_action.v, b->any_action.n * sizeof(gh__cand));
+    *out = p;
+  }
+  by_action_free(b);
+  memset(b, 0, sizeof *b);
+  return GH_OK;
+}
+
+static int pack_all(gh__trie *t) {
+  if (pack(&t->end, &t->end_at) || pack(&t->rest, &t->rest_at)) return GH_ENOMEM;
+  for (size_t i = 0; i <= t->edge_mask && t->edges; i++)
+    if (t->edges[i].child && pack_all(t->edges[i].child)) return GH_ENOMEM;
+  return t->param ? pack_all(t->param) : GH_OK;
 }
 
 /* Build-time lookup of static children: key = parent address + label. */
 typedef struct builder {
+  uint64_t seed;
   gh__strmap keys;
   gh__trie **found; /* by key id */
   size_t cap;
@@ -171,68 +237,24 @@ static int child(builder *b, gh__trie *t, const gh__pseg *s, gh__trie **out) {
     b->found = f;
     b->cap = cap;
   }
-  if (t->n_children == t->cap_children) {
-    size_t cap = t->cap_children ? t->cap_children * 2 : 2;
-    char **l = gh__realloc(t->labels, cap * sizeof *l);
-    if (!l) return GH_ENOMEM;
-    t->labels = l;
-    size_t *ll = gh__realloc(t->label_lens, cap * sizeof *ll);
-    if (!ll) return GH_ENOMEM;
-    t->label_lens = ll;
-    gh__trie **c = gh__realloc(t->children, cap * sizeof *c);
-    if (!c) return GH_ENOMEM;
-    t->children = c;
-    t->cap_children = cap;
-  }
+  if ((t->n_edges + 1) * 2 > (t->edges ? t->edge_mask + 1 : 0) && grow_edges(t)) return GH_ENOMEM;
   gh__trie *n = gh__calloc(1, sizeof *n);
-  char *label = gh__strndup(s->text, s->len);
-  if (!n || !label) {
+  if (!n) return GH_ENOMEM;
+  gh__edge e = {gh__hash64(s->text, s->len, b->seed), n, (uint32_t)s->len, {0}, NULL};
+  if (s->len <= GH__INLINE_LABEL) memcpy(e.inline_label, s->text, s->len);
+  else if (!(e.label = gh__strndup(s->text, s->len))) {
     gh__free(n);
-    gh__free(label);
     return GH_ENOMEM;
   }
-  t->labels[t->n_children] = label;
-  t->label_lens[t->n_children] = s->len;
-  t->children[t->n_children++] = n;
+  put_edge(t, &e);
   b->found[id] = n;
   *out = n;
   return GH_OK;
 }
 
-static int label_cmp(const char *a, size_t al, const char *b, size_t bl) {
-  if (al != bl) return al < bl ? -1 : 1;
-  return memcmp(a, b, al);
-}
-
-typedef struct labelled {
-  char *label;
-  size_t len;
-  gh__trie *child;
-} labelled;
-
-static int labelled_cmp(const void *a, const void *b) {
-  const labelled *x = a, *y = b;
-  return label_cmp(x->label, x->len, y->label, y->len);
-}
-
-/* Sorts every node's static children for binary search. */
-static int finish(gh__trie *t) {
-  if (t->n_children > 1) {
-    labelled *v = gh__malloc(t->n_children * sizeof *v);
-    if (!v) return GH_ENOMEM;
-    for (size_t i = 0; i < t->n_children; i++) v[i] = (labelled){t->labels[i], t->label_lens[i], t->children[i]};
-    qsort(v, t->n_children, sizeof *v, labelled_cmp);
-    for (size_t i = 0; i < t->n_children; i++)
-      t->labels[i] = v[i].label, t->label_lens[i] = v[i].len, t->children[i] = v[i].child;
-    gh__free(v);
-  }
-  for (size_t i = 0; i < t->n_children; i++)
-    if (finish(t->children[i])) return GH_ENOMEM;
-  return t->param ? finish(t->param) : GH_OK;
-}
-
 int gh__index_build(gh_policy *p) {
   builder b = {0};
+  b.seed = p->label_seed = gh__hash_seed();
   int rc = gh__strmap_init(&b.keys);
   if (!rc && !(p->index = gh__calloc(1, sizeof *p->index))) rc = GH_ENOMEM;
   for (size_t r = 0; !rc && r < p->n_rules; r++) {
@@ -241,43 +263,49 @@ int gh__index_build(gh_policy *p) {
       const gh__pattern *pat = &rule->patterns[k];
       gh__trie *t = p->index;
       for (size_t s = 0; !rc && s < pat->n_segs; s++) rc = child(&b, t, &pat->segs[s], &t);
-      if (!rc) rc = by_action_add(pat->rest ? &t->rest : &t->end, rule, (gh__cand){(uint32_t)r, (uint32_t)k});
+      if (!rc) rc = by_action_add(pat->rest ? &t->rest : &t->end, rule, candidate(rule, (uint32_t)r, (uint32_t)k));
     }
   }
-  if (!rc) rc = finish(p->index);
+  if (!rc) rc = pack_all(p->index);
   gh__strmap_free(&b.keys);
   gh__free(b.found);
   return rc;
 }
 
-static void emit(const gh__by_action *b, uint32_t action, gh__cand_fn fn, void *ud) {
-  for (size_t i = 0; i < b->n; i++)
-    if (b->action_ids[i] == action) {
-      for (size_t j = 0; j < b->lists[i].n; j++) fn(ud, &b->lists[i].v[j]);
+static void emit(const gh__packed *p, uint32_t action, gh__cand_fn fn, void *ud) {
+  if (!p) return;
+  for (uint32_t i = 0; i < p->n_ranges; i++)
+    if (p->ranges[i].action == action) {
+      for (uint32_t j = 0; j < p->ranges[i].count; j++) fn(ud, &p->cands[p->ranges[i].start + j]);
       break;
     }
-  for (size_t j = 0; j < b->any_action.n; j++) fn(ud, &b->any_action.v[j]);
+  for (uint32_t j = 0; j < p->any.count; j++) fn(ud, &p->cands[p->any.start + j]);
 }
 
-static const gh__trie *find_child(const gh__trie *t, const gh__seg *s) {
-  size_t lo = 0, hi = t->n_children;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = label_cmp(t->labels[mid], t->label_lens[mid], s->p, s->len);
-    if (c == 0) return t->children[mid];
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+static const gh__trie *find_child(const gh__trie *t, const gh__seg *s, uint64_t seed) {
+  if (!t->n_edges) return NULL;
+  uint64_t h = gh__hash64(s->p, s->len, seed);
+  for (size_t j = h & t->edge_mask;; j = (j + 1) & t->edge_mask) {
+    const gh__edge *e = &t->edges[j];
+    if (!e->child) return NULL;
+    if (e->hash == h && e->len == s->len &&
+        memcmp(e->len <= GH__INLINE_LABEL ? e->inline_label : e->label, s->p, s->len) == 0)
+      return e->child;
   }
-  return NULL;
 }
 
-void gh__index_match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud) {
+static void match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t action, uint64_t seed, gh__cand_fn fn,
+                  void *ud) {
   if (!n) {
-    emit(&t->end, action, fn, ud);
+    emit(t->end_at, action, fn, ud);
     return;
   }
-  emit(&t->rest, action, fn, ud); /* "*" here: at least one more segment, which there is */
-  const gh__trie *c = find_child(t, &segs[0]);
-  if (c) gh__index_match(c, segs + 1, n - 1, action, fn, ud);
-  if (t->param && segs[0].len) gh__index_match(t->param, segs + 1, n - 1, action, fn, ud);
+  emit(t->rest_at, action, fn, ud); /* "*" here: at least one more segment, which there is */
+  const gh__trie *c = find_child(t, &segs[0], seed);
+  if (c) match(c, segs + 1, n - 1, action, seed, fn, ud);
+  if (t->param && segs[0].len) match(t->param, segs + 1, n - 1, action, seed, fn, ud);
+}
+
+void gh__index_match(const gh_policy *p, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud) {
+  match(p->index, segs, n, action, p->label_seed, fn, ud);
 }

@@ -66,9 +66,16 @@ typedef struct gh__rule {
   gh__cond *when; /* NULL: no conditions */
 } gh__rule;
 
-/* A (rule, pattern) pair the index hands out. */
+/* How a candidate's subject is checked without touching its rule: most rules
+ * name one role, one subject or "*" and have no conditions. */
+typedef enum gh__who { GH__WHO_ANYONE, GH__WHO_ROLE, GH__WHO_SUBJECT, GH__WHO_GENERAL } gh__who;
+
+/* A (rule, pattern) pair the index hands out, with what deciding it needs. */
 typedef struct gh__cand {
   uint32_t rule, pattern;
+  uint32_t id; /* the role or subject id for GH__WHO_ROLE / GH__WHO_SUBJECT */
+  uint8_t who; /* gh__who */
+  uint8_t deny;
 } gh__cand;
 
 typedef struct gh__cand_list {
@@ -84,14 +91,36 @@ typedef struct gh__by_action {
   gh__cand_list any_action;
 } gh__by_action;
 
+/* A static child in a node's open-addressed table: a lookup touches one slot
+ * (the label is inline when short). */
+#define GH__INLINE_LABEL 16
+typedef struct gh__edge {
+  uint64_t hash;
+  struct gh__trie *child; /* NULL: empty slot */
+  uint32_t len;
+  char inline_label[GH__INLINE_LABEL];
+  char *label; /* longer labels */
+} gh__edge;
+
+/* A node's candidates once built, in one block: per-action ranges, the range
+ * of "*" rules, then the candidates themselves. */
+typedef struct gh__range {
+  uint32_t action, start, count;
+} gh__range;
+
+typedef struct gh__packed {
+  uint32_t n_ranges;
+  gh__range any; /* rules for every action */
+  gh__cand *cands;
+  gh__range ranges[];
+} gh__packed;
+
 typedef struct gh__trie {
-  char **labels; /* static children, sorted by (length, bytes) */
-  size_t *label_lens;
-  struct gh__trie **children;
-  size_t n_children, cap_children;
+  gh__edge *edges; /* power-of-two table, load <= 1/2 */
+  size_t edge_mask, n_edges;
   struct gh__trie *param;
-  gh__by_action end;  /* patterns that end here */
-  gh__by_action rest; /* patterns with "*" here */
+  gh__by_action end, rest;      /* while building: patterns that end here / with "*" here */
+  gh__packed *end_at, *rest_at; /* once built (NULL: none) */
 } gh__trie;
 
 struct gh_policy {
@@ -103,6 +132,7 @@ struct gh_policy {
   gh__rule *rules;
   size_t n_rules;
   gh__trie *index;
+  uint64_t label_seed; /* hashes of the index's static labels */
 };
 
 struct gh_policy_request {
@@ -146,7 +176,7 @@ void gh__index_free(gh__trie *t);
 typedef void (*gh__cand_fn)(void *ud, const gh__cand *c);
 /* Calls fn for every (rule, pattern) whose pattern matches and whose actions
  * include action (UINT32_MAX: an action no rule names; only "*" rules fit). */
-void gh__index_match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
+void gh__index_match(const gh_policy *p, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
 
 /* policy.c: splits a resource path into segments; false when it has too many. */
 bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n);

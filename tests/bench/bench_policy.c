@@ -1,0 +1,117 @@
+/* policy-decide: decisions per second on one core over a generated world
+ * (tests/oracles/gen-policy-worlds.mjs), plus compile time and memory.
+ * Usage: bench_policy WORLD_DIR CASE_NAME [SECONDS] */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "gatehouse.h"
+
+static char *slurp(const char *dir, const char *name, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
+  buf[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+/* Live bytes allocated by the library, through the allocator hook (a size
+ * header per block), so the compiled policy's own footprint can be read. */
+static long live_bytes;
+
+static void *count_malloc(void *ud, size_t n) {
+  (void)ud;
+  size_t *p = malloc(n + 16);
+  if (!p) return NULL;
+  *p = n;
+  live_bytes += (long)n;
+  return (char *)p + 16;
+}
+
+static void count_free(void *ud, void *q) {
+  (void)ud;
+  if (!q) return;
+  size_t *p = (size_t *)((char *)q - 16);
+  live_bytes -= (long)*p;
+  free(p);
+}
+
+static void *count_realloc(void *ud, void *q, size_t n) {
+  if (!q) return count_malloc(ud, n);
+  size_t *p = (size_t *)((char *)q - 16), old = *p;
+  size_t *r = realloc(p, n + 16);
+  if (!r) return NULL;
+  *r = n;
+  live_bytes += (long)n - (long)old;
+  return (char *)r + 16;
+}
+
+typedef struct run {
+  const gh_policy *p;
+  gh_policy_request **reqs;
+  size_t n, next;
+  long allowed;
+} run;
+
+static int decide_one(void *ud) {
+  run *r = ud;
+  int decision;
+  const char *rule;
+  int rc = gh_policy_decide(r->p, r->reqs[r->next], &decision, &rule);
+  r->allowed += decision;
+  if (++r->next == r->n) r->next = 0;
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) return fprintf(stderr, "usage: bench_policy WORLD_DIR CASE [SECONDS]\n"), 2;
+  double seconds = argc > 3 ? atof(argv[3]) : 0.5;
+  size_t len, qlen;
+  char *doc = slurp(argv[1], "policy.json", &len), *qtext = slurp(argv[1], "queries.json", &qlen);
+  gh_set_allocator(count_malloc, count_realloc, count_free, NULL);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  gh_policy *p;
+  char msg[256];
+  if (gh_policy_parse(&p, doc, len, msg, sizeof msg)) return fprintf(stderr, "policy: %s\n", msg), 2;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long compiled = live_bytes;
+  free(doc);
+  cJSON *queries = cJSON_Parse(qtext), *q;
+  free(qtext);
+  run r = {p, calloc((size_t)cJSON_GetArraySize(queries), sizeof(gh_policy_request *)), 0, 0, 0};
+  cJSON_ArrayForEach(q, queries) {
+    gh_policy_request *req;
+    gh_policy_request_new(&req);
+    const char *s = cJSON_GetObjectItem(q, "subject")->valuestring, *a = cJSON_GetObjectItem(q, "action")->valuestring,
+               *res = cJSON_GetObjectItem(q, "resource")->valuestring;
+    gh_policy_request_set_subject(req, s, strlen(s));
+    gh_policy_request_set_action(req, a, strlen(a));
+    gh_policy_request_set_resource(req, res, strlen(res));
+    r.reqs[r.n++] = req;
+  }
+  bench_report("policy-decide", argv[2], "gatehouse", "ops_per_s", bench_rate(decide_one, &r, seconds, 3));
+  bench_report("policy-decide", argv[2], "gatehouse", "compile_ms",
+               (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+  bench_report("policy-decide", argv[2], "gatehouse", "compiled_kib", compiled / 1024.0);
+  bench_report("policy-decide", argv[2], "gatehouse", "bytes_per_rule", (double)compiled / (double)gh_policy_rule_count(p));
+  for (size_t i = 0; i < r.n; i++) gh_policy_request_free(r.reqs[i]);
+  free(r.reqs);
+  cJSON_Delete(queries);
+  gh_policy_free(p);
+  return 0;
+}
