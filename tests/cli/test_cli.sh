@@ -78,5 +78,29 @@ grep -q '"alg":"RS256"' "$tmp/out" || { echo "FAIL: decode header"; fail=$((fail
 printf '%s' '{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB"}' > "$tmp/jwk"
 [ "$("$CLI" jwk thumbprint "$tmp/jwk")" = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" ] && pass=$((pass + 1)) || { echo "FAIL: thumbprint"; fail=$((fail + 1)); }
 
+# policy check / explain / batch (issue 3 CLI): allow exits 0, deny 1, errors 2
+P="$2/policy/example.json"
+out=$("$CLI" policy check --policy "$P" --subject alice --action GET --resource /orders/7); check "policy allow" 0 $?
+[ "$out" = "allow read-orders" ] && pass=$((pass + 1)) || { echo "FAIL: policy allow printed '$out'"; fail=$((fail + 1)); }
+out=$("$CLI" policy check --policy "$P" --subject bob --action GET --resource /orders/7); check "policy deny" 1 $?
+[ "$out" = "deny no-rule" ] && pass=$((pass + 1)) || { echo "FAIL: policy deny printed '$out'"; fail=$((fail + 1)); }
+out=$("$CLI" policy check --policy "$P" --subject alice --action DELETE --resource /orders/7 --context '{"ip":"192.0.2.9"}')
+check "policy deny rule" 1 $?
+[ "$out" = "deny no-delete-offsite" ] && pass=$((pass + 1)) || { echo "FAIL: printed '$out'"; fail=$((fail + 1)); }
+"$CLI" policy check --policy "$P" --subject bob --scope orders:write --action PUT --resource /tenants/acme/orders/1 \
+  --context '{"claims":{"tenant_id":"acme"}}' > /dev/null; check "policy context claims" 0 $?
+printf '%s\n' '{"subject":"alice","action":"GET","resource":"/orders/1"}' '{"subject":"bob","action":"GET","resource":"/orders/1"}' \
+  '{"subject":"bob","roles":["viewer"],"action":"GET","resource":"/orders/1"}' '{"subject":"x","action":"DELETE","resource":"/orders/1","context":{"ip":"10.0.0.1"}}' \
+  | "$CLI" policy check --policy "$P" --batch > "$tmp/batch" 2> "$tmp/err"; check "policy batch" 0 $?
+printf 'allow read-orders\ndeny no-rule\nallow read-orders\ndeny no-rule\n' | cmp -s - "$tmp/batch" && pass=$((pass + 1)) ||
+  { echo "FAIL: batch output"; cat "$tmp/batch"; fail=$((fail + 1)); }
+"$CLI" policy explain --policy "$P" --subject alice --action GET --resource /orders/7 > "$tmp/out"; check "policy explain" 0 $?
+grep -q '^rule read-orders (rules\[0\], allow): APPLIES' "$tmp/out" && grep -q '^decision: allow read-orders' "$tmp/out" &&
+  pass=$((pass + 1)) || { echo "FAIL: explain output"; cat "$tmp/out"; fail=$((fail + 1)); }
+echo '{"roles":{"a":{"inherits":["b"]},"b":{"inherits":["a"]}},"rules":[]}' > "$tmp/cycle.json"
+"$CLI" policy check --policy "$tmp/cycle.json" --action GET --resource / > /dev/null 2> "$tmp/err"
+check "policy cycle" 2 $? 'roles.a.inherits: inheritance cycle a -> b -> a' "$tmp/err"
+"$CLI" policy check --policy "$P" --subject a --action GET > /dev/null 2>&1; check "policy missing resource" 2 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -127,10 +127,45 @@ static void test_apikey_lookup_while_revoking(void **state) {
   gh_apikey_store_free(g_store);
 }
 
+static gh_policy *g_policy;
+
+static void *decide_loop(void *arg) {
+  (void)arg;
+  gh_policy_request *r;
+  gh_policy_request_new(&r);
+  for (int i = 0; i < 20000; i++) {
+    gh_policy_request_reset(r);
+    const char *sub = i & 1 ? "alice" : "bob";
+    gh_policy_request_set_subject(r, sub, strlen(sub));
+    gh_policy_request_set_action(r, "GET", 3);
+    gh_policy_request_set_resource(r, "/orders/7", 9);
+    int decision;
+    const char *rule;
+    if (gh_policy_decide(g_policy, r, &decision, &rule) != GH_OK || decision != (i & 1)) atomic_fetch_add(&g_failures, 1);
+  }
+  gh_policy_request_free(r);
+  return NULL;
+}
+
+/* One compiled policy decides on several threads at once. */
+static void test_policy_shared(void **state) {
+  (void)state;
+  size_t len;
+  char *doc = t_read_vector("policy/example.json", &len);
+  assert_int_equal(gh_policy_parse(&g_policy, doc, len, NULL, 0), GH_OK);
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, decide_loop, NULL);
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+  assert_int_equal(atomic_load(&g_failures), 0);
+  gh_policy_free(g_policy);
+  free(doc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verify_while_swapping_keys),
       cmocka_unit_test(test_apikey_lookup_while_revoking),
+      cmocka_unit_test(test_policy_shared),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
