@@ -13,5 +13,6 @@
 #include "gatehouse/apikey.h"
 #include "gatehouse/oidc.h"
 #include "gatehouse/policy.h"
+#include "gatehouse/dpop.h"
 
 #endif

@@ -11,7 +11,7 @@
 #include "gatehouse/jwt.h"
 #include "jws.h"
 #include "principal.h"
-#include "token_cache.h"
+#include "../core/expiring_map.h"
 
 struct gh_jwt_verifier {
   bool built;
@@ -22,7 +22,7 @@ struct gh_jwt_verifier {
   size_t max_len;
   size_t cache_entries;
   int64_t cache_ttl_ms;
-  gh__token_cache *cache;
+  gh__expiring_map *cache; /* verified tokens: token -> principal, tagged with the key set generation */
   int64_t refresh_ttl_ms, refresh_cooldown_ms;
 
   /* Key set: readers take a reference under a read lock; set_jwks swaps under the write lock. */
@@ -79,7 +79,7 @@ void gh_jwt_verifier_free(gh_jwt_verifier *v) {
   gh__strs_free(&v->rules.issuers);
   gh__strs_free(&v->rules.audiences);
   gh__free(v->typ);
-  gh__token_cache_free(v->cache);
+  gh__expiring_map_free(v->cache);
   gh_jwks_free(v->keys);
   pthread_rwlock_destroy(&v->keys_lock);
   gh__free(v);
@@ -168,10 +168,14 @@ int gh_jwt_verifier_set_refresh(gh_jwt_verifier *v, int64_t ttl_ms, int64_t cool
   return GH_OK;
 }
 
+/* The cache holds principals by reference. */
+static void *principal_ref(void *p) { return gh__principal_ref(p); }
+static void principal_release(void *p) { gh_principal_free(p); }
+
 int gh_jwt_verifier_build(gh_jwt_verifier *v) {
   CONFIGURING(v);
   if (v->cache_entries) {
-    int rc = gh__token_cache_new(&v->cache, v->cache_entries);
+    int rc = gh__expiring_map_new(&v->cache, v->cache_entries, principal_ref, principal_release);
     if (rc) return rc;
   }
   v->built = true;
@@ -224,7 +228,7 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   pthread_rwlock_unlock(&m->keys_lock);
 
   if (v->cache) {
-    gh_principal *hit = gh__token_cache_get(v->cache, token, len, gen, now_ms);
+    gh_principal *hit = gh__expiring_map_get(v->cache, token, len, gen, now_ms);
     /* exp was checked when cached; the entry's expiry already includes it. */
     if (hit) {
       gh_jwks_free(keys);
@@ -264,7 +268,7 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   if (v->cache) {
     int64_t until = now_ms + v->cache_ttl_ms, exp_ms = gh_principal_expires_at(p) * 1000 + v->rules.leeway_ms;
     if (gh_principal_expires_at(p) && exp_ms < until) until = exp_ms;
-    gh__token_cache_put(v->cache, token, len, gen, until, p);
+    (void)gh__expiring_map_put(v->cache, token, len, gen, until, p); /* a failure only skips caching */
   }
   if (out) *out = p;
   else gh_principal_free(p);

@@ -11,7 +11,8 @@
 
 #include "gatehouse.h"
 #include "helpers.h"
-#include "iam/token_cache.h"
+#include "core/expiring_map.h"
+#include "iam/principal.h"
 
 #define NOW_MS 1700000000000LL
 #define ISS "https://issuer.example"
@@ -263,10 +264,13 @@ static void test_cache(void **state) {
   gh_jwks_free(set);
 }
 
+static void *principal_ref(void *p) { return gh__principal_ref(p); }
+static void principal_release(void *p) { gh_principal_free(p); }
+
 static void test_cache_bounded(void **state) {
   (void)state;
-  gh__token_cache *c;
-  assert_int_equal(gh__token_cache_new(&c, 64 * 16), GH_OK);
+  gh__expiring_map *c;
+  assert_int_equal(gh__expiring_map_new(&c, 64 * 16, principal_ref, principal_release), GH_OK);
   gh_jwks *set = hs256_set();
   gh_jwt_verifier *v;
   assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
@@ -278,15 +282,21 @@ static void test_cache_bounded(void **state) {
   char key[64];
   for (int i = 0; i < 100000; i++) {
     int n = snprintf(key, sizeof key, "token-%d", i);
-    gh__token_cache_put(c, key, (size_t)n, 1, NOW_MS + 1000, p);
+    assert_int_equal(gh__expiring_map_put(c, key, (size_t)n, 1, NOW_MS + 1000, p), GH_OK);
   }
-  assert_true(gh__token_cache_size(c) <= 64 * 16); /* never more than its slots */
-  gh_principal *hit = gh__token_cache_get(c, "token-99999", 11, 1, NOW_MS);
+  assert_true(gh__expiring_map_size(c) <= 64 * 16); /* never more than its slots */
+  assert_true(gh__expiring_map_evictions(c) >= 100000 - 64 * 16); /* live entries evicted, and counted */
+  gh_principal *hit = gh__expiring_map_get(c, "token-99999", 11, 1, NOW_MS);
   assert_ptr_equal(hit, p);
   gh_principal_free(hit);
-  assert_null(gh__token_cache_get(c, "token-99999", 11, 2, NOW_MS)); /* other generation */
+  assert_null(gh__expiring_map_get(c, "token-99999", 11, 2, NOW_MS)); /* other generation */
+  assert_null(gh__expiring_map_get(c, "token-99999", 11, 1, NOW_MS + 1000)); /* expired */
+  /* add-if-absent, as the replay cache uses it */
+  assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 10, NOW_MS), 1);
+  assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 10, NOW_MS + 5), 0);
+  assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 30, NOW_MS + 10), 1); /* expired: new again */
   gh_principal_free(p);
-  gh__token_cache_free(c);
+  gh__expiring_map_free(c);
   gh_jwt_verifier_free(v);
   gh_free(token);
   gh_jwks_free(set);
