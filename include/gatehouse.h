@@ -14,5 +14,6 @@
 #include "gatehouse/oidc.h"
 #include "gatehouse/policy.h"
 #include "gatehouse/dpop.h"
+#include "gatehouse/realm.h"
 
 #endif

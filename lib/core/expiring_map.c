@@ -9,7 +9,7 @@
 #include "hash64.h"
 
 #define SHARDS 16
-#define WAYS 4
+#define WAYS 8
 
 typedef struct slot {
   uint64_t hash, tag;
@@ -30,6 +30,7 @@ struct gh__expiring_map {
   uint64_t seed;
   gh__value_ref_fn ref;
   gh__value_release_fn release;
+  bool keep_live;
   atomic_uint_fast64_t evictions;
   shard shards[SHARDS];
 };
@@ -89,14 +90,20 @@ static slot *find(slot *set, uint64_t h, const char *key, size_t len) {
   return NULL;
 }
 
-/* A slot for a new entry: an empty one, else the soonest-expiring (counted if live). */
+void gh__expiring_map_keep_live(gh__expiring_map *m) { m->keep_live = true; }
+
+/* A slot for a new entry: an empty one, else the soonest-expiring (counted if
+ * live), or NULL when only live entries remain and the map keeps them. */
 static slot *victim(gh__expiring_map *m, shard *sh, slot *set, int64_t now_ms) {
   slot *v = &set[0];
   for (int w = 0; w < WAYS; w++) {
     if (!set[w].key) return &set[w];
     if (set[w].expires_ms < v->expires_ms) v = &set[w];
   }
-  if (v->expires_ms > now_ms) atomic_fetch_add(&m->evictions, 1);
+  if (v->expires_ms > now_ms) {
+    if (m->keep_live) return NULL;
+    atomic_fetch_add(&m->evictions, 1);
+  }
   slot_clear(m, sh, v);
   return v;
 }
@@ -127,7 +134,11 @@ static int store(gh__expiring_map *m, const char *key, size_t len, uint64_t tag,
     return 0;
   }
   if (s) slot_clear(m, sh, s);
-  else s = victim(m, sh, set, now_ms);
+  else if (!(s = victim(m, sh, set, now_ms))) {
+    pthread_mutex_unlock(&sh->lock);
+    gh__free(copy);
+    return GH_ETOOBIG;
+  }
   *s = (slot){h, tag, expires_ms, copy, len, value && m->ref ? m->ref(value) : value};
   sh->used++;
   pthread_mutex_unlock(&sh->lock);
@@ -135,13 +146,22 @@ static int store(gh__expiring_map *m, const char *key, size_t len, uint64_t tag,
 }
 
 int gh__expiring_map_put(gh__expiring_map *m, const char *key, size_t len, uint64_t tag, int64_t expires_ms,
-                         void *value) {
-  int rc = store(m, key, len, tag, expires_ms, value, INT64_MIN, false);
+                         void *value, int64_t now_ms) {
+  int rc = store(m, key, len, tag, expires_ms, value, now_ms, false);
   return rc < 0 ? rc : GH_OK;
 }
 
 int gh__expiring_map_add(gh__expiring_map *m, const char *key, size_t len, int64_t expires_ms, int64_t now_ms) {
   return store(m, key, len, 0, expires_ms, NULL, now_ms, true);
+}
+
+int gh__expiring_map_contains(gh__expiring_map *m, const char *key, size_t len, int64_t now_ms) {
+  uint64_t h;
+  shard *sh;
+  slot *set = lock_set(m, key, len, &h, &sh), *s = find(set, h, key, len);
+  int live = s && now_ms < s->expires_ms;
+  pthread_mutex_unlock(&sh->lock);
+  return live;
 }
 
 size_t gh__expiring_map_size(gh__expiring_map *m) {

@@ -268,7 +268,7 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   if (v->cache) {
     int64_t until = now_ms + v->cache_ttl_ms, exp_ms = gh_principal_expires_at(p) * 1000 + v->rules.leeway_ms;
     if (gh_principal_expires_at(p) && exp_ms < until) until = exp_ms;
-    (void)gh__expiring_map_put(v->cache, token, len, gen, until, p); /* a failure only skips caching */
+    (void)gh__expiring_map_put(v->cache, token, len, gen, until, p, now_ms); /* a failure only skips caching */
   }
   if (out) *out = p;
   else gh_principal_free(p);

@@ -89,6 +89,11 @@ static int claims_tree(const gh_principal *p, const cJSON **out) {
   return GH_OK;
 }
 
+const cJSON *gh__principal_tree(const gh_principal *p) {
+  const cJSON *tree;
+  return claims_tree(p, &tree) ? NULL : tree;
+}
+
 static int claim(const gh_principal *p, const char *path, const cJSON **out) {
   if (!p || !path) return GH_EINVAL;
   const cJSON *tree;

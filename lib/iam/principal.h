@@ -3,6 +3,8 @@
 #ifndef GH_PRINCIPAL_H
 #define GH_PRINCIPAL_H
 
+#include <cjson/cJSON.h>
+
 #include "claims.h"
 #include "gatehouse/jwt.h"
 #include "jws.h"
@@ -10,5 +12,7 @@
 /* Takes ownership of jws->payload (cleared on return either way). */
 int gh__principal_new(gh_principal **out, gh__jws *jws, const gh__registered *reg);
 gh_principal *gh__principal_ref(gh_principal *p);
+/* The claims tree (built on first use); NULL on allocation failure. */
+const cJSON *gh__principal_tree(const gh_principal *p);
 
 #endif

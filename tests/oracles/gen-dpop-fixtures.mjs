@@ -65,5 +65,19 @@ add({ name: 'wrong typ', proof: (await proof('ES256', {}, { typ: 'JWT' })).token
 }
 add({ name: 'no jwk header', proof: await new jose.SignJWT({ jti: 'n1', htm: 'GET', htu: HTU, iat: NOW }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256' }).sign((await jose.generateKeyPair('ES256')).privateKey), expect: 'BAD_JWK', rfc: 'RFC 9449 4.2' });
 
-writeFileSync(join(out, 'proofs.json'), JSON.stringify({ generator: 'tests/oracles/gen-dpop-fixtures.mjs (npm jose)', cases }, null, 1) + '\n');
+// A DPoP-bound access token (cnf.jkt, RFC 9449 6.1) with a proof for it, and
+// a certificate-bound one (cnf.x5t#S256, RFC 8705 3.1), both HS256 under `secret`.
+const secret = new TextEncoder().encode('realm-secret-realm-secret-realm!');
+const holder = await jose.generateKeyPair('ES256', { extractable: true });
+const holderJkt = await jose.calculateJwkThumbprint(await jose.exportJWK(holder.publicKey));
+const claims = { sub: 'alice', iss: 'https://id.example.com', exp: NOW + 600, jti: 'tok-1' };
+const boundToken = await new jose.SignJWT({ ...claims, cnf: { jkt: holderJkt } }).setProtectedHeader({ alg: 'HS256', kid: 'realm' }).sign(secret);
+const boundProof = await new jose.SignJWT({ jti: 'proof-1', htm: 'GET', htu: HTU, iat: NOW, ath: ath(boundToken) })
+  .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: await jose.exportJWK(holder.publicKey) }).sign(holder.privateKey);
+const cert = Buffer.from('a client certificate, DER in real life');
+const certSha256 = createHash('sha256').update(cert).digest();
+const mtlsToken = await new jose.SignJWT({ ...claims, jti: 'tok-2', cnf: { 'x5t#S256': certSha256.toString('base64url') } }).setProtectedHeader({ alg: 'HS256', kid: 'realm' }).sign(secret);
+const bound = { secret_k: Buffer.from(secret).toString('base64url'), dpop_token: boundToken, dpop_proof: boundProof, jkt: holderJkt, htu: HTU, mtls_token: mtlsToken, cert_sha256_hex: certSha256.toString('hex') };
+
+writeFileSync(join(out, 'proofs.json'), JSON.stringify({ generator: 'tests/oracles/gen-dpop-fixtures.mjs (npm jose)', cases, bound }, null, 1) + '\n');
 console.log(`wrote ${cases.length} DPoP cases`);

@@ -161,11 +161,58 @@ static void test_policy_shared(void **state) {
   free(doc);
 }
 
+static gh_realm *g_realm;
+
+static int custom_idp(void *ud, const char *cred, size_t len, char **json, size_t *json_len) {
+  (void)ud;
+  if (len != 6 || memcmp(cred, "secret", 6)) return 0;
+  *json = strdup("{\"sub\":\"bob\"}");
+  *json_len = strlen(*json);
+  return 1;
+}
+
+static void *authenticate_loop(void *arg) {
+  (void)arg;
+  gh_auth_request *q;
+  gh_auth_request_new(&q);
+  gh_auth_request_set_api_key(q, "secret", 6);
+  for (int i = 0; i < 3000; i++) {
+    gh_identity *id = NULL;
+    int reason;
+    int rc = gh_realm_authenticate(g_realm, q, 0, &id, &reason, NULL, 0);
+    /* the IdP comes and goes: either outcome, never anything else */
+    if (!(rc == GH_OK && !strcmp(gh_identity_subject(id), "bob")) && !(rc == GH_EDENIED && reason == GH_AUTH_INVALID_API_KEY))
+      atomic_fetch_add(&g_failures, 1);
+    gh_identity_free(id);
+  }
+  gh_auth_request_free(q);
+  return NULL;
+}
+
+/* Identity providers added and removed while other threads authenticate. */
+static void test_realm_changes_under_load(void **state) {
+  (void)state;
+  assert_int_equal(gh_realm_new(&g_realm, "acme"), GH_OK);
+  gh_idp *idp;
+  assert_int_equal(gh_idp_new_custom(&idp, "legacy", custom_idp, NULL), GH_OK);
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, authenticate_loop, NULL);
+  for (int i = 0; i < 500; i++) {
+    gh_realm_add_idp(g_realm, idp);
+    gh_realm_remove_idp(g_realm, "legacy");
+  }
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+  assert_int_equal(atomic_load(&g_failures), 0);
+  gh_idp_free(idp);
+  gh_realm_free(g_realm);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verify_while_swapping_keys),
       cmocka_unit_test(test_apikey_lookup_while_revoking),
       cmocka_unit_test(test_policy_shared),
+      cmocka_unit_test(test_realm_changes_under_load),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

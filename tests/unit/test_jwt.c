@@ -282,7 +282,7 @@ static void test_cache_bounded(void **state) {
   char key[64];
   for (int i = 0; i < 100000; i++) {
     int n = snprintf(key, sizeof key, "token-%d", i);
-    assert_int_equal(gh__expiring_map_put(c, key, (size_t)n, 1, NOW_MS + 1000, p), GH_OK);
+    assert_int_equal(gh__expiring_map_put(c, key, (size_t)n, 1, NOW_MS + 1000, p, NOW_MS), GH_OK);
   }
   assert_true(gh__expiring_map_size(c) <= 64 * 16); /* never more than its slots */
   assert_true(gh__expiring_map_evictions(c) >= 100000 - 64 * 16); /* live entries evicted, and counted */
@@ -295,6 +295,23 @@ static void test_cache_bounded(void **state) {
   assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 10, NOW_MS), 1);
   assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 10, NOW_MS + 5), 0);
   assert_int_equal(gh__expiring_map_add(c, "jti-1", 5, NOW_MS + 30, NOW_MS + 10), 1); /* expired: new again */
+  assert_true(gh__expiring_map_contains(c, "jti-1", 5, NOW_MS + 29));
+  assert_false(gh__expiring_map_contains(c, "jti-1", 5, NOW_MS + 30));
+  /* a map that keeps live entries refuses rather than forgets */
+  gh__expiring_map *keep;
+  assert_int_equal(gh__expiring_map_new(&keep, 64, NULL, NULL), GH_OK);
+  gh__expiring_map_keep_live(keep);
+  int refused = 0;
+  for (int i = 0; i < 2000; i++) {
+    int n = snprintf(key, sizeof key, "revoked-%d", i);
+    int rc = gh__expiring_map_add(keep, key, (size_t)n, NOW_MS + 1000, NOW_MS);
+    if (rc == GH_ETOOBIG) refused++;
+    else assert_int_equal(rc, 1);
+  }
+  assert_true(refused > 0);
+  assert_int_equal(gh__expiring_map_evictions(keep), 0);
+  assert_int_equal(gh__expiring_map_add(keep, "late", 4, NOW_MS + 2000, NOW_MS + 1000), 1); /* expired ones make room */
+  gh__expiring_map_free(keep);
   gh_principal_free(p);
   gh__expiring_map_free(c);
   gh_jwt_verifier_free(v);
