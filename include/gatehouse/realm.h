@@ -164,6 +164,15 @@ GH_EXTERN const char *gh_identity_claims(const gh_identity *id, size_t *len);
 GH_EXTERN int gh_identity_require(const gh_identity *id, const char *acr_values, const char *amr_required,
                                   char *challenge, size_t challenge_cap);
 
+/**
+ * The challenge for an authenticated caller who may not do what it asked
+ * (an authorization denial, HTTP 403; RFC 6750 section 3.1):
+ * `Bearer realm="...", error="insufficient_scope", error_description="...", scope="..."`.
+ * @param scope  the scope(s) that would allow the request (space-separated), or NULL
+ */
+GH_EXTERN void gh_identity_challenge_insufficient_scope(const gh_identity *id, const char *scope, char *challenge,
+                                                        size_t challenge_cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -154,3 +154,8 @@ int gh_identity_require(const gh_identity *id, const char *acr_values, const cha
                 "a stronger authentication is required", acr_values ? "acr_values" : NULL, acr_values);
   return GH_EDENIED;
 }
+
+void gh_identity_challenge_insufficient_scope(const gh_identity *id, const char *scope, char *challenge, size_t cap) {
+  gh__challenge(challenge, cap, "Bearer", id ? id->realm : "", "insufficient_scope",
+                "the request requires more privileges than the token grants", scope ? "scope" : NULL, scope);
+}

@@ -118,6 +118,10 @@ static void test_isolation_and_mapping(void **state) {
   assert_string_equal(challenge, "Bearer realm=\"acme\", error=\"insufficient_user_authentication\", "
                                  "error_description=\"a stronger authentication is required\", acr_values=\"mfa urn:acr:2\"");
   assert_int_equal(gh_identity_require(id, "1", "otp hwk", challenge, sizeof challenge), GH_EDENIED);
+  /* an authorization denial (403): RFC 6750 section 3.1 */
+  gh_identity_challenge_insufficient_scope(id, "orders:write", challenge, sizeof challenge);
+  assert_string_equal(challenge, "Bearer realm=\"acme\", error=\"insufficient_scope\", error_description=\"the request "
+                                 "requires more privileges than the token grants\", scope=\"orders:write\"");
   gh_identity_free(id);
   /* realm B does not trust realm A's issuer */
   assert_int_equal(authenticate(b, h, NULL, &id, challenge), GH_AUTH_UNKNOWN_ISSUER);
