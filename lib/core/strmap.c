@@ -23,22 +23,26 @@ void gh__strmap_free(gh__strmap *m) {
 
 uint32_t gh__strmap_find(const gh__strmap *m, const char *s, size_t n) {
   if (!m->slots) return UINT32_MAX;
-  for (size_t i = gh__hash64(s, n, m->seed) & m->mask;; i = (i + 1) & m->mask) {
-    uint32_t v = m->slots[i];
-    if (!v) return UINT32_MAX;
-    if (m->lens[v - 1] == n && memcmp(m->keys[v - 1], s, n) == 0) return v - 1;
+  uint64_t h = gh__hash64(s, n, m->seed);
+  for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+    const gh__strmap_slot *e = &m->slots[i];
+    if (!e->key) return UINT32_MAX;
+    if (e->hash == h && e->len == n && memcmp(e->key, s, n) == 0) return e->id;
   }
+}
+
+static void place(gh__strmap_slot *t, size_t mask, gh__strmap_slot e) {
+  size_t i = e.hash & mask;
+  while (t[i].key) i = (i + 1) & mask;
+  t[i] = e;
 }
 
 static int grow(gh__strmap *m) {
   size_t slots = (m->mask + 1) * 2;
-  uint32_t *t = gh__calloc(slots, sizeof *t);
+  gh__strmap_slot *t = gh__calloc(slots, sizeof *t);
   if (!t) return GH_ENOMEM;
-  for (size_t id = 0; id < m->count; id++) {
-    size_t i = gh__hash64(m->keys[id], m->lens[id], m->seed) & (slots - 1);
-    while (t[i]) i = (i + 1) & (slots - 1);
-    t[i] = (uint32_t)id + 1;
-  }
+  for (size_t i = 0; i <= m->mask; i++)
+    if (m->slots[i].key) place(t, slots - 1, m->slots[i]);
   gh__free(m->slots);
   m->slots = t;
   m->mask = slots - 1;
@@ -65,11 +69,13 @@ int gh__strmap_intern(gh__strmap *m, const char *s, size_t n, uint32_t *id, int 
   }
   char *copy = gh__strndup(s, n);
   if (!copy) return GH_ENOMEM;
+  if (n > UINT32_MAX) {
+    gh__free(copy);
+    return GH_EINVAL;
+  }
   m->keys[m->count] = copy;
   m->lens[m->count] = n;
-  size_t i = gh__hash64(s, n, m->seed) & m->mask;
-  while (m->slots[i]) i = (i + 1) & m->mask;
-  m->slots[i] = (uint32_t)m->count + 1;
+  place(m->slots, m->mask, (gh__strmap_slot){gh__hash64(s, n, m->seed), copy, (uint32_t)n, (uint32_t)m->count});
   *id = (uint32_t)m->count++;
   if (added) *added = 1;
   return GH_OK;

@@ -7,9 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One probe reads one slot: hash, key and id together. */
+typedef struct gh__strmap_slot {
+  uint64_t hash;
+  const char *key; /* NULL: empty */
+  uint32_t len, id;
+} gh__strmap_slot;
+
 typedef struct gh__strmap {
   uint64_t seed;
-  uint32_t *slots; /* id + 1, 0 = empty */
+  gh__strmap_slot *slots;
   size_t mask;
   char **keys;
   size_t *lens;

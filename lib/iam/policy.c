@@ -31,6 +31,7 @@ void gh_policy_free(gh_policy *p) {
   for (size_t s = 0; p->bound && s < p->subjects.count; s++) gh__free(p->bound[s]);
   gh__free(p->bound);
   gh__free(p->closure);
+  gh__free(p->subject_roles);
   gh__index_free(p->index);
   gh__strmap_free(&p->roles);
   gh__strmap_free(&p->subjects);
@@ -49,23 +50,29 @@ typedef struct resolved {
   gh__seg segs[GH__POLICY_MAX_SEGMENTS];
   size_t n_segs;
   uint32_t action, subject;
-  uint64_t roles[GH_POLICY_MAX_ROLES / 64 + 1]; /* effective roles, filled on first need */
-  bool roles_ready;
+  const uint64_t *roles; /* effective roles, found on first need */
+  uint64_t merged[GH_POLICY_MAX_ROLES / 64 + 1];
   size_t best_allow, best_deny; /* lowest applicable rule index, SIZE_MAX: none */
 } resolved;
 
+/* The subject's precomputed row when the request adds no roles; else a merge. */
 static void fill_roles(resolved *q) {
   const gh_policy *p = q->p;
-  memset(q->roles, 0, p->words * sizeof q->roles[0]);
+  if (q->subject != UINT32_MAX && p->subject_roles && !q->req->n_roles) {
+    q->roles = &p->subject_roles[(size_t)q->subject * p->words];
+    return;
+  }
+  uint64_t *m = q->merged;
+  memset(m, 0, p->words * sizeof m[0]);
   const uint32_t *bound = q->subject != UINT32_MAX ? p->bound[q->subject] : NULL;
   for (; bound && *bound != UINT32_MAX; bound++)
-    for (size_t w = 0; w < p->words; w++) q->roles[w] |= p->closure[(size_t)*bound * p->words + w];
+    for (size_t w = 0; w < p->words; w++) m[w] |= p->closure[(size_t)*bound * p->words + w];
   for (size_t i = 0; i < q->req->n_roles; i++) {
     uint32_t id = gh__strmap_find(&p->roles, q->req->roles[i], q->req->role_lens[i]);
     if (id != UINT32_MAX)
-      for (size_t w = 0; w < p->words; w++) q->roles[w] |= p->closure[(size_t)id * p->words + w];
+      for (size_t w = 0; w < p->words; w++) m[w] |= p->closure[(size_t)id * p->words + w];
   }
-  q->roles_ready = true;
+  q->roles = m;
 }
 
 static bool holds_role(resolved *q, uint32_t role);
@@ -92,7 +99,7 @@ static bool applies(resolved *q, const gh__rule *r, const gh__pattern *pattern) 
 }
 
 static bool holds_role(resolved *q, uint32_t role) {
-  if (!q->roles_ready) fill_roles(q);
+  if (!q->roles) fill_roles(q);
   return q->roles[role / 64] & (1ull << (role % 64));
 }
 
@@ -118,7 +125,7 @@ static int resolve(resolved *q, const gh_policy *p, const gh_policy_request *r) 
   if (!r->action || !r->resource) return GH_EINVAL;
   q->p = p;
   q->req = r;
-  q->roles_ready = false;
+  q->roles = NULL;
   q->best_allow = q->best_deny = SIZE_MAX;
   if (!gh__split_path(r->resource, r->resource_len, q->segs, &q->n_segs)) return GH_EINVAL;
   q->action = gh__strmap_find(&p->actions, r->action, r->action_len);

@@ -183,11 +183,11 @@ static int pack(gh__by_action *b, gh__packed **out) {
     uint32_t at = 0;
     for (size_t i = 0; i < b->n; i++) {
       p->ranges[i] = (gh__range){b->action_ids[i], at, (uint32_t)b->lists[i].n};
-      memcpy(p->cands + at, b->lists[i].v, b->lists[i].n * sizeof(gh__cand));
+      if (b->lists[i].n) memcpy(p->cands + at, b->lists[i].v, b->lists[i].n * sizeof(gh__cand));
       at += (uint32_t)b->lists[i].n;
     }
     p->any = (gh__range){0, at, (uint32_t)b->any_action.n};
-    memcpy(p->cands + at, b->any_action.v, b->any_action.n * sizeof(gh__cand));
+    if (b->any_action.n) memcpy(p->cands + at, b->any_action.v, b->any_action.n * sizeof(gh__cand));
     *out = p;
   }
   by_action_free(b);

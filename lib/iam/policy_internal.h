@@ -129,6 +129,7 @@ struct gh_policy {
   size_t words;          /* 64-bit words per role bitset */
   uint64_t *closure;     /* roles.count bitsets: each role with all it inherits */
   uint32_t **bound;      /* per subject id: role ids bound (UINT32_MAX-terminated) */
+  uint64_t *subject_roles; /* per subject id, its effective role bitset (NULL: too big to keep) */
   gh__rule *rules;
   size_t n_rules;
   gh__trie *index;

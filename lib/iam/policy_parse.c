@@ -261,6 +261,20 @@ static int bind(parser *ps) {
   return GH_OK;
 }
 
+/* Each subject's effective roles (its bindings, closed), precomputed when the
+ * table stays small, so a decision reads one row instead of several. */
+#define SUBJECT_ROLES_MAX_BYTES (64u * 1024u * 1024u)
+
+static int close_subjects(gh_policy *p) {
+  size_t n = p->subjects.count;
+  if (!n || n * p->words * sizeof(uint64_t) > SUBJECT_ROLES_MAX_BYTES) return GH_OK;
+  if (!(p->subject_roles = gh__calloc(n * p->words, sizeof(uint64_t)))) return GH_ENOMEM;
+  for (size_t s = 0; s < n; s++)
+    for (const uint32_t *r = p->bound[s]; r && *r != UINT32_MAX; r++)
+      for (size_t w = 0; w < p->words; w++) p->subject_roles[s * p->words + w] |= p->closure[(size_t)*r * p->words + w];
+  return GH_OK;
+}
+
 static void parser_free(parser *ps) {
   size_t roles = ps->p ? ps->p->roles.count : 0;
   for (size_t i = 0; ps->inherits && i < roles; i++) gh__free(ps->inherits[i]);
@@ -296,6 +310,7 @@ int gh_policy_parse(gh_policy **out, const char *json, size_t len, char *msg, si
   if (!rc) rc = parse_bindings(&ps, gh__json_member(doc, "bindings"));
   if (!rc) rc = parse_rules(&ps, gh__json_member(doc, "rules"));
   if (!rc) rc = bind(&ps);
+  if (!rc) rc = close_subjects(p);
   if (!rc) rc = gh__index_build(p);
   parser_free(&ps);
   cJSON_Delete(doc);
