@@ -15,5 +15,6 @@
 #include "gatehouse/policy.h"
 #include "gatehouse/dpop.h"
 #include "gatehouse/realm.h"
+#include "gatehouse/ratelimit.h"
 
 #endif

@@ -90,3 +90,9 @@ void t_alloc_fail_at(long n) {
 
 long t_alloc_outstanding(void) { return atomic_load(&outstanding); }
 long t_alloc_count(void) { return atomic_load(&count); }
+
+long t_faultsim_step(void) {
+  const char *s = getenv("GH_FAULTSIM_STEP");
+  long step = s ? atol(s) : 1;
+  return step > 0 ? step : 1;
+}

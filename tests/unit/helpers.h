@@ -21,5 +21,8 @@ void t_alloc_uninstall(void);
 void t_alloc_fail_at(long n);
 long t_alloc_outstanding(void); /* allocations not yet freed */
 long t_alloc_count(void);       /* allocations made since the last fail_at */
+/* Step between failure points: 1 (every allocation) unless GH_FAULTSIM_STEP
+ * says otherwise: the valgrind run strides, the ASan run is exhaustive. */
+long t_faultsim_step(void);
 
 #endif

@@ -347,7 +347,7 @@ static void test_allocation_failure(void **state) {
   gh_free(t);
   t_alloc_install();
   long n;
-  for (n = 1; n < 200000; n++) {
+  for (n = 1; n < 200000; n += t_faultsim_step()) {
     t_alloc_fail_at(n);
     int rc = realm_round();
     long made = t_alloc_count();

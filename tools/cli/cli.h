@@ -11,6 +11,7 @@ enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 int cmd_jwt(int argc, char **argv);
 int cmd_jwk(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_ratelimit(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */

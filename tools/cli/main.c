@@ -19,6 +19,8 @@ static int usage(FILE *out) {
           "  policy check|explain --policy FILE --subject S [--role R]... [--scope S]...\n"
           "             --action A --resource PATH [--context JSON]\n"
           "  policy check --policy FILE --batch   (JSON lines on stdin, one verdict per line)\n"
+          "  ratelimit simulate --algorithm gcra|token-bucket|sliding-window|fixed-window --limit N\n"
+          "             --period SECONDS [--burst B]   (arrivals on stdin: <unix-ms> [cost])\n"
           "  version\n"
           "\n"
           "A TOKEN, payload or file given as '-' or left out is read from standard input.\n"
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "jwt")) return cmd_jwt(argc - 2, argv + 2);
   if (!strcmp(cmd, "jwk")) return cmd_jwk(argc - 2, argv + 2);
   if (!strcmp(cmd, "policy")) return cmd_policy(argc - 2, argv + 2);
+  if (!strcmp(cmd, "ratelimit")) return cmd_ratelimit(argc - 2, argv + 2);
   fprintf(stderr, "error: unknown command '%s'\n", cmd);
   return usage(stderr);
 }

@@ -19,7 +19,7 @@ import json
 import os
 import time
 
-__all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "thumbprint", "version"]
+__all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Limiter", "thumbprint", "version"]
 
 
 def _load():
@@ -85,6 +85,11 @@ _ak_lookup = _fn("gh_apikey_lookup", ctypes.c_int, _p, _c, _sz, _i64, ctypes.POI
 _ak_consumer = _fn("gh_apikey_consumer", _c, _p)
 _ak_scopes = _fn("gh_apikey_scopes", _c, _p)
 _ak_reason = _fn("gh_apikey_reason_name", _c, ctypes.c_int)
+
+_lim_new = _fn("gh_limiter_new", ctypes.c_int, ctypes.POINTER(_p), _c, ctypes.c_int, ctypes.c_uint64, _i64, ctypes.c_uint64, _sz)
+_lim_free = _fn("gh_limiter_free", None, _p)
+_lim_take = _fn("gh_limiter_take", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64, _i64, ctypes.POINTER(ctypes.c_int),
+                ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(_i64))
 
 _EDENIED = -12
 
@@ -245,4 +250,28 @@ class ApiKeyStore:
     def __del__(self):
         if getattr(self, "_h", None):
             _ak_free(self._h)
+            self._h = None
+
+
+class Limiter:
+    """One rate limit over many keys (see gatehouse/ratelimit.h)."""
+
+    ALGORITHMS = {"gcra": 0, "token-bucket": 1, "sliding-window": 2, "fixed-window": 3, "concurrency": 4,
+                  "quota-day": 5, "quota-month": 6}
+
+    def __init__(self, algorithm, limit, period_ms, burst=0, name="limit", memory=0):
+        self._h = _p()
+        _check(_lim_new(ctypes.byref(self._h), _bytes(name), self.ALGORITHMS[algorithm], limit, period_ms, burst, memory))
+
+    def take(self, key, cost, now_ms):
+        """(allowed, remaining, retry_after_ms)."""
+        data = _bytes(key)
+        allowed, remaining, retry = ctypes.c_int(), ctypes.c_uint64(), _i64()
+        _check(_lim_take(self._h, data, len(data), cost, now_ms, ctypes.byref(allowed), ctypes.byref(remaining),
+                         ctypes.byref(retry)))
+        return bool(allowed.value), remaining.value, retry.value if not allowed.value else 0
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lim_free(self._h)
             self._h = None

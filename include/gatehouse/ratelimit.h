@@ -1,0 +1,121 @@
+/**
+ * @file gatehouse/ratelimit.h
+ * @brief Rate limits and quotas with a fixed memory budget.
+ *
+ * A limiter is one limit ("10 per second per consumer") over many keys. Its
+ * state lives in a sharded table with a fixed byte budget: 32 bytes per
+ * tracked key, O(1) per decision; keys whose state equals a fresh key's are
+ * evicted first, and evicting an active key is counted
+ * (gh_limiter_active_evictions), never silent. Keys are told apart by a
+ * 64-bit keyed hash of their bytes.
+ *
+ * Algorithms (T = period / limit; burst defaults to limit):
+ * - GCRA: allowed iff max(TAT, now) + cost*T - now <= burst*T, then
+ *   TAT = max(TAT, now) + cost*T; a fresh key allows `burst` at once, then one per T.
+ * - token bucket: capacity burst, refilled continuously at limit/period, starting full.
+ * - sliding window: rate = prev * (1 - elapsed/period) + curr; allowed iff
+ *   rate + cost <= limit; windows aligned to multiples of period since the epoch.
+ * - fixed window: count + cost <= limit per window aligned likewise.
+ * - concurrency: at most `limit` in flight (take, then gh_limiter_release);
+ *   leaked slots expire `timeout` after the key's last acquisition.
+ * - quota per UTC day / per UTC calendar month: count + cost <= limit.
+ * A denial consumes nothing. Limits up to 2^20 per period.
+ */
+#ifndef GATEHOUSE_RATELIMIT_H
+#define GATEHOUSE_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gatehouse/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GH_LIMIT_GCRA 0
+#define GH_LIMIT_TOKEN_BUCKET 1
+#define GH_LIMIT_SLIDING_WINDOW 2
+#define GH_LIMIT_FIXED_WINDOW 3
+#define GH_LIMIT_CONCURRENCY 4
+#define GH_LIMIT_QUOTA_DAY 5
+#define GH_LIMIT_QUOTA_MONTH 6
+
+#define GH_LIMIT_BYTES_PER_KEY 32u
+#define GH_LIMIT_DEFAULT_MEMORY (64u * 1024u * 1024u)
+GH_EXTERN size_t gh_limit_bytes_per_key(void);
+
+typedef struct gh_limiter gh_limiter;
+
+/**
+ * A limiter. `period_ms` is ignored for quotas; `burst` 0 means `limit`.
+ * `memory_bytes` 0 means GH_LIMIT_DEFAULT_MEMORY (at least 64 KiB).
+ * @return GH_OK, GH_EINVAL (out of range), GH_ENOMEM
+ */
+GH_EXTERN int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t limit, int64_t period_ms,
+                             uint64_t burst, size_t memory_bytes);
+/**
+ * A limiter from JSON: {"name": "per-consumer", "algorithm": "gcra" | "token-bucket" |
+ * "sliding-window" | "fixed-window" | "concurrency" | "quota-day" | "quota-month",
+ * "limit": 10, "period": 1 (seconds, may be fractional), "burst": 20,
+ * "timeout": 30 (concurrency, seconds), "memory": bytes}.
+ * @return GH_OK, GH_EPARSE (msg names the member), GH_ENOMEM
+ */
+GH_EXTERN int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, size_t msg_cap);
+GH_EXTERN void gh_limiter_free(gh_limiter *l);
+/** How long an unreleased concurrency slot lives (default 60 s). Before first use. */
+GH_EXTERN int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms);
+GH_EXTERN const char *gh_limiter_name(const gh_limiter *l);
+
+/**
+ * Decides for one key. Thread-safe.
+ * @param allowed         1 or 0
+ * @param remaining       requests of cost 1 still allowed now (may be NULL)
+ * @param retry_after_ms  when denied: when this request would first be allowed; -1 never (may be NULL)
+ */
+GH_EXTERN int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
+                              uint64_t *remaining, int64_t *retry_after_ms);
+/**
+ * Several limits at once, all or nothing: the request is allowed only if
+ * every limiter allows its key, and a denial by one consumes nothing from the
+ * others (e.g. 10/s and 10,000/day). *denied_by is the index of the first
+ * limiter that denied; remaining is the smallest across limiters, retry_after
+ * the largest across those that denied.
+ */
+GH_EXTERN int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens,
+                                  size_t n, uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by,
+                                  uint64_t *remaining, int64_t *retry_after_ms);
+/** Concurrency: gives `cost` slots back. */
+GH_EXTERN int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost);
+
+GH_EXTERN size_t gh_limiter_capacity(const gh_limiter *l);
+GH_EXTERN size_t gh_limiter_memory(const gh_limiter *l);
+GH_EXTERN size_t gh_limiter_tracked_keys(const gh_limiter *l);
+GH_EXTERN uint64_t gh_limiter_active_evictions(const gh_limiter *l);
+
+/**
+ * Response fields (draft-ietf-httpapi-ratelimit-headers-11) for a decision:
+ * policy: `"name";q=10;w=1` (RateLimit-Policy), state: `"name";r=7;t=1`
+ * (RateLimit; t in whole seconds, rounded up). Either buffer may be NULL.
+ */
+GH_EXTERN int gh_limiter_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, char *policy,
+                                size_t policy_cap, char *state, size_t state_cap);
+/**
+ * An RFC 9457 application/problem+json body for a 429: type
+ * "urn:gatehouse:problem:rate-limited", or "...:quota-exceeded" for quotas.
+ * retry_after_ms < 0 means "never" (the request exceeds the limit itself).
+ */
+GH_EXTERN int gh_limiter_problem(const gh_limiter *l, int64_t retry_after_ms, char *out, size_t cap);
+/** Retry-After in whole seconds, rounded up (RFC 9110 10.2.3); -1 stays -1. */
+GH_EXTERN int64_t gh_limit_retry_after_seconds(int64_t retry_after_ms);
+/**
+ * A key for a client address: IPv4 as is, IPv6 grouped by its first
+ * v6_prefix bits (64 by default when 0), so that one host's many addresses
+ * share a limit. Writes a NUL-terminated key; GH_EINVAL if not an address.
+ */
+GH_EXTERN int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,264 @@
+/* Limiters: parameters, the store, all-or-nothing decisions over several
+ * limits, and what a 429 says (RateLimit fields, RFC 9457 problem). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/core.h"
+#include "../core/hash64.h"
+#include "../core/ipaddr.h"
+#include "../core/json.h"
+#include "gatehouse/ratelimit.h"
+#include "limit_store.h"
+
+#define MAX_TAKE_ALL 16
+
+struct gh_limiter {
+  char *name;
+  gh__limit_params p;
+  uint64_t seed;
+  size_t memory;
+  gh__limit_store store;
+};
+
+size_t gh_limit_bytes_per_key(void) { return GH_LIMIT_BYTES_PER_KEY; }
+
+static bool good_name(const char *s) {
+  if (!s || !*s || strlen(s) > 64) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("-_.:", *s)))
+      return false;
+  return true;
+}
+
+int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t limit, int64_t period_ms, uint64_t burst,
+                   size_t memory_bytes) {
+  if (!out || !good_name(name) || algorithm < GH_LIMIT_GCRA || algorithm > GH_LIMIT_QUOTA_MONTH || !limit ||
+      limit > GH__LIMIT_MAX || burst > GH__LIMIT_MAX)
+    return GH_EINVAL;
+  bool calendar = algorithm == GH_LIMIT_QUOTA_DAY || algorithm == GH_LIMIT_QUOTA_MONTH;
+  if (!calendar && algorithm != GH_LIMIT_CONCURRENCY && (period_ms <= 0 || period_ms > (int64_t)1 << 40)) return GH_EINVAL;
+  gh_limiter *l = gh__calloc(1, sizeof *l);
+  if (!l || !(l->name = gh__strndup(name, strlen(name)))) {
+    gh__free(l);
+    return GH_ENOMEM;
+  }
+  l->p = (gh__limit_params){algorithm, (int64_t)limit, period_ms > 0 ? period_ms : 1, burst ? (int64_t)burst : (int64_t)limit,
+                            60000};
+  l->seed = gh__hash_seed();
+  l->memory = memory_bytes ? memory_bytes : GH_LIMIT_DEFAULT_MEMORY;
+  if (l->memory < 64 * 1024) l->memory = 64 * 1024;
+  int rc = gh__limit_store_init(&l->store, l->memory);
+  if (rc) {
+    gh__free(l->name);
+    gh__free(l);
+    return rc;
+  }
+  *out = l;
+  return GH_OK;
+}
+
+void gh_limiter_free(gh_limiter *l) {
+  if (!l) return;
+  gh__limit_store_destroy(&l->store);
+  gh__free(l->name);
+  gh__free(l);
+}
+
+int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms) {
+  if (!l || timeout_ms <= 0) return GH_EINVAL;
+  l->p.timeout_ms = timeout_ms;
+  return GH_OK;
+}
+
+const char *gh_limiter_name(const gh_limiter *l) { return l ? l->name : NULL; }
+size_t gh_limiter_capacity(const gh_limiter *l) { return l ? gh__limit_store_capacity(&l->store) : 0; }
+size_t gh_limiter_memory(const gh_limiter *l) { return l ? gh_limiter_capacity(l) * sizeof(gh__limit_entry) : 0; }
+size_t gh_limiter_tracked_keys(const gh_limiter *l) { return l ? gh__limit_store_used((gh__limit_store *)&l->store) : 0; }
+uint64_t gh_limiter_active_evictions(const gh_limiter *l) {
+  return l ? atomic_load(&((gh_limiter *)l)->store.active_evictions) : 0;
+}
+
+static uint64_t key_hash(const gh_limiter *l, const char *key, size_t len) { return gh__hash64(key, len, l->seed) | 1; }
+
+static int cmp_ptr(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+  return x < y ? -1 : x > y;
+}
+
+int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                        uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                        int64_t *retry_after_ms) {
+  if (!limiters || !keys || !key_lens || !allowed || !n || n > MAX_TAKE_ALL || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  uint64_t hash[MAX_TAKE_ALL];
+  gh__limit_shard *shard[MAX_TAKE_ALL], *order[MAX_TAKE_ALL];
+  for (size_t i = 0; i < n; i++) {
+    if (!limiters[i] || (!keys[i] && key_lens[i])) return GH_EINVAL;
+    hash[i] = key_hash(limiters[i], keys[i], key_lens[i]);
+    shard[i] = order[i] = gh__limit_store_shard(&limiters[i]->store, hash[i]);
+  }
+  /* lock every shard involved, in address order, so that concurrent
+   * multi-limit decisions cannot deadlock */
+  qsort(order, n, sizeof order[0], cmp_ptr);
+  for (size_t i = 0; i < n; i++)
+    if (!i || order[i] != order[i - 1]) gh__limit_shard_lock(order[i]);
+  gh__limit_entry *entry[MAX_TAKE_ALL];
+  gh__limit_state next[MAX_TAKE_ALL];
+  int ok = 1;
+  size_t first_denial = n;
+  int64_t left = INT64_MAX, retry = 0;
+  for (size_t i = 0; i < n; i++) {
+    gh__limit_outcome o;
+    entry[i] = gh__limit_store_find(shard[i], hash[i]);
+    gh__limit_step(&limiters[i]->p, entry[i] ? &entry[i]->state : NULL, (int64_t)cost, now_ms, &next[i], &o);
+    if (o.remaining < left) left = o.remaining;
+    if (!o.allowed) {
+      ok = 0;
+      if (first_denial == n) first_denial = i;
+      if (o.retry_after_ms < 0 || retry < 0) retry = -1;
+      else if (o.retry_after_ms > retry) retry = o.retry_after_ms;
+    }
+  }
+  if (ok)
+    for (size_t i = 0; i < n; i++) {
+      if (!entry[i]) entry[i] = gh__limit_store_insert(&limiters[i]->store, shard[i], hash[i], &limiters[i]->p, now_ms);
+      entry[i]->state = next[i];
+    }
+  for (size_t i = n; i-- > 0;)
+    if (!i || order[i] != order[i - 1]) gh__limit_shard_unlock(order[i]);
+  *allowed = ok;
+  if (denied_by) *denied_by = first_denial;
+  if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
+  if (retry_after_ms) *retry_after_ms = retry;
+  return GH_OK;
+}
+
+int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
+                    uint64_t *remaining, int64_t *retry_after_ms) {
+  return gh_limiter_take_all(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
+}
+
+int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost) {
+  if (!l || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY) return GH_EINVAL;
+  uint64_t h = key_hash(l, key, len);
+  gh__limit_shard *sh = gh__limit_store_shard(&l->store, h);
+  gh__limit_shard_lock(sh);
+  gh__limit_entry *e = gh__limit_store_find(sh, h);
+  if (e) gh__limit_release(&l->p, &e->state, (int64_t)cost);
+  gh__limit_shard_unlock(sh);
+  return e ? GH_OK : GH_ENOTFOUND;
+}
+
+/* The window, in seconds, that a policy names (months taken as 30 days). */
+static int64_t window_seconds(const gh__limit_params *p) {
+  if (p->algorithm == GH_LIMIT_QUOTA_DAY) return 86400;
+  if (p->algorithm == GH_LIMIT_QUOTA_MONTH) return 30 * 86400;
+  return (p->period_ms + 999) / 1000;
+}
+
+int64_t gh_limit_retry_after_seconds(int64_t ms) { return ms < 0 ? -1 : (ms + 999) / 1000; }
+
+int gh_limiter_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, char *policy, size_t policy_cap,
+                      char *state, size_t state_cap) {
+  if (!l) return GH_EINVAL;
+  /* Structured Field items (RFC 9651): a String naming the policy, integer parameters */
+  if (policy && snprintf(policy, policy_cap, "\"%s\";q=%lld;w=%lld", l->name, (long long)l->p.limit,
+                         (long long)window_seconds(&l->p)) >= (int)policy_cap)
+    return GH_EBUFFER;
+  if (state && snprintf(state, state_cap, "\"%s\";r=%llu;t=%lld", l->name, (unsigned long long)remaining,
+                        (long long)gh_limit_retry_after_seconds(reset_ms < 0 ? 0 : reset_ms)) >= (int)state_cap)
+    return GH_EBUFFER;
+  return GH_OK;
+}
+
+int gh_limiter_problem(const gh_limiter *l, int64_t retry_after_ms, char *out, size_t cap) {
+  if (!l || !out) return GH_EINVAL;
+  bool quota = l->p.algorithm == GH_LIMIT_QUOTA_DAY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH;
+  char retry[48] = "";
+  if (retry_after_ms >= 0) snprintf(retry, sizeof retry, ",\"retry_after\":%lld", (long long)gh_limit_retry_after_seconds(retry_after_ms));
+  int n = snprintf(out, cap,
+                   "{\"type\":\"urn:gatehouse:problem:%s\",\"title\":\"%s\",\"status\":429,"
+                   "\"detail\":\"limit %s allows %lld per %s\",\"limit\":\"%s\"%s}",
+                   quota ? "quota-exceeded" : "rate-limited", quota ? "Quota exceeded" : "Too Many Requests", l->name,
+                   (long long)l->p.limit,
+                   l->p.algorithm == GH_LIMIT_QUOTA_DAY       ? "UTC day"
+                   : l->p.algorithm == GH_LIMIT_QUOTA_MONTH   ? "UTC month"
+                   : l->p.algorithm == GH_LIMIT_CONCURRENCY   ? "moment (in flight)"
+                                                              : "window",
+                   l->name, retry);
+  return n < 0 || (size_t)n >= cap ? GH_EBUFFER : GH_OK;
+}
+
+int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix, char *out, size_t cap) {
+  gh__ip a;
+  if (!ip || !out || !gh__ip_parse(ip, len, &a) || v6_prefix > 128) return GH_EINVAL;
+  static const unsigned char v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  int n;
+  if (!memcmp(a.b, v4, 12)) {
+    n = snprintf(out, cap, "%u.%u.%u.%u", a.b[12], a.b[13], a.b[14], a.b[15]);
+  } else {
+    unsigned bits = v6_prefix ? v6_prefix : 64;
+    for (unsigned i = bits; i < 128; i++) a.b[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+    n = 0;
+    for (int i = 0; i < 16 && n >= 0 && (size_t)n < cap; i += 2)
+      n += snprintf(out + n, cap - (size_t)n, "%s%x", i ? ":" : "", a.b[i] << 8 | a.b[i + 1]);
+    if (n >= 0 && (size_t)n < cap) n += snprintf(out + n, cap - (size_t)n, "/%u", bits);
+  }
+  return n < 0 || (size_t)n >= cap ? GH_EBUFFER : GH_OK;
+}
+
+static const char *const ALGORITHMS[] = {"gcra", "token-bucket", "sliding-window", "fixed-window", "concurrency",
+                                         "quota-day", "quota-month"};
+
+int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, size_t cap) {
+  if (!out) return GH_EINVAL;
+  *out = NULL;
+  cJSON *doc;
+  int rc = gh__json_parse(json, len, 64 * 1024, 4, &doc, msg, cap);
+  if (rc) return rc;
+  rc = GH_EPARSE;
+  const cJSON *name = gh__json_member(doc, "name"), *alg = gh__json_member(doc, "algorithm"),
+              *limit = gh__json_member(doc, "limit"), *period = gh__json_member(doc, "period"),
+              *burst = gh__json_member(doc, "burst"), *timeout = gh__json_member(doc, "timeout"),
+              *memory = gh__json_member(doc, "memory");
+  int a = -1;
+  for (int i = 0; cJSON_IsString(alg) && i < 7; i++)
+    if (!strcmp(alg->valuestring, ALGORITHMS[i])) a = i;
+  bool calendar = a == GH_LIMIT_QUOTA_DAY || a == GH_LIMIT_QUOTA_MONTH;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, doc) {
+    static const char *const known[] = {"name", "algorithm", "limit", "period", "burst", "timeout", "memory"};
+    bool ok = false;
+    for (size_t i = 0; i < 7; i++) ok |= !strcmp(m->string, known[i]);
+    if (!ok) {
+      gh__set_msg(msg, cap, "%.40s: unknown member", m->string);
+      goto done;
+    }
+  }
+  if (!cJSON_IsObject(doc)) gh__set_msg(msg, cap, "a limit is a JSON object");
+  else if (!cJSON_IsString(name) || !good_name(name->valuestring)) gh__set_msg(msg, cap, "name: 1-64 of [A-Za-z0-9-_.:]");
+  else if (a < 0) gh__set_msg(msg, cap, "algorithm: gcra, token-bucket, sliding-window, fixed-window, concurrency, quota-day, quota-month");
+  else if (!cJSON_IsNumber(limit) || limit->valuedouble < 1 || limit->valuedouble > GH__LIMIT_MAX ||
+           limit->valuedouble != floor(limit->valuedouble))
+    gh__set_msg(msg, cap, "limit: a whole number from 1 to %d", GH__LIMIT_MAX);
+  else if (!calendar && a != GH_LIMIT_CONCURRENCY && (!cJSON_IsNumber(period) || period->valuedouble < 0.001 || period->valuedouble > 1e9))
+    gh__set_msg(msg, cap, "period: seconds, from 0.001");
+  else if (burst && (!cJSON_IsNumber(burst) || burst->valuedouble < 1 || burst->valuedouble > GH__LIMIT_MAX ||
+                     burst->valuedouble != floor(burst->valuedouble)))
+    gh__set_msg(msg, cap, "burst: a whole number from 1 to %d", GH__LIMIT_MAX);
+  else if (timeout && (!cJSON_IsNumber(timeout) || timeout->valuedouble <= 0 || timeout->valuedouble > 1e7))
+    gh__set_msg(msg, cap, "timeout: seconds, above 0");
+  else if (memory && (!cJSON_IsNumber(memory) || memory->valuedouble < 0 || memory->valuedouble > 1e12))
+    gh__set_msg(msg, cap, "memory: bytes");
+  else {
+    int64_t period_ms = period ? llround(period->valuedouble * 1000.0) : 0;
+    rc = gh_limiter_new(out, name->valuestring, a, (uint64_t)limit->valuedouble, period_ms,
+                        burst ? (uint64_t)burst->valuedouble : 0, memory ? (size_t)memory->valuedouble : 0);
+    if (!rc && timeout) rc = gh_limiter_set_timeout(*out, llround(timeout->valuedouble * 1000.0));
+    if (rc == GH_EINVAL) gh__set_msg(msg, cap, "values out of range"), rc = GH_EPARSE;
+  }
+done:
+  cJSON_Delete(doc);
+  return rc;
+}
