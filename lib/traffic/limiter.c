@@ -227,6 +227,10 @@ int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, 
     if (!strcmp(alg->valuestring, ALGORITHMS[i])) a = i;
   bool calendar = a == GH_LIMIT_QUOTA_DAY || a == GH_LIMIT_QUOTA_MONTH;
   const cJSON *m;
+  if (!cJSON_IsObject(doc)) {
+    gh__set_msg(msg, cap, "a limit is a JSON object");
+    goto done;
+  }
   cJSON_ArrayForEach(m, doc) {
     static const char *const known[] = {"name", "algorithm", "limit", "period", "burst", "timeout", "memory"};
     bool ok = false;
@@ -236,8 +240,7 @@ int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, 
       goto done;
     }
   }
-  if (!cJSON_IsObject(doc)) gh__set_msg(msg, cap, "a limit is a JSON object");
-  else if (!cJSON_IsString(name) || !good_name(name->valuestring)) gh__set_msg(msg, cap, "name: 1-64 of [A-Za-z0-9-_.:]");
+  if (!cJSON_IsString(name) || !good_name(name->valuestring)) gh__set_msg(msg, cap, "name: 1-64 of [A-Za-z0-9-_.:]");
   else if (a < 0) gh__set_msg(msg, cap, "algorithm: gcra, token-bucket, sliding-window, fixed-window, concurrency, quota-day, quota-month");
   else if (!cJSON_IsNumber(limit) || limit->valuedouble < 1 || limit->valuedouble > GH__LIMIT_MAX ||
            limit->valuedouble != floor(limit->valuedouble))

@@ -102,5 +102,14 @@ echo '{"roles":{"a":{"inherits":["b"]},"b":{"inherits":["a"]}},"rules":[]}' > "$
 check "policy cycle" 2 $? 'roles.a.inherits: inheritance cycle a -> b -> a' "$tmp/err"
 "$CLI" policy check --policy "$P" --subject a --action GET > /dev/null 2>&1; check "policy missing resource" 2 $?
 
+# ratelimit simulate (issue 4 CLI): one line per arrival
+out=$(printf '0\n0\n0\n0\n50\n100\n' | "$CLI" ratelimit simulate --algorithm gcra --limit 10 --period 1 --burst 3 | tr '\n' ';')
+[ "$out" = "allow 2 0;allow 1 0;allow 0 0;deny 0 100;deny 0 50;allow 0 0;" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: ratelimit gcra printed '$out'"; fail=$((fail + 1)); }
+out=$(printf '59000 8\n60000 1\n75000 3\n75000 1\n' | "$CLI" ratelimit simulate --algorithm sliding-window --limit 10 --period 60 | tr '\n' ';')
+[ "$out" = "allow 2 0;allow 1 0;allow 0 0;deny 0 7500;" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: ratelimit sliding printed '$out'"; fail=$((fail + 1)); }
+"$CLI" ratelimit simulate --algorithm leaky --limit 1 --period 1 < /dev/null > /dev/null 2>&1; check "ratelimit bad algorithm" 2 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

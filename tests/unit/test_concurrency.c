@@ -207,12 +207,41 @@ static void test_realm_changes_under_load(void **state) {
   gh_realm_free(g_realm);
 }
 
+static gh_limiter *g_limiter;
+static atomic_int g_allowed;
+
+static void *take_loop(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 5000; i++) {
+    int allowed;
+    gh_limiter_take(g_limiter, "shared", 6, 1, 1000, &allowed, NULL, NULL); /* one instant */
+    atomic_fetch_add(&g_allowed, allowed);
+    char key[16];
+    int n = snprintf(key, sizeof key, "k%d", i % 300);
+    gh_limiter_take(g_limiter, key, (size_t)n, 1, 1000 + i, &allowed, NULL, NULL);
+  }
+  return NULL;
+}
+
+/* Threads sharing one key never get more than the limit between them. */
+static void test_limiter_shared(void **state) {
+  (void)state;
+  assert_int_equal(gh_limiter_new(&g_limiter, "shared", GH_LIMIT_GCRA, 100, 1000, 250, 0), GH_OK);
+  atomic_store(&g_allowed, 0);
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, take_loop, NULL);
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+  assert_int_equal(atomic_load(&g_allowed), 250); /* exactly the burst, at one instant */
+  gh_limiter_free(g_limiter);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verify_while_swapping_keys),
       cmocka_unit_test(test_apikey_lookup_while_revoking),
       cmocka_unit_test(test_policy_shared),
       cmocka_unit_test(test_realm_changes_under_load),
+      cmocka_unit_test(test_limiter_shared),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,6 +231,7 @@ static void test_configuration(void **state) {
       {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"burst\":-3}", "burst"},
       {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"per\":1}", "per: unknown member"},
       {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":2000000,\"period\":1}", "limit"},
+      {"[1,2]", "a limit is a JSON object"}, /* found by fuzz_limit: members of an array have no names */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     msg[0] = 0;

@@ -16,7 +16,7 @@ int cmd_ratelimit(int argc, char **argv) {
   int algorithm = -1;
   long long limit = 0, burst = 0;
   double period = 0;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* every option takes a value */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *end = NULL;
     if (!v) return fprintf(stderr, "error: %s needs a value\n", a), EXIT_USAGE;
@@ -28,7 +28,6 @@ int cmd_ratelimit(int argc, char **argv) {
     else if (!strcmp(a, "--period")) period = strtod(v, &end);
     else return fprintf(stderr, "error: unknown option '%s'\n%s", a, usage), EXIT_USAGE;
     if (end && *end) return fprintf(stderr, "error: %s: not a number: %s\n", a, v), EXIT_USAGE;
-    i++;
   }
   gh_limiter *l;
   if (algorithm < 0 || limit <= 0 || burst < 0 ||
