@@ -3,7 +3,7 @@
  * @brief Rate limits and quotas with a fixed memory budget.
  *
  * A limiter is one limit ("10 per second per consumer") over many keys. Its
- * state lives in a sharded table with a fixed byte budget: 32 bytes per
+ * state lives in a sharded table with a fixed byte budget: 24 bytes per
  * tracked key, O(1) per decision; keys whose state equals a fresh key's are
  * evicted first, and evicting an active key is counted
  * (gh_limiter_active_evictions), never silent. Keys are told apart by a
@@ -41,7 +41,7 @@ extern "C" {
 #define GH_LIMIT_QUOTA_DAY 5
 #define GH_LIMIT_QUOTA_MONTH 6
 
-#define GH_LIMIT_BYTES_PER_KEY 32u
+#define GH_LIMIT_BYTES_PER_KEY 24u
 #define GH_LIMIT_DEFAULT_MEMORY (64u * 1024u * 1024u)
 GH_EXTERN size_t gh_limit_bytes_per_key(void);
 

@@ -18,7 +18,7 @@ static void gcra(const gh__limit_params *p, const gh__limit_state *s, int64_t c,
   int64_t T = p->period_ms, now_u = now * p->limit, tat = s ? s->a : now_u, base = max64(tat, now_u);
   o->allowed = c <= p->burst && base + c * T - now_u <= p->burst * T;
   int64_t after = o->allowed ? base + c * T : base;
-  *next = (gh__limit_state){o->allowed ? after : tat, 0, 0};
+  *next = (gh__limit_state){o->allowed ? after : tat, 0};
   int64_t room = p->burst * T - (after - now_u);
   o->remaining = room > 0 ? room / T : 0;
   o->retry_after_ms = o->allowed ? 0 : c > p->burst ? -1 : ceil_div(base + c * T - p->burst * T - now_u, p->limit);
@@ -35,7 +35,7 @@ static void bucket(const gh__limit_params *p, const gh__limit_state *s, int64_t 
   int64_t need = c * p->period_ms;
   o->allowed = c <= p->burst && tokens >= need;
   if (o->allowed) tokens -= need;
-  *next = (gh__limit_state){tokens, now, 0};
+  *next = (gh__limit_state){tokens, now};
   o->remaining = tokens / p->period_ms;
   o->retry_after_ms = o->allowed ? 0 : c > p->burst ? -1 : ceil_div(need - tokens, p->limit);
   o->reset_ms = ceil_div(cap - tokens, p->limit);
@@ -44,12 +44,12 @@ static void bucket(const gh__limit_params *p, const gh__limit_state *s, int64_t 
 static void sliding(const gh__limit_params *p, const gh__limit_state *s, int64_t c, int64_t now, gh__limit_state *next,
                     gh__limit_outcome *o) {
   int64_t P = p->period_ms, w = floor_div(now, P), e = now - w * P, prev = 0, curr = 0;
-  if (s && s->a == w) prev = s->b, curr = s->c;
-  else if (s && s->a == w - 1) prev = s->c;
+  if (s && s->a == w) prev = s->b >> 32, curr = s->b & 0xFFFFFFFF;
+  else if (s && s->a == w - 1) prev = s->b & 0xFFFFFFFF;
   int64_t rate = prev * (P - e) + curr * P; /* x period */
   o->allowed = rate + c * P <= p->limit * P;
   if (o->allowed) curr += c, rate += c * P;
-  *next = (gh__limit_state){w, prev, curr};
+  *next = (gh__limit_state){w, prev << 32 | curr}; /* both <= limit <= 2^20 */
   o->remaining = rate < p->limit * P ? (p->limit * P - rate) / P : 0;
   o->retry_after_ms = 0;
   if (!o->allowed) {
@@ -88,6 +88,19 @@ void gh__calendar_window(int algorithm, int64_t now_ms, int64_t *window, int64_t
   *end_ms = (e2 * 146097 + doe2 - 719468) * day;
 }
 
+/* The end of a calendar window, from its id (a day, or year * 12 + month - 1). */
+static int64_t window_end(int algorithm, int64_t window) {
+  int64_t w, end, start = algorithm == GH_LIMIT_QUOTA_DAY ? window * 86400000 : 0;
+  if (algorithm == GH_LIMIT_QUOTA_MONTH) {
+    /* a time inside the month: the 15th, found from its days since the epoch */
+    int64_t y = floor_div(window, 12), m = window - y * 12 + 1, yy = y - (m <= 2), era = floor_div(yy, 400);
+    int64_t yoe = yy - era * 400, doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + 14;
+    start = (era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468) * 86400000;
+  }
+  gh__calendar_window(algorithm, start, &w, &end);
+  return end;
+}
+
 static void fixed(const gh__limit_params *p, const gh__limit_state *s, int64_t c, int64_t now, gh__limit_state *next,
                   gh__limit_outcome *o) {
   int64_t w, end;
@@ -96,7 +109,7 @@ static void fixed(const gh__limit_params *p, const gh__limit_state *s, int64_t c
   int64_t count = s && s->a == w ? s->b : 0;
   o->allowed = count + c <= p->limit;
   if (o->allowed) count += c;
-  *next = (gh__limit_state){w, count, end};
+  *next = (gh__limit_state){w, count};
   o->remaining = p->limit - count;
   o->retry_after_ms = o->allowed ? 0 : c > p->limit ? -1 : end - now;
   o->reset_ms = count ? end - now : 0;
@@ -108,7 +121,7 @@ static void concurrency(const gh__limit_params *p, const gh__limit_state *s, int
   int64_t count = s && now - s->b < p->timeout_ms ? s->a : 0;
   o->allowed = count + c <= p->limit;
   if (o->allowed) count += c;
-  *next = (gh__limit_state){count, o->allowed ? now : s ? s->b : now, 0};
+  *next = (gh__limit_state){count, o->allowed ? now : s ? s->b : now};
   o->remaining = p->limit - count;
   o->retry_after_ms = o->allowed ? 0 : c > p->limit ? -1 : next->b + p->timeout_ms - now;
   o->reset_ms = count ? next->b + p->timeout_ms - now : 0;
@@ -134,8 +147,10 @@ int64_t gh__limit_idle_at(const gh__limit_params *p, const gh__limit_state *s) {
   switch (p->algorithm) {
   case GH_LIMIT_GCRA: return ceil_div(s->a, p->limit); /* TAT <= now */
   case GH_LIMIT_TOKEN_BUCKET: return s->b + ceil_div(p->burst * p->period_ms - s->a, p->limit);
-  case GH_LIMIT_SLIDING_WINDOW: return s->c ? (s->a + 2) * p->period_ms : s->b ? (s->a + 1) * p->period_ms : 0;
+  case GH_LIMIT_SLIDING_WINDOW:
+    return s->b & 0xFFFFFFFF ? (s->a + 2) * p->period_ms : s->b ? (s->a + 1) * p->period_ms : 0;
   case GH_LIMIT_CONCURRENCY: return s->a ? s->b + p->timeout_ms : 0;
-  default: return s->b ? s->c : 0; /* fixed windows and quotas: the window's end */
+  case GH_LIMIT_FIXED_WINDOW: return s->b ? (s->a + 1) * p->period_ms : 0;
+  default: return s->b ? window_end(p->algorithm, s->a) : 0; /* quotas */
   }
 }

@@ -12,9 +12,11 @@ typedef struct gh__limit_params {
   int64_t limit, period_ms, burst, timeout_ms;
 } gh__limit_params;
 
-/* 24 bytes of per-key state; its meaning depends on the algorithm. */
+/* 16 bytes of per-key state; its meaning depends on the algorithm:
+ * gcra (TAT, -), bucket (tokens, last), sliding (window, prev << 32 | curr),
+ * fixed and quotas (window, count), concurrency (count, last). */
 typedef struct gh__limit_state {
-  int64_t a, b, c;
+  int64_t a, b;
 } gh__limit_state;
 
 typedef struct gh__limit_outcome {

@@ -1,16 +1,30 @@
 #include "limit_store.h"
 
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../core/core.h"
 
-#define WAYS 8
+#define WAYS GH__LIMIT_WAYS
 #define MAX_SHARDS 64
+
+/* Large tables are touched at random: huge pages spare a TLB miss per decision
+ * (the kernel honours this in its "madvise" transparent-huge-page mode). */
+static void prefer_huge_pages(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = 2u << 20;
+  uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + n) & ~(huge - 1);
+  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)p, (void)n;
+#endif
+}
 
 int gh__limit_store_init(gh__limit_store *s, size_t memory_bytes) {
   memset(s, 0, sizeof *s);
-  size_t sets = memory_bytes / (WAYS * sizeof(gh__limit_entry));
+  size_t sets = memory_bytes / sizeof(gh__limit_set);
   s->n_shards = sets >= MAX_SHARDS * 4 ? MAX_SHARDS : 1;
   size_t per = sets / s->n_shards;
   if (!per) return GH_EINVAL;
@@ -19,22 +33,25 @@ int gh__limit_store_init(gh__limit_store *s, size_t memory_bytes) {
   for (size_t i = 0; i < s->n_shards; i++) {
     atomic_flag_clear(&s->shards[i].lock);
     s->shards[i].sets = per;
-    if (!(s->shards[i].entries = gh__calloc(per * WAYS, sizeof(gh__limit_entry)))) {
+    if (!(s->shards[i].sets_v = gh__calloc(per, sizeof(gh__limit_set)))) {
       gh__limit_store_destroy(s);
       return GH_ENOMEM;
     }
+    prefer_huge_pages(s->shards[i].sets_v, per * sizeof(gh__limit_set));
   }
   atomic_init(&s->active_evictions, 0);
   return GH_OK;
 }
 
 void gh__limit_store_destroy(gh__limit_store *s) {
-  for (size_t i = 0; s->shards && i < s->n_shards; i++) gh__free(s->shards[i].entries);
+  for (size_t i = 0; s->shards && i < s->n_shards; i++) gh__free(s->shards[i].sets_v);
   gh__free(s->shards);
   memset(s, 0, sizeof *s);
 }
 
-gh__limit_shard *gh__limit_store_shard(gh__limit_store *s, uint64_t hash) { return &s->shards[hash % s->n_shards]; }
+/* Shards from the high bits, sets from bits 8 and up: independent, and clear of
+ * bit 0, which every hash has set (0 marks an empty way). */
+gh__limit_shard *gh__limit_store_shard(gh__limit_store *s, uint64_t hash) { return &s->shards[(hash >> 48) % s->n_shards]; }
 
 void gh__limit_shard_lock(gh__limit_shard *sh) {
   for (unsigned spins = 0; atomic_flag_test_and_set_explicit(&sh->lock, memory_order_acquire); spins++)
@@ -43,36 +60,36 @@ void gh__limit_shard_lock(gh__limit_shard *sh) {
 
 void gh__limit_shard_unlock(gh__limit_shard *sh) { atomic_flag_clear_explicit(&sh->lock, memory_order_release); }
 
-static gh__limit_entry *set_of(gh__limit_shard *sh, uint64_t hash) { return &sh->entries[((hash >> 8) % sh->sets) * WAYS]; }
+static gh__limit_set *set_of(gh__limit_shard *sh, uint64_t hash) { return &sh->sets_v[(hash >> 8) % sh->sets]; }
 
-gh__limit_entry *gh__limit_store_find(gh__limit_shard *sh, uint64_t hash) {
-  gh__limit_entry *set = set_of(sh, hash);
+gh__limit_state *gh__limit_store_find(gh__limit_shard *sh, uint64_t hash) {
+  gh__limit_set *set = set_of(sh, hash);
   for (int w = 0; w < WAYS; w++)
-    if (set[w].hash == hash) return &set[w];
+    if (set->hash[w] == hash) return &set->state[w];
   return NULL;
 }
 
-gh__limit_entry *gh__limit_store_insert(gh__limit_store *s, gh__limit_shard *sh, uint64_t hash,
+gh__limit_state *gh__limit_store_insert(gh__limit_store *s, gh__limit_shard *sh, uint64_t hash,
                                         const gh__limit_params *p, int64_t now_ms) {
-  gh__limit_entry *set = set_of(sh, hash), *victim = NULL;
-  int64_t soonest = INT64_MAX;
-  for (int w = 0; w < WAYS; w++) {
-    if (!set[w].hash) {
-      victim = &set[w];
-      sh->used++;
-      soonest = INT64_MIN;
-      break;
+  gh__limit_set *set = set_of(sh, hash);
+  int victim = -1;
+  for (int w = 0; w < WAYS && victim < 0; w++) /* an empty way: the hash line alone says so */
+    if (!set->hash[w]) victim = w, sh->used++;
+  if (victim < 0) {
+    int64_t soonest = INT64_MAX;
+    for (int w = 0; w < WAYS; w++) {
+      int64_t idle = gh__limit_idle_at(p, &set->state[w]);
+      if (idle < soonest) soonest = idle, victim = w;
     }
-    int64_t idle = gh__limit_idle_at(p, &set[w].state);
-    if (idle < soonest) soonest = idle, victim = &set[w];
+    /* an entry that is not idle yet was still limiting someone */
+    if (soonest > now_ms) atomic_fetch_add_explicit(&s->active_evictions, 1, memory_order_relaxed);
   }
-  /* an entry that is not idle yet was still limiting someone */
-  if (soonest > now_ms) atomic_fetch_add_explicit(&s->active_evictions, 1, memory_order_relaxed);
-  victim->hash = hash;
-  return victim;
+  set->hash[victim] = hash;
+  return &set->state[victim];
 }
 
 size_t gh__limit_store_capacity(const gh__limit_store *s) { return s->n_shards * s->shards[0].sets * WAYS; }
+size_t gh__limit_store_bytes(const gh__limit_store *s) { return s->n_shards * s->shards[0].sets * sizeof(gh__limit_set); }
 
 size_t gh__limit_store_used(gh__limit_store *s) {
   size_t n = 0;

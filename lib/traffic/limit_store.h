@@ -1,6 +1,6 @@
-/* Per-limiter key state in a fixed byte budget: 32-byte entries in 8-way
- * sets, sharded, each shard behind a spinlock. Callers lock a shard, find or
- * insert, update, unlock. */
+/* Per-limiter key state in a fixed byte budget: 8-way sets of one cache line
+ * of key hashes and two of 16-byte states (24 bytes a key), sharded, each
+ * shard behind a spinlock. Callers lock a shard, find or insert, update, unlock. */
 #ifndef GH_LIMIT_STORE_H
 #define GH_LIMIT_STORE_H
 
@@ -10,14 +10,16 @@
 
 #include "limit_algorithms.h"
 
-typedef struct gh__limit_entry {
-  uint64_t hash; /* 0: empty (real hashes have the low bit set) */
-  gh__limit_state state;
-} gh__limit_entry;
+#define GH__LIMIT_WAYS 8
+
+typedef struct gh__limit_set {
+  uint64_t hash[GH__LIMIT_WAYS]; /* 0: empty (real hashes have the low bit set) */
+  gh__limit_state state[GH__LIMIT_WAYS];
+} gh__limit_set;
 
 typedef struct gh__limit_shard {
   atomic_flag lock;
-  gh__limit_entry *entries; /* sets x 8 */
+  gh__limit_set *sets_v;
   size_t sets, used;
   char pad[32];
 } gh__limit_shard;
@@ -33,11 +35,13 @@ void gh__limit_store_destroy(gh__limit_store *s);
 gh__limit_shard *gh__limit_store_shard(gh__limit_store *s, uint64_t hash);
 void gh__limit_shard_lock(gh__limit_shard *sh);
 void gh__limit_shard_unlock(gh__limit_shard *sh);
-gh__limit_entry *gh__limit_store_find(gh__limit_shard *sh, uint64_t hash);
+/* The state of a key, or NULL. */
+gh__limit_state *gh__limit_store_find(gh__limit_shard *sh, uint64_t hash);
 /* A slot for a new key: empty, else idle at now_ms, else the one idle soonest (counted). */
-gh__limit_entry *gh__limit_store_insert(gh__limit_store *s, gh__limit_shard *sh, uint64_t hash,
+gh__limit_state *gh__limit_store_insert(gh__limit_store *s, gh__limit_shard *sh, uint64_t hash,
                                         const gh__limit_params *p, int64_t now_ms);
 size_t gh__limit_store_capacity(const gh__limit_store *s);
+size_t gh__limit_store_bytes(const gh__limit_store *s);
 size_t gh__limit_store_used(gh__limit_store *s);
 
 #endif

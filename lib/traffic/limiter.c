@@ -74,7 +74,7 @@ int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms) {
 
 const char *gh_limiter_name(const gh_limiter *l) { return l ? l->name : NULL; }
 size_t gh_limiter_capacity(const gh_limiter *l) { return l ? gh__limit_store_capacity(&l->store) : 0; }
-size_t gh_limiter_memory(const gh_limiter *l) { return l ? gh_limiter_capacity(l) * sizeof(gh__limit_entry) : 0; }
+size_t gh_limiter_memory(const gh_limiter *l) { return l ? gh__limit_store_bytes(&l->store) : 0; }
 size_t gh_limiter_tracked_keys(const gh_limiter *l) { return l ? gh__limit_store_used((gh__limit_store *)&l->store) : 0; }
 uint64_t gh_limiter_active_evictions(const gh_limiter *l) {
   return l ? atomic_load(&((gh_limiter *)l)->store.active_evictions) : 0;
@@ -103,7 +103,7 @@ int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, co
   qsort(order, n, sizeof order[0], cmp_ptr);
   for (size_t i = 0; i < n; i++)
     if (!i || order[i] != order[i - 1]) gh__limit_shard_lock(order[i]);
-  gh__limit_entry *entry[MAX_TAKE_ALL];
+  gh__limit_state *entry[MAX_TAKE_ALL];
   gh__limit_state next[MAX_TAKE_ALL];
   int ok = 1;
   size_t first_denial = n;
@@ -111,7 +111,7 @@ int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, co
   for (size_t i = 0; i < n; i++) {
     gh__limit_outcome o;
     entry[i] = gh__limit_store_find(shard[i], hash[i]);
-    gh__limit_step(&limiters[i]->p, entry[i] ? &entry[i]->state : NULL, (int64_t)cost, now_ms, &next[i], &o);
+    gh__limit_step(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
     if (o.remaining < left) left = o.remaining;
     if (!o.allowed) {
       ok = 0;
@@ -123,7 +123,7 @@ int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, co
   if (ok)
     for (size_t i = 0; i < n; i++) {
       if (!entry[i]) entry[i] = gh__limit_store_insert(&limiters[i]->store, shard[i], hash[i], &limiters[i]->p, now_ms);
-      entry[i]->state = next[i];
+      *entry[i] = next[i];
     }
   for (size_t i = n; i-- > 0;)
     if (!i || order[i] != order[i - 1]) gh__limit_shard_unlock(order[i]);
@@ -144,8 +144,8 @@ int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost
   uint64_t h = key_hash(l, key, len);
   gh__limit_shard *sh = gh__limit_store_shard(&l->store, h);
   gh__limit_shard_lock(sh);
-  gh__limit_entry *e = gh__limit_store_find(sh, h);
-  if (e) gh__limit_release(&l->p, &e->state, (int64_t)cost);
+  gh__limit_state *e = gh__limit_store_find(sh, h);
+  if (e) gh__limit_release(&l->p, e, (int64_t)cost);
   gh__limit_shard_unlock(sh);
   return e ? GH_OK : GH_ENOTFOUND;
 }
