@@ -16,5 +16,6 @@
 #include "gatehouse/dpop.h"
 #include "gatehouse/realm.h"
 #include "gatehouse/ratelimit.h"
+#include "gatehouse/redis.h"
 
 #endif

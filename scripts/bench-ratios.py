@@ -50,6 +50,21 @@ if big and small:
     slow = small / big
     print("  policy-decide 100-rule world / 100,000-rule world: %.2fx slower  [<= 2 %s]" % (slow, "met" if slow <= 2 else "NOT MET"))
     out.append({"bench": "policy-decide", "case": "10x100/1000x100000", "subject": "gatehouse", "metric": "ratio", "value": round(slow, 2)})
+# limit-decide (issue 4)
+def lim(case, subject="gatehouse"):
+    return rate.get(("limit-decide", case, subject))
+
+for case, target in (("1k-hot-keys", 20e6), ("10m-keys", 5e6)):
+    v = lim(case)
+    if v:
+        print("  limit-decide %-11s %12.0f/s  [>= %.0f %s]" % (case, v, target, "met" if v >= target else "NOT MET"))
+bpk = next((r["value"] for r in rows if r["bench"] == "limit-decide" and r["metric"] == "bytes_per_key"), None)
+if bpk:
+    print("  limit-decide bytes per tracked key %.0f  [<= 64 %s]" % (bpk, "met" if bpk <= 64 else "NOT MET"))
+a, b = lim("redis-strict"), lim("redis-strict", "redis-benchmark")
+if a and b:
+    print("  limit-decide redis strict / redis-benchmark EVALSHA %.2f  [>= 0.70 %s]" % (a / b, "met" if a / b >= 0.7 else "NOT MET"))
+    out.append({"bench": "limit-decide", "case": "redis-strict", "subject": "gatehouse/redis-benchmark", "metric": "ratio", "value": round(a / b, 3)})
 with open(path, "a") as f:
     for r in out:
         f.write(json.dumps(r) + "\n")

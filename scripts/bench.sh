@@ -44,5 +44,25 @@ else
 fi
 
 echo
+echo "== limit-decide: rate-limit decisions per second on one core"
+taskset -c 0 build-bench-openssl/bin/bench_ratelimit "$seconds"
+if command -v redis-server > /dev/null && command -v redis-benchmark > /dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no > /dev/null 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.1; done
+  taskset -c 0 build-bench-openssl/bin/bench_redis "$port" 1
+  # the ceiling: redis-benchmark running the same script by SHA, one connection, no pipelining
+  sha=$(redis-cli -p "$port" SCRIPT LOAD "$(cat lib/store/redis_limit.lua)")
+  ceiling=$(taskset -c 0 redis-benchmark -p "$port" -c 1 -P 1 -n 100000 -r 1000 -q \
+    EVALSHA "$sha" 1 "gh:rl:bench:__rand_int__" 1 0 1000000 1000 1000000 | grep -oE '[0-9.]+ requests per second' | grep -oE '^[0-9.]+')
+  printf '  %-12s %-8s %-26s %-12s %14.1f\n' limit-decide redis-strict redis-benchmark ops_per_s "$ceiling"
+  echo "{\"bench\":\"limit-decide\",\"case\":\"redis-strict\",\"subject\":\"redis-benchmark\",\"metric\":\"ops_per_s\",\"value\":$ceiling}" >> "$BENCH_RESULTS"
+  kill "$redis_pid"; wait "$redis_pid" 2> /dev/null || true
+else
+  echo "  (redis-server or redis-benchmark missing: scripts/install-deps.sh installs them)"
+fi
+
+echo
 echo "== ratios (issue targets in brackets)"
 python3 scripts/bench-ratios.py "$BENCH_RESULTS"

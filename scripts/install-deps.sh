@@ -9,10 +9,11 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake pkg-config
-  # library dependencies: crypto backends and JSON
-  libmbedtls-dev libssl-dev libcjson-dev
-  # tests: unit tests, sanitizers and fuzzing with clang, valgrind
-  libcmocka-dev clang libclang-rt-14-dev valgrind python3
+  # library dependencies: crypto backends, JSON, Redis client
+  libmbedtls-dev libssl-dev libcjson-dev libhiredis-dev
+  # tests: unit tests, sanitizers and fuzzing with clang, valgrind; a real
+  # Redis for the distributed tests (redis-tools brings redis-benchmark)
+  libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
   # benchmark peer (linked only into tests/bench)
   libjwt-dev
 )

@@ -10,6 +10,7 @@
 #include "../core/ipaddr.h"
 #include "../core/json.h"
 #include "gatehouse/ratelimit.h"
+#include "../store/redis.h"
 #include "limit_store.h"
 
 #define MAX_TAKE_ALL 16
@@ -19,7 +20,10 @@ struct gh_limiter {
   gh__limit_params p;
   uint64_t seed;
   size_t memory;
-  gh__limit_store store;
+  gh__limit_store store;       /* local state; in strict mode, the fallback's */
+  gh_redis *redis;             /* strict mode: decisions in Redis */
+  int failure_mode;            /* GH_REDIS_FAIL_* */
+  atomic_uint_fast64_t fallbacks;
 };
 
 size_t gh_limit_bytes_per_key(void) { return GH_LIMIT_BYTES_PER_KEY; }
@@ -47,6 +51,7 @@ int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t l
   l->p = (gh__limit_params){algorithm, (int64_t)limit, period_ms > 0 ? period_ms : 1, burst ? (int64_t)burst : (int64_t)limit,
                             60000};
   l->seed = gh__hash_seed();
+  atomic_init(&l->fallbacks, 0);
   l->memory = memory_bytes ? memory_bytes : GH_LIMIT_DEFAULT_MEMORY;
   if (l->memory < 64 * 1024) l->memory = 64 * 1024;
   int rc = gh__limit_store_init(&l->store, l->memory);
@@ -87,14 +92,82 @@ static int cmp_ptr(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
+  if (!l || !r || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
+  if (l->p.algorithm == GH_LIMIT_CONCURRENCY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH) return GH_EUNSUPPORTED;
+  l->redis = r;
+  l->failure_mode = failure_mode;
+  return GH_OK;
+}
+
+uint64_t gh_limiter_fallbacks(const gh_limiter *l) { return l ? atomic_load(&((gh_limiter *)l)->fallbacks) : 0; }
+
+static int take_local(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                      uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                      int64_t *retry_after_ms);
+
+/* Strict mode: one atomic Redis decision over all limits (keys namespaced
+ * "gh:rl:<limit>:<key>"); when Redis fails, the first limit's failure mode. */
+static int take_remote(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                       uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                       int64_t *retry_after_ms) {
+  char buf[MAX_TAKE_ALL][600];
+  const char *names[MAX_TAKE_ALL];
+  size_t lens[MAX_TAKE_ALL];
+  const gh__limit_params *params[MAX_TAKE_ALL];
+  for (size_t i = 0; i < n; i++) {
+    if (limiters[i]->redis != limiters[0]->redis || key_lens[i] > 512) return GH_EINVAL;
+    int k = snprintf(buf[i], sizeof buf[i], "gh:rl:%s:", limiters[i]->name);
+    memcpy(buf[i] + k, keys[i], key_lens[i]);
+    names[i] = buf[i], lens[i] = (size_t)k + key_lens[i], params[i] = &limiters[i]->p;
+  }
+  int64_t left = 0, retry = 0;
+  size_t first = n;
+  int rc = gh__redis_limit(limiters[0]->redis, names, lens, params, n, (int64_t)cost, allowed, &first, &left, &retry);
+  if (rc == GH_OK) {
+    if (denied_by) *denied_by = first;
+    if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
+    if (retry_after_ms) *retry_after_ms = *allowed ? 0 : retry;
+    return GH_OK;
+  }
+  if (rc != GH_EIO) return rc;
+  for (size_t i = 0; i < n; i++) atomic_fetch_add(&limiters[i]->fallbacks, 1);
+  switch (limiters[0]->failure_mode) {
+  case GH_REDIS_FAIL_LOCAL:
+    return take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+  case GH_REDIS_FAIL_CLOSED:
+    *allowed = 0;
+    if (denied_by) *denied_by = 0;
+    if (remaining) *remaining = 0;
+    if (retry_after_ms) *retry_after_ms = 1000; /* a guess: the breaker probes again within seconds */
+    return GH_OK;
+  default:
+    *allowed = 1;
+    if (denied_by) *denied_by = n;
+    if (remaining) *remaining = 0;
+    if (retry_after_ms) *retry_after_ms = 0;
+    return GH_OK;
+  }
+}
+
 int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                         uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                         int64_t *retry_after_ms) {
   if (!limiters || !keys || !key_lens || !allowed || !n || n > MAX_TAKE_ALL || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (!limiters[i] || (!keys[i] && key_lens[i]) || (limiters[i]->redis != NULL) != (limiters[0]->redis != NULL))
+      return GH_EINVAL; /* all local, or all in one Redis */
+  if (limiters[0]->redis)
+    return take_remote(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+  return take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+}
+
+static int take_local(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                      uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                      int64_t *retry_after_ms) {
   uint64_t hash[MAX_TAKE_ALL];
   gh__limit_shard *shard[MAX_TAKE_ALL], *order[MAX_TAKE_ALL];
   for (size_t i = 0; i < n; i++) {
-    if (!limiters[i] || (!keys[i] && key_lens[i])) return GH_EINVAL;
     hash[i] = key_hash(limiters[i], keys[i], key_lens[i]);
     shard[i] = order[i] = gh__limit_store_shard(&limiters[i]->store, hash[i]);
   }

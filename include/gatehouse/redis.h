@@ -1,0 +1,73 @@
+/**
+ * @file gatehouse/redis.h
+ * @brief Cluster-wide state in Redis: a blocking client with timeouts,
+ *        automatic reconnection and a circuit breaker, for distributed rate
+ *        limits (gh_limiter_set_redis), the DPoP replay cache and revocation.
+ *
+ * The library does no I/O on its own initiative: these calls do network I/O
+ * on the calling thread, bounded by the timeout. A pool of connections lets
+ * several threads talk to Redis at once. When Redis fails (down, timeout,
+ * error reply), calls fail fast with GH_EIO; after `failures` consecutive
+ * failures the breaker opens and calls fail without touching the network
+ * for `cooldown_ms`, then one call probes Redis again.
+ */
+#ifndef GATEHOUSE_REDIS_H
+#define GATEHOUSE_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gatehouse/export.h"
+#include "gatehouse/ratelimit.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gh_redis gh_redis;
+
+/**
+ * A client for host:port (nothing is connected until first use).
+ * @param timeout_ms    connect and command timeout (default 200 when 0)
+ * @param connections   pool size (default 4 when 0)
+ */
+GH_EXTERN int gh_redis_new(gh_redis **out, const char *host, int port, int timeout_ms, int connections);
+GH_EXTERN void gh_redis_free(gh_redis *r);
+/** Circuit breaker: open after `failures` consecutive failures, probe again after cooldown_ms (defaults 3, 1000). */
+GH_EXTERN int gh_redis_set_breaker(gh_redis *r, int failures, int64_t cooldown_ms);
+/** GH_OK when Redis answers PING now. */
+GH_EXTERN int gh_redis_ping(gh_redis *r);
+GH_EXTERN uint64_t gh_redis_failures(const gh_redis *r);
+
+/**
+ * DPoP replay store (a gh_dpop_replay_fn; ud is the gh_redis): SET jti NX PX,
+ * so that one proof is accepted once across every gateway instance.
+ */
+GH_EXTERN int gh_redis_dpop_replay(void *ud, const char *jti, size_t len, int64_t expires_ms);
+/** Cluster-wide revocation: marks a token id revoked until expires_ms (Unix ms). */
+GH_EXTERN int gh_redis_revoke(gh_redis *r, const char *jti, size_t len, int64_t expires_ms);
+/** 1 revoked, 0 not, GH_EIO when Redis cannot say (the host chooses to fail open or closed). */
+GH_EXTERN int gh_redis_is_revoked(gh_redis *r, const char *jti, size_t len);
+
+/* What a distributed limiter does when Redis fails. */
+#define GH_REDIS_FAIL_OPEN 0   /* allow */
+#define GH_REDIS_FAIL_CLOSED 1 /* deny */
+#define GH_REDIS_FAIL_LOCAL 2  /* decide with this instance's local limiter */
+
+/**
+ * Makes a limiter cluster-wide in strict mode: every decision is one Redis
+ * round trip to an atomic server-side script (loaded once, called by SHA)
+ * with the same semantics, using Redis's clock, so gateway clocks may differ
+ * (the now_ms given to gh_limiter_take is used only by local fallback). GCRA,
+ * token bucket, sliding and fixed windows and daily quotas. The limiter keeps
+ * a reference to nothing: the client must outlive it. Before first use.
+ * @return GH_OK, GH_EUNSUPPORTED (concurrency, monthly quotas), GH_EINVAL
+ */
+GH_EXTERN int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode);
+/** Decisions made by the failure mode instead of Redis. */
+GH_EXTERN uint64_t gh_limiter_fallbacks(const gh_limiter *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

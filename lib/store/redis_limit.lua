@@ -1,0 +1,76 @@
+-- gatehouse strict-mode rate limits (issue 4), evaluated atomically in Redis.
+-- KEYS[i]: one limit's key. ARGV[1]: cost; then per key: algorithm, limit,
+-- period_ms, burst. Uses Redis's clock. Decides every key before writing any:
+-- all or nothing. Returns {allowed, first denied (0-based), remaining, retry_after_ms}.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cost = tonumber(ARGV[1])
+local ok, first, left, retry = 1, -1, -1, 0
+local writes = {}
+local function ceil0(x) if x <= 0 then return 0 end return math.ceil(x) end
+for i = 1, #KEYS do
+  local o = 1 + (i - 1) * 4
+  local alg, limit, period, burst = tonumber(ARGV[o + 1]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
+  local allowed, rem, ra = false, 0, 0
+  if alg == 0 then -- GCRA: allowed iff max(TAT, now) + c*T - now <= burst*T
+    local T = period / limit
+    local tat = tonumber(redis.call('GET', KEYS[i])) or now
+    local base = math.max(tat, now)
+    allowed = cost <= burst and base + cost * T - now <= burst * T
+    local after = base
+    if allowed then after = base + cost * T; writes[#writes + 1] = {'set', KEYS[i], string.format('%.17g', after), math.ceil(after - now) + 1000} end
+    rem = math.floor((burst * T - (after - now)) / T)
+    if not allowed then if cost > burst then ra = -1 else ra = ceil0(base + cost * T - burst * T - now) end end
+  elseif alg == 1 then -- token bucket: capacity burst, refilled at limit/period
+    local v = redis.call('GET', KEYS[i])
+    local tokens, last = burst, now
+    if v then local sp = string.find(v, ' '); tokens = tonumber(string.sub(v, 1, sp - 1)); last = tonumber(string.sub(v, sp + 1)) end
+    tokens = math.min(burst, tokens + math.max(0, now - last) * limit / period)
+    allowed = cost <= burst and tokens >= cost
+    if allowed then tokens = tokens - cost end
+    if allowed then writes[#writes + 1] = {'set', KEYS[i], string.format('%.17g %d', tokens, now), math.ceil((burst - tokens) * period / limit) + 1000} end
+    rem = math.floor(tokens)
+    if not allowed then if cost > burst then ra = -1 else ra = ceil0((cost - tokens) * period / limit) end end
+  elseif alg == 2 then -- sliding window: prev * (1 - elapsed/period) + curr + c <= limit
+    local w = math.floor(now / period)
+    local e = now - w * period
+    local curr = tonumber(redis.call('GET', KEYS[i] .. ':' .. w)) or 0
+    local prev = tonumber(redis.call('GET', KEYS[i] .. ':' .. (w - 1))) or 0
+    local rate = prev * (period - e) + curr * period
+    allowed = rate + cost * period <= limit * period
+    if allowed then curr = curr + cost; rate = rate + cost * period; writes[#writes + 1] = {'incr', KEYS[i] .. ':' .. w, cost, 2 * period + 1000} end
+    rem = math.floor((limit * period - rate) / period)
+    if not allowed then
+      if cost > limit then ra = -1
+      elseif curr + cost <= limit and prev > 0 and ceil0((prev * period - (limit - cost - curr) * period) / prev) < period then
+        ra = w * period + ceil0((prev * period - (limit - cost - curr) * period) / prev) - now
+      else
+        local e2 = 0
+        if curr > 0 then e2 = ceil0((curr * period - (limit - cost) * period) / curr) end
+        ra = (w + 1) * period + e2 - now
+      end
+    end
+  else -- fixed window (3) and daily quota (5): count + c <= limit
+    if alg == 5 then period = 86400000 end
+    local w = math.floor(now / period)
+    local count = tonumber(redis.call('GET', KEYS[i] .. ':' .. w)) or 0
+    allowed = count + cost <= limit
+    if allowed then count = count + cost; writes[#writes + 1] = {'incr', KEYS[i] .. ':' .. w, cost, (w + 1) * period - now + 1000} end
+    rem = limit - count
+    if not allowed then if cost > limit then ra = -1 else ra = (w + 1) * period - now end end
+  end
+  if rem < 0 then rem = 0 end
+  if left < 0 or rem < left then left = rem end
+  if not allowed then
+    if ok == 1 then first = i - 1 end
+    ok = 0
+    if ra < 0 or retry < 0 then retry = -1 elseif ra > retry then retry = ra end
+  end
+end
+if ok == 1 then
+  for _, w in ipairs(writes) do
+    if w[1] == 'set' then redis.call('SET', w[2], w[3], 'PX', w[4])
+    else redis.call('INCRBY', w[2], w[3]); redis.call('PEXPIRE', w[2], w[4]) end
+  end
+end
+return {ok, first, left, retry}

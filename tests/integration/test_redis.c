@@ -1,0 +1,206 @@
+/* Cluster-wide state against a real redis-server (issue 4): three gateway
+ * instances sharing one limit in strict mode, all-or-nothing in Redis, a
+ * Redis restart that forgot the script, every failure mode with the circuit
+ * breaker, recovery, the DPoP replay cache and revocation. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "gatehouse.h"
+#include "redis_server.h"
+
+static redis_server server;
+/* Windows of 10^9 ms (about 11.6 days) do not roll over during a test. */
+#define LONG_PERIOD 1000000000LL
+
+static int setup(void **state) {
+  (void)state;
+  return redis_server_start(&server, 0);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  redis_server_stop(&server, 0);
+  return 0;
+}
+
+static gh_limiter *strict(const char *name, int algorithm, uint64_t limit, int64_t period, gh_redis **client, int mode) {
+  gh_limiter *l;
+  assert_int_equal(gh_redis_new(client, "127.0.0.1", server.port, 500, 2), GH_OK);
+  assert_int_equal(gh_limiter_new(&l, name, algorithm, limit, period, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_redis(l, *client, mode), GH_OK);
+  return l;
+}
+
+typedef struct gateway {
+  gh_limiter *l;
+  gh_redis *r;
+  int allowed;
+} gateway;
+
+static void *hammer(void *arg) {
+  gateway *g = arg;
+  for (int i = 0; i < 100; i++) {
+    int allowed;
+    if (gh_limiter_take(g->l, "shared-key", 10, 1, 0, &allowed, NULL, NULL) == GH_OK) g->allowed += allowed;
+  }
+  return NULL;
+}
+
+/* Three instances, three threads, one limit: strict mode never allows more. */
+static void test_three_gateways_one_limit(void **state) {
+  (void)state;
+  gateway g[3];
+  for (int i = 0; i < 3; i++) {
+    g[i].l = strict("orders", GH_LIMIT_FIXED_WINDOW, 100, LONG_PERIOD, &g[i].r, GH_REDIS_FAIL_CLOSED);
+    g[i].allowed = 0;
+  }
+  pthread_t t[3];
+  for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, hammer, &g[i]);
+  for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+  assert_int_equal(g[0].allowed + g[1].allowed + g[2].allowed, 100);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(gh_limiter_fallbacks(g[i].l), 0);
+    gh_limiter_free(g[i].l);
+    gh_redis_free(g[i].r);
+  }
+}
+
+/* GCRA with Redis's clock: burst at once, then denied with a retry-after. */
+static void test_gcra_in_redis(void **state) {
+  (void)state;
+  gh_redis *r;
+  gh_limiter *l = strict("gcra", GH_LIMIT_GCRA, 5, 60000, &r, GH_REDIS_FAIL_CLOSED);
+  int allowed;
+  uint64_t remaining;
+  int64_t retry;
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, &remaining, &retry), GH_OK);
+    assert_true(allowed);
+    assert_int_equal(remaining, 4 - i);
+  }
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, &remaining, &retry), GH_OK);
+  assert_false(allowed);
+  assert_true(retry > 11000 && retry <= 12000); /* one emission interval, T = 12 s, minus what passed */
+  gh_limiter_free(l);
+  gh_redis_free(r);
+}
+
+/* Several limits in one script: a denial by one consumes nothing from the other. */
+static void test_all_or_nothing_in_redis(void **state) {
+  (void)state;
+  gh_redis *r;
+  gh_limiter *a = strict("a", GH_LIMIT_FIXED_WINDOW, 5, LONG_PERIOD, &r, GH_REDIS_FAIL_CLOSED), *b;
+  assert_int_equal(gh_limiter_new(&b, "b", GH_LIMIT_SLIDING_WINDOW, 3, LONG_PERIOD, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_redis(b, r, GH_REDIS_FAIL_CLOSED), GH_OK);
+  gh_limiter *both[] = {a, b};
+  const char *keys[] = {"x", "x"};
+  size_t lens[] = {1, 1}, denied_by;
+  int allowed;
+  for (int i = 0; i < 3; i++) {
+    gh_limiter_take_all(both, keys, lens, 2, 1, 0, &allowed, &denied_by, NULL, NULL);
+    assert_true(allowed);
+  }
+  gh_limiter_take_all(both, keys, lens, 2, 1, 0, &allowed, &denied_by, NULL, NULL);
+  assert_false(allowed);
+  assert_int_equal(denied_by, 1);
+  int taken = 0;
+  for (int i = 0; i < 5; i++) {
+    gh_limiter_take(a, "x", 1, 1, 0, &allowed, NULL, NULL);
+    taken += allowed;
+  }
+  assert_int_equal(taken, 2); /* 3 + 2 = 5: the denied request took nothing from a */
+  gh_limiter_free(a);
+  gh_limiter_free(b);
+  gh_redis_free(r);
+}
+
+static int64_t elapsed_ms(struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Redis killed mid-run: each failure mode holds, the breaker stops hammering,
+ * and a restarted Redis (which forgot the script) is used again. */
+static void test_failure_modes_and_recovery(void **state) {
+  (void)state;
+  gh_redis *r_open, *r_closed, *r_local;
+  gh_limiter *open = strict("fo", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_open, GH_REDIS_FAIL_OPEN);
+  gh_limiter *closed = strict("fc", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_closed, GH_REDIS_FAIL_CLOSED);
+  gh_limiter *local = strict("fl", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_local, GH_REDIS_FAIL_LOCAL);
+  gh_redis_set_breaker(r_open, 3, 300);
+  int allowed;
+  assert_int_equal(gh_limiter_take(closed, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK); /* scripts loaded */
+  assert_true(allowed);
+  redis_server_stop(&server, 1);
+
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(gh_limiter_take(open, "k", 1, 1, 1000, &allowed, NULL, NULL), GH_OK);
+    assert_true(allowed); /* fail-open */
+    assert_int_equal(gh_limiter_take(closed, "k", 1, 1, 1000, &allowed, NULL, NULL), GH_OK);
+    assert_false(allowed); /* fail-closed */
+  }
+  int local_allowed = 0;
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(gh_limiter_take(local, "k", 1, 1, 1000, &allowed, NULL, NULL), GH_OK);
+    local_allowed += allowed; /* the local limit: 2 per window on this instance */
+  }
+  assert_int_equal(local_allowed, 2);
+  assert_int_equal(gh_limiter_fallbacks(open), 5);
+  assert_int_equal(gh_limiter_fallbacks(local), 5);
+  /* the breaker is open: no connection attempts, an immediate answer */
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < 100; i++) gh_limiter_take(open, "k", 1, 1, 1000, &allowed, NULL, NULL);
+  assert_true(elapsed_ms(&t0) < 100);
+  assert_int_equal(gh_redis_ping(r_open), GH_EIO);
+
+  assert_int_equal(redis_server_start(&server, server.port), 0);
+  struct timespec wait = {0, 400 * 1000 * 1000};
+  nanosleep(&wait, NULL); /* past the breaker's cooldown */
+  assert_int_equal(gh_redis_ping(r_open), GH_OK);
+  uint64_t before = gh_limiter_fallbacks(open);
+  assert_int_equal(gh_limiter_take(open, "k2", 2, 1, 2000, &allowed, NULL, NULL), GH_OK); /* NOSCRIPT, reloaded */
+  assert_true(allowed);
+  gh_limiter_take(open, "k2", 2, 1, 2000, &allowed, NULL, NULL);
+  gh_limiter_take(open, "k2", 2, 1, 2000, &allowed, NULL, NULL);
+  assert_false(allowed); /* strict again: the limit is 2 */
+  assert_int_equal(gh_limiter_fallbacks(open), before);
+  gh_limiter_free(open), gh_limiter_free(closed), gh_limiter_free(local);
+  gh_redis_free(r_open), gh_redis_free(r_closed), gh_redis_free(r_local);
+}
+
+static void test_replay_and_revocation(void **state) {
+  (void)state;
+  gh_redis *a, *b;
+  assert_int_equal(gh_redis_new(&a, "127.0.0.1", server.port, 500, 1), GH_OK);
+  assert_int_equal(gh_redis_new(&b, "127.0.0.1", server.port, 500, 1), GH_OK);
+  int64_t later = gh_now_ms() + 60000;
+  /* one DPoP proof, two gateway instances: only the first accepts it */
+  assert_int_equal(gh_redis_dpop_replay(a, "proof-1", 7, later), 1);
+  assert_int_equal(gh_redis_dpop_replay(b, "proof-1", 7, later), 0);
+  assert_int_equal(gh_redis_dpop_replay(b, "proof-2", 7, later), 1);
+  assert_int_equal(gh_redis_is_revoked(b, "tok-9", 5), 0);
+  assert_int_equal(gh_redis_revoke(a, "tok-9", 5, later), GH_OK);
+  assert_int_equal(gh_redis_is_revoked(b, "tok-9", 5), 1);
+  gh_redis_free(a);
+  gh_redis_free(b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
+      cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
+      cmocka_unit_test(test_failure_modes_and_recovery),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
