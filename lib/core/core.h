@@ -39,6 +39,22 @@ void gh__set_msg(char *buf, size_t cap, const char *fmt, ...)
 #endif
     ;
 
+/* Name and message lookups over the X-macro lists (GH_ERRNO_MAP,
+ * GH_JWT_REASON_MAP, ...): `switch (v) { MAP(GH__CASE_NAME) } return "UNKNOWN";`. */
+#define GH__CASE_NAME(name, value, ...) \
+  case value:                           \
+    return #name;
+#define GH__CASE_MESSAGE(name, value, msg) \
+  case value:                              \
+    return msg;
+
+/* Setters of builder objects: only before build. */
+#define GH__CONFIGURING(obj)              \
+  do {                                    \
+    if (!(obj)) return GH_EINVAL;         \
+    if ((obj)->built) return GH_EMISUSE;  \
+  } while (0)
+
 /* Dynamic byte buffer used by encoders. */
 typedef struct gh__buf {
   char *p;

@@ -1,6 +1,7 @@
 /* The JWS algorithm table (RFC 7518 section 3.1). "none" is deliberately absent. */
 #include <string.h>
 
+#include "gatehouse/error.h"
 #include "jose.h"
 
 const gh__alg gh__algs[GH__ALG_COUNT] = {
@@ -17,6 +18,15 @@ int gh__alg_find(const char *name, size_t len) {
   for (int i = 0; i < GH__ALG_COUNT; i++)
     if (memcmp(gh__algs[i].name, name, 5) == 0) return i;
   return -1;
+}
+
+int gh__alg_allow(unsigned *mask, bool *custom, const char *alg, unsigned permitted) {
+  int a = alg ? gh__alg_find(alg, strlen(alg)) : -1;
+  if (a < 0 || !(permitted & (1u << a))) return GH_EUNSUPPORTED;
+  if (!*custom) *mask = 0;
+  *custom = true;
+  *mask |= 1u << a;
+  return GH_OK;
 }
 
 bool gh__jwk_fits(const gh__jwk *k, int alg) {

@@ -28,24 +28,12 @@ struct gh_dpop_verifier {
 #define ASYMMETRIC_ALGS (GH__ALG_ALL & ~7u) /* all but HS256/384/512 */
 
 const char *gh_dpop_reason_name(int reason) {
-  switch (reason) {
-#define GH__DPOP_NAME(name, value, msg) \
-  case value:                           \
-    return #name;
-    GH_DPOP_REASON_MAP(GH__DPOP_NAME)
-#undef GH__DPOP_NAME
-  }
+  switch (reason) { GH_DPOP_REASON_MAP(GH__CASE_NAME) }
   return "UNKNOWN";
 }
 
 static const char *reason_message(int reason) {
-  switch (reason) {
-#define GH__DPOP_MSG(name, value, msg) \
-  case value:                          \
-    return msg;
-    GH_DPOP_REASON_MAP(GH__DPOP_MSG)
-#undef GH__DPOP_MSG
-  }
+  switch (reason) { GH_DPOP_REASON_MAP(GH__CASE_MESSAGE) }
   return "unknown reason";
 }
 
@@ -74,24 +62,13 @@ void gh_dpop_verifier_free(gh_dpop_verifier *v) {
   gh__free(v);
 }
 
-#define CONFIGURING(v)                 \
-  do {                                 \
-    if (!(v)) return GH_EINVAL;        \
-    if ((v)->built) return GH_EMISUSE; \
-  } while (0)
-
 int gh_dpop_verifier_allow_alg(gh_dpop_verifier *v, const char *alg) {
-  CONFIGURING(v);
-  int a = alg ? gh__alg_find(alg, strlen(alg)) : -1;
-  if (a < 0 || !(ASYMMETRIC_ALGS & (1u << a))) return GH_EUNSUPPORTED;
-  if (!v->alg_custom) v->alg_mask = 0;
-  v->alg_custom = true;
-  v->alg_mask |= 1u << a;
-  return GH_OK;
+  GH__CONFIGURING(v);
+  return gh__alg_allow(&v->alg_mask, &v->alg_custom, alg, ASYMMETRIC_ALGS);
 }
 
 int gh_dpop_verifier_set_window(gh_dpop_verifier *v, int64_t max_age_s, int64_t max_skew_s) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (max_age_s <= 0 || max_age_s > 86400 || max_skew_s < 0 || max_skew_s > 3600) return GH_EINVAL;
   v->max_age_ms = max_age_s * 1000;
   v->max_skew_ms = max_skew_s * 1000;
@@ -99,21 +76,21 @@ int gh_dpop_verifier_set_window(gh_dpop_verifier *v, int64_t max_age_s, int64_t 
 }
 
 int gh_dpop_verifier_set_replay_capacity(gh_dpop_verifier *v, size_t entries) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (entries < 64 || entries > (1u << 26)) return GH_EINVAL;
   v->replay_entries = entries;
   return GH_OK;
 }
 
 int gh_dpop_verifier_set_replay_hook(gh_dpop_verifier *v, gh_dpop_replay_fn fn, void *ud) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   v->hook = fn;
   v->hook_ud = ud;
   return GH_OK;
 }
 
 int gh_dpop_verifier_build(gh_dpop_verifier *v) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (!v->hook) {
     int rc = gh__expiring_map_new(&v->replay, v->replay_entries, NULL, NULL);
     if (rc) return rc;

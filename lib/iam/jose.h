@@ -26,6 +26,9 @@ typedef struct gh__alg {
 extern const gh__alg gh__algs[GH__ALG_COUNT];
 /* Index into gh__algs, or -1. */
 int gh__alg_find(const char *name, size_t len);
+/* Adds alg to an allow-list mask; the first call replaces the default list
+ * (*custom tracks that). GH_EUNSUPPORTED unless alg is in `permitted`. */
+int gh__alg_allow(unsigned *mask, bool *custom, const char *alg, unsigned permitted);
 
 typedef struct gh__jwk {
   gh__kty kty;

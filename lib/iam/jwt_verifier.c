@@ -37,24 +37,12 @@ int gh_jwt_default_leeway_s(void) { return GH_JWT_DEFAULT_LEEWAY_S; }
 size_t gh_jwt_default_max_token_len(void) { return GH_JWT_DEFAULT_MAX_TOKEN_LEN; }
 
 const char *gh_jwt_reason_name(int reason) {
-  switch (reason) {
-#define GH__REASON_NAME(name, value, msg) \
-  case value:                             \
-    return #name;
-    GH_JWT_REASON_MAP(GH__REASON_NAME)
-#undef GH__REASON_NAME
-  }
+  switch (reason) { GH_JWT_REASON_MAP(GH__CASE_NAME) }
   return "UNKNOWN";
 }
 
 const char *gh_jwt_reason_message(int reason) {
-  switch (reason) {
-#define GH__REASON_MSG(name, value, msg) \
-  case value:                            \
-    return msg;
-    GH_JWT_REASON_MAP(GH__REASON_MSG)
-#undef GH__REASON_MSG
-  }
+  switch (reason) { GH_JWT_REASON_MAP(GH__CASE_MESSAGE) }
   return "unknown reason";
 }
 
@@ -85,50 +73,39 @@ void gh_jwt_verifier_free(gh_jwt_verifier *v) {
   gh__free(v);
 }
 
-#define CONFIGURING(v)                   \
-  do {                                   \
-    if (!(v)) return GH_EINVAL;          \
-    if ((v)->built) return GH_EMISUSE;   \
-  } while (0)
-
 int gh_jwt_verifier_allow_alg(gh_jwt_verifier *v, const char *alg) {
-  CONFIGURING(v);
-  int a = alg ? gh__alg_find(alg, strlen(alg)) : -1;
-  if (a < 0) return GH_EUNSUPPORTED;
-  if (!v->alg_custom) v->alg_mask = 0;
-  v->alg_custom = true;
-  v->alg_mask |= 1u << a;
-  return GH_OK;
+  GH__CONFIGURING(v);
+  return gh__alg_allow(&v->alg_mask, &v->alg_custom, alg, GH__ALG_ALL);
 }
 
 int gh_jwt_verifier_add_issuer(gh_jwt_verifier *v, const char *iss, size_t len) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (!iss || !len) return GH_EINVAL;
   return gh__strs_add(&v->rules.issuers, iss, len);
 }
 
 int gh_jwt_verifier_add_audience(gh_jwt_verifier *v, const char *aud, size_t len) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (!aud || !len) return GH_EINVAL;
   return gh__strs_add(&v->rules.audiences, aud, len);
 }
 
 int gh_jwt_verifier_set_leeway(gh_jwt_verifier *v, int seconds) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (seconds < 0 || seconds > 86400) return GH_EINVAL;
   v->rules.leeway_ms = (int64_t)seconds * 1000;
   return GH_OK;
 }
 
 int gh_jwt_verifier_set_required_claims(gh_jwt_verifier *v, unsigned mask) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (mask & ~0x7Fu) return GH_EINVAL;
   v->rules.required = mask;
   return GH_OK;
 }
 
 int gh_jwt_verifier_set_typ(gh_jwt_verifier *v, const char *typ) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (!typ || !*typ) return GH_EINVAL;
   if (!strncasecmp(typ, "application/", 12)) typ += 12;
   char *copy = gh__strndup(typ, strlen(typ));
@@ -139,21 +116,21 @@ int gh_jwt_verifier_set_typ(gh_jwt_verifier *v, const char *typ) {
 }
 
 int gh_jwt_verifier_set_max_lifetime(gh_jwt_verifier *v, int64_t seconds) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (seconds < 0) return GH_EINVAL;
   v->rules.max_lifetime_s = seconds;
   return GH_OK;
 }
 
 int gh_jwt_verifier_set_max_token_len(gh_jwt_verifier *v, size_t bytes) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (bytes < 64 || bytes > 1024 * 1024) return GH_EINVAL;
   v->max_len = bytes;
   return GH_OK;
 }
 
 int gh_jwt_verifier_set_cache(gh_jwt_verifier *v, size_t max_entries, int64_t ttl_ms) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (!max_entries || max_entries > (1u << 24) || ttl_ms <= 0) return GH_EINVAL;
   v->cache_entries = max_entries;
   v->cache_ttl_ms = ttl_ms;
@@ -161,7 +138,7 @@ int gh_jwt_verifier_set_cache(gh_jwt_verifier *v, size_t max_entries, int64_t tt
 }
 
 int gh_jwt_verifier_set_refresh(gh_jwt_verifier *v, int64_t ttl_ms, int64_t cooldown_ms) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (ttl_ms <= 0 || cooldown_ms < 0) return GH_EINVAL;
   v->refresh_ttl_ms = ttl_ms;
   v->refresh_cooldown_ms = cooldown_ms;
@@ -173,7 +150,7 @@ static void *principal_ref(void *p) { return gh__principal_ref(p); }
 static void principal_release(void *p) { gh_principal_free(p); }
 
 int gh_jwt_verifier_build(gh_jwt_verifier *v) {
-  CONFIGURING(v);
+  GH__CONFIGURING(v);
   if (v->cache_entries) {
     int rc = gh__expiring_map_new(&v->cache, v->cache_entries, principal_ref, principal_release);
     if (rc) return rc;

@@ -25,36 +25,25 @@ struct gh_realm {
   gh__expiring_map *revoked; /* jti -> until the token expires */
 };
 
+#define GH__CASE_STATUS(name, value, status, msg) \
+  case value:                                     \
+    return status;
+#define GH__CASE_MESSAGE4(name, value, status, msg) \
+  case value:                                       \
+    return msg;
+
 const char *gh_auth_reason_name(int reason) {
-  switch (reason) {
-#define GH__AUTH_NAME(name, value, status, msg) \
-  case value:                                   \
-    return #name;
-    GH_AUTH_REASON_MAP(GH__AUTH_NAME)
-#undef GH__AUTH_NAME
-  }
+  switch (reason) { GH_AUTH_REASON_MAP(GH__CASE_NAME) }
   return "UNKNOWN";
 }
 
 int gh_auth_reason_status(int reason) {
-  switch (reason) {
-#define GH__AUTH_STATUS(name, value, status, msg) \
-  case value:                                     \
-    return status;
-    GH_AUTH_REASON_MAP(GH__AUTH_STATUS)
-#undef GH__AUTH_STATUS
-  }
+  switch (reason) { GH_AUTH_REASON_MAP(GH__CASE_STATUS) }
   return 401;
 }
 
 static const char *reason_message(int reason) {
-  switch (reason) {
-#define GH__AUTH_MSG(name, value, status, msg) \
-  case value:                                  \
-    return msg;
-    GH_AUTH_REASON_MAP(GH__AUTH_MSG)
-#undef GH__AUTH_MSG
-  }
+  switch (reason) { GH_AUTH_REASON_MAP(GH__CASE_MESSAGE4) }
   return "authentication failed";
 }
 

@@ -6,6 +6,8 @@
 
 /* Calls fn(ud) repeatedly for about seconds, best of `rounds`; returns ops/s. */
 double bench_rate(int (*fn)(void *ud), void *ud, double seconds, int rounds);
+/* A whole file (dir/name, or name when dir is NULL), NUL-terminated; exits on error. */
+char *bench_read_file(const char *dir, const char *name, size_t *len);
 /* Prints a row and appends a JSON line to the results file (BENCH_RESULTS). */
 void bench_report(const char *bench, const char *tcase, const char *subject, const char *metric, double value);
 

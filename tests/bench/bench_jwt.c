@@ -13,22 +13,6 @@
 
 #define NOW_MS 1700000000000LL
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-  buf[n] = 0;
-  fclose(f);
-  return buf;
-}
-
 typedef struct verify_ctx {
   gh_jwt_verifier *v;
   const char *token;
@@ -88,7 +72,7 @@ int main(int argc, char **argv) {
       "{\"sub\":\"alice\",\"iss\":\"https://issuer.example\",\"aud\":\"api://orders\",\"iat\":1699999940,"
       "\"exp\":1700003600,\"scope\":\"orders:read orders:write\",\"realm_access\":{\"roles\":[\"viewer\"]}}";
   snprintf(path, sizeof path, "%s/jose/jwks.json", vectors);
-  char *all_sets = slurp(path);
+  char *all_sets = bench_read_file(NULL, path, NULL);
   cJSON *sets = cJSON_Parse(all_sets);
   char *pub = sets ? cJSON_PrintUnformatted(cJSON_GetObjectItem(sets, "public")) : NULL;
   if (!pub) return 2;
@@ -104,7 +88,7 @@ int main(int argc, char **argv) {
       gh_signing_key_from_secret(&key, secret, sizeof secret - 1);
     } else {
       snprintf(path, sizeof path, "%s/jose/keys/%s.pem", vectors, alg);
-      pem = slurp(path);
+      pem = bench_read_file(NULL, path, NULL);
       if (gh_signing_key_from_pem(&key, pem, strlen(pem))) return 2;
     }
     char *token;

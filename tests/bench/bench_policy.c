@@ -10,25 +10,6 @@
 #include "bench.h"
 #include "gatehouse.h"
 
-static char *slurp(const char *dir, const char *name, size_t *len) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-  buf[n] = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
 /* Live bytes allocated by the library, through the allocator hook (a size
  * header per block), so the compiled policy's own footprint can be read. */
 static long live_bytes;
@@ -81,7 +62,7 @@ int main(int argc, char **argv) {
   if (argc < 3) return fprintf(stderr, "usage: bench_policy WORLD_DIR CASE [SECONDS]\n"), 2;
   double seconds = argc > 3 ? atof(argv[3]) : 0.5;
   size_t len, qlen;
-  char *doc = slurp(argv[1], "policy.json", &len), *qtext = slurp(argv[1], "queries.json", &qlen);
+  char *doc = bench_read_file(argv[1], "policy.json", &len), *qtext = bench_read_file(argv[1], "queries.json", &qlen);
   gh_set_allocator(count_malloc, count_realloc, count_free, NULL);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -41,3 +41,22 @@ void bench_report(const char *bench, const char *tcase, const char *subject, con
           subject, metric, value);
   fclose(f);
 }
+
+char *bench_read_file(const char *dir, const char *name, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
+  buf[n] = 0;
+  fclose(f);
+  if (len) *len = (size_t)n;
+  return buf;
+}
