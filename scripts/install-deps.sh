@@ -14,6 +14,8 @@ PACKAGES=(
   # tests: unit tests, sanitizers and fuzzing with clang, valgrind; a real
   # Redis for the distributed tests (redis-tools brings redis-benchmark)
   libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
+  # the Go binding (cgo, standard library only)
+  golang-go
   # benchmark peer (linked only into tests/bench)
   libjwt-dev
 )

@@ -91,9 +91,14 @@ int gh__pkey_rsa_new(gh__pkey **out, const unsigned char *n, size_t n_len, const
   return rc;
 }
 
+/* A throwaway verification that makes mbedTLS build and cache the group's
+ * comb table for the generator. The digest must not be zero: a zero u1 = e/s
+ * takes a shortcut that skips the table, which then gets built by the first
+ * real verifications, racing on several threads (one table leaks). */
 static void warm_up_ec(mbedtls_ecp_keypair *ec) {
   mbedtls_mpi r, s;
-  unsigned char digest[64] = {0};
+  unsigned char digest[64];
+  memset(digest, 0x5a, sizeof digest);
   mbedtls_mpi_init(&r);
   mbedtls_mpi_init(&s);
   if (mbedtls_mpi_lset(&r, 1) == 0 && mbedtls_mpi_lset(&s, 1) == 0)

@@ -23,7 +23,10 @@ __all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyS
 
 
 def _load():
-    candidates = [os.environ.get("GATEHOUSE_LIB")]
+    explicit = os.environ.get("GATEHOUSE_LIB")
+    if explicit:  # what the caller named, or an error: never a different library
+        return ctypes.CDLL(explicit)
+    candidates = []
     here = os.path.dirname(os.path.abspath(__file__))
     candidates.append(os.path.join(here, "..", "..", "..", "build", "libgatehouse.so"))
     candidates.append(ctypes.util.find_library("gatehouse"))

@@ -1,0 +1,285 @@
+// Package gatehouse is the Go binding of the gatehouse C library (cgo, standard
+// library only): token verification, authorization policy and rate limits.
+//
+// Build with CGO_CFLAGS=-I<gatehouse>/include and CGO_LDFLAGS=-L<lib dir>, or
+// with the library installed where pkg-config and the linker find it.
+// Objects wrap C handles: call Close when done (a finalizer is a safety net).
+package gatehouse
+
+/*
+#cgo LDFLAGS: -lgatehouse
+#include <stdlib.h>
+#include <gatehouse.h>
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// Error is a library error: no decision was made.
+type Error struct{ Code string }
+
+func (e *Error) Error() string { return "gatehouse: " + e.Code }
+
+// Rejected is a decision: the token (or request) was examined and refused.
+type Rejected struct{ Reason, Message string }
+
+func (e *Rejected) Error() string { return "gatehouse: rejected: " + e.Reason + ": " + e.Message }
+
+const edenied = -12
+
+func check(rc C.int) error {
+	if rc == 0 {
+		return nil
+	}
+	return &Error{Code: C.GoString(C.gh_err_name(rc))}
+}
+
+// bytes gives C a pointer and length into a Go string (C does not keep it).
+func bytes(s string) (*C.char, C.size_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	b := []byte(s)
+	return (*C.char)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+func nowMs(t time.Time) C.int64_t { return C.int64_t(t.UnixMilli()) }
+
+// Version reports the library version and its crypto backend.
+func Version() (string, string) {
+	return C.GoString(C.gh_version_string()), C.GoString(C.gh_crypto_backend())
+}
+
+// Thumbprint is the RFC 7638 SHA-256 thumbprint of a JWK.
+func Thumbprint(jwk string) (string, error) {
+	p, n := bytes(jwk)
+	out := make([]byte, 44)
+	if err := check(C.gh_jwk_thumbprint(p, n, (*C.char)(unsafe.Pointer(&out[0])), 44)); err != nil {
+		return "", err
+	}
+	return string(out[:43]), nil
+}
+
+// KeySet is a parsed JWK Set.
+type KeySet struct{ h *C.gh_jwks }
+
+// ParseKeySet parses a JWK Set (or a single JWK).
+func ParseKeySet(jwks string) (*KeySet, error) {
+	p, n := bytes(jwks)
+	k := &KeySet{}
+	msg := make([]byte, 256)
+	if rc := C.gh_jwks_parse(&k.h, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 256); rc != 0 {
+		return nil, fmt.Errorf("%w: %s", check(rc), C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
+	}
+	runtime.SetFinalizer(k, (*KeySet).Close)
+	return k, nil
+}
+
+// Count is the number of usable keys.
+func (k *KeySet) Count() int { return int(C.gh_jwks_count(k.h)) }
+
+// Close frees the key set.
+func (k *KeySet) Close() {
+	if k.h != nil {
+		C.gh_jwks_free(k.h)
+		k.h = nil
+	}
+}
+
+// VerifierOptions configure a Verifier; zero values mean the library's defaults.
+type VerifierOptions struct {
+	Issuers, Audiences, Algorithms []string
+	CacheEntries                   int
+	CacheTTL                       time.Duration
+}
+
+// Verifier verifies JWTs; safe for concurrent use.
+type Verifier struct{ h *C.gh_jwt_verifier }
+
+// NewVerifier builds a verifier.
+func NewVerifier(o VerifierOptions) (*Verifier, error) {
+	v := &Verifier{}
+	if err := check(C.gh_jwt_verifier_new(&v.h)); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(v, (*Verifier).Close)
+	for _, a := range o.Algorithms {
+		cs := C.CString(a)
+		rc := C.gh_jwt_verifier_allow_alg(v.h, cs)
+		C.free(unsafe.Pointer(cs))
+		if err := check(rc); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range o.Issuers {
+		p, n := bytes(s)
+		if err := check(C.gh_jwt_verifier_add_issuer(v.h, p, n)); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range o.Audiences {
+		p, n := bytes(s)
+		if err := check(C.gh_jwt_verifier_add_audience(v.h, p, n)); err != nil {
+			return nil, err
+		}
+	}
+	if o.CacheEntries > 0 {
+		if err := check(C.gh_jwt_verifier_set_cache(v.h, C.size_t(o.CacheEntries), C.int64_t(o.CacheTTL.Milliseconds()))); err != nil {
+			return nil, err
+		}
+	}
+	return v, check(C.gh_jwt_verifier_build(v.h))
+}
+
+// SetKeys installs a key set (any time, from any goroutine).
+func (v *Verifier) SetKeys(k *KeySet, now time.Time) error {
+	return check(C.gh_jwt_verifier_set_jwks(v.h, k.h, nowMs(now)))
+}
+
+// Principal is a verified token's caller.
+type Principal struct {
+	Subject, Issuer string
+	Claims          map[string]interface{}
+}
+
+// Verify verifies a token at `now`; a refusal is a *Rejected.
+func (v *Verifier) Verify(token string, now time.Time) (*Principal, error) {
+	p, n := bytes(token)
+	var out *C.gh_principal
+	var reason C.int
+	msg := make([]byte, 256)
+	rc := C.gh_jwt_verify(v.h, p, n, nowMs(now), &out, &reason, (*C.char)(unsafe.Pointer(&msg[0])), 256)
+	if rc == edenied {
+		return nil, &Rejected{Reason: C.GoString(C.gh_jwt_reason_name(reason)), Message: C.GoString((*C.char)(unsafe.Pointer(&msg[0])))}
+	}
+	if err := check(rc); err != nil {
+		return nil, err
+	}
+	defer C.gh_principal_free(out)
+	var length C.size_t
+	payload := C.GoStringN(C.gh_principal_payload(out, &length), C.int(length))
+	pr := &Principal{Subject: C.GoString(C.gh_principal_subject(out)), Issuer: C.GoString(C.gh_principal_issuer(out))}
+	if err := json.Unmarshal([]byte(payload), &pr.Claims); err != nil {
+		return nil, err
+	}
+	return pr, nil
+}
+
+// Close frees the verifier.
+func (v *Verifier) Close() {
+	if v.h != nil {
+		C.gh_jwt_verifier_free(v.h)
+		v.h = nil
+	}
+}
+
+// Policy is a compiled authorization policy; safe for concurrent use.
+type Policy struct{ h *C.gh_policy }
+
+// ParsePolicy compiles a policy document; errors name the JSON path.
+func ParsePolicy(doc string) (*Policy, error) {
+	p, n := bytes(doc)
+	pol := &Policy{}
+	msg := make([]byte, 512)
+	if rc := C.gh_policy_parse(&pol.h, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 512); rc != 0 {
+		return nil, fmt.Errorf("%w: %s", check(rc), C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
+	}
+	runtime.SetFinalizer(pol, (*Policy).Close)
+	return pol, nil
+}
+
+// Request is one authorization question.
+type Request struct {
+	Subject, Action, Resource string
+	Roles, Scopes             []string
+	Claims                    string // JSON object, optional
+	ClientIP                  string // optional
+}
+
+// Decide answers: allowed, and the deciding rule ("" when none applied).
+func (pol *Policy) Decide(r Request) (bool, string, error) {
+	var req *C.gh_policy_request
+	if err := check(C.gh_policy_request_new(&req)); err != nil {
+		return false, "", err
+	}
+	defer C.gh_policy_request_free(req)
+	p, n := bytes(r.Subject)
+	C.gh_policy_request_set_subject(req, p, n)
+	p, n = bytes(r.Action)
+	C.gh_policy_request_set_action(req, p, n)
+	p, n = bytes(r.Resource)
+	C.gh_policy_request_set_resource(req, p, n)
+	for _, s := range r.Roles {
+		p, n = bytes(s)
+		C.gh_policy_request_add_role(req, p, n)
+	}
+	for _, s := range r.Scopes {
+		p, n = bytes(s)
+		C.gh_policy_request_add_scope(req, p, n)
+	}
+	if r.Claims != "" {
+		p, n = bytes(r.Claims)
+		if err := check(C.gh_policy_request_set_claims(req, p, n)); err != nil {
+			return false, "", err
+		}
+	}
+	if r.ClientIP != "" {
+		p, n = bytes(r.ClientIP)
+		if err := check(C.gh_policy_request_set_client_ip(req, p, n)); err != nil {
+			return false, "", err
+		}
+	}
+	var decision C.int
+	var rule *C.char
+	if err := check(C.gh_policy_decide(pol.h, req, &decision, &rule)); err != nil {
+		return false, "", err
+	}
+	return decision == C.GH_POLICY_ALLOW, C.GoString(rule), nil
+}
+
+// Close frees the policy.
+func (pol *Policy) Close() {
+	if pol.h != nil {
+		C.gh_policy_free(pol.h)
+		pol.h = nil
+	}
+}
+
+// Limiter is one rate limit over many keys; safe for concurrent use.
+type Limiter struct{ h *C.gh_limiter }
+
+// ParseLimiter builds a limiter from its JSON configuration.
+func ParseLimiter(config string) (*Limiter, error) {
+	p, n := bytes(config)
+	l := &Limiter{}
+	msg := make([]byte, 256)
+	if rc := C.gh_limiter_parse(&l.h, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 256); rc != 0 {
+		return nil, fmt.Errorf("%w: %s", check(rc), C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
+	}
+	runtime.SetFinalizer(l, (*Limiter).Close)
+	return l, nil
+}
+
+// Take decides one request of `cost` for key at now (Unix ms).
+func (l *Limiter) Take(key string, cost uint64, nowMs int64) (allowed bool, remaining uint64, retryAfterMs int64, err error) {
+	p, n := bytes(key)
+	var a C.int
+	var r C.uint64_t
+	var retry C.int64_t
+	err = check(C.gh_limiter_take(l.h, p, n, C.uint64_t(cost), C.int64_t(nowMs), &a, &r, &retry))
+	return a != 0, uint64(r), int64(retry), err
+}
+
+// Close frees the limiter.
+func (l *Limiter) Close() {
+	if l.h != nil {
+		C.gh_limiter_free(l.h)
+		l.h = nil
+	}
+}

@@ -1,0 +1,139 @@
+package gatehouse
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func vectors(t *testing.T, name string, into interface{}) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "vectors", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every npm jose fixture, as the C and Python tests check them.
+func TestJoseFixtures(t *testing.T) {
+	var sets map[string]json.RawMessage
+	var doc struct {
+		Cases []struct {
+			Name, Jwks, Token, Expect, Rfc, Iss, Aud string
+			Now                                      int64
+		}
+	}
+	vectors(t, "jose/jwks.json", &sets)
+	vectors(t, "jose/tokens.json", &doc)
+	for _, c := range doc.Cases {
+		keys, err := ParseKeySet(string(sets[c.Jwks]))
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		v, err := NewVerifier(VerifierOptions{Issuers: []string{c.Iss}, Audiences: []string{c.Aud}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.UnixMilli(c.Now * 1000)
+		if err := v.SetKeys(keys, now); err != nil {
+			t.Fatal(err)
+		}
+		p, err := v.Verify(c.Token, now)
+		var rej *Rejected
+		switch {
+		case c.Expect == "OK" && err != nil:
+			t.Errorf("%s (%s): %v", c.Name, c.Rfc, err)
+		case c.Expect == "OK" && p.Subject != "alice":
+			t.Errorf("%s: subject %q", c.Name, p.Subject)
+		case c.Expect != "OK" && (!errors.As(err, &rej) || rej.Reason != c.Expect):
+			t.Errorf("%s (%s): want %s, got %v", c.Name, c.Rfc, c.Expect, err)
+		}
+		v.Close()
+		keys.Close()
+	}
+	if len(doc.Cases) < 140 {
+		t.Fatalf("only %d cases", len(doc.Cases))
+	}
+}
+
+func TestThumbprint(t *testing.T) {
+	tp, err := Thumbprint(`{"kty":"RSA","e":"AQAB","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}`)
+	if err != nil || tp != "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs" { // RFC 7638 section 3.1
+		t.Fatalf("thumbprint %q, %v", tp, err)
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "tests", "vectors", "policy", "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := ParsePolicy(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pol.Close()
+	cases := []struct {
+		r     Request
+		allow bool
+		rule  string
+	}{
+		{Request{Subject: "alice", Action: "GET", Resource: "/orders/7"}, true, "read-orders"},
+		{Request{Subject: "bob", Action: "GET", Resource: "/orders/7"}, false, ""},
+		{Request{Subject: "bob", Scopes: []string{"orders:write"}, Action: "PUT", Resource: "/tenants/acme/orders/1", Claims: `{"tenant_id":"acme"}`}, true, "own-tenant"},
+		{Request{Subject: "alice", Action: "DELETE", Resource: "/orders/7", ClientIP: "192.0.2.1"}, false, "no-delete-offsite"},
+	}
+	for _, c := range cases {
+		allow, rule, err := pol.Decide(c.r)
+		if err != nil || allow != c.allow || rule != c.rule {
+			t.Errorf("%+v: got %v %q %v", c.r, allow, rule, err)
+		}
+	}
+	if _, err := ParsePolicy(`{"roles":{"a":{"inherits":["a"]}}}`); err == nil {
+		t.Fatal("an inheritance cycle was accepted")
+	}
+}
+
+// GCRA 10/s with burst 3, from goroutines: exactly the burst at one instant.
+func TestLimiter(t *testing.T) {
+	l, err := ParseLimiter(`{"name":"go","algorithm":"gcra","limit":10,"period":1,"burst":3}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				ok, _, _, err := l.Take("k", 1, 0)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 3 {
+		t.Fatalf("allowed %d, want 3", allowed)
+	}
+	// TAT is 300 ms after the burst: at 50 ms, 300 + T(100) - 300 - 50 = 50 ms to wait
+	if ok, _, retry, _ := l.Take("k", 1, 50); ok || retry != 50 {
+		t.Fatalf("at 50 ms: %v, retry %d (want denied, 50)", ok, retry)
+	}
+}
