@@ -66,6 +66,41 @@ GH_EXTERN int gh_redis_is_revoked(gh_redis *r, const char *jti, size_t len);
 GH_EXTERN int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode);
 /** Decisions made by the failure mode instead of Redis. */
 GH_EXTERN uint64_t gh_limiter_fallbacks(const gh_limiter *l);
+/** The failure mode alone, for limiters used only through gh_limiter_take_async. */
+GH_EXTERN int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode);
+
+/*
+ * Asynchronous client for event-loop hosts. One client belongs to one loop
+ * (thread). The host watches gh_redis_async_fd() for the events
+ * gh_redis_async_events() asks for (both can change after any call: read them
+ * again each loop iteration) and calls gh_redis_async_handle() when they fire.
+ * The connection is opened on first use and again after it drops.
+ */
+typedef struct gh_redis_async gh_redis_async;
+#define GH_REDIS_READABLE 1
+#define GH_REDIS_WRITABLE 2
+
+GH_EXTERN int gh_redis_async_new(gh_redis_async **out, const char *host, int port);
+/** Closes the connection; decisions still pending complete through their failure mode. */
+GH_EXTERN void gh_redis_async_free(gh_redis_async *a);
+/** The socket to watch, or -1 when there is none (nothing pending). */
+GH_EXTERN int gh_redis_async_fd(const gh_redis_async *a);
+/** GH_REDIS_READABLE | GH_REDIS_WRITABLE, as the connection needs now. */
+GH_EXTERN int gh_redis_async_events(const gh_redis_async *a);
+GH_EXTERN void gh_redis_async_handle(gh_redis_async *a, int events);
+/** Decisions waiting for Redis. */
+GH_EXTERN size_t gh_redis_async_pending(const gh_redis_async *a);
+
+/** Completion of an asynchronous decision (always called exactly once, from gh_redis_async_handle or _free). */
+typedef void (*gh_limit_done_fn)(void *ud, int allowed, uint64_t remaining, int64_t retry_after_ms);
+/**
+ * Strict mode, asynchronously: queues the script call and returns; `done`
+ * runs with Redis's answer, or with the limiter's failure mode when Redis
+ * fails (before this returns, when Redis cannot even be reached). If this
+ * returns an error, `done` is never called.
+ */
+GH_EXTERN int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost,
+                                    int64_t now_ms, gh_limit_done_fn done, void *ud);
 
 #ifdef __cplusplus
 }

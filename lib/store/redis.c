@@ -27,8 +27,6 @@ struct gh_redis {
   int port, timeout_ms, n;
   conn conns[MAX_CONNECTIONS];
   atomic_uint next;
-  char sha[41]; /* of the limit script, once loaded */
-  pthread_mutex_t sha_lock;
   /* circuit breaker */
   int trip_after;
   int64_t cooldown_ms;
@@ -51,7 +49,6 @@ int gh_redis_new(gh_redis **out, const char *host, int port, int timeout_ms, int
   r->trip_after = 3;
   r->cooldown_ms = 1000;
   for (int i = 0; i < r->n; i++) pthread_mutex_init(&r->conns[i].lock, NULL);
-  pthread_mutex_init(&r->sha_lock, NULL);
   *out = r;
   return GH_OK;
 }
@@ -62,7 +59,6 @@ void gh_redis_free(gh_redis *r) {
     if (r->conns[i].c) redisFree(r->conns[i].c);
     pthread_mutex_destroy(&r->conns[i].lock);
   }
-  pthread_mutex_destroy(&r->sha_lock);
   gh__free(r->host);
   gh__free(r);
 }
@@ -151,11 +147,7 @@ static int load_script(gh_redis *r, conn *c) {
   size_t lens[] = {6, 4, sizeof REDIS_LIMIT_LUA - 1};
   redisReply *reply = call(r, c, 3, argv, lens);
   int rc = GH_EIO;
-  if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40) {
-    pthread_mutex_lock(&r->sha_lock);
-    memcpy(r->sha, reply->str, 40);
-    r->sha[40] = 0;
-    pthread_mutex_unlock(&r->sha_lock);
+  if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40 && !memcmp(reply->str, REDIS_LIMIT_SHA1, 40)) {
     c->script_loaded = true;
     rc = GH_OK;
   }
@@ -165,36 +157,49 @@ static int load_script(gh_redis *r, conn *c) {
 
 #define MAX_LIMITS 16
 
-int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
-                    size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after) {
+int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *keys, const size_t *key_lens,
+                         const gh__limit_params *const *params, size_t n, int64_t cost) {
   if (n > MAX_LIMITS) return GH_EINVAL;
-  const char *argv[3 + MAX_LIMITS + 1 + 4 * MAX_LIMITS];
-  size_t lens[sizeof argv / sizeof argv[0]];
-  char nums[1 + 4 * MAX_LIMITS][24], nkeys[8], sha[41];
-  int argc = 0, k = 0;
-  argv[argc] = "EVALSHA", lens[argc++] = 7;
-  argv[argc] = sha, lens[argc++] = 40;
-  snprintf(nkeys, sizeof nkeys, "%zu", n);
-  argv[argc] = nkeys, lens[argc++] = strlen(nkeys);
-  for (size_t i = 0; i < n; i++) argv[argc] = keys[i], lens[argc++] = key_lens[i];
-  snprintf(nums[k], sizeof nums[k], "%lld", (long long)cost);
-  argv[argc] = nums[k], lens[argc++] = strlen(nums[k]), k++;
+  int k = 0;
+  c->argc = 0;
+  c->argv[c->argc] = "EVALSHA", c->lens[c->argc++] = 7;
+  c->argv[c->argc] = sha, c->lens[c->argc++] = 40;
+  snprintf(c->nkeys, sizeof c->nkeys, "%zu", n);
+  c->argv[c->argc] = c->nkeys, c->lens[c->argc++] = strlen(c->nkeys);
+  for (size_t i = 0; i < n; i++) c->argv[c->argc] = keys[i], c->lens[c->argc++] = key_lens[i];
+  snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)cost);
+  c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]), k++;
   for (size_t i = 0; i < n; i++) {
     int64_t v[4] = {params[i]->algorithm, params[i]->limit, params[i]->period_ms, params[i]->burst};
     for (int j = 0; j < 4; j++, k++) {
-      snprintf(nums[k], sizeof nums[k], "%lld", (long long)v[j]);
-      argv[argc] = nums[k], lens[argc++] = strlen(nums[k]);
+      snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)v[j]);
+      c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]);
     }
   }
+  return GH_OK;
+}
+
+int gh__limit_reply(const void *redis_reply, size_t n, int *allowed, size_t *denied_by, int64_t *remaining,
+                    int64_t *retry_after) {
+  const redisReply *reply = redis_reply;
+  if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) return GH_EIO;
+  *allowed = (int)reply->element[0]->integer;
+  long long first = reply->element[1]->integer;
+  if (denied_by) *denied_by = first < 0 ? n : (size_t)first;
+  *remaining = reply->element[2]->integer;
+  *retry_after = reply->element[3]->integer;
+  return GH_OK;
+}
+
+int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
+                    size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after) {
+  gh__limit_call call_args;
+  if (gh__limit_call_build(&call_args, REDIS_LIMIT_SHA1, keys, key_lens, params, n, cost)) return GH_EINVAL;
   conn *c = acquire(r);
-  int rc = GH_EIO;
   redisReply *reply = NULL;
   for (int attempt = 0; attempt < 2; attempt++) {
     if (!c->script_loaded && load_script(r, c)) break;
-    pthread_mutex_lock(&r->sha_lock);
-    memcpy(sha, r->sha, sizeof sha);
-    pthread_mutex_unlock(&r->sha_lock);
-    reply = call(r, c, argc, argv, lens);
+    reply = call(r, c, call_args.argc, call_args.argv, call_args.lens);
     /* a restarted Redis has forgotten the script: load it again, once */
     if (reply && reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
       freeReplyObject(reply);
@@ -205,14 +210,7 @@ int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens
     break;
   }
   release(c);
-  if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4) {
-    *allowed = (int)reply->element[0]->integer;
-    long long first = reply->element[1]->integer;
-    if (denied_by) *denied_by = first < 0 ? n : (size_t)first;
-    *remaining = reply->element[2]->integer;
-    *retry_after = reply->element[3]->integer;
-    rc = GH_OK;
-  }
+  int rc = gh__limit_reply(reply, n, allowed, denied_by, remaining, retry_after);
   if (reply) freeReplyObject(reply);
   return rc;
 }

@@ -13,4 +13,18 @@
 int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
                     size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after_ms);
 
+/* The argument vector of one script call (EVALSHA sha n keys... cost params...). */
+typedef struct gh__limit_call {
+  const char *argv[3 + 16 + 1 + 4 * 16];
+  size_t lens[3 + 16 + 1 + 4 * 16];
+  char nums[1 + 4 * 16][24], nkeys[8];
+  int argc;
+} gh__limit_call;
+
+int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *keys, const size_t *key_lens,
+                         const gh__limit_params *const *params, size_t n, int64_t cost);
+/* Reads the script's reply {allowed, first denied, remaining, retry}; GH_OK or GH_EIO. */
+int gh__limit_reply(const void *redis_reply, size_t n, int *allowed, size_t *denied_by, int64_t *remaining,
+                    int64_t *retry_after_ms);
+
 #endif

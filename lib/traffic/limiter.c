@@ -11,6 +11,7 @@
 #include "../core/json.h"
 #include "gatehouse/ratelimit.h"
 #include "../store/redis.h"
+#include "../store/redis_async.h"
 #include "limit_store.h"
 
 #define MAX_TAKE_ALL 16
@@ -102,6 +103,25 @@ int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
 
 uint64_t gh_limiter_fallbacks(const gh_limiter *l) { return l ? atomic_load(&((gh_limiter *)l)->fallbacks) : 0; }
 
+int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode) {
+  if (!l || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
+  l->failure_mode = failure_mode;
+  return GH_OK;
+}
+
+/* A key in Redis: "gh:rl:<limit>:<key>"; 0 when too long. */
+static size_t remote_key(const gh_limiter *l, const char *key, size_t len, char *buf, size_t cap) {
+  int k = snprintf(buf, cap, "gh:rl:%s:", l->name);
+  if (k < 0 || (size_t)k + len > cap) return 0;
+  memcpy(buf + k, key, len);
+  return (size_t)k + len;
+}
+
+/* What a decision is when Redis fails, by the limiter's failure mode. */
+static void fallback(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                     uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                     int64_t *retry_after_ms);
+
 static int take_local(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                       uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                       int64_t *retry_after_ms);
@@ -116,10 +136,9 @@ static int take_remote(gh_limiter *const *limiters, const char *const *keys, con
   size_t lens[MAX_TAKE_ALL];
   const gh__limit_params *params[MAX_TAKE_ALL];
   for (size_t i = 0; i < n; i++) {
-    if (limiters[i]->redis != limiters[0]->redis || key_lens[i] > 512) return GH_EINVAL;
-    int k = snprintf(buf[i], sizeof buf[i], "gh:rl:%s:", limiters[i]->name);
-    memcpy(buf[i] + k, keys[i], key_lens[i]);
-    names[i] = buf[i], lens[i] = (size_t)k + key_lens[i], params[i] = &limiters[i]->p;
+    if (limiters[i]->redis != limiters[0]->redis) return GH_EINVAL;
+    if (!(lens[i] = remote_key(limiters[i], keys[i], key_lens[i], buf[i], sizeof buf[i]))) return GH_EINVAL;
+    names[i] = buf[i], params[i] = &limiters[i]->p;
   }
   int64_t left = 0, retry = 0;
   size_t first = n;
@@ -131,23 +150,80 @@ static int take_remote(gh_limiter *const *limiters, const char *const *keys, con
     return GH_OK;
   }
   if (rc != GH_EIO) return rc;
+  fallback(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+  return GH_OK;
+}
+
+static void fallback(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
+                     uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                     int64_t *retry_after_ms) {
   for (size_t i = 0; i < n; i++) atomic_fetch_add(&limiters[i]->fallbacks, 1);
   switch (limiters[0]->failure_mode) {
   case GH_REDIS_FAIL_LOCAL:
-    return take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+    take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
+    return;
   case GH_REDIS_FAIL_CLOSED:
     *allowed = 0;
     if (denied_by) *denied_by = 0;
     if (remaining) *remaining = 0;
     if (retry_after_ms) *retry_after_ms = 1000; /* a guess: the breaker probes again within seconds */
-    return GH_OK;
+    return;
   default:
     *allowed = 1;
     if (denied_by) *denied_by = n;
     if (remaining) *remaining = 0;
     if (retry_after_ms) *retry_after_ms = 0;
+  }
+}
+
+/* An asynchronous decision in flight: what the failure mode needs, and the caller's completion. */
+typedef struct async_take {
+  gh_limiter *l;
+  char *key;
+  size_t len;
+  uint64_t cost;
+  int64_t now_ms;
+  gh_limit_done_fn done;
+  void *ud;
+} async_take;
+
+static void async_done(void *ud, int rc, int allowed, int64_t remaining, int64_t retry) {
+  async_take *t = ud;
+  uint64_t left = (uint64_t)(remaining > 0 ? remaining : 0);
+  if (rc) {
+    const char *key = t->key;
+    fallback(&t->l, &key, &t->len, 1, t->cost, t->now_ms, &allowed, NULL, &left, &retry);
+  }
+  t->done(t->ud, allowed, left, allowed ? 0 : retry);
+  gh__free(t->key);
+  gh__free(t);
+}
+
+int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
+                          gh_limit_done_fn done, void *ud) {
+  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (l->p.algorithm == GH_LIMIT_CONCURRENCY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH) return GH_EUNSUPPORTED;
+  char buf[600];
+  size_t n = remote_key(l, key, len, buf, sizeof buf);
+  if (!n) return GH_EINVAL;
+  async_take *t = gh__calloc(1, sizeof *t);
+  if (!t || !(t->key = gh__strndup(key ? key : "", len))) {
+    gh__free(t);
+    return GH_ENOMEM;
+  }
+  *t = (async_take){l, t->key, len, cost, now_ms, done, ud};
+  const char *names[] = {buf};
+  const gh__limit_params *params[] = {&l->p};
+  int rc = gh__redis_async_limit(a, names, &n, params, 1, (int64_t)cost, async_done, t);
+  if (rc == GH_EIO) { /* Redis cannot even be reached: the failure mode decides now */
+    async_done(t, GH_EIO, 0, 0, 0);
     return GH_OK;
   }
+  if (rc) {
+    gh__free(t->key);
+    gh__free(t);
+  }
+  return rc;
 }
 
 int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -196,11 +197,75 @@ static void test_replay_and_revocation(void **state) {
   gh_redis_free(b);
 }
 
+typedef struct tally {
+  int done, allowed;
+} tally;
+
+static void count(void *ud, int allowed, uint64_t remaining, int64_t retry_after_ms) {
+  (void)remaining, (void)retry_after_ms;
+  tally *t = ud;
+  t->done++;
+  t->allowed += allowed;
+}
+
+/* A host's event loop: poll the client's socket for what it asks, hand events back. */
+static void loop_until(gh_redis_async *a, tally *t, int want) {
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (t->done < want && elapsed_ms(&t0) < 3000) {
+    int fd = gh_redis_async_fd(a), ev = gh_redis_async_events(a);
+    if (fd < 0) break;
+    struct pollfd p = {fd, (short)((ev & GH_REDIS_READABLE ? POLLIN : 0) | (ev & GH_REDIS_WRITABLE ? POLLOUT : 0)), 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    gh_redis_async_handle(a, (p.revents & (POLLIN | POLLERR | POLLHUP) ? GH_REDIS_READABLE : 0) |
+                                 (p.revents & POLLOUT ? GH_REDIS_WRITABLE : 0));
+  }
+}
+
+/* The asynchronous API on a host-driven loop: strict answers, then the
+ * failure mode when Redis dies, then strict again after it returns. */
+static void test_async(void **state) {
+  (void)state;
+  gh_redis_async *a;
+  gh_limiter *l;
+  assert_int_equal(gh_redis_async_new(&a, "127.0.0.1", server.port), GH_OK);
+  assert_int_equal(gh_limiter_new(&l, "async", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_CLOSED), GH_OK);
+  tally t = {0, 0};
+  for (int i = 0; i < 25; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &t), GH_OK);
+  assert_int_equal(gh_redis_async_pending(a), 25); /* queued, nothing decided yet */
+  loop_until(a, &t, 25);
+  assert_int_equal(t.done, 25);
+  assert_int_equal(t.allowed, 10);
+  assert_int_equal(gh_limiter_fallbacks(l), 0);
+
+  redis_server_stop(&server, 1);
+  tally down = {0, 0};
+  for (int i = 0; i < 5; i++) assert_int_equal(gh_limiter_take_async(l, a, "k2", 2, 1, 0, count, &down), GH_OK);
+  loop_until(a, &down, 5);
+  assert_int_equal(down.done, 5); /* every decision completes */
+  assert_int_equal(down.allowed, 0); /* fail-closed */
+  assert_int_equal(gh_limiter_fallbacks(l), 5);
+
+  assert_int_equal(redis_server_start(&server, server.port), 0);
+  tally up = {0, 0};
+  for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_take_async(l, a, "k3", 2, 1, 0, count, &up), GH_OK);
+  loop_until(a, &up, 3);
+  assert_int_equal(up.allowed, 3); /* a fresh connection, the script loaded again */
+  assert_int_equal(gh_limiter_fallbacks(l), 5);
+  /* decisions still pending when the client goes away complete too */
+  tally late = {0, 0};
+  gh_limiter_take_async(l, a, "k4", 2, 1, 0, count, &late);
+  gh_redis_async_free(a);
+  assert_int_equal(late.done, 1);
+  gh_limiter_free(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
-      cmocka_unit_test(test_failure_modes_and_recovery),
+      cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

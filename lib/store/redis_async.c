@@ -1,0 +1,134 @@
+/* The asynchronous Redis client for event-loop hosts: hiredis's async API
+ * bridged to a host-driven loop (fd, wanted events, handle), with the limit
+ * script loaded first on every connection so calls by SHA can follow at once. */
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <string.h>
+
+#include "../core/core.h"
+#include "redis.h"
+#include "redis_async.h"
+#include "redis_limit_lua.h"
+
+struct gh_redis_async {
+  char *host;
+  int port;
+  redisAsyncContext *ac; /* NULL: not connected */
+  int events;
+  size_t pending;
+};
+
+static void add_read(void *p) { ((gh_redis_async *)p)->events |= GH_REDIS_READABLE; }
+static void del_read(void *p) { ((gh_redis_async *)p)->events &= ~GH_REDIS_READABLE; }
+static void add_write(void *p) { ((gh_redis_async *)p)->events |= GH_REDIS_WRITABLE; }
+static void del_write(void *p) { ((gh_redis_async *)p)->events &= ~GH_REDIS_WRITABLE; }
+static void cleanup(void *p) { ((gh_redis_async *)p)->events = 0; }
+
+static void on_disconnect(const redisAsyncContext *ac, int status) {
+  (void)status;
+  gh_redis_async *a = ac->data;
+  if (a && a->ac == ac) a->ac = NULL, a->events = 0; /* hiredis frees the context after this */
+}
+
+static void on_connect(const redisAsyncContext *ac, int status) {
+  if (status != REDIS_OK) on_disconnect(ac, status);
+}
+
+int gh_redis_async_new(gh_redis_async **out, const char *host, int port) {
+  if (!out || !host || port <= 0 || port > 65535) return GH_EINVAL;
+  gh_redis_async *a = gh__calloc(1, sizeof *a);
+  if (!a || !(a->host = gh__strndup(host, strlen(host)))) {
+    gh__free(a);
+    return GH_ENOMEM;
+  }
+  a->port = port;
+  *out = a;
+  return GH_OK;
+}
+
+void gh_redis_async_free(gh_redis_async *a) {
+  if (!a) return;
+  if (a->ac) {
+    redisAsyncContext *ac = a->ac;
+    a->ac = NULL;
+    ac->data = NULL;
+    redisAsyncFree(ac); /* pending callbacks run with no reply: their failure mode */
+  }
+  gh__free(a->host);
+  gh__free(a);
+}
+
+int gh_redis_async_fd(const gh_redis_async *a) { return a && a->ac ? a->ac->c.fd : -1; }
+int gh_redis_async_events(const gh_redis_async *a) { return a && a->ac ? a->events : 0; }
+size_t gh_redis_async_pending(const gh_redis_async *a) { return a ? a->pending : 0; }
+
+void gh_redis_async_handle(gh_redis_async *a, int events) {
+  if (!a || !a->ac) return;
+  if (events & GH_REDIS_WRITABLE) redisAsyncHandleWrite(a->ac);
+  if (a->ac && (events & GH_REDIS_READABLE)) redisAsyncHandleRead(a->ac);
+}
+
+static void ignore_reply(redisAsyncContext *ac, void *reply, void *privdata) { (void)ac, (void)reply, (void)privdata; }
+
+/* A connection, opened if needed, with the limit script queued first. */
+static redisAsyncContext *connection(gh_redis_async *a) {
+  if (a->ac) return a->ac;
+  redisAsyncContext *ac = redisAsyncConnect(a->host, a->port);
+  if (!ac) return NULL;
+  if (ac->err) {
+    redisAsyncFree(ac);
+    return NULL;
+  }
+  ac->data = a;
+  ac->ev.data = a;
+  ac->ev.addRead = add_read, ac->ev.delRead = del_read;
+  ac->ev.addWrite = add_write, ac->ev.delWrite = del_write;
+  ac->ev.cleanup = cleanup;
+  redisAsyncSetConnectCallback(ac, on_connect);
+  redisAsyncSetDisconnectCallback(ac, on_disconnect);
+  a->ac = ac;
+  a->events = GH_REDIS_WRITABLE; /* the connect completes when the socket is writable */
+  const char *argv[] = {"SCRIPT", "LOAD", REDIS_LIMIT_LUA};
+  size_t lens[] = {6, 4, sizeof REDIS_LIMIT_LUA - 1};
+  if (redisAsyncCommandArgv(ac, ignore_reply, NULL, 3, argv, lens) != REDIS_OK) {
+    a->ac = NULL;
+    redisAsyncFree(ac);
+    return NULL;
+  }
+  return ac;
+}
+
+typedef struct pending {
+  gh_redis_async *a;
+  size_t n;
+  gh__async_done_fn done;
+  void *ud;
+} pending;
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
+  (void)ac;
+  pending *p = privdata;
+  int allowed = 0;
+  int64_t remaining = 0, retry = 0;
+  int rc = gh__limit_reply(reply, p->n, &allowed, NULL, &remaining, &retry);
+  if (p->a) p->a->pending--;
+  p->done(p->ud, rc, allowed, remaining, retry);
+  gh__free(p);
+}
+
+int gh__redis_async_limit(gh_redis_async *a, const char *const *keys, const size_t *key_lens,
+                          const gh__limit_params *const *params, size_t n, int64_t cost, gh__async_done_fn done,
+                          void *ud) {
+  gh__limit_call call;
+  if (gh__limit_call_build(&call, REDIS_LIMIT_SHA1, keys, key_lens, params, n, cost)) return GH_EINVAL;
+  pending *p = gh__malloc(sizeof *p);
+  if (!p) return GH_ENOMEM;
+  *p = (pending){a, n, done, ud};
+  redisAsyncContext *ac = connection(a);
+  if (!ac || redisAsyncCommandArgv(ac, on_reply, p, call.argc, call.argv, call.lens) != REDIS_OK) {
+    gh__free(p);
+    return GH_EIO;
+  }
+  a->pending++;
+  return GH_OK;
+}
