@@ -66,6 +66,29 @@ GH_EXTERN int gh_redis_is_revoked(gh_redis *r, const char *jti, size_t len);
 GH_EXTERN int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode);
 /** Decisions made by the failure mode instead of Redis. */
 GH_EXTERN uint64_t gh_limiter_fallbacks(const gh_limiter *l);
+/**
+ * Synced mode (fixed windows and quotas), for limits where memory speed
+ * matters more than exactness: decisions are local; gh_limiter_sync, which the
+ * host calls every sync interval s, adds each key's local count since the last
+ * sync to Redis (INCRBY, one pipeline) and reads the global count back. A
+ * request is allowed iff (global count last seen + local count since + cost)
+ * <= limit. Bounds: an instance alone never admits more than the limit in a
+ * window, so N instances never admit more than N x limit, also while Redis is
+ * down; once the cluster reaches the limit, every instance that keeps syncing
+ * stops within 2s, so the overshoot is at most N x r x 2s for a per-instance
+ * rate r. A denial happens only after the limit was seen, so the cluster never
+ * admits less than the limit. A key's view is refreshed at the sync after the
+ * instance admitted on it. Windows follow the gateways' clocks. Limits up to
+ * 2^28 - 1. Strict and synced mode exclude each other. Before first use.
+ */
+GH_EXTERN int gh_limiter_set_synced(gh_limiter *l, gh_redis *r);
+/**
+ * Pushes local counts and reads global ones. GH_EIO when Redis fails (counted
+ * in gh_limiter_fallbacks): the counts are kept and pushed at the next sync.
+ * A reply lost after Redis applied it counts twice: errors lean strict.
+ */
+GH_EXTERN int gh_limiter_sync(gh_limiter *l, int64_t now_ms);
+
 /** The failure mode alone, for limiters used only through gh_limiter_take_async. */
 GH_EXTERN int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode);
 

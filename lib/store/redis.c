@@ -215,6 +215,36 @@ int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens
   return rc;
 }
 
+int gh__redis_add_counts(gh_redis *r, const char *const *keys, const size_t *key_lens, const int64_t *deltas,
+                         const int64_t *ttl_ms, size_t n, int64_t *totals) {
+  if (breaker_open(r)) return GH_EIO;
+  conn *c = acquire(r);
+  int rc = connected(r, c) ? GH_OK : GH_EIO;
+  for (size_t i = 0; i < n && !rc; i++) {
+    char delta[24], ttl[24];
+    snprintf(delta, sizeof delta, "%lld", (long long)deltas[i]);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms[i]);
+    const char *incr[] = {"INCRBY", keys[i], delta}, *expire[] = {"PEXPIRE", keys[i], ttl};
+    size_t incr_lens[] = {6, key_lens[i], strlen(delta)}, expire_lens[] = {7, key_lens[i], strlen(ttl)};
+    if (redisAppendCommandArgv(c->c, 3, incr, incr_lens) != REDIS_OK ||
+        redisAppendCommandArgv(c->c, 3, expire, expire_lens) != REDIS_OK)
+      rc = GH_EIO;
+  }
+  for (size_t i = 0; i < 2 * n && !rc; i++) {
+    redisReply *reply = NULL;
+    if (redisGetReply(c->c, (void **)&reply) != REDIS_OK || !reply || reply->type != REDIS_REPLY_INTEGER) rc = GH_EIO;
+    else if (i % 2 == 0) totals[i / 2] = reply->integer;
+    if (reply) freeReplyObject(reply);
+  }
+  if (rc && c->c) { /* a half-read pipeline leaves the connection unusable */
+    redisFree(c->c);
+    c->c = NULL;
+  }
+  release(c);
+  record(r, rc == GH_OK);
+  return rc;
+}
+
 /* On "gh:<what>:<jti>": SET NX PX ttl when ttl is given (*result 1 when set,
  * 0 when it existed), else EXISTS (*result 1 or 0). */
 static int keyed(gh_redis *r, const char *what, const char *jti, size_t len, const char *ttl, long long *result) {

@@ -13,6 +13,11 @@
 int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
                     size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after_ms);
 
+/* Synced mode: adds deltas[i] to keys[i] (INCRBY, PEXPIRE ttl_ms[i]) in one
+ * pipelined batch and returns each key's new total. GH_OK or GH_EIO. */
+int gh__redis_add_counts(gh_redis *r, const char *const *keys, const size_t *key_lens, const int64_t *deltas,
+                         const int64_t *ttl_ms, size_t n, int64_t *totals);
+
 /* The argument vector of one script call (EVALSHA sha n keys... cost params...). */
 typedef struct gh__limit_call {
   const char *argv[3 + 16 + 1 + 4 * 16];

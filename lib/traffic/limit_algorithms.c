@@ -101,11 +101,28 @@ static int64_t window_end(int algorithm, int64_t window) {
   return end;
 }
 
+void gh__limit_window(const gh__limit_params *p, int64_t now, int64_t *w, int64_t *end) {
+  if (p->algorithm == GH_LIMIT_FIXED_WINDOW) *w = floor_div(now, p->period_ms), *end = (*w + 1) * p->period_ms;
+  else gh__calendar_window(p->algorithm, now, w, end);
+}
+
+void gh__limit_step_synced(const gh__limit_params *p, const gh__limit_state *s, int64_t c, int64_t now,
+                           gh__limit_state *next, gh__limit_outcome *o) {
+  int64_t w, end;
+  gh__limit_window(p, now, &w, &end);
+  int64_t seen = s && s->a == w ? s->b >> 32 : 0, pending = s && s->a == w ? s->b & 0xFFFFFFFF : 0;
+  o->allowed = seen + pending + c <= p->limit;
+  if (o->allowed) pending += c;
+  *next = (gh__limit_state){w, seen << 32 | pending};
+  o->remaining = p->limit - seen - pending > 0 ? p->limit - seen - pending : 0;
+  o->retry_after_ms = o->allowed ? 0 : c > p->limit ? -1 : end - now;
+  o->reset_ms = seen + pending ? end - now : 0;
+}
+
 static void fixed(const gh__limit_params *p, const gh__limit_state *s, int64_t c, int64_t now, gh__limit_state *next,
                   gh__limit_outcome *o) {
   int64_t w, end;
-  if (p->algorithm == GH_LIMIT_FIXED_WINDOW) w = floor_div(now, p->period_ms), end = (w + 1) * p->period_ms;
-  else gh__calendar_window(p->algorithm, now, &w, &end);
+  gh__limit_window(p, now, &w, &end);
   int64_t count = s && s->a == w ? s->b : 0;
   o->allowed = count + c <= p->limit;
   if (o->allowed) count += c;

@@ -33,6 +33,13 @@ typedef struct gh__limit_outcome {
  * *next is the state afterwards (a denial consumes nothing). */
 void gh__limit_step(const gh__limit_params *p, const gh__limit_state *state, int64_t cost, int64_t now_ms,
                     gh__limit_state *next, gh__limit_outcome *out);
+/* Synced windows (fixed windows, daily quotas): state (window, seen << 32 | pending),
+ * allowed iff seen + pending + cost <= limit. */
+void gh__limit_step_synced(const gh__limit_params *p, const gh__limit_state *state, int64_t cost, int64_t now_ms,
+                           gh__limit_state *next, gh__limit_outcome *out);
+/* The window of now (fixed windows and quotas) and its end. */
+void gh__limit_window(const gh__limit_params *p, int64_t now_ms, int64_t *window, int64_t *end_ms);
+
 /* Concurrency: gives back `cost` slots. */
 void gh__limit_release(const gh__limit_params *p, gh__limit_state *s, int64_t cost);
 /* When the state becomes equal to a fresh key's (<= now_ms: idle now). */

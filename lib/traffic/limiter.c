@@ -1,6 +1,7 @@
 /* Limiters: parameters, the store, all-or-nothing decisions over several
  * limits, and what a 429 says (RateLimit fields, RFC 9457 problem). */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,17 @@ struct gh_limiter {
   gh_redis *redis;             /* strict mode: decisions in Redis */
   int failure_mode;            /* GH_REDIS_FAIL_* */
   atomic_uint_fast64_t fallbacks;
+  gh_redis *synced;            /* synced mode: local decisions, counts pushed by gh_limiter_sync */
+  pthread_mutex_t dirty_lock;  /* keys with a local count not yet pushed */
+  char **dirty;
+  size_t *dirty_lens, n_dirty, cap_dirty;
 };
+
+#define MAX_DIRTY (1u << 20)
+#define SYNC_BATCH 256
+#define SYNC_NAME_MAX 600
+
+static void mark_dirty(gh_limiter *l, const char *key, size_t len);
 
 size_t gh_limit_bytes_per_key(void) { return GH_LIMIT_BYTES_PER_KEY; }
 
@@ -53,6 +64,7 @@ int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t l
                             60000};
   l->seed = gh__hash_seed();
   atomic_init(&l->fallbacks, 0);
+  pthread_mutex_init(&l->dirty_lock, NULL);
   l->memory = memory_bytes ? memory_bytes : GH_LIMIT_DEFAULT_MEMORY;
   if (l->memory < 64 * 1024) l->memory = 64 * 1024;
   int rc = gh__limit_store_init(&l->store, l->memory);
@@ -67,6 +79,10 @@ int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t l
 
 void gh_limiter_free(gh_limiter *l) {
   if (!l) return;
+  for (size_t i = 0; i < l->n_dirty; i++) gh__free(l->dirty[i]);
+  gh__free(l->dirty);
+  gh__free(l->dirty_lens);
+  pthread_mutex_destroy(&l->dirty_lock);
   gh__limit_store_destroy(&l->store);
   gh__free(l->name);
   gh__free(l);
@@ -94,7 +110,8 @@ static int cmp_ptr(const void *a, const void *b) {
 }
 
 int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
-  if (!l || !r || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
+  if (!l || !r || l->synced || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL)
+    return GH_EINVAL;
   if (l->p.algorithm == GH_LIMIT_CONCURRENCY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH) return GH_EUNSUPPORTED;
   l->redis = r;
   l->failure_mode = failure_mode;
@@ -260,7 +277,8 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
   for (size_t i = 0; i < n; i++) {
     gh__limit_outcome o;
     entry[i] = gh__limit_store_find(shard[i], hash[i]);
-    gh__limit_step(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
+    if (limiters[i]->synced) gh__limit_step_synced(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
+    else gh__limit_step(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
     if (o.remaining < left) left = o.remaining;
     if (!o.allowed) {
       ok = 0;
@@ -269,13 +287,18 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
       else if (o.retry_after_ms > retry) retry = o.retry_after_ms;
     }
   }
+  bool newly_dirty[MAX_TAKE_ALL] = {false};
   if (ok)
     for (size_t i = 0; i < n; i++) {
+      /* synced: a key whose local count leaves zero must be pushed at the next sync */
+      newly_dirty[i] = limiters[i]->synced && !(entry[i] && entry[i]->a == next[i].a && (entry[i]->b & 0xFFFFFFFF));
       if (!entry[i]) entry[i] = gh__limit_store_insert(&limiters[i]->store, shard[i], hash[i], &limiters[i]->p, now_ms);
       *entry[i] = next[i];
     }
   for (size_t i = n; i-- > 0;)
     if (!i || order[i] != order[i - 1]) gh__limit_shard_unlock(order[i]);
+  for (size_t i = 0; i < n; i++)
+    if (newly_dirty[i]) mark_dirty(limiters[i], keys[i], key_lens[i]);
   *allowed = ok;
   if (denied_by) *denied_by = first_denial;
   if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
@@ -286,6 +309,106 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
 int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
                     uint64_t *remaining, int64_t *retry_after_ms) {
   return gh_limiter_take_all(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
+}
+
+/* Remembers a synced key for the next push (bounded: beyond MAX_DIRTY keys per
+ * interval the count stays local until the key is touched after a sync). */
+static void mark_dirty(gh_limiter *l, const char *key, size_t len) {
+  pthread_mutex_lock(&l->dirty_lock);
+  if (l->n_dirty == l->cap_dirty && l->cap_dirty < MAX_DIRTY) {
+    size_t cap = l->cap_dirty ? l->cap_dirty * 2 : 64;
+    char **d = gh__realloc(l->dirty, cap * sizeof *d);
+    size_t *dl = d ? gh__realloc(l->dirty_lens, cap * sizeof *dl) : NULL;
+    if (d) l->dirty = d;
+    if (dl) l->dirty_lens = dl, l->cap_dirty = cap;
+  }
+  char *copy = l->n_dirty < l->cap_dirty ? gh__strndup(key ? key : "", len) : NULL;
+  if (copy) l->dirty[l->n_dirty] = copy, l->dirty_lens[l->n_dirty++] = len;
+  pthread_mutex_unlock(&l->dirty_lock);
+}
+
+int gh_limiter_set_synced(gh_limiter *l, gh_redis *r) {
+  if (!l || !r || l->redis) return GH_EINVAL; /* strict or synced, not both */
+  if (l->p.algorithm != GH_LIMIT_FIXED_WINDOW && l->p.algorithm != GH_LIMIT_QUOTA_DAY &&
+      l->p.algorithm != GH_LIMIT_QUOTA_MONTH)
+    return GH_EUNSUPPORTED;
+  if (l->p.limit > 0x0FFFFFFF) return GH_EINVAL; /* counts are packed in 32 bits */
+  l->synced = r;
+  return GH_OK;
+}
+
+/* Takes a key's local count out of its state (0 if none): what one sync pushes. */
+static int64_t take_pending(gh_limiter *l, const char *key, size_t len, int64_t *window) {
+  uint64_t h = key_hash(l, key, len);
+  gh__limit_shard *sh = gh__limit_store_shard(&l->store, h);
+  gh__limit_shard_lock(sh);
+  gh__limit_state *e = gh__limit_store_find(sh, h);
+  int64_t pending = e ? e->b & 0xFFFFFFFF : 0;
+  if (e) *window = e->a, e->b &= ~(int64_t)0xFFFFFFFF;
+  gh__limit_shard_unlock(sh);
+  return pending;
+}
+
+/* After a push: the global total (seen), or on failure the count put back. */
+static void settle(gh_limiter *l, const char *key, size_t len, int64_t window, int64_t total, int64_t restore) {
+  uint64_t h = key_hash(l, key, len);
+  gh__limit_shard *sh = gh__limit_store_shard(&l->store, h);
+  gh__limit_shard_lock(sh);
+  gh__limit_state *e = gh__limit_store_find(sh, h);
+  if (e && e->a == window) {
+    int64_t seen = e->b >> 32, pending = e->b & 0xFFFFFFFF;
+    if (restore) pending += restore;
+    else seen = total > 0xFFFFFFF ? 0xFFFFFFF : total;
+    e->b = seen << 32 | pending;
+  }
+  gh__limit_shard_unlock(sh);
+}
+
+int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
+  if (!l || !l->synced) return GH_EINVAL;
+  pthread_mutex_lock(&l->dirty_lock);
+  char **keys = l->dirty;
+  size_t *lens = l->dirty_lens, n = l->n_dirty;
+  l->dirty = NULL, l->dirty_lens = NULL, l->n_dirty = l->cap_dirty = 0;
+  pthread_mutex_unlock(&l->dirty_lock);
+  char(*names)[SYNC_NAME_MAX] = n ? gh__malloc(SYNC_BATCH * sizeof *names) : NULL;
+  int rc = n && !names ? GH_ENOMEM : GH_OK;
+  if (rc)
+    for (size_t k = 0; k < n; k++) mark_dirty(l, keys[k], lens[k]);
+  for (size_t start = 0; start < n && !rc; start += SYNC_BATCH) {
+    size_t m = n - start < SYNC_BATCH ? n - start : SYNC_BATCH;
+    const char *name_ptrs[SYNC_BATCH];
+    size_t name_lens[SYNC_BATCH], used = 0, index[SYNC_BATCH];
+    int64_t deltas[SYNC_BATCH], ttls[SYNC_BATCH], windows[SYNC_BATCH], totals[SYNC_BATCH];
+    for (size_t i = 0; i < m; i++) {
+      size_t k = start + i;
+      int64_t w = 0, pending = take_pending(l, keys[k], lens[k], &w), wnow, end;
+      gh__limit_window(&l->p, now_ms, &wnow, &end);
+      int len = snprintf(names[used], SYNC_NAME_MAX, "gh:rs:%s:%lld:", l->name, (long long)w);
+      if (!pending || len < 0 || (size_t)len + lens[k] > SYNC_NAME_MAX) continue;
+      memcpy(names[used] + len, keys[k], lens[k]);
+      name_ptrs[used] = names[used], name_lens[used] = (size_t)len + lens[k];
+      deltas[used] = pending, windows[used] = w, index[used] = k;
+      ttls[used] = (w == wnow ? end - now_ms : 1) + 60000;
+      used++;
+    }
+    if (!used) continue;
+    rc = gh__redis_add_counts(l->synced, name_ptrs, name_lens, deltas, ttls, used, totals);
+    for (size_t j = 0; j < used; j++) {
+      size_t k = index[j];
+      settle(l, keys[k], lens[k], windows[j], rc ? 0 : totals[j], rc ? deltas[j] : 0);
+      if (rc) mark_dirty(l, keys[k], lens[k]); /* pushed again at the next sync */
+    }
+    if (rc) {
+      atomic_fetch_add(&l->fallbacks, 1);
+      for (size_t k = start + m; k < n; k++) mark_dirty(l, keys[k], lens[k]);
+    }
+  }
+  gh__free(names);
+  for (size_t k = 0; k < n; k++) gh__free(keys[k]);
+  gh__free(keys);
+  gh__free(lens);
+  return rc;
 }
 
 int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost) {

@@ -1,7 +1,8 @@
 /* Cluster-wide state against a real redis-server (issue 4): three gateway
  * instances sharing one limit in strict mode, all-or-nothing in Redis, a
  * Redis restart that forgot the script, every failure mode with the circuit
- * breaker, recovery, the DPoP replay cache and revocation. */
+ * breaker, recovery, synced mode's bounds, the DPoP replay cache and
+ * revocation. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -261,11 +262,125 @@ static void test_async(void **state) {
   gh_limiter_free(l);
 }
 
+static gh_limiter *synced(const char *name, uint64_t limit, gh_redis **client) {
+  gh_limiter *l;
+  assert_int_equal(gh_redis_new(client, "127.0.0.1", server.port, 500, 2), GH_OK);
+  assert_int_equal(gh_limiter_new(&l, name, GH_LIMIT_FIXED_WINDOW, limit, LONG_PERIOD, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_synced(l, *client), GH_OK);
+  return l;
+}
+
+static int take_n(gh_limiter *l, const char *key, int n) {
+  int total = 0, allowed;
+  for (int i = 0; i < n; i++)
+    if (gh_limiter_take(l, key, strlen(key), 1, 0, &allowed, NULL, NULL) == GH_OK) total += allowed;
+  return total;
+}
+
+/* Synced mode, step by step: local decisions, counts meet in Redis at each
+ * sync, and an instance stops once the total it sees reaches the limit. */
+static void test_synced_counts_meet(void **state) {
+  (void)state;
+  gh_redis *r[3];
+  gh_limiter *l[3];
+  for (int i = 0; i < 3; i++) l[i] = synced("synced", 30, &r[i]);
+  for (int i = 0; i < 3; i++) assert_int_equal(take_n(l[i], "k", 10), 10);
+  for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_sync(l[i], 0), GH_OK); /* totals seen: 10, 20, 30 */
+  assert_int_equal(take_n(l[2], "k", 5), 0);
+  assert_int_equal(take_n(l[1], "k", 50), 10); /* stale view: the remainder it saw */
+  assert_int_equal(take_n(l[0], "k", 50), 20);
+  for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_sync(l[i], 0), GH_OK);
+  for (int i = 0; i < 3; i++) assert_int_equal(take_n(l[i], "k", 5), 0); /* all see 60 >= 30 */
+  /* strict and synced are exclusive; synced is for windows that are counts */
+  gh_limiter *gcra;
+  assert_int_equal(gh_limiter_set_redis(l[0], r[0], GH_REDIS_FAIL_OPEN), GH_EINVAL);
+  assert_int_equal(gh_limiter_new(&gcra, "g", GH_LIMIT_GCRA, 10, 1000, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_set_synced(gcra, r[0]), GH_EUNSUPPORTED);
+  assert_int_equal(gh_limiter_sync(gcra, 0), GH_EINVAL);
+  gh_limiter_free(gcra);
+  for (int i = 0; i < 3; i++) gh_limiter_free(l[i]), gh_redis_free(r[i]);
+}
+
+typedef struct synced_gateway {
+  gh_limiter *l;
+  int allowed, sync_errors;
+} synced_gateway;
+
+static void *hammer_synced(void *arg) {
+  synced_gateway *g = arg;
+  for (int i = 0; i < 400; i++) {
+    g->allowed += take_n(g->l, "shared", 1);
+    if (i % 10 == 9 && gh_limiter_sync(g->l, 0) != GH_OK) g->sync_errors++;
+  }
+  return NULL;
+}
+
+/* Three instances in threads: never fewer than the limit (a denial means the
+ * limit was seen), never more than each instance's own limit, and all stop
+ * once their view is refreshed. */
+static void test_synced_bounds(void **state) {
+  (void)state;
+  synced_gateway g[3];
+  gh_redis *r[3];
+  for (int i = 0; i < 3; i++) g[i] = (synced_gateway){synced("bounds", 100, &r[i]), 0, 0};
+  pthread_t t[3];
+  for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, hammer_synced, &g[i]);
+  for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+  int total = g[0].allowed + g[1].allowed + g[2].allowed;
+  assert_true(total >= 100);
+  assert_true(total <= 300);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(g[i].sync_errors, 0);
+    assert_true(g[i].allowed <= 100);
+  }
+  /* an instance refreshes a key's view at the sync after it admitted on it */
+  int late = 0;
+  for (int i = 0; i < 3; i++) late += take_n(g[i].l, "shared", 3);
+  assert_true(late <= 9);
+  for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_sync(g[i].l, 0), GH_OK);
+  for (int i = 0; i < 3; i++) assert_int_equal(take_n(g[i].l, "shared", 3), 0);
+  for (int i = 0; i < 3; i++) gh_limiter_free(g[i].l), gh_redis_free(r[i]);
+}
+
+/* Redis down: decisions go on locally, the sync fails and keeps the counts,
+ * and the next sync after Redis is back pushes them. */
+static void test_synced_survives_outage(void **state) {
+  (void)state;
+  gh_redis *ra, *rb;
+  gh_limiter *a = synced("outage", 10, &ra), *b = synced("outage", 10, &rb);
+  gh_redis_set_breaker(ra, 1, 100);
+  assert_int_equal(gh_redis_ping(ra), GH_OK);
+  redis_server_stop(&server, 1);
+  assert_int_equal(take_n(a, "k", 5), 5);
+  assert_int_equal(gh_limiter_sync(a, 0), GH_EIO);
+  assert_int_equal(gh_limiter_fallbacks(a), 1);
+  assert_int_equal(redis_server_start(&server, server.port), 0);
+  struct timespec wait = {0, 200 * 1000 * 1000};
+  int rc = GH_EIO;
+  for (int attempt = 0; attempt < 3 && rc; attempt++) { /* a connection from before the restart fails once */
+    nanosleep(&wait, NULL);                           /* past the breaker's cooldown */
+    rc = gh_limiter_sync(a, 0);
+  }
+  assert_int_equal(rc, GH_OK);
+  assert_int_equal(gh_limiter_sync(a, 0), GH_OK); /* nothing left to push */
+  int allowed;
+  uint64_t remaining;
+  assert_int_equal(take_n(b, "k", 1), 1);
+  assert_int_equal(gh_limiter_sync(b, 0), GH_OK); /* total 6: a's five arrived once */
+  assert_int_equal(gh_limiter_take(b, "k", 1, 1, 0, &allowed, &remaining, NULL), GH_OK);
+  assert_true(allowed);
+  assert_int_equal(remaining, 3);
+  gh_limiter_free(a), gh_limiter_free(b);
+  gh_redis_free(ra), gh_redis_free(rb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
+      cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
+      cmocka_unit_test(test_synced_survives_outage),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
