@@ -49,7 +49,9 @@ typedef struct gh_limiter gh_limiter;
 
 /**
  * A limiter. `period_ms` is ignored for quotas; `burst` 0 means `limit`.
- * `memory_bytes` 0 means GH_LIMIT_DEFAULT_MEMORY (at least 64 KiB).
+ * `memory_bytes` 0 means GH_LIMIT_DEFAULT_MEMORY (at least 64 KiB); the whole
+ * budget is allocated and touched here (in huge pages where the kernel allows),
+ * so that no decision takes a page fault.
  * @return GH_OK, GH_EINVAL (out of range), GH_ENOMEM
  */
 GH_EXTERN int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t limit, int64_t period_ms,

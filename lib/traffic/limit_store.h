@@ -26,6 +26,7 @@ typedef struct gh__limit_shard {
 
 typedef struct gh__limit_store {
   gh__limit_shard *shards;
+  void *block; /* the shards' sets, one allocation */
   size_t n_shards;
   atomic_uint_fast64_t active_evictions;
 } gh__limit_store;

@@ -266,7 +266,7 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
   }
   /* lock every shard involved, in address order, so that concurrent
    * multi-limit decisions cannot deadlock */
-  qsort(order, n, sizeof order[0], cmp_ptr);
+  if (n > 1) qsort(order, n, sizeof order[0], cmp_ptr);
   for (size_t i = 0; i < n; i++)
     if (!i || order[i] != order[i - 1]) gh__limit_shard_lock(order[i]);
   gh__limit_state *entry[MAX_TAKE_ALL];
