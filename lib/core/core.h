@@ -16,6 +16,8 @@ void *gh__realloc(void *p, size_t n);
 void gh__free(void *p);
 /* Copy of (p, n) with a terminating NUL; NULL on allocation failure. */
 char *gh__strndup(const char *p, size_t n);
+/* Advises huge pages for [p, p + n) where whole ones fit; before first touch. */
+void gh__prefer_huge_pages(void *p, size_t n);
 
 /* Secrets. */
 void gh__wipe(void *p, size_t n);

@@ -32,7 +32,8 @@ void gh_policy_free(gh_policy *p) {
   gh__free(p->bound);
   gh__free(p->closure);
   gh__free(p->subject_roles);
-  gh__index_free(p->index);
+  if (p->index_block) gh__free(p->index_block);
+  else gh__index_free(p->index);
   gh__strmap_free(&p->roles);
   gh__strmap_free(&p->subjects);
   gh__strmap_free(&p->scopes);
@@ -130,6 +131,8 @@ static int resolve(resolved *q, const gh_policy *p, const gh_policy_request *r) 
   if (!gh__split_path(r->resource, r->resource_len, q->segs, &q->n_segs)) return GH_EINVAL;
   q->action = gh__strmap_find(&p->actions, r->action, r->action_len);
   q->subject = r->subject ? gh__strmap_find(&p->subjects, r->subject, r->subject_len) : UINT32_MAX;
+  if (q->subject != UINT32_MAX && p->subject_roles) /* loads while the index is walked */
+    __builtin_prefetch(&p->subject_roles[(size_t)q->subject * p->words]);
   return GH_OK;
 }
 

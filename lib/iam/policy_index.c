@@ -136,10 +136,8 @@ static void by_action_free(gh__by_action *b) {
 
 void gh__index_free(gh__trie *t) {
   if (!t) return;
-  for (size_t i = 0; t->edges && i <= t->edge_mask; i++) {
-    gh__index_free(t->edges[i].child);
-    gh__free(t->edges[i].label);
-  }
+  for (size_t i = 0; t->edges && i <= t->edge_mask; i++) gh__index_free(t->edges[i].child);
+  gh__free(t->label);
   gh__free(t->edges);
   gh__index_free(t->param);
   by_action_free(&t->end);
@@ -162,7 +160,7 @@ static int grow_edges(gh__trie *t) {
   if (!fresh) return GH_ENOMEM;
   size_t old_slots = old ? t->edge_mask + 1 : 0;
   t->edges = fresh;
-  t->edge_mask = slots - 1;
+  t->edge_mask = (uint32_t)(slots - 1);
   t->n_edges = 0;
   for (size_t i = 0; i < old_slots; i++)
     if (old[i].child) put_edge(t, &old[i]);
@@ -240,16 +238,65 @@ static int child(builder *b, gh__trie *t, const gh__pseg *s, gh__trie **out) {
   if ((t->n_edges + 1) * 2 > (t->edges ? t->edge_mask + 1 : 0) && grow_edges(t)) return GH_ENOMEM;
   gh__trie *n = gh__calloc(1, sizeof *n);
   if (!n) return GH_ENOMEM;
-  gh__edge e = {gh__hash64(s->text, s->len, b->seed), n, (uint32_t)s->len, {0}, NULL};
-  if (s->len <= GH__INLINE_LABEL) memcpy(e.inline_label, s->text, s->len);
-  else if (!(e.label = gh__strndup(s->text, s->len))) {
+  n->label_len = (uint32_t)s->len;
+  if (s->len <= GH__INLINE_LABEL) memcpy(n->inline_label, s->text, s->len);
+  else if (!(n->label = gh__strndup(s->text, s->len))) {
     gh__free(n);
     return GH_ENOMEM;
   }
+  gh__edge e = {gh__hash64(s->text, s->len, b->seed), n};
   put_edge(t, &e);
   b->found[id] = n;
   *out = n;
   return GH_OK;
+}
+
+/* Once built, the index is copied into one block in depth-first order: a
+ * node, its edge table, its long label and its candidates, then its children.
+ * A lookup's path then reads neighbouring memory instead of scattered heap
+ * blocks, which is what keeps a 100,000-rule index close to a small one. */
+static size_t packed_size(const gh__packed *pk) {
+  return sizeof *pk + pk->n_ranges * sizeof(gh__range) + (size_t)(pk->any.start + pk->any.count) * sizeof(gh__cand);
+}
+
+static size_t align_up(size_t at, size_t to) { return (at + to - 1) & ~(to - 1); }
+
+/* Lays out t at offset *at of base (base NULL: only measures). */
+static gh__trie *freeze(const gh__trie *t, char *base, size_t *at) {
+  size_t node_at = align_up(*at, 64); /* a node's lookup fields in one cache line */
+  gh__trie *n = base ? (gh__trie *)(base + node_at) : NULL;
+  *at = node_at + GH__TRIE_LOOKUP_BYTES; /* a frozen node holds the lookup fields only */
+  if (n) memcpy(n, t, GH__TRIE_LOOKUP_BYTES);
+  size_t slots = t->edges ? (size_t)t->edge_mask + 1 : 0;
+  if (slots) { /* the edge table next to its node: read right after it */
+    if (n) n->edges = memcpy(base + *at, t->edges, slots * sizeof *t->edges);
+    *at = align_up(*at + slots * sizeof *t->edges, 16);
+  }
+  if (t->label) {
+    if (n) n->label = memcpy(base + *at, t->label, t->label_len);
+    *at = align_up(*at + t->label_len, 16);
+  }
+  const gh__packed *lists[2] = {t->end_at, t->rest_at};
+  for (int i = 0; i < 2; i++) {
+    if (!lists[i]) continue;
+    size_t size = packed_size(lists[i]);
+    if (n) {
+      gh__packed *copy = memcpy(base + *at, lists[i], size);
+      copy->cands = (gh__cand *)((char *)copy + sizeof *copy + copy->n_ranges * sizeof(gh__range));
+      *(i ? &n->rest_at : &n->end_at) = copy;
+    }
+    *at = align_up(*at + size, 16);
+  }
+  for (size_t j = 0; j < slots; j++)
+    if (t->edges[j].child) {
+      gh__trie *c = freeze(t->edges[j].child, base, at);
+      if (n) n->edges[j].child = c;
+    }
+  if (t->param) {
+    gh__trie *c = freeze(t->param, base, at);
+    if (n) n->param = c;
+  }
+  return n;
 }
 
 int gh__index_build(gh_policy *p) {
@@ -267,6 +314,18 @@ int gh__index_build(gh_policy *p) {
     }
   }
   if (!rc) rc = pack_all(p->index);
+  size_t size = 0;
+  if (!rc) freeze(p->index, NULL, &size);
+  char *block = rc ? NULL : gh__malloc(size + 64);
+  if (!rc && !block) rc = GH_ENOMEM;
+  if (!rc) {
+    gh__prefer_huge_pages(block, size + 64);
+    size_t at = (size_t)(-(uintptr_t)block & 63); /* the root on a cache-line boundary */
+    gh__trie *frozen = freeze(p->index, block, &at);
+    gh__index_free(p->index);
+    p->index = frozen;
+    p->index_block = block;
+  }
   gh__strmap_free(&b.keys);
   gh__free(b.found);
   return rc;
@@ -283,14 +342,15 @@ static void emit(const gh__packed *p, uint32_t action, gh__cand_fn fn, void *ud)
 }
 
 static const gh__trie *find_child(const gh__trie *t, const gh__seg *s, uint64_t seed) {
-  if (!t->n_edges) return NULL;
+  if (!t->edges) return NULL;
   uint64_t h = gh__hash64(s->p, s->len, seed);
   for (size_t j = h & t->edge_mask;; j = (j + 1) & t->edge_mask) {
     const gh__edge *e = &t->edges[j];
     if (!e->child) return NULL;
-    if (e->hash == h && e->len == s->len &&
-        memcmp(e->len <= GH__INLINE_LABEL ? e->inline_label : e->label, s->p, s->len) == 0)
-      return e->child;
+    const gh__trie *c = e->child;
+    if (e->hash == h && c->label_len == s->len &&
+        memcmp(c->label_len <= GH__INLINE_LABEL ? c->inline_label : c->label, s->p, s->len) == 0)
+      return c;
   }
 }
 
@@ -300,6 +360,7 @@ static void match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t act
     emit(t->end_at, action, fn, ud);
     return;
   }
+  if (t->param) __builtin_prefetch(t->param); /* loads while the static branch is walked */
   emit(t->rest_at, action, fn, ud); /* "*" here: at least one more segment, which there is */
   const gh__trie *c = find_child(t, &segs[0], seed);
   if (c) match(c, segs + 1, n - 1, action, seed, fn, ud);

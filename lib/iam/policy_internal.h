@@ -91,15 +91,12 @@ typedef struct gh__by_action {
   gh__cand_list any_action;
 } gh__by_action;
 
-/* A static child in a node's open-addressed table: a lookup touches one slot
- * (the label is inline when short). */
-#define GH__INLINE_LABEL 16
+/* A static child in a node's open-addressed table: 16 bytes a slot, so that
+ * wide nodes stay in cache; the label lives in the child, which a lookup
+ * touches next anyway. */
 typedef struct gh__edge {
   uint64_t hash;
   struct gh__trie *child; /* NULL: empty slot */
-  uint32_t len;
-  char inline_label[GH__INLINE_LABEL];
-  char *label; /* longer labels */
 } gh__edge;
 
 /* A node's candidates once built, in one block: per-action ranges, the range
@@ -115,13 +112,22 @@ typedef struct gh__packed {
   gh__range ranges[];
 } gh__packed;
 
+/* A trie node: what a lookup reads comes first, in 64 bytes; the build-time
+ * fields after. Built indexes are frozen into one block whose nodes hold the
+ * first GH__TRIE_LOOKUP_BYTES only: lookups never read past label. */
+#define GH__INLINE_LABEL 16
 typedef struct gh__trie {
-  gh__edge *edges; /* power-of-two table, load <= 1/2 */
-  size_t edge_mask, n_edges;
+  gh__edge *edges;                /* power-of-two table, load <= 1/2 */
+  uint32_t edge_mask, label_len;  /* label: the segment leading here */
   struct gh__trie *param;
-  gh__by_action end, rest;      /* while building: patterns that end here / with "*" here */
-  gh__packed *end_at, *rest_at; /* once built (NULL: none) */
+  gh__packed *end_at, *rest_at;   /* once built (NULL: none) */
+  char inline_label[GH__INLINE_LABEL];
+  char *label;                    /* longer labels */
+  size_t n_edges;                 /* build time only from here on */
+  gh__by_action end, rest;        /* patterns that end here / with "*" here */
 } gh__trie;
+#define GH__TRIE_LOOKUP_BYTES offsetof(gh__trie, n_edges)
+_Static_assert(GH__TRIE_LOOKUP_BYTES == 64, "a node's lookup fields fill one cache line");
 
 struct gh_policy {
   atomic_size_t refs;
@@ -132,7 +138,8 @@ struct gh_policy {
   uint64_t *subject_roles; /* per subject id, its effective role bitset (NULL: too big to keep) */
   gh__rule *rules;
   size_t n_rules;
-  gh__trie *index;
+  gh__trie *index;       /* inside index_block once built */
+  void *index_block;
   uint64_t label_seed; /* hashes of the index's static labels */
 };
 
@@ -173,7 +180,7 @@ int gh__pattern_parse(const char *text, gh__pattern *out);
 void gh__pattern_free(gh__pattern *p);
 bool gh__pattern_match(const gh__pattern *p, const gh__seg *segs, size_t n);
 int gh__index_build(gh_policy *p);
-void gh__index_free(gh__trie *t);
+void gh__index_free(gh__trie *t); /* an index still being built */
 typedef void (*gh__cand_fn)(void *ud, const gh__cand *c);
 /* Calls fn for every (rule, pattern) whose pattern matches and whose actions
  * include action (UINT32_MAX: an action no rule names; only "*" rules fit). */

@@ -3,25 +3,12 @@
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "../core/core.h"
 
 #define WAYS GH__LIMIT_WAYS
 #define MAX_SHARDS 64 /* a power of two */
 #define MAX_SETS_PER_SHARD ((size_t)1 << 24) /* 192 GiB in all */
-
-/* Large tables are touched at random: huge pages spare a TLB miss per decision
- * (the kernel honours this in its "madvise" transparent-huge-page mode). */
-static void prefer_huge_pages(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = 2u << 20;
-  uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + n) & ~(huge - 1);
-  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-  (void)p, (void)n;
-#endif
-}
 
 int gh__limit_store_init(gh__limit_store *s, size_t memory_bytes) {
   memset(s, 0, sizeof *s);
@@ -41,7 +28,7 @@ int gh__limit_store_init(gh__limit_store *s, size_t memory_bytes) {
   }
   /* sets on cache-line boundaries: a set's hashes are one line */
   gh__limit_set *all = (gh__limit_set *)(((uintptr_t)s->block + 63) & ~(uintptr_t)63);
-  prefer_huge_pages(all, bytes);
+  gh__prefer_huge_pages(all, bytes);
   memset(all, 0, bytes);
   for (size_t i = 0; i < s->n_shards; i++) {
     atomic_flag_clear(&s->shards[i].lock);
