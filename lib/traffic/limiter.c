@@ -8,7 +8,6 @@
 
 #include "../core/core.h"
 #include "../core/hash64.h"
-#include "../core/ipaddr.h"
 #include "../core/json.h"
 #include "gatehouse/ratelimit.h"
 #include "../store/redis.h"
@@ -459,24 +458,6 @@ int gh_limiter_problem(const gh_limiter *l, int64_t retry_after_ms, char *out, s
                    : l->p.algorithm == GH_LIMIT_CONCURRENCY   ? "moment (in flight)"
                                                               : "window",
                    l->name, retry);
-  return n < 0 || (size_t)n >= cap ? GH_EBUFFER : GH_OK;
-}
-
-int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix, char *out, size_t cap) {
-  gh__ip a;
-  if (!ip || !out || !gh__ip_parse(ip, len, &a) || v6_prefix > 128) return GH_EINVAL;
-  static const unsigned char v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  int n;
-  if (!memcmp(a.b, v4, 12)) {
-    n = snprintf(out, cap, "%u.%u.%u.%u", a.b[12], a.b[13], a.b[14], a.b[15]);
-  } else {
-    unsigned bits = v6_prefix ? v6_prefix : 64;
-    for (unsigned i = bits; i < 128; i++) a.b[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
-    n = 0;
-    for (int i = 0; i < 16 && n >= 0 && (size_t)n < cap; i += 2)
-      n += snprintf(out + n, cap - (size_t)n, "%s%x", i ? ":" : "", a.b[i] << 8 | a.b[i + 1]);
-    if (n >= 0 && (size_t)n < cap) n += snprintf(out + n, cap - (size_t)n, "/%u", bits);
-  }
   return n < 0 || (size_t)n >= cap ? GH_EBUFFER : GH_OK;
 }
 

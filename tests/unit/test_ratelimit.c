@@ -282,13 +282,93 @@ static void test_allocation_failure(void **state) {
   t_alloc_uninstall();
 }
 
+static int session_idp(void *ud, const char *cred, size_t len, char **json, size_t *json_len) {
+  (void)ud, (void)len, (void)cred;
+  const char *claims = "{\"sub\":\"alice\",\"client_id\":\"app-1\",\"org\":{\"id\":\"acme&co=1\"},\"plan\":3}";
+  *json = strdup(claims);
+  *json_len = strlen(claims);
+  return 1;
+}
+
+static gh_identity *someone(void) {
+  gh_realm *r;
+  gh_idp *idp;
+  gh_auth_request *q;
+  gh_identity *id = NULL;
+  int reason;
+  char challenge[256];
+  assert_int_equal(gh_realm_new(&r, "keys"), GH_OK);
+  assert_int_equal(gh_idp_new_custom(&idp, "session", session_idp, NULL), GH_OK);
+  assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
+  gh_auth_request_new(&q);
+  gh_auth_request_set_api_key(q, "session=1", 9);
+  assert_int_equal(gh_realm_authenticate(r, q, 1700000000000LL, &id, &reason, challenge, sizeof challenge), GH_OK);
+  gh_auth_request_free(q);
+  gh_realm_free(r);
+  return id;
+}
+
+static void expect_key(const char *recipe, const gh_limit_key_source *src, int rc, const char *want) {
+  gh_limit_key *k;
+  char msg[160], out[256];
+  size_t len = 0;
+  assert_int_equal(gh_limit_key_parse(&k, recipe, msg, sizeof msg), GH_OK);
+  assert_int_equal(gh_limit_key_build(k, src, out, sizeof out, &len), rc);
+  if (want) {
+    assert_string_equal(out, want);
+    assert_int_equal(len, strlen(want));
+  }
+  gh_limit_key_free(k);
+}
+
+/* Keys from the identity, the request and composites; alternatives; escaping
+ * keeps distinct inputs distinct; the API key itself never appears. */
+static void test_key_recipes(void **state) {
+  (void)state;
+  gh_identity *id = someone();
+  const char *names[] = {"X-Tenant", "Accept"}, *values[] = {"blue team", "*/*"};
+  gh_limit_key_source src = {id, "2001:db8:1:2:3:4:5:6", "orders.list", "sk_live_secret", 14, names, values, 2, 0};
+  expect_key("subject", &src, GH_OK, "subject=alice");
+  expect_key("client_id+route", &src, GH_OK, "client_id=app-1&route=orders.list");
+  expect_key("ip", &src, GH_OK, "ip=2001:db8:1:2:0:0:0:0/64");
+  expect_key("header:x-tenant", &src, GH_OK, "header:x-tenant=blue%20team");
+  expect_key("claim:org.id+claim:plan", &src, GH_OK, "claim:org.id=acme%26co%3D1&claim:plan=3");
+  expect_key("realm", &src, GH_OK, "realm=keys");
+  expect_key("claim:missing|subject", &src, GH_OK, "subject=alice"); /* the first present alternative */
+  expect_key("claim:missing|header:x-none", &src, GH_ENOTFOUND, NULL);
+  /* api_key: a SHA-256 prefix, never the key */
+  gh_limit_key *k;
+  char out[256], msg[160];
+  size_t len;
+  assert_int_equal(gh_limit_key_parse(&k, "api_key", msg, sizeof msg), GH_OK);
+  assert_int_equal(gh_limit_key_build(k, &src, out, sizeof out, &len), GH_OK);
+  assert_int_equal(len, strlen("api_key=") + 32);
+  assert_null(strstr(out, "secret"));
+  assert_int_equal(gh_limit_key_build(k, &src, out, 10, &len), GH_EBUFFER);
+  assert_int_equal(len, strlen("api_key=") + 32); /* what it needs */
+  gh_limit_key_free(k);
+  /* without an identity, identity sources are absent; IPv4 stays whole */
+  gh_limit_key_source anon = {NULL, "192.0.2.7", NULL, NULL, 0, NULL, NULL, 0, 0};
+  expect_key("subject|ip", &anon, GH_OK, "ip=192.0.2.7");
+  expect_key("route", &anon, GH_ENOTFOUND, NULL);
+  /* recipes that are wrong say why */
+  const char *bad[] = {"", "subjects", "subject+", "header:", "claim:a b", "ip|ip|ip|ip|ip", "a+b+c+d+e+f+g+h+i"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    msg[0] = 0;
+    assert_int_equal(gh_limit_key_parse(&k, bad[i], msg, sizeof msg), GH_EPARSE);
+    assert_null(k);
+    assert_true(msg[0]);
+  }
+  gh_identity_free(id);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gcra),          cmocka_unit_test(test_token_bucket),  cmocka_unit_test(test_sliding_window),
       cmocka_unit_test(test_fixed_window),  cmocka_unit_test(test_calendar_quotas), cmocka_unit_test(test_concurrency),
       cmocka_unit_test(test_all_or_nothing), cmocka_unit_test(test_memory_budget), cmocka_unit_test(test_budget_is_usable),
       cmocka_unit_test(test_fields_and_problems),
-      cmocka_unit_test(test_configuration), cmocka_unit_test(test_allocation_failure),
+      cmocka_unit_test(test_configuration), cmocka_unit_test(test_allocation_failure), cmocka_unit_test(test_key_recipes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
