@@ -300,6 +300,7 @@ static gh_identity *someone(void) {
   assert_int_equal(gh_realm_new(&r, "keys"), GH_OK);
   assert_int_equal(gh_idp_new_custom(&idp, "session", session_idp, NULL), GH_OK);
   assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
+  gh_idp_free(idp); /* the realm holds its own reference */
   gh_auth_request_new(&q);
   gh_auth_request_set_api_key(q, "session=1", 9);
   assert_int_equal(gh_realm_authenticate(r, q, 1700000000000LL, &id, &reason, challenge, sizeof challenge), GH_OK);
