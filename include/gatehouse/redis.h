@@ -110,7 +110,19 @@ GH_EXTERN void gh_redis_async_free(gh_redis_async *a);
 GH_EXTERN int gh_redis_async_fd(const gh_redis_async *a);
 /** GH_REDIS_READABLE | GH_REDIS_WRITABLE, as the connection needs now. */
 GH_EXTERN int gh_redis_async_events(const gh_redis_async *a);
+/**
+ * Runs what the fired events allow, then enforces the command timeout: when
+ * the oldest command has waited longer, the connection is dropped and every
+ * pending decision completes through its failure mode. Call it with events 0
+ * when gh_redis_async_next_timeout() elapses with nothing fired.
+ */
 GH_EXTERN void gh_redis_async_handle(gh_redis_async *a, int events);
+/** How long a command may wait for Redis (default 1000 ms). */
+GH_EXTERN int gh_redis_async_set_timeout(gh_redis_async *a, int64_t timeout_ms);
+/** Milliseconds until the oldest pending command times out (0: now), or -1 when nothing is pending: a poll timeout. */
+GH_EXTERN int64_t gh_redis_async_next_timeout(const gh_redis_async *a);
+/** Connections dropped because a command timed out. */
+GH_EXTERN uint64_t gh_redis_async_timeouts(const gh_redis_async *a);
 /** Decisions waiting for Redis. */
 GH_EXTERN size_t gh_redis_async_pending(const gh_redis_async *a);
 

@@ -1,6 +1,9 @@
 /* The asynchronous Redis client for event-loop hosts: hiredis's async API
  * bridged to a host-driven loop (fd, wanted events, handle), with the limit
- * script loaded first on every connection so calls by SHA can follow at once. */
+ * script loaded first on every connection so calls by SHA can follow at once,
+ * and a command timeout: Redis answers in order, so the oldest command's
+ * deadline is the only one to watch; when it passes, the connection is
+ * dropped and everything pending completes through its failure mode. */
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <string.h>
@@ -16,7 +19,40 @@ struct gh_redis_async {
   redisAsyncContext *ac; /* NULL: not connected */
   int events;
   size_t pending;
+  int64_t timeout_ms;
+  int64_t *deadlines; /* of the commands in flight, oldest first (a ring) */
+  size_t head, count, cap;
+  uint64_t timeouts;
 };
+
+#define DEFAULT_TIMEOUT_MS 1000
+
+static int push_deadline(gh_redis_async *a) {
+  if (a->count == a->cap) {
+    size_t cap = a->cap ? a->cap * 2 : 64;
+    int64_t *d = gh__malloc(cap * sizeof *d);
+    if (!d) return GH_ENOMEM;
+    for (size_t i = 0; i < a->count; i++) d[i] = a->deadlines[(a->head + i) % a->cap];
+    gh__free(a->deadlines);
+    a->deadlines = d, a->head = 0, a->cap = cap;
+  }
+  a->deadlines[(a->head + a->count++) % a->cap] = gh_now_ms() + a->timeout_ms;
+  return GH_OK;
+}
+
+static void pop_deadline(gh_redis_async *a) {
+  if (!a || !a->count) return;
+  a->head = (a->head + 1) % a->cap;
+  a->count--;
+}
+
+/* Drops the connection: hiredis runs every pending callback with no reply. */
+static void drop(gh_redis_async *a) {
+  redisAsyncContext *ac = a->ac;
+  a->ac = NULL, a->events = 0;
+  if (ac) redisAsyncFree(ac);
+  a->count = a->head = 0;
+}
 
 static void add_read(void *p) { ((gh_redis_async *)p)->events |= GH_REDIS_READABLE; }
 static void del_read(void *p) { ((gh_redis_async *)p)->events &= ~GH_REDIS_READABLE; }
@@ -42,18 +78,15 @@ int gh_redis_async_new(gh_redis_async **out, const char *host, int port) {
     return GH_ENOMEM;
   }
   a->port = port;
+  a->timeout_ms = DEFAULT_TIMEOUT_MS;
   *out = a;
   return GH_OK;
 }
 
 void gh_redis_async_free(gh_redis_async *a) {
   if (!a) return;
-  if (a->ac) {
-    redisAsyncContext *ac = a->ac;
-    a->ac = NULL;
-    ac->data = NULL;
-    redisAsyncFree(ac); /* pending callbacks run with no reply: their failure mode */
-  }
+  drop(a); /* pending callbacks run with no reply: their failure mode */
+  gh__free(a->deadlines);
   gh__free(a->host);
   gh__free(a);
 }
@@ -62,13 +95,34 @@ int gh_redis_async_fd(const gh_redis_async *a) { return a && a->ac ? a->ac->c.fd
 int gh_redis_async_events(const gh_redis_async *a) { return a && a->ac ? a->events : 0; }
 size_t gh_redis_async_pending(const gh_redis_async *a) { return a ? a->pending : 0; }
 
+int gh_redis_async_set_timeout(gh_redis_async *a, int64_t timeout_ms) {
+  if (!a || timeout_ms <= 0) return GH_EINVAL;
+  a->timeout_ms = timeout_ms;
+  return GH_OK;
+}
+
+int64_t gh_redis_async_next_timeout(const gh_redis_async *a) {
+  if (!a || !a->count) return -1;
+  int64_t left = a->deadlines[a->head] - gh_now_ms();
+  return left > 0 ? left : 0;
+}
+
+uint64_t gh_redis_async_timeouts(const gh_redis_async *a) { return a ? a->timeouts : 0; }
+
 void gh_redis_async_handle(gh_redis_async *a, int events) {
   if (!a || !a->ac) return;
   if (events & GH_REDIS_WRITABLE) redisAsyncHandleWrite(a->ac);
   if (a->ac && (events & GH_REDIS_READABLE)) redisAsyncHandleRead(a->ac);
+  if (a->ac && a->count && gh_now_ms() >= a->deadlines[a->head]) {
+    a->timeouts++;
+    drop(a);
+  }
 }
 
-static void ignore_reply(redisAsyncContext *ac, void *reply, void *privdata) { (void)ac, (void)reply, (void)privdata; }
+static void script_loaded(redisAsyncContext *ac, void *reply, void *privdata) {
+  (void)reply, (void)privdata;
+  pop_deadline(ac->data);
+}
 
 /* A connection, opened if needed, with the limit script queued first. */
 static redisAsyncContext *connection(gh_redis_async *a) {
@@ -90,9 +144,8 @@ static redisAsyncContext *connection(gh_redis_async *a) {
   a->events = GH_REDIS_WRITABLE; /* the connect completes when the socket is writable */
   const char *argv[] = {"SCRIPT", "LOAD", REDIS_LIMIT_LUA};
   size_t lens[] = {6, 4, sizeof REDIS_LIMIT_LUA - 1};
-  if (redisAsyncCommandArgv(ac, ignore_reply, NULL, 3, argv, lens) != REDIS_OK) {
-    a->ac = NULL;
-    redisAsyncFree(ac);
+  if (push_deadline(a) || redisAsyncCommandArgv(ac, script_loaded, NULL, 3, argv, lens) != REDIS_OK) {
+    drop(a);
     return NULL;
   }
   return ac;
@@ -106,12 +159,12 @@ typedef struct pending {
 } pending;
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
-  (void)ac;
   pending *p = privdata;
   int allowed = 0;
   int64_t remaining = 0, retry = 0;
   int rc = gh__limit_reply(reply, p->n, &allowed, NULL, &remaining, &retry);
   if (p->a) p->a->pending--;
+  pop_deadline(ac->data);
   p->done(p->ud, rc, allowed, remaining, retry);
   gh__free(p);
 }
@@ -125,7 +178,12 @@ int gh__redis_async_limit(gh_redis_async *a, const char *const *keys, const size
   if (!p) return GH_ENOMEM;
   *p = (pending){a, n, done, ud};
   redisAsyncContext *ac = connection(a);
-  if (!ac || redisAsyncCommandArgv(ac, on_reply, p, call.argc, call.argv, call.lens) != REDIS_OK) {
+  if (!ac || push_deadline(a)) {
+    gh__free(p);
+    return ac ? GH_ENOMEM : GH_EIO;
+  }
+  if (redisAsyncCommandArgv(ac, on_reply, p, call.argc, call.argv, call.lens) != REDIS_OK) {
+    a->count--; /* the newest deadline: nothing was queued after it */
     gh__free(p);
     return GH_EIO;
   }

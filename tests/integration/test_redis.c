@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -217,7 +218,11 @@ static void loop_until(gh_redis_async *a, tally *t, int want) {
     int fd = gh_redis_async_fd(a), ev = gh_redis_async_events(a);
     if (fd < 0) break;
     struct pollfd p = {fd, (short)((ev & GH_REDIS_READABLE ? POLLIN : 0) | (ev & GH_REDIS_WRITABLE ? POLLOUT : 0)), 0};
-    if (poll(&p, 1, 50) <= 0) continue;
+    int64_t next = gh_redis_async_next_timeout(a);
+    if (poll(&p, 1, next >= 0 && next < 50 ? (int)next : 50) <= 0) {
+      gh_redis_async_handle(a, 0); /* the timeout */
+      continue;
+    }
     gh_redis_async_handle(a, (p.revents & (POLLIN | POLLERR | POLLHUP) ? GH_REDIS_READABLE : 0) |
                                  (p.revents & POLLOUT ? GH_REDIS_WRITABLE : 0));
   }
@@ -259,6 +264,47 @@ static void test_async(void **state) {
   gh_limiter_take_async(l, a, "k4", 2, 1, 0, count, &late);
   gh_redis_async_free(a);
   assert_int_equal(late.done, 1);
+  gh_limiter_free(l);
+}
+
+/* A Redis that hangs (SIGSTOP): commands time out, every decision completes
+ * through the failure mode, and once Redis runs again so does strict mode. */
+static void test_async_timeout(void **state) {
+  (void)state;
+  gh_redis_async *a;
+  gh_limiter *l;
+  assert_int_equal(gh_redis_async_new(&a, "127.0.0.1", server.port), GH_OK);
+  assert_int_equal(gh_redis_async_set_timeout(a, 150), GH_OK);
+  assert_int_equal(gh_limiter_new(&l, "hang", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_OPEN), GH_OK);
+  tally warm = {0, 0};
+  assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &warm), GH_OK);
+  loop_until(a, &warm, 1);
+  assert_int_equal(warm.allowed, 1);
+  assert_int_equal(gh_redis_async_next_timeout(a), -1); /* nothing pending */
+
+  kill(server.pid, SIGSTOP);
+  tally hung = {0, 0};
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < 4; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &hung), GH_OK);
+  assert_true(gh_redis_async_next_timeout(a) <= 150);
+  loop_until(a, &hung, 4);
+  long waited = elapsed_ms(&t0);
+  kill(server.pid, SIGCONT);
+  assert_int_equal(hung.done, 4);
+  assert_int_equal(hung.allowed, 4); /* fail-open */
+  assert_true(waited >= 140 && waited < 1000);
+  assert_int_equal(gh_redis_async_timeouts(a), 1);
+  assert_int_equal(gh_limiter_fallbacks(l), 4);
+  assert_int_equal(gh_redis_async_pending(a), 0);
+
+  tally back = {0, 0};
+  assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &back), GH_OK);
+  loop_until(a, &back, 1);
+  assert_int_equal(back.allowed, 1);
+  assert_int_equal(gh_limiter_fallbacks(l), 4); /* strict again */
+  gh_redis_async_free(a);
   gh_limiter_free(l);
 }
 
@@ -380,7 +426,7 @@ int main(void) {
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
-      cmocka_unit_test(test_synced_survives_outage),
+      cmocka_unit_test(test_synced_survives_outage),   cmocka_unit_test(test_async_timeout),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
