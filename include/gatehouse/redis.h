@@ -59,9 +59,10 @@ GH_EXTERN int gh_redis_is_revoked(gh_redis *r, const char *jti, size_t len);
  * round trip to an atomic server-side script (loaded once, called by SHA)
  * with the same semantics, using Redis's clock, so gateway clocks may differ
  * (the now_ms given to gh_limiter_take is used only by local fallback). GCRA,
- * token bucket, sliding and fixed windows and daily quotas. The limiter keeps
+ * token bucket, sliding and fixed windows, daily and monthly (UTC calendar)
+ * quotas. The limiter keeps
  * a reference to nothing: the client must outlive it. Before first use.
- * @return GH_OK, GH_EUNSUPPORTED (concurrency, monthly quotas), GH_EINVAL
+ * @return GH_OK, GH_EUNSUPPORTED (concurrency), GH_EINVAL
  */
 GH_EXTERN int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode);
 /** Decisions made by the failure mode instead of Redis. */

@@ -8,6 +8,27 @@ local cost = tonumber(ARGV[1])
 local ok, first, left, retry = 1, -1, -1, 0
 local writes = {}
 local function ceil0(x) if x <= 0 then return 0 end return math.ceil(x) end
+-- UTC calendar (proleptic Gregorian), after H. Hinnant's days_from_civil / civil_from_days
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+  return era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
+end
+local function civil_from_days(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local m = mp + 3
+  if mp >= 10 then m = mp - 9 end
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
 for i = 1, #KEYS do
   local o = 1 + (i - 1) * 4
   local alg, limit, period, burst = tonumber(ARGV[o + 1]), tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
@@ -50,14 +71,23 @@ for i = 1, #KEYS do
         ra = (w + 1) * period + e2 - now
       end
     end
-  else -- fixed window (3) and daily quota (5): count + c <= limit
-    if alg == 5 then period = 86400000 end
-    local w = math.floor(now / period)
+  else -- fixed window (3), daily (5) and monthly (6) quotas: count + c <= limit
+    local w, wend
+    if alg == 6 then -- UTC calendar months
+      local y, m = civil_from_days(math.floor(now / 86400000))
+      w = y * 12 + m - 1
+      if m == 12 then wend = days_from_civil(y + 1, 1, 1) else wend = days_from_civil(y, m + 1, 1) end
+      wend = wend * 86400000
+    else
+      if alg == 5 then period = 86400000 end
+      w = math.floor(now / period)
+      wend = (w + 1) * period
+    end
     local count = tonumber(redis.call('GET', KEYS[i] .. ':' .. w)) or 0
     allowed = count + cost <= limit
-    if allowed then count = count + cost; writes[#writes + 1] = {'incr', KEYS[i] .. ':' .. w, cost, (w + 1) * period - now + 1000} end
+    if allowed then count = count + cost; writes[#writes + 1] = {'incr', KEYS[i] .. ':' .. w, cost, wend - now + 1000} end
     rem = limit - count
-    if not allowed then if cost > limit then ra = -1 else ra = (w + 1) * period - now end end
+    if not allowed then if cost > limit then ra = -1 else ra = wend - now end end
   end
   if rem < 0 then rem = 0 end
   if left < 0 or rem < left then left = rem end

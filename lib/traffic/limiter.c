@@ -111,7 +111,7 @@ static int cmp_ptr(const void *a, const void *b) {
 int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
   if (!l || !r || l->synced || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL)
     return GH_EINVAL;
-  if (l->p.algorithm == GH_LIMIT_CONCURRENCY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH) return GH_EUNSUPPORTED;
+  if (l->p.algorithm == GH_LIMIT_CONCURRENCY) return GH_EUNSUPPORTED;
   l->redis = r;
   l->failure_mode = failure_mode;
   return GH_OK;
@@ -218,7 +218,7 @@ static void async_done(void *ud, int rc, int allowed, int64_t remaining, int64_t
 int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
                           gh_limit_done_fn done, void *ud) {
   if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
-  if (l->p.algorithm == GH_LIMIT_CONCURRENCY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH) return GH_EUNSUPPORTED;
+  if (l->p.algorithm == GH_LIMIT_CONCURRENCY) return GH_EUNSUPPORTED;
   char buf[600];
   size_t n = remote_key(l, key, len, buf, sizeof buf);
   if (!n) return GH_EINVAL;

@@ -308,6 +308,36 @@ static void test_async_timeout(void **state) {
   gh_limiter_free(l);
 }
 
+/* A monthly quota in strict mode: Redis's clock, UTC calendar months; the
+ * denial waits until the first of next month. */
+static void test_monthly_quota_in_redis(void **state) {
+  (void)state;
+  gh_redis *r;
+  gh_limiter *l = strict("month", GH_LIMIT_QUOTA_MONTH, 3, 0, &r, GH_REDIS_FAIL_CLOSED);
+  int allowed;
+  uint64_t remaining;
+  int64_t retry;
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(gh_limiter_take(l, "tenant", 6, 1, 0, &allowed, &remaining, &retry), GH_OK);
+    assert_true(allowed);
+    assert_int_equal(remaining, 2 - i);
+  }
+  assert_int_equal(gh_limiter_take(l, "tenant", 6, 1, 0, &allowed, &remaining, &retry), GH_OK);
+  assert_false(allowed);
+  time_t now = time(NULL);
+  struct tm utc;
+  gmtime_r(&now, &utc);
+  struct tm next = {0};
+  next.tm_year = utc.tm_mon == 11 ? utc.tm_year + 1 : utc.tm_year;
+  next.tm_mon = (utc.tm_mon + 1) % 12;
+  next.tm_mday = 1;
+  int64_t want = ((int64_t)timegm(&next) - (int64_t)now) * 1000;
+  assert_true(retry > want - 5000 && retry < want + 5000);
+  assert_int_equal(gh_limiter_fallbacks(l), 0);
+  gh_limiter_free(l);
+  gh_redis_free(r);
+}
+
 static gh_limiter *synced(const char *name, uint64_t limit, gh_redis **client) {
   gh_limiter *l;
   assert_int_equal(gh_redis_new(client, "127.0.0.1", server.port, 500, 2), GH_OK);
@@ -427,6 +457,7 @@ int main(void) {
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
       cmocka_unit_test(test_synced_survives_outage),   cmocka_unit_test(test_async_timeout),
+      cmocka_unit_test(test_monthly_quota_in_redis),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
