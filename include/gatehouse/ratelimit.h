@@ -103,6 +103,15 @@ GH_EXTERN uint64_t gh_limiter_active_evictions(const gh_limiter *l);
 GH_EXTERN int gh_limiter_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, char *policy,
                                 size_t policy_cap, char *state, size_t state_cap);
 /**
+ * The older, unstandardised fields, for clients that still read them:
+ * X-RateLimit-Limit (the limit), X-RateLimit-Remaining, and X-RateLimit-Reset
+ * in whole seconds rounded up: until the reset when now_ms is 0, else as a
+ * Unix time (GitHub's form). Any buffer may be NULL.
+ */
+GH_EXTERN int gh_limiter_legacy_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, int64_t now_ms,
+                                       char *limit, size_t limit_cap, char *remaining_out, size_t remaining_cap,
+                                       char *reset, size_t reset_cap);
+/**
  * An RFC 9457 application/problem+json body for a 429: type
  * "urn:gatehouse:problem:rate-limited", or "...:quota-exceeded" for quotas.
  * retry_after_ms < 0 means "never" (the request exceeds the limit itself).

@@ -443,6 +443,19 @@ int gh_limiter_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms,
   return GH_OK;
 }
 
+int gh_limiter_legacy_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, int64_t now_ms, char *limit,
+                             size_t limit_cap, char *remaining_out, size_t remaining_cap, char *reset,
+                             size_t reset_cap) {
+  if (!l || now_ms < 0) return GH_EINVAL;
+  int64_t seconds = gh_limit_retry_after_seconds(reset_ms < 0 ? 0 : reset_ms);
+  if (now_ms) seconds = (now_ms + (reset_ms < 0 ? 0 : reset_ms) + 999) / 1000;
+  if ((limit && snprintf(limit, limit_cap, "%llu", (unsigned long long)l->p.limit) >= (int)limit_cap) ||
+      (remaining_out && snprintf(remaining_out, remaining_cap, "%llu", (unsigned long long)remaining) >= (int)remaining_cap) ||
+      (reset && snprintf(reset, reset_cap, "%lld", (long long)seconds) >= (int)reset_cap))
+    return GH_EBUFFER;
+  return GH_OK;
+}
+
 int gh_limiter_problem(const gh_limiter *l, int64_t retry_after_ms, char *out, size_t cap) {
   if (!l || !out) return GH_EINVAL;
   bool quota = l->p.algorithm == GH_LIMIT_QUOTA_DAY || l->p.algorithm == GH_LIMIT_QUOTA_MONTH;

@@ -216,6 +216,15 @@ static void test_fields_and_problems(void **state) {
   cJSON *parsed = cJSON_Parse(body); /* well-formed JSON */
   assert_non_null(parsed);
   cJSON_Delete(parsed);
+  /* the older X-RateLimit-* fields: seconds until the reset, or a Unix time */
+  char lim[24], rem[24], reset[24];
+  assert_int_equal(gh_limiter_legacy_fields(l, 7, 1500, 0, lim, sizeof lim, rem, sizeof rem, reset, sizeof reset), GH_OK);
+  assert_string_equal(lim, "10");
+  assert_string_equal(rem, "7");
+  assert_string_equal(reset, "2");
+  assert_int_equal(gh_limiter_legacy_fields(l, 7, 1500, 1700000000200LL, NULL, 0, NULL, 0, reset, sizeof reset), GH_OK);
+  assert_string_equal(reset, "1700000002");
+  assert_int_equal(gh_limiter_legacy_fields(l, 7, 1500, 0, lim, 2, NULL, 0, NULL, 0), GH_EBUFFER);
   char key[64];
   assert_int_equal(gh_limit_key_for_ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 32, 0, key, sizeof key), GH_OK);
   assert_string_equal(key, "2001:db8:1:2:0:0:0:0/64");
