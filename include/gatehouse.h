@@ -17,5 +17,6 @@
 #include "gatehouse/realm.h"
 #include "gatehouse/ratelimit.h"
 #include "gatehouse/redis.h"
+#include "gatehouse/router.h"
 
 #endif

@@ -1,0 +1,94 @@
+/**
+ * @file gatehouse/router.h
+ * @brief The router: method and path to a route, with parameters.
+ *
+ * Patterns are paths of segments:
+ * - static text: `/orders`;
+ * - `{name}`: exactly one non-empty segment;
+ * - typed: `{id:int}` (digits), `{id:uuid}`, `{name:alpha}`, `{name:alnum}`,
+ *   `{name:hex}`, or one character class `{slug:[a-z0-9-]+}` (no general
+ *   regular expressions: the cost stays predictable);
+ * - several parameters in one segment with literal separators:
+ *   `/files/{name}.{ext}` (an earlier parameter takes as much as still lets
+ *   the rest match: "a.b.c" gives name "a.b", ext "c");
+ * - a final catch-all `{rest*}` or `*`: the rest of the path, possibly empty.
+ *
+ * Priority does not depend on the order of registration: static > typed
+ * parameter > parameter > catch-all, and among equals the longer literal
+ * prefix first; when a branch fails further down, the next one is tried.
+ * Two routes for the same method whose patterns differ only in parameter
+ * names are ambiguous: gh_router_add fails and names both.
+ *
+ * Lookups: HEAD falls back to GET; a path that exists for other methods gives
+ * 405 with Allow; OPTIONS without its own route gives 204 with Allow; else
+ * 404. Before matching, the query is cut off; `.` and `..` segments, an
+ * encoded `/` in a segment and broken percent-encoding give 400; paths longer
+ * than GH_ROUTER_MAX_PATH give 414. Trailing slashes are strict: `/a/` is not
+ * `/a`. Parameter values are percent-decoded.
+ *
+ * A built router is immutable and thread-safe; a lookup allocates nothing
+ * and writes only to the caller's gh_route_match.
+ */
+#ifndef GATEHOUSE_ROUTER_H
+#define GATEHOUSE_ROUTER_H
+
+#include <stddef.h>
+
+#include "gatehouse/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GH_ROUTER_MAX_PATH 4096
+#define GH_ROUTER_MAX_SEGMENTS 64
+#define GH_ROUTER_MAX_PARAMS 16
+
+typedef struct gh_router_builder gh_router_builder;
+typedef struct gh_router gh_router;
+
+GH_EXTERN int gh_router_builder_new(gh_router_builder **out);
+GH_EXTERN void gh_router_builder_free(gh_router_builder *b);
+/**
+ * Adds a route. method: upper-case token ("GET", "POST", ...) or "*" for any.
+ * name: the route's name (NULL: "METHOD pattern"). ud: returned on a match.
+ * @return GH_OK; GH_EPARSE (msg says where), GH_EEXIST (ambiguous: msg names
+ *   both routes), GH_ETOOBIG, GH_ENOMEM
+ */
+GH_EXTERN int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud,
+                            char *msg, size_t msg_cap);
+/** Builds the router; the builder can be freed afterwards. */
+GH_EXTERN int gh_router_build(const gh_router_builder *b, gh_router **out);
+GH_EXTERN void gh_router_free(gh_router *r);
+GH_EXTERN size_t gh_router_route_count(const gh_router *r);
+
+typedef struct gh_route_param {
+  const char *name;
+  const char *value; /* into the request path, or into the match's buffer when decoded */
+  size_t len;
+} gh_route_param;
+
+typedef struct gh_route_match {
+  int status;          /* 200, 204 (automatic OPTIONS), 400, 404, 405, 414 */
+  const char *name;    /* the route (200) */
+  const char *pattern; /* its pattern */
+  void *ud;
+  size_t n_params;
+  gh_route_param params[GH_ROUTER_MAX_PARAMS];
+  char allow[160];     /* 405 and 204: "GET, HEAD, POST" */
+  char decoded[GH_ROUTER_MAX_PATH];
+} gh_route_match;
+
+/**
+ * Finds the route for method and path (the path may carry a query).
+ * @return GH_OK with m->status telling the outcome; GH_EINVAL on NULL arguments
+ */
+GH_EXTERN int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path,
+                              size_t path_len, gh_route_match *m);
+/** A parameter's value by name, or NULL. */
+GH_EXTERN const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,237 @@
+#include "route_pattern.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/core.h"
+
+static void accept_range(uint8_t *set, int from, int to) {
+  for (int c = from; c <= to; c++) set[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static bool accepts(const uint8_t *set, unsigned char c) { return set[c >> 3] & (1u << (c & 7)); }
+
+static bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* "[a-z0-9-]+": one class of single bytes and ranges, then '+'. */
+static bool parse_class(const char *t, size_t n, uint8_t *set) {
+  if (n < 4 || t[0] != '[' || t[n - 2] != ']' || t[n - 1] != '+') return false;
+  size_t i = 1, end = n - 2;
+  if (i == end) return false;
+  while (i < end) {
+    unsigned char a = (unsigned char)t[i];
+    if (a <= ' ' || a >= 0x7f || a == '/' || a == '[' || a == ']' || a == '\\') return false;
+    if (i + 2 < end && t[i + 1] == '-') {
+      unsigned char b = (unsigned char)t[i + 2];
+      if (b < a || b <= ' ' || b >= 0x7f || b == '/') return false;
+      accept_range(set, a, b);
+      i += 3;
+    } else {
+      accept_range(set, a, a);
+      i++;
+    }
+  }
+  return true;
+}
+
+static bool parse_type(const char *t, size_t n, gh__piece *p) {
+  memset(p->accept, 0, sizeof p->accept);
+  static const struct {
+    const char *name;
+    gh__ptype type;
+  } types[] = {{"int", GH__PT_INT}, {"uuid", GH__PT_UUID}, {"alpha", GH__PT_ALPHA}, {"alnum", GH__PT_ALNUM}, {"hex", GH__PT_HEX}};
+  p->type = GH__PT_CLASS;
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+    if (strlen(types[i].name) == n && !memcmp(types[i].name, t, n)) p->type = types[i].type;
+  switch (p->type) {
+  case GH__PT_INT: accept_range(p->accept, '0', '9'); break;
+  case GH__PT_ALPHA: accept_range(p->accept, 'a', 'z'), accept_range(p->accept, 'A', 'Z'); break;
+  case GH__PT_ALNUM:
+    accept_range(p->accept, 'a', 'z'), accept_range(p->accept, 'A', 'Z'), accept_range(p->accept, '0', '9');
+    break;
+  case GH__PT_HEX:
+    accept_range(p->accept, 'a', 'f'), accept_range(p->accept, 'A', 'F'), accept_range(p->accept, '0', '9');
+    break;
+  case GH__PT_UUID: break;
+  default: return parse_class(t, n, p->accept);
+  }
+  return true;
+}
+
+/* One segment's pieces: literals and {name} / {name:type}. */
+static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, size_t cap) {
+  memset(out, 0, sizeof *out);
+  out->pieces = gh__calloc(n ? n : 1, sizeof *out->pieces);
+  if (!out->pieces) return GH_ENOMEM;
+  size_t i = 0;
+  bool prev_param = false;
+  while (i < n) {
+    gh__piece *p = &out->pieces[out->n];
+    if (s[i] == '{') {
+      const char *close = memchr(s + i, '}', n - i);
+      if (!close) return gh__set_msg(msg, cap, "'%.*s': '{' without '}'", (int)n, s), GH_EPARSE;
+      if (prev_param) return gh__set_msg(msg, cap, "'%.*s': parameters need a literal between them", (int)n, s), GH_EPARSE;
+      const char *body = s + i + 1, *colon = memchr(body, ':', (size_t)(close - body));
+      size_t name_len = (size_t)((colon ? colon : close) - body);
+      for (size_t k = 0; k < name_len; k++)
+        if (!is_name_char(body[k])) name_len = 0;
+      if (!name_len) return gh__set_msg(msg, cap, "'%.*s': a parameter name is [A-Za-z0-9_-]+", (int)n, s), GH_EPARSE;
+      p->param = true;
+      p->type = GH__PT_ANY;
+      if (!(p->text = gh__strndup(body, name_len))) return GH_ENOMEM;
+      p->len = name_len;
+      out->n++;
+      if (colon) {
+        size_t tlen = (size_t)(close - colon - 1);
+        if (!(p->type_text = gh__strndup(colon + 1, tlen))) return GH_ENOMEM;
+        if (!parse_type(colon + 1, tlen, p))
+          return gh__set_msg(msg, cap, "'%.*s': a type is int, uuid, alpha, alnum, hex or one class like [a-z0-9-]+", (int)n, s),
+                 GH_EPARSE;
+      }
+      if (!out->rank || out->rank == 2) out->rank = p->type == GH__PT_ANY ? 2 : 1;
+      else if (p->type == GH__PT_ANY) out->rank = 2;
+      prev_param = true;
+      i = (size_t)(close - s) + 1;
+    } else {
+      size_t j = i;
+      while (j < n && s[j] != '{') {
+        if (s[j] == '}' || s[j] == '*') return gh__set_msg(msg, cap, "'%.*s': stray '%c'", (int)n, s, s[j]), GH_EPARSE;
+        j++;
+      }
+      if (!(p->text = gh__strndup(s + i, j - i))) return GH_ENOMEM;
+      p->len = j - i;
+      if (!out->n) out->prefix = j - i;
+      out->n++;
+      prev_param = false;
+      i = j;
+    }
+  }
+  if (!n) { /* the empty segment of a trailing slash, or of "/" */
+    if (!(out->pieces[0].text = gh__strndup("", 0))) return GH_ENOMEM;
+    out->n = 1;
+  }
+  return GH_OK;
+}
+
+static void segpat_free(gh__segpat *s) {
+  for (size_t i = 0; i < s->n; i++) gh__free(s->pieces[i].text), gh__free(s->pieces[i].type_text);
+  gh__free(s->pieces);
+}
+
+void gh__route_pattern_free(gh__route_pattern *p) {
+  for (size_t i = 0; i < p->n_segs; i++) segpat_free(&p->segs[i]);
+  gh__free(p->segs);
+  gh__free(p->catch_name);
+  memset(p, 0, sizeof *p);
+}
+
+int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg, size_t cap) {
+  memset(out, 0, sizeof *out);
+  size_t len = text ? strlen(text) : 0;
+  if (!len || text[0] != '/') return gh__set_msg(msg, cap, "a pattern starts with '/'"), GH_EPARSE;
+  if (len > 4096) return gh__set_msg(msg, cap, "a pattern is at most 4096 bytes"), GH_ETOOBIG;
+  out->segs = gh__calloc(64, sizeof *out->segs);
+  if (!out->segs) return GH_ENOMEM;
+  int rc = GH_OK;
+  for (size_t start = 1; !rc;) {
+    const char *slash = memchr(text + start, '/', len - start);
+    size_t end = slash ? (size_t)(slash - text) : len, n = end - start;
+    const char *s = text + start;
+    bool star = n == 1 && s[0] == '*', rest = n > 3 && s[0] == '{' && s[n - 2] == '*' && s[n - 1] == '}';
+    if (star || rest) {
+      if (slash) rc = (gh__set_msg(msg, cap, "a catch-all ends the pattern"), GH_EPARSE);
+      else if (!(out->catch_name = star ? gh__strndup("*", 1) : gh__strndup(s + 1, n - 3))) rc = GH_ENOMEM;
+      else {
+        out->catch_all = true;
+        out->n_params++;
+      }
+      break;
+    }
+    if (out->n_segs == 64) rc = (gh__set_msg(msg, cap, "at most 64 segments"), GH_ETOOBIG);
+    else if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+      rc = (gh__set_msg(msg, cap, "'.' and '..' segments never match"), GH_EPARSE);
+    else rc = parse_segment(s, n, &out->segs[out->n_segs++], msg, cap);
+    for (size_t i = 0; !rc && i < out->segs[out->n_segs - 1].n; i++) out->n_params += out->segs[out->n_segs - 1].pieces[i].param;
+    if (!slash) break;
+    start = end + 1;
+  }
+  if (!rc && out->n_params > 16) rc = (gh__set_msg(msg, cap, "at most 16 parameters"), GH_ETOOBIG);
+  if (rc) gh__route_pattern_free(out);
+  return rc;
+}
+
+void gh__route_pattern_names(const gh__route_pattern *p, const char **names) {
+  size_t k = 0;
+  for (size_t i = 0; i < p->n_segs; i++)
+    for (size_t j = 0; j < p->segs[i].n; j++)
+      if (p->segs[i].pieces[j].param) names[k++] = p->segs[i].pieces[j].text;
+  if (p->catch_all) names[k] = p->catch_name;
+}
+
+size_t gh__segpat_shape(const gh__segpat *s, char *buf, size_t cap) {
+  size_t at = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    const gh__piece *p = &s->pieces[i];
+    int n = p->param ? snprintf(buf + at, at < cap ? cap - at : 0, "{:%s}", p->type_text ? p->type_text : "")
+                     : snprintf(buf + at, at < cap ? cap - at : 0, "%.*s", (int)p->len, p->text);
+    at += n > 0 ? (size_t)n : 0;
+  }
+  return at;
+}
+
+bool gh__segpat_same_shape(const gh__segpat *a, const gh__segpat *b) {
+  if (a->n != b->n) return false;
+  for (size_t i = 0; i < a->n; i++) {
+    const gh__piece *x = &a->pieces[i], *y = &b->pieces[i];
+    if (x->param != y->param) return false;
+    if (!x->param && (x->len != y->len || memcmp(x->text, y->text, x->len))) return false;
+    if (x->param && (x->type != y->type || memcmp(x->accept, y->accept, sizeof x->accept))) return false;
+  }
+  return true;
+}
+
+static bool is_hex(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+static bool value_ok(const gh__piece *p, const char *v, size_t n) {
+  if (!n) return false;
+  if (p->type == GH__PT_ANY) return true;
+  if (p->type == GH__PT_UUID) {
+    if (n != 36) return false;
+    for (size_t i = 0; i < 36; i++)
+      if (i == 8 || i == 13 || i == 18 || i == 23 ? v[i] != '-' : !is_hex((unsigned char)v[i])) return false;
+    return true;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!accepts(p->accept, (unsigned char)v[i])) return false;
+  return true;
+}
+
+/* Pieces from i on against s[0..n): a parameter takes as much as still lets
+ * the rest match (longest first). */
+static bool match_from(const gh__segpat *sp, size_t i, const char *s, size_t n, gh__span *vals, size_t k) {
+  if (i == sp->n) return n == 0;
+  const gh__piece *p = &sp->pieces[i];
+  if (!p->param) return n >= p->len && !memcmp(s, p->text, p->len) && match_from(sp, i + 1, s + p->len, n - p->len, vals, k);
+  if (i + 1 == sp->n) {
+    if (!value_ok(p, s, n)) return false;
+    vals[k] = (gh__span){s, n};
+    return true;
+  }
+  const gh__piece *next = &sp->pieces[i + 1]; /* a literal: parameters never touch */
+  for (size_t take = n; take-- > 1;) {
+    size_t t = take;
+    if (n - t < next->len || memcmp(s + t, next->text, next->len)) continue;
+    if (!value_ok(p, s, t)) continue;
+    if (match_from(sp, i + 1, s + t, n - t, vals, k + 1)) {
+      vals[k] = (gh__span){s, t};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool gh__segpat_match(const gh__segpat *s, const char *seg, size_t len, gh__span *vals) {
+  return match_from(s, 0, seg, len, vals, 0);
+}

@@ -1,0 +1,441 @@
+/* The router: a trie of path segments. Each node has its static children
+ * (sorted, binary-searched), its pattern children in priority order, and the
+ * routes that end at it or continue with a catch-all. A lookup walks it depth
+ * first: static, then patterns, then the catch-all, backing up when a branch
+ * fails further down, collecting the methods of paths that matched so that a
+ * miss can say 405 and Allow. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/core.h"
+#include "../core/strmap.h"
+#include "gatehouse/router.h"
+#include "route_pattern.h"
+
+typedef struct route {
+  char *method, *name, *text;
+  void *ud;
+  gh__route_pattern pat;
+  const char *names[GH_ROUTER_MAX_PARAMS];
+} route;
+
+typedef struct slot {
+  const route *r;
+  size_t method_len;
+} slot;
+
+typedef struct slots {
+  slot *v;
+  size_t n;
+} slots;
+
+typedef struct rnode rnode;
+typedef struct sedge {
+  const char *label;
+  size_t len;
+  rnode *child;
+} sedge;
+typedef struct pedge {
+  const gh__segpat *pat; /* the first route's; all routes here share its shape */
+  rnode *child;
+} pedge;
+
+struct rnode {
+  sedge *statics;
+  size_t n_statics;
+  pedge *patterns;
+  size_t n_patterns;
+  slots end, rest; /* routes ending here; routes with a catch-all here */
+};
+
+struct gh_router_builder {
+  route *routes;
+  size_t n, cap;
+  gh__strmap shapes; /* "METHOD shape" -> route index */
+};
+
+struct gh_router {
+  route *routes;
+  size_t n;
+  rnode *root;
+};
+
+int gh_router_builder_new(gh_router_builder **out) {
+  if (!out) return GH_EINVAL;
+  gh_router_builder *b = gh__calloc(1, sizeof *b);
+  if (!b) return GH_ENOMEM;
+  if (gh__strmap_init(&b->shapes)) {
+    gh__free(b);
+    return GH_ENOMEM;
+  }
+  *out = b;
+  return GH_OK;
+}
+
+static void route_free(route *r) {
+  gh__free(r->method), gh__free(r->name), gh__free(r->text);
+  gh__route_pattern_free(&r->pat);
+}
+
+void gh_router_builder_free(gh_router_builder *b) {
+  if (!b) return;
+  for (size_t i = 0; i < b->n; i++) route_free(&b->routes[i]);
+  gh__free(b->routes);
+  gh__strmap_free(&b->shapes);
+  gh__free(b);
+}
+
+static bool good_method(const char *m) {
+  if (!m || !*m) return false;
+  if (!strcmp(m, "*")) return true;
+  for (const char *p = m; *p; p++)
+    if (!((*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_')) return false;
+  return strlen(m) <= 32;
+}
+
+/* "METHOD shape": what makes two routes ambiguous. */
+static int shape_of(const route *r, char *buf, size_t cap, size_t *len) {
+  size_t at = (size_t)snprintf(buf, cap, "%s ", r->method);
+  for (size_t i = 0; i < r->pat.n_segs && at < cap; i++) {
+    buf[at++] = '/';
+    at += gh__segpat_shape(&r->pat.segs[i], buf + at, cap - at);
+  }
+  if (r->pat.catch_all && at < cap) at += (size_t)snprintf(buf + at, cap - at, "/*");
+  if (at >= cap) return GH_ETOOBIG;
+  *len = at;
+  return GH_OK;
+}
+
+int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
+                  size_t cap) {
+  if (!b || !pattern) return GH_EINVAL;
+  if (!good_method(method)) return gh__set_msg(msg, cap, "method: an upper-case token or \"*\""), GH_EPARSE;
+  if (b->n == b->cap) {
+    size_t ncap = b->cap ? b->cap * 2 : 16;
+    route *v = gh__realloc(b->routes, ncap * sizeof *v);
+    if (!v) return GH_ENOMEM;
+    b->routes = v, b->cap = ncap;
+  }
+  route *r = &b->routes[b->n];
+  memset(r, 0, sizeof *r);
+  int rc = gh__route_pattern_parse(pattern, &r->pat, msg, cap);
+  if (rc) return rc;
+  char gen[4200];
+  snprintf(gen, sizeof gen, "%s %s", method, pattern);
+  r->method = gh__strndup(method, strlen(method));
+  r->text = gh__strndup(pattern, strlen(pattern));
+  r->name = name ? gh__strndup(name, strlen(name)) : gh__strndup(gen, strlen(gen));
+  r->ud = ud;
+  if (!r->method || !r->text || !r->name) {
+    route_free(r);
+    return GH_ENOMEM;
+  }
+  gh__route_pattern_names(&r->pat, r->names);
+  char shape[8192];
+  size_t len;
+  uint32_t id;
+  int added;
+  rc = shape_of(r, shape, sizeof shape, &len);
+  if (!rc) rc = gh__strmap_intern(&b->shapes, shape, len, &id, &added);
+  if (!rc && !added) {
+    const route *other = &b->routes[id];
+    gh__set_msg(msg, cap, "%.100s (%.100s) is ambiguous with %.100s (%.100s)", r->name, r->text, other->name, other->text);
+    rc = GH_EEXIST;
+  }
+  if (rc) {
+    route_free(r);
+    return rc;
+  }
+  b->n++; /* shape ids follow route indexes: both count up together */
+  return GH_OK;
+}
+
+/* ---- building ---- */
+
+static void node_free(rnode *n) {
+  if (!n) return;
+  for (size_t i = 0; i < n->n_statics; i++) node_free(n->statics[i].child);
+  for (size_t i = 0; i < n->n_patterns; i++) node_free(n->patterns[i].child);
+  gh__free(n->statics), gh__free(n->patterns), gh__free(n->end.v), gh__free(n->rest.v);
+  gh__free(n);
+}
+
+static int cmp_label(const char *a, size_t an, const char *b, size_t bn) {
+  if (an != bn) return an < bn ? -1 : 1;
+  return memcmp(a, b, an);
+}
+
+static rnode *static_child(rnode *n, const char *label, size_t len) {
+  size_t lo = 0, hi = n->n_statics;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = cmp_label(label, len, n->statics[mid].label, n->statics[mid].len);
+    if (!c) return n->statics[mid].child;
+    if (c < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  rnode *child = gh__calloc(1, sizeof *child);
+  sedge *v = child ? gh__realloc(n->statics, (n->n_statics + 1) * sizeof *v) : NULL;
+  if (!v) {
+    gh__free(child);
+    return NULL;
+  }
+  n->statics = v;
+  memmove(v + lo + 1, v + lo, (n->n_statics - lo) * sizeof *v);
+  v[lo] = (sedge){label, len, child};
+  n->n_statics++;
+  return child;
+}
+
+/* Priority among pattern children: typed before plain, then the longer
+ * literal prefix, then more pieces (more literal structure). */
+static bool before(const gh__segpat *a, const gh__segpat *b) {
+  if (a->rank != b->rank) return a->rank < b->rank;
+  if (a->prefix != b->prefix) return a->prefix > b->prefix;
+  return a->n > b->n;
+}
+
+static rnode *pattern_child(rnode *n, const gh__segpat *pat) {
+  for (size_t i = 0; i < n->n_patterns; i++)
+    if (gh__segpat_same_shape(n->patterns[i].pat, pat)) return n->patterns[i].child;
+  rnode *child = gh__calloc(1, sizeof *child);
+  pedge *v = child ? gh__realloc(n->patterns, (n->n_patterns + 1) * sizeof *v) : NULL;
+  if (!v) {
+    gh__free(child);
+    return NULL;
+  }
+  n->patterns = v;
+  size_t at = n->n_patterns;
+  while (at > 0 && before(pat, v[at - 1].pat)) {
+    v[at] = v[at - 1];
+    at--;
+  }
+  v[at] = (pedge){pat, child};
+  n->n_patterns++;
+  return child;
+}
+
+static int add_slot(slots *s, const route *r) {
+  slot *v = gh__realloc(s->v, (s->n + 1) * sizeof *v);
+  if (!v) return GH_ENOMEM;
+  s->v = v;
+  s->v[s->n++] = (slot){r, strlen(r->method)};
+  return GH_OK;
+}
+
+static int insert(rnode *root, const route *r) {
+  rnode *n = root;
+  for (size_t i = 0; i < r->pat.n_segs && n; i++) {
+    const gh__segpat *s = &r->pat.segs[i];
+    n = s->rank == 0 ? static_child(n, s->pieces[0].text, s->pieces[0].len) : pattern_child(n, s);
+  }
+  if (!n) return GH_ENOMEM;
+  return add_slot(r->pat.catch_all ? &n->rest : &n->end, r);
+}
+
+int gh_router_build(const gh_router_builder *b, gh_router **out) {
+  if (!b || !out) return GH_EINVAL;
+  *out = NULL;
+  gh_router *r = gh__calloc(1, sizeof *r);
+  if (!r) return GH_ENOMEM;
+  r->routes = gh__calloc(b->n ? b->n : 1, sizeof *r->routes);
+  r->root = gh__calloc(1, sizeof *r->root);
+  int rc = r->routes && r->root ? GH_OK : GH_ENOMEM;
+  char msg[8];
+  for (size_t i = 0; i < b->n && !rc; i++) { /* each route parsed again: the router owns all it points to */
+    const route *from = &b->routes[i];
+    route *to = &r->routes[r->n];
+    to->method = gh__strndup(from->method, strlen(from->method));
+    to->name = gh__strndup(from->name, strlen(from->name));
+    to->text = gh__strndup(from->text, strlen(from->text));
+    to->ud = from->ud;
+    if (!to->method || !to->name || !to->text) rc = GH_ENOMEM;
+    if (!rc) rc = gh__route_pattern_parse(to->text, &to->pat, msg, sizeof msg);
+    r->n++;
+    if (!rc) gh__route_pattern_names(&to->pat, to->names);
+  }
+  for (size_t i = 0; i < r->n && !rc; i++) rc = insert(r->root, &r->routes[i]);
+  if (rc) {
+    gh_router_free(r);
+    return rc;
+  }
+  *out = r;
+  return GH_OK;
+}
+
+void gh_router_free(gh_router *r) {
+  if (!r) return;
+  node_free(r->root);
+  for (size_t i = 0; r->routes && i < r->n; i++) route_free(&r->routes[i]);
+  gh__free(r->routes);
+  gh__free(r);
+}
+
+size_t gh_router_route_count(const gh_router *r) { return r ? r->n : 0; }
+
+/* ---- lookups ---- */
+
+typedef struct walk {
+  const char *method;
+  size_t method_len;
+  bool head, options;
+  gh__span segs[GH_ROUTER_MAX_SEGMENTS];
+  size_t n_segs;
+  const char *path_end;
+  gh__span vals[GH_ROUTER_MAX_PARAMS];
+  const route *found;
+  const route *allow[16]; /* routes whose path matched, for Allow */
+  size_t n_allow;
+} walk;
+
+static void note_allowed(walk *w, const route *r) {
+  for (size_t i = 0; i < w->n_allow; i++)
+    if (!strcmp(w->allow[i]->method, r->method)) return;
+  if (w->n_allow < 16) w->allow[w->n_allow++] = r;
+}
+
+/* The route of these slots for the request's method: exact, "*", or GET for HEAD. */
+static const route *pick(const slots *s, walk *w) {
+  const route *any = NULL, *get = NULL;
+  for (size_t i = 0; i < s->n; i++) {
+    const slot *x = &s->v[i];
+    if (x->method_len == w->method_len && !memcmp(x->r->method, w->method, w->method_len)) return x->r;
+    if (x->method_len == 1 && x->r->method[0] == '*') any = x->r;
+    if (w->head && x->method_len == 3 && !memcmp(x->r->method, "GET", 3)) get = x->r;
+    note_allowed(w, x->r);
+  }
+  return any ? any : get;
+}
+
+static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
+  if (i == w->n_segs) {
+    const route *r = n->end.n ? pick(&n->end, w) : NULL;
+    if (r) w->found = r;
+    return r != NULL;
+  }
+  const gh__span *s = &w->segs[i];
+  size_t lo = 0, hi = n->n_statics;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = cmp_label(s->p, s->len, n->statics[mid].label, n->statics[mid].len);
+    if (!c) {
+      if (descend(n->statics[mid].child, i + 1, k, w)) return true;
+      break;
+    }
+    if (c < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  for (size_t j = 0; j < n->n_patterns; j++) {
+    const pedge *e = &n->patterns[j];
+    size_t params = 0;
+    for (size_t q = 0; q < e->pat->n; q++) params += e->pat->pieces[q].param;
+    if (gh__segpat_match(e->pat, s->p, s->len, w->vals + k) && descend(e->child, i + 1, k + params, w)) return true;
+  }
+  if (n->rest.n) {
+    const route *r = pick(&n->rest, w);
+    if (r) {
+      w->vals[k] = (gh__span){s->p, (size_t)(w->path_end - s->p)};
+      w->found = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Query cut, bounds, percent-decoding (into m->decoded when needed), then
+ * segments. Returns the HTTP status of a bad path, or 0. */
+static int prepare(const char *path, size_t len, walk *w, gh_route_match *m) {
+  const char *q = memchr(path, '?', len);
+  if (q) len = (size_t)(q - path);
+  if (len > GH_ROUTER_MAX_PATH) return 414;
+  if (!len || path[0] != '/') return 400;
+  const char *p = path;
+  if (memchr(path, '%', len)) {
+    size_t out = 0;
+    for (size_t i = 0; i < len; i++) {
+      char c = path[i];
+      if (c == '%') {
+        int hi = i + 2 < len ? hexval(path[i + 1]) : -1, lo = hi >= 0 ? hexval(path[i + 2]) : -1;
+        if (lo < 0) return 400;
+        c = (char)(hi << 4 | lo);
+        if (c == '/' || c == 0) return 400; /* an encoded '/' would change the segments */
+        i += 2;
+      }
+      m->decoded[out++] = c;
+    }
+    p = m->decoded, len = out;
+  }
+  w->n_segs = 0;
+  w->path_end = p + len;
+  for (size_t start = 1;;) {
+    const char *slash = memchr(p + start, '/', len - start);
+    size_t end = slash ? (size_t)(slash - p) : len;
+    if (w->n_segs == GH_ROUTER_MAX_SEGMENTS) return 400;
+    gh__span s = {p + start, end - start};
+    if ((s.len == 1 && s.p[0] == '.') || (s.len == 2 && s.p[0] == '.' && s.p[1] == '.')) return 400;
+    w->segs[w->n_segs++] = s;
+    if (!slash) break;
+    start = end + 1;
+  }
+  return 0;
+}
+
+static int cmp_method(const void *a, const void *b) {
+  return strcmp((*(const route *const *)a)->method, (*(const route *const *)b)->method);
+}
+
+static void allow_header(walk *w, gh_route_match *m) {
+  qsort(w->allow, w->n_allow, sizeof w->allow[0], cmp_method);
+  size_t at = 0;
+  bool get = false, head = false;
+  for (size_t i = 0; i < w->n_allow; i++) {
+    get |= !strcmp(w->allow[i]->method, "GET");
+    head |= !strcmp(w->allow[i]->method, "HEAD");
+  }
+  for (size_t i = 0; i < w->n_allow + 2; i++) {
+    const char *name = i < w->n_allow ? w->allow[i]->method : i == w->n_allow ? (get && !head ? "HEAD" : NULL) : "OPTIONS";
+    if (!name) continue;
+    int n = snprintf(m->allow + at, sizeof m->allow - at, "%s%s", at ? ", " : "", name);
+    if (n < 0 || (size_t)n >= sizeof m->allow - at) break;
+    at += (size_t)n;
+  }
+}
+
+int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path, size_t path_len,
+                     gh_route_match *m) {
+  if (!r || !method || !path || !m) return GH_EINVAL;
+  walk w;
+  w.method = method, w.method_len = method_len;
+  w.head = method_len == 4 && !memcmp(method, "HEAD", 4);
+  w.options = method_len == 7 && !memcmp(method, "OPTIONS", 7);
+  w.found = NULL, w.n_allow = 0;
+  m->name = m->pattern = NULL, m->ud = NULL, m->n_params = 0, m->allow[0] = 0;
+  int bad = prepare(path, path_len, &w, m);
+  if (bad) {
+    m->status = bad;
+    return GH_OK;
+  }
+  if (descend(r->root, 0, 0, &w)) {
+    const route *found = w.found;
+    m->status = 200;
+    m->name = found->name, m->pattern = found->text, m->ud = found->ud;
+    m->n_params = found->pat.n_params;
+    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (gh_route_param){found->names[i], w.vals[i].p, w.vals[i].len};
+    return GH_OK;
+  }
+  m->status = !w.n_allow ? 404 : w.options ? 204 : 405;
+  if (w.n_allow) allow_header(&w, m);
+  return GH_OK;
+}
+
+const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name) {
+  if (!m || !name) return NULL;
+  for (size_t i = 0; i < m->n_params; i++)
+    if (!strcmp(m->params[i].name, name)) return &m->params[i];
+  return NULL;
+}

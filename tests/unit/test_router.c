@@ -1,0 +1,236 @@
+/* The router (issue 5): patterns, priority independent of registration order,
+ * backtracking, methods (405 + Allow, HEAD, OPTIONS), path hygiene,
+ * ambiguity, and a differential against npm find-my-way on the
+ * go-http-routing-benchmark route sets (tests/vectors/routes). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "gatehouse.h"
+#include "helpers.h"
+
+static gh_router *build(const char *const *routes, size_t n) {
+  gh_router_builder *b;
+  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  char msg[256];
+  for (size_t i = 0; i < n; i += 2) {
+    int rc = gh_router_add(b, routes[i], routes[i + 1], NULL, NULL, msg, sizeof msg);
+    if (rc) fail_msg("%s %s: %s", routes[i], routes[i + 1], msg);
+  }
+  gh_router *r;
+  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  gh_router_builder_free(b);
+  return r;
+}
+
+static gh_route_match m;
+
+static int find(const gh_router *r, const char *method, const char *path) {
+  assert_int_equal(gh_router_match(r, method, strlen(method), path, strlen(path), &m), GH_OK);
+  return m.status;
+}
+
+static void expect_param(const char *name, const char *value) {
+  const gh_route_param *p = gh_route_param_get(&m, name);
+  if (!p) fail_msg("no parameter %s", name);
+  if (p->len != strlen(value) || memcmp(p->value, value, p->len)) fail_msg("%s = '%.*s', want '%s'", name, (int)p->len, p->value, value);
+}
+
+/* Priority: static > typed > parameter > catch-all, whatever the order of
+ * registration; a branch that fails deeper gives way to the next. */
+static void test_priority_and_backtracking(void **state) {
+  (void)state;
+  const char *forward[] = {"GET", "/users/{rest*}", "GET", "/users/{name}", "GET", "/users/{id:int}",
+                           "GET", "/users/me",      "GET", "/users/{name}/posts", "GET", "/users/me/settings"};
+  const char *backward[] = {"GET", "/users/me/settings", "GET", "/users/{name}/posts", "GET", "/users/me",
+                            "GET", "/users/{id:int}",    "GET", "/users/{name}",       "GET", "/users/{rest*}"};
+  const char *const *orders[] = {forward, backward};
+  for (int o = 0; o < 2; o++) {
+    gh_router *r = build(orders[o], 12);
+    assert_int_equal(find(r, "GET", "/users/me"), 200);
+    assert_string_equal(m.pattern, "/users/me");
+    assert_int_equal(find(r, "GET", "/users/42"), 200);
+    assert_string_equal(m.pattern, "/users/{id:int}");
+    expect_param("id", "42");
+    assert_int_equal(find(r, "GET", "/users/ann"), 200);
+    assert_string_equal(m.pattern, "/users/{name}");
+    assert_int_equal(find(r, "GET", "/users/me/posts"), 200); /* "me" is static, but only {name} goes on to posts */
+    assert_string_equal(m.pattern, "/users/{name}/posts");
+    expect_param("name", "me");
+    assert_int_equal(find(r, "GET", "/users/a/b/c"), 200);
+    assert_string_equal(m.pattern, "/users/{rest*}");
+    expect_param("rest", "a/b/c");
+    assert_int_equal(find(r, "GET", "/users/"), 200); /* a catch-all may be empty */
+    expect_param("rest", "");
+    assert_int_equal(find(r, "GET", "/users"), 404);
+    gh_router_free(r);
+  }
+}
+
+static void test_typed_and_multi_parameters(void **state) {
+  (void)state;
+  const char *routes[] = {"GET", "/o/{id:uuid}",         "GET", "/o/{code:hex}", "GET", "/tags/{t:[a-z0-9-]+}",
+                          "GET", "/files/{name}.{ext}",  "GET", "/geo/{lat}-{lng}/r", "GET", "/v/{ver:alpha}",
+                          "GET", "/static/*"};
+  gh_router *r = build(routes, sizeof routes / sizeof routes[0]);
+  assert_int_equal(find(r, "GET", "/o/123e4567-e89b-12d3-a456-426614174000"), 200);
+  assert_string_equal(m.pattern, "/o/{id:uuid}");
+  assert_int_equal(find(r, "GET", "/o/beef"), 200);
+  assert_string_equal(m.pattern, "/o/{code:hex}");
+  assert_int_equal(find(r, "GET", "/o/xyz"), 404);
+  assert_int_equal(find(r, "GET", "/tags/c-11"), 200);
+  assert_int_equal(find(r, "GET", "/tags/C11"), 404);
+  assert_int_equal(find(r, "GET", "/files/a.b.c"), 200); /* as find-my-way: name "a.b", ext "c" */
+  expect_param("name", "a.b");
+  expect_param("ext", "c");
+  assert_int_equal(find(r, "GET", "/files/noext"), 404);
+  assert_int_equal(find(r, "GET", "/geo/51.5-0.12/r"), 200);
+  expect_param("lat", "51.5");
+  expect_param("lng", "0.12");
+  assert_int_equal(find(r, "GET", "/v/beta"), 200);
+  assert_int_equal(find(r, "GET", "/static/css/site.css"), 200);
+  expect_param("*", "css/site.css");
+  gh_router_free(r);
+}
+
+/* 405 with Allow, HEAD served by GET, OPTIONS answered, "*" for any method. */
+static void test_methods(void **state) {
+  (void)state;
+  const char *routes[] = {"GET", "/items", "POST", "/items", "DELETE", "/items/{id}", "*", "/health"};
+  gh_router *r = build(routes, 8);
+  assert_int_equal(find(r, "PUT", "/items"), 405);
+  assert_string_equal(m.allow, "GET, POST, HEAD, OPTIONS");
+  assert_int_equal(find(r, "HEAD", "/items"), 200);
+  assert_string_equal(m.name, "GET /items");
+  assert_int_equal(find(r, "OPTIONS", "/items"), 204);
+  assert_string_equal(m.allow, "GET, POST, HEAD, OPTIONS");
+  assert_int_equal(find(r, "GET", "/items/7"), 405);
+  assert_string_equal(m.allow, "DELETE, OPTIONS");
+  assert_int_equal(find(r, "PATCH", "/health"), 200);
+  assert_int_equal(find(r, "GET", "/nothing"), 404);
+  assert_string_equal(m.allow, "");
+  gh_router_free(r);
+}
+
+/* Path hygiene: query cut, percent-decoding of values, encoded '/', dot
+ * segments, strict trailing slash, bounds. */
+static void test_path_hygiene(void **state) {
+  (void)state;
+  const char *routes[] = {"GET", "/a/{x}", "GET", "/b/", "GET", "/caf\xc3\xa9"};
+  gh_router *r = build(routes, 6);
+  assert_int_equal(find(r, "GET", "/a/hello%20world?x=1"), 200);
+  expect_param("x", "hello world");
+  assert_int_equal(find(r, "GET", "/caf%C3%A9"), 200);
+  assert_int_equal(find(r, "GET", "/a/x%2Fy"), 400);
+  assert_int_equal(find(r, "GET", "/a/%zz"), 400);
+  assert_int_equal(find(r, "GET", "/a/%4"), 400);
+  assert_int_equal(find(r, "GET", "/a/../b/"), 400);
+  assert_int_equal(find(r, "GET", "/a/."), 400);
+  assert_int_equal(find(r, "GET", "a/x"), 400);
+  assert_int_equal(find(r, "GET", "/b"), 404); /* strict trailing slash */
+  assert_int_equal(find(r, "GET", "/b/"), 200);
+  assert_int_equal(find(r, "GET", "/a/x/"), 404);
+  char *longpath = malloc(GH_ROUTER_MAX_PATH + 10);
+  memset(longpath, 'a', GH_ROUTER_MAX_PATH + 9);
+  longpath[0] = '/', longpath[GH_ROUTER_MAX_PATH + 9] = 0;
+  assert_int_equal(find(r, "GET", longpath), 414);
+  for (int i = 0; i < 200; i += 2) longpath[i] = '/';
+  longpath[200] = 0;
+  assert_int_equal(find(r, "GET", longpath), 400); /* 100 segments: too many */
+  free(longpath);
+  gh_router_free(r);
+}
+
+/* Registration errors name what is wrong; ambiguity names both routes. */
+static void test_registration_errors(void **state) {
+  (void)state;
+  gh_router_builder *b;
+  char msg[256];
+  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  assert_int_equal(gh_router_add(b, "GET", "/u/{id}", "get-user", NULL, msg, sizeof msg), GH_OK);
+  assert_int_equal(gh_router_add(b, "GET", "/u/{name}", "by-name", NULL, msg, sizeof msg), GH_EEXIST);
+  assert_non_null(strstr(msg, "by-name"));
+  assert_non_null(strstr(msg, "get-user"));
+  assert_int_equal(gh_router_add(b, "POST", "/u/{name}", NULL, NULL, msg, sizeof msg), GH_OK); /* another method */
+  assert_int_equal(gh_router_add(b, "GET", "/u/{id:int}", NULL, NULL, msg, sizeof msg), GH_OK); /* typed: distinct */
+  const char *bad[] = {"u", "/a/{", "/a/{}", "/a/{x:float}", "/a/*/b", "/a/{x}{y}", "/a/b*", "/a/..", "/a/{x:[z-a]+}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    msg[0] = 0;
+    assert_int_equal(gh_router_add(b, "GET", bad[i], NULL, NULL, msg, sizeof msg), GH_EPARSE);
+    assert_true(msg[0]);
+  }
+  assert_int_equal(gh_router_add(b, "get", "/x", NULL, NULL, msg, sizeof msg), GH_EPARSE);
+  gh_router *r;
+  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  gh_router_builder_free(b); /* the router owns what it needs */
+  assert_int_equal(gh_router_route_count(r), 3);
+  assert_int_equal(find(r, "GET", "/u/12"), 200);
+  assert_string_equal(m.pattern, "/u/{id:int}");
+  gh_router_free(r);
+}
+
+/* find-my-way (npm, default options) decided every request in
+ * tests/vectors/routes/<set>.expected.json; the router must agree on the
+ * route, every parameter, and found / not found. */
+static void differential(const char *set) {
+  char path[512];
+  snprintf(path, sizeof path, "routes/%s.expected.json", set);
+  size_t len;
+  char *text = t_read_vector(path, &len);
+  cJSON *doc = cJSON_ParseWithLength(text, len);
+  assert_non_null(doc);
+  const cJSON *routes = cJSON_GetObjectItem(doc, "routes"), *cases = cJSON_GetObjectItem(doc, "cases"), *c;
+  gh_router_builder *b;
+  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  char msg[256];
+  cJSON_ArrayForEach(c, routes) {
+    const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *pattern = cJSON_GetObjectItem(c, "pattern")->valuestring;
+    if (gh_router_add(b, method, pattern, NULL, NULL, msg, sizeof msg)) fail_msg("%s %s: %s", method, pattern, msg);
+  }
+  gh_router *r;
+  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  gh_router_builder_free(b);
+  int n = 0;
+  cJSON_ArrayForEach(c, cases) {
+    const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *url = cJSON_GetObjectItem(c, "path")->valuestring;
+    const cJSON *want = cJSON_GetObjectItem(c, "match");
+    int status = find(r, method, url);
+    if (cJSON_IsNull(want)) {
+      if (status == 200) fail_msg("%s %s: matched %s, find-my-way found nothing", method, url, m.pattern);
+      continue;
+    }
+    if (status != 200) fail_msg("%s %s: status %d, find-my-way matched %s", method, url, status, cJSON_GetObjectItem(want, "pattern")->valuestring);
+    assert_string_equal(m.pattern, cJSON_GetObjectItem(want, "pattern")->valuestring);
+    const cJSON *params = cJSON_GetObjectItem(want, "params"), *p;
+    assert_int_equal(m.n_params, cJSON_GetArraySize(params));
+    cJSON_ArrayForEach(p, params) expect_param(p->string, p->valuestring);
+    n++;
+  }
+  assert_true(n >= cJSON_GetArraySize(routes)); /* every route, filled in, matched something */
+  cJSON_Delete(doc);
+  free(text);
+  gh_router_free(r);
+}
+
+static void test_differential_github(void **state) { (void)state, differential("github"); }
+static void test_differential_parse(void **state) { (void)state, differential("parse"); }
+static void test_differential_gplus(void **state) { (void)state, differential("gplus"); }
+static void test_differential_static(void **state) { (void)state, differential("static"); }
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_priority_and_backtracking), cmocka_unit_test(test_typed_and_multi_parameters),
+      cmocka_unit_test(test_methods),                   cmocka_unit_test(test_path_hygiene),
+      cmocka_unit_test(test_registration_errors),       cmocka_unit_test(test_differential_github),
+      cmocka_unit_test(test_differential_parse),        cmocka_unit_test(test_differential_gplus),
+      cmocka_unit_test(test_differential_static),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
