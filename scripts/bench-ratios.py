@@ -65,6 +65,20 @@ a, b = lim("redis-strict"), lim("redis-strict", "redis-benchmark")
 if a and b:
     print("  limit-decide redis strict / redis-benchmark EVALSHA %.2f  [>= 0.70 %s]" % (a / b, "met" if a / b >= 0.7 else "NOT MET"))
     out.append({"bench": "limit-decide", "case": "redis-strict", "subject": "gatehouse/redis-benchmark", "metric": "ratio", "value": round(a / b, 3)})
+# route-lookup (issue 5)
+def metric(bench, case, subject, name):
+    return next((r["value"] for r in rows if (r["bench"], r["case"], r["subject"], r["metric"]) == (bench, case, subject, name)), None)
+
+a, b = rate.get(("route-lookup", "github-all", "gatehouse")), rate.get(("route-lookup", "github-all", "find-my-way-node"))
+if a and b:
+    print("  route-lookup github-all gatehouse / find-my-way %.2f  [>= 2 %s]" % (a / b, "met" if a / b >= 2 else "NOT MET"))
+    out.append({"bench": "route-lookup", "case": "github-all", "subject": "gatehouse/find-my-way-node", "metric": "ratio", "value": round(a / b, 2)})
+ns = metric("route-lookup", "github-all", "gatehouse", "ns_per_lookup")
+if ns:
+    print("  route-lookup %.1f ns per lookup  [<= 100 %s]" % (ns, "met" if ns <= 100 else "NOT MET"))
+ms = metric("route-build", "10k-routes", "gatehouse", "build_ms")
+if ms:
+    print("  route-build 10,000 routes in %.1f ms  [< 50 %s]" % (ms, "met" if ms < 50 else "NOT MET"))
 with open(path, "a") as f:
     for r in out:
         f.write(json.dumps(r) + "\n")

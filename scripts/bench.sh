@@ -64,5 +64,17 @@ else
 fi
 
 echo
+echo "== route-lookup: route lookups per second on one core (GitHub API set, every route once per round)"
+taskset -c 0 build-bench-openssl/bin/bench_router tests/vectors/routes "$seconds"
+if command -v node > /dev/null && [ -d tests/oracles/node_modules/find-my-way ]; then
+  taskset -c 0 node tests/bench/find-my-way-bench.mjs tests/vectors/routes "$seconds" | tee -a "$BENCH_RESULTS" |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+else
+  echo "  (node, or npm find-my-way in tests/oracles, is missing: the find-my-way peer is left out)"
+fi
+
+echo
 echo "== ratios (issue targets in brackets)"
 python3 scripts/bench-ratios.py "$BENCH_RESULTS"

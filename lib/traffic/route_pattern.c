@@ -63,7 +63,9 @@ static bool parse_type(const char *t, size_t n, gh__piece *p) {
 /* One segment's pieces: literals and {name} / {name:type}. */
 static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
-  out->pieces = gh__calloc(n ? n : 1, sizeof *out->pieces);
+  size_t most = 1; /* literal, then parameter and literal for each '{' */
+  for (size_t i = 0; i < n; i++) most += s[i] == '{' ? 2 : 0;
+  out->pieces = gh__calloc(most, sizeof *out->pieces);
   if (!out->pieces) return GH_ENOMEM;
   size_t i = 0;
   bool prev_param = false;
@@ -132,7 +134,10 @@ int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg,
   size_t len = text ? strlen(text) : 0;
   if (!len || text[0] != '/') return gh__set_msg(msg, cap, "a pattern starts with '/'"), GH_EPARSE;
   if (len > 4096) return gh__set_msg(msg, cap, "a pattern is at most 4096 bytes"), GH_ETOOBIG;
-  out->segs = gh__calloc(64, sizeof *out->segs);
+  size_t segs = 1;
+  for (size_t i = 1; i < len; i++) segs += text[i] == '/';
+  if (segs > 64) return gh__set_msg(msg, cap, "at most 64 segments"), GH_ETOOBIG;
+  out->segs = gh__calloc(segs, sizeof *out->segs);
   if (!out->segs) return GH_ENOMEM;
   int rc = GH_OK;
   for (size_t start = 1; !rc;) {

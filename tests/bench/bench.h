@@ -8,6 +8,10 @@
 double bench_rate(int (*fn)(void *ud), void *ud, double seconds, int rounds);
 /* A whole file (dir/name, or name when dir is NULL), NUL-terminated; exits on error. */
 char *bench_read_file(const char *dir, const char *name, size_t *len);
+/* Installs an allocator hook that counts the library's live bytes (a size
+ * header per block), so that built objects' own footprint can be read. */
+void bench_count_bytes(void);
+long bench_live_bytes(void);
 /* Prints a row and appends a JSON line to the results file (BENCH_RESULTS). */
 void bench_report(const char *bench, const char *tcase, const char *subject, const char *metric, double value);
 

@@ -10,37 +10,6 @@
 #include "bench.h"
 #include "gatehouse.h"
 
-/* Live bytes allocated by the library, through the allocator hook (a size
- * header per block), so the compiled policy's own footprint can be read. */
-static long live_bytes;
-
-static void *count_malloc(void *ud, size_t n) {
-  (void)ud;
-  size_t *p = malloc(n + 16);
-  if (!p) return NULL;
-  *p = n;
-  live_bytes += (long)n;
-  return (char *)p + 16;
-}
-
-static void count_free(void *ud, void *q) {
-  (void)ud;
-  if (!q) return;
-  size_t *p = (size_t *)((char *)q - 16);
-  live_bytes -= (long)*p;
-  free(p);
-}
-
-static void *count_realloc(void *ud, void *q, size_t n) {
-  if (!q) return count_malloc(ud, n);
-  size_t *p = (size_t *)((char *)q - 16), old = *p;
-  size_t *r = realloc(p, n + 16);
-  if (!r) return NULL;
-  *r = n;
-  live_bytes += (long)n - (long)old;
-  return (char *)r + 16;
-}
-
 typedef struct run {
   const gh_policy *p;
   gh_policy_request **reqs;
@@ -63,14 +32,14 @@ int main(int argc, char **argv) {
   double seconds = argc > 3 ? atof(argv[3]) : 0.5;
   size_t len, qlen;
   char *doc = bench_read_file(argv[1], "policy.json", &len), *qtext = bench_read_file(argv[1], "queries.json", &qlen);
-  gh_set_allocator(count_malloc, count_realloc, count_free, NULL);
+  bench_count_bytes();
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   gh_policy *p;
   char msg[256];
   if (gh_policy_parse(&p, doc, len, msg, sizeof msg)) return fprintf(stderr, "policy: %s\n", msg), 2;
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  long compiled = live_bytes;
+  long compiled = bench_live_bytes();
   free(doc);
   cJSON *queries = cJSON_Parse(qtext), *q;
   free(qtext);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "gatehouse.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -60,3 +61,35 @@ char *bench_read_file(const char *dir, const char *name, size_t *len) {
   if (len) *len = (size_t)n;
   return buf;
 }
+
+static long live_bytes;
+
+static void *count_malloc(void *ud, size_t n) {
+  (void)ud;
+  size_t *p = malloc(n + 16);
+  if (!p) return NULL;
+  *p = n;
+  live_bytes += (long)n;
+  return (char *)p + 16;
+}
+
+static void count_free(void *ud, void *q) {
+  (void)ud;
+  if (!q) return;
+  size_t *p = (size_t *)((char *)q - 16);
+  live_bytes -= (long)*p;
+  free(p);
+}
+
+static void *count_realloc(void *ud, void *q, size_t n) {
+  if (!q) return count_malloc(ud, n);
+  size_t *p = (size_t *)((char *)q - 16), old = *p;
+  size_t *r = realloc(p, n + 16);
+  if (!r) return NULL;
+  *r = n;
+  live_bytes += (long)n - (long)old;
+  return (char *)r + 16;
+}
+
+void bench_count_bytes(void) { gh_set_allocator(count_malloc, count_realloc, count_free, NULL); }
+long bench_live_bytes(void) { return live_bytes; }
