@@ -57,6 +57,15 @@ GH_EXTERN void gh_router_builder_free(gh_router_builder *b);
  */
 GH_EXTERN int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud,
                             char *msg, size_t msg_cap);
+/**
+ * Adds every operation of an OpenAPI 3.0 / 3.1 JSON document: one route per
+ * path and method, named by operationId (else "METHOD template"), matched
+ * with typed parameters from the path parameters' schemas (integer -> int,
+ * string/uuid -> uuid), and shown (m->pattern) as the document's template.
+ * @return GH_OK; GH_EPARSE, GH_EEXIST, GH_ETOOBIG with msg naming the JSON
+ *   path ("paths./users/{id}.get: ..."); GH_ENOMEM
+ */
+GH_EXTERN int gh_router_add_openapi(gh_router_builder *b, const char *json, size_t len, char *msg, size_t msg_cap);
 /** Builds the router; the builder can be freed afterwards. */
 GH_EXTERN int gh_router_build(const gh_router_builder *b, gh_router **out);
 GH_EXTERN void gh_router_free(gh_router *r);

@@ -12,9 +12,11 @@
 #include "../core/strmap.h"
 #include "gatehouse/router.h"
 #include "route_pattern.h"
+#include "router_internal.h"
 
 typedef struct route {
-  char *method, *name, *text;
+  char *method, *name, *text; /* text: the pattern as shown (an OpenAPI template for imports) */
+  char *source;               /* the pattern as parsed */
   void *ud;
   gh__route_pattern pat;
   const char *names[GH_ROUTER_MAX_PARAMS];
@@ -74,7 +76,7 @@ int gh_router_builder_new(gh_router_builder **out) {
 }
 
 static void route_free(route *r) {
-  gh__free(r->method), gh__free(r->name), gh__free(r->text);
+  gh__free(r->method), gh__free(r->name), gh__free(r->text), gh__free(r->source);
   gh__route_pattern_free(&r->pat);
 }
 
@@ -107,9 +109,9 @@ static int shape_of(const route *r, char *buf, size_t cap, size_t *len) {
   return GH_OK;
 }
 
-int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
-                  size_t cap) {
-  if (!b || !pattern) return GH_EINVAL;
+int gh__router_add_shown(gh_router_builder *b, const char *method, const char *pattern, const char *shown,
+                         const char *name, void *ud, char *msg, size_t cap) {
+  if (!b || !pattern || !shown) return GH_EINVAL;
   if (!good_method(method)) return gh__set_msg(msg, cap, "method: an upper-case token or \"*\""), GH_EPARSE;
   if (b->n == b->cap) {
     size_t ncap = b->cap ? b->cap * 2 : 16;
@@ -122,12 +124,13 @@ int gh_router_add(gh_router_builder *b, const char *method, const char *pattern,
   int rc = gh__route_pattern_parse(pattern, &r->pat, msg, cap);
   if (rc) return rc;
   char gen[4200];
-  snprintf(gen, sizeof gen, "%s %s", method, pattern);
+  snprintf(gen, sizeof gen, "%s %s", method, shown);
   r->method = gh__strndup(method, strlen(method));
-  r->text = gh__strndup(pattern, strlen(pattern));
+  r->text = gh__strndup(shown, strlen(shown));
+  r->source = gh__strndup(pattern, strlen(pattern));
   r->name = name ? gh__strndup(name, strlen(name)) : gh__strndup(gen, strlen(gen));
   r->ud = ud;
-  if (!r->method || !r->text || !r->name) {
+  if (!r->method || !r->text || !r->source || !r->name) {
     route_free(r);
     return GH_ENOMEM;
   }
@@ -149,6 +152,11 @@ int gh_router_add(gh_router_builder *b, const char *method, const char *pattern,
   }
   b->n++; /* shape ids follow route indexes: both count up together */
   return GH_OK;
+}
+
+int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
+                  size_t cap) {
+  return gh__router_add_shown(b, method, pattern, pattern, name, ud, msg, cap);
 }
 
 /* ---- building ---- */
@@ -249,9 +257,10 @@ int gh_router_build(const gh_router_builder *b, gh_router **out) {
     to->method = gh__strndup(from->method, strlen(from->method));
     to->name = gh__strndup(from->name, strlen(from->name));
     to->text = gh__strndup(from->text, strlen(from->text));
+    to->source = gh__strndup(from->source, strlen(from->source));
     to->ud = from->ud;
-    if (!to->method || !to->name || !to->text) rc = GH_ENOMEM;
-    if (!rc) rc = gh__route_pattern_parse(to->text, &to->pat, msg, sizeof msg);
+    if (!to->method || !to->name || !to->text || !to->source) rc = GH_ENOMEM;
+    if (!rc) rc = gh__route_pattern_parse(to->source, &to->pat, msg, sizeof msg);
     r->n++;
     if (!rc) gh__route_pattern_names(&to->pat, to->names);
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gatehouse CLI as a user runs it: exit codes (0 valid, 1 rejected,
 # 2 usage), tokens from arguments and from stdin, sign -> verify for every
-# algorithm with jose's keys, decode, thumbprint (RFC 7638 3.1).
+# algorithm with jose's keys, decode, thumbprint (RFC 7638 3.1), policy,
+# ratelimit simulate and route match.
 set -u
 CLI=$1
 V=$2/jose
@@ -110,6 +111,23 @@ out=$(printf '59000 8\n60000 1\n75000 3\n75000 1\n' | "$CLI" ratelimit simulate 
 [ "$out" = "allow 2 0;allow 1 0;allow 0 0;deny 0 7500;" ] && pass=$((pass + 1)) ||
   { echo "FAIL: ratelimit sliding printed '$out'"; fail=$((fail + 1)); }
 "$CLI" ratelimit simulate --algorithm leaky --limit 1 --period 1 < /dev/null > /dev/null 2>&1; check "ratelimit bad algorithm" 2 $?
+
+# route match (issue 5 CLI): one JSON object per request, from an OpenAPI document
+SHOP=$2/routes/openapi-shop.json
+out=$("$CLI" route match --openapi "$SHOP" GET /pets/42)
+check "route match one" 0 $?
+[ "$out" = '{"match":"/pets/{petId}","route":"getPet","params":{"petId":"42"}}' ] ||
+  { echo "FAIL: route match printed '$out'"; fail=$((fail + 1)); }
+printf 'GET /pets/mine\nPUT /pets\nGET /nope\n' > "$tmp/requests"
+"$CLI" route match --openapi "$SHOP" < "$tmp/requests" > "$tmp/out"
+check "route match batch (some unmatched)" 1 $?
+out=$(tr '\n' ';' < "$tmp/out")
+[ "$out" = '{"match":"/pets/mine","route":"myPets","params":{}};{"match":null,"status":405,"allow":["GET","POST","HEAD","OPTIONS"]};{"match":null,"status":404};' ] ||
+  { echo "FAIL: route batch printed '$out'"; fail=$((fail + 1)); }
+printf '{"openapi":"3.0.0","paths":{"/a/{x":{"get":{}}}}' > "$tmp/bad-openapi.json"
+"$CLI" route match --openapi "$tmp/bad-openapi.json" GET /a > /dev/null 2> "$tmp/err"
+check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
+"$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

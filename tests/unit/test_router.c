@@ -224,13 +224,61 @@ static void test_differential_parse(void **state) { (void)state, differential("p
 static void test_differential_gplus(void **state) { (void)state, differential("gplus"); }
 static void test_differential_static(void **state) { (void)state, differential("static"); }
 
+/* OpenAPI 3.x import: operations become routes named by operationId, typed by
+ * their path parameters' schemas (path-level, operation-level, $ref, 3.1
+ * type lists), shown as the document's templates; errors name the JSON path. */
+static void test_openapi_import(void **state) {
+  (void)state;
+  size_t len;
+  char *doc = t_read_vector("routes/openapi-shop.json", &len), msg[512];
+  gh_router_builder *b;
+  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  if (gh_router_add_openapi(b, doc, len, msg, sizeof msg)) fail_msg("%s", msg);
+  gh_router *r;
+  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  assert_int_equal(gh_router_route_count(r), 7);
+  assert_int_equal(find(r, "GET", "/pets/42"), 200);
+  assert_string_equal(m.name, "getPet");
+  assert_string_equal(m.pattern, "/pets/{petId}");
+  expect_param("petId", "42");
+  assert_int_equal(find(r, "GET", "/pets/mine"), 200);
+  assert_string_equal(m.name, "myPets");
+  assert_int_equal(find(r, "GET", "/pets/rex"), 404); /* petId is an integer */
+  assert_int_equal(find(r, "DELETE", "/pets/7"), 200);
+  assert_string_equal(m.name, "DELETE /pets/{petId}");
+  assert_int_equal(find(r, "GET", "/orders/123e4567-e89b-12d3-a456-426614174000"), 200);
+  assert_string_equal(m.name, "getOrder");
+  assert_int_equal(find(r, "GET", "/orders/12"), 404); /* a uuid, by $ref */
+  assert_int_equal(find(r, "GET", "/stores/north/items/9"), 200);
+  expect_param("store", "north");
+  expect_param("sku", "9");
+  assert_int_equal(find(r, "PUT", "/pets"), 405);
+  assert_string_equal(m.allow, "GET, POST, HEAD, OPTIONS");
+  gh_router_free(r);
+  /* the same document twice: every route is ambiguous with itself */
+  assert_int_equal(gh_router_add_openapi(b, doc, len, msg, sizeof msg), GH_EEXIST);
+  assert_non_null(strstr(msg, "paths./pets.get"));
+  gh_router_builder_free(b);
+  free(doc);
+  const char *bad[] = {"{\"openapi\":\"2.0\",\"paths\":{}}", "{\"openapi\":\"3.0.3\"}",
+                       "{\"openapi\":\"3.0.3\",\"paths\":{\"/a/{x\":{\"get\":{}}}}", "{\"openapi\":\"3.0.3\",\"paths\":{\"nope\":{\"get\":{}}}}",
+                       "{\"openapi\":\"3.0.3\",\"paths\":{\"/a\":[]}}", "[1,2"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(gh_router_builder_new(&b), GH_OK);
+    msg[0] = 0;
+    assert_int_not_equal(gh_router_add_openapi(b, bad[i], strlen(bad[i]), msg, sizeof msg), GH_OK);
+    assert_true(msg[0]);
+    gh_router_builder_free(b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_priority_and_backtracking), cmocka_unit_test(test_typed_and_multi_parameters),
       cmocka_unit_test(test_methods),                   cmocka_unit_test(test_path_hygiene),
       cmocka_unit_test(test_registration_errors),       cmocka_unit_test(test_differential_github),
       cmocka_unit_test(test_differential_parse),        cmocka_unit_test(test_differential_gplus),
-      cmocka_unit_test(test_differential_static),
+      cmocka_unit_test(test_differential_static),        cmocka_unit_test(test_openapi_import),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@ int cmd_jwt(int argc, char **argv);
 int cmd_jwk(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_ratelimit(int argc, char **argv);
+int cmd_route(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */

@@ -21,10 +21,12 @@ static int usage(FILE *out) {
           "  policy check --policy FILE --batch   (JSON lines on stdin, one verdict per line)\n"
           "  ratelimit simulate --algorithm gcra|token-bucket|sliding-window|fixed-window --limit N\n"
           "             --period SECONDS [--burst B]   (arrivals on stdin: <unix-ms> [cost])\n"
+          "  route match --openapi FILE [METHOD PATH]   (else METHOD PATH lines on stdin; one JSON\n"
+          "             object per request)\n"
           "  version\n"
           "\n"
           "A TOKEN, payload or file given as '-' or left out is read from standard input.\n"
-          "Exit status: 0 valid, 1 rejected, 2 usage or input error.\n");
+          "Exit status: 0 valid (route: all matched), 1 rejected (route: some did not match), 2 usage or input error.\n");
   return out == stdout ? EXIT_VALID : EXIT_USAGE;
 }
 
@@ -40,6 +42,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "jwk")) return cmd_jwk(argc - 2, argv + 2);
   if (!strcmp(cmd, "policy")) return cmd_policy(argc - 2, argv + 2);
   if (!strcmp(cmd, "ratelimit")) return cmd_ratelimit(argc - 2, argv + 2);
+  if (!strcmp(cmd, "route")) return cmd_route(argc - 2, argv + 2);
   fprintf(stderr, "error: unknown command '%s'\n", cmd);
   return usage(stderr);
 }

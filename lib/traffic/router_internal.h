@@ -1,0 +1,12 @@
+/* Shared by router.c and route_openapi.c. */
+#ifndef GH_ROUTER_INTERNAL_H
+#define GH_ROUTER_INTERNAL_H
+
+#include "gatehouse/router.h"
+
+/* gh_router_add with the pattern shown in matches (m->pattern) differing from
+ * the one parsed: an OpenAPI template shown, its typed form parsed. */
+int gh__router_add_shown(gh_router_builder *b, const char *method, const char *pattern, const char *shown,
+                         const char *name, void *ud, char *msg, size_t cap);
+
+#endif

@@ -1,0 +1,75 @@
+/* gatehouse route match: routes of an OpenAPI document against requests,
+ * one JSON object per request. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gatehouse.h"
+
+/* Prints the answer for one request; returns whether it matched. */
+static bool answer(const gh_router *r, const char *method, const char *path) {
+  static gh_route_match m;
+  gh_router_match(r, method, strlen(method), path, strlen(path), &m);
+  cJSON *o = cJSON_CreateObject();
+  if (m.status == 200) {
+    cJSON_AddStringToObject(o, "match", m.pattern);
+    cJSON_AddStringToObject(o, "route", m.name);
+    cJSON *params = cJSON_AddObjectToObject(o, "params");
+    for (size_t i = 0; i < m.n_params; i++) {
+      char *v = strndup(m.params[i].value, m.params[i].len);
+      cJSON_AddStringToObject(params, m.params[i].name, v ? v : "");
+      free(v);
+    }
+  } else {
+    cJSON_AddNullToObject(o, "match");
+    cJSON_AddNumberToObject(o, "status", m.status);
+    if (m.allow[0]) {
+      cJSON *allow = cJSON_AddArrayToObject(o, "allow");
+      for (char *save = NULL, *t = strtok_r(m.allow, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        cJSON_AddItemToArray(allow, cJSON_CreateString(t));
+    }
+  }
+  char *text = cJSON_PrintUnformatted(o);
+  puts(text ? text : "{}");
+  free(text);
+  cJSON_Delete(o);
+  return m.status == 200;
+}
+
+int cmd_route(int argc, char **argv) {
+  const char *usage = "usage: gatehouse route match --openapi FILE [METHOD PATH]   (else METHOD PATH lines on stdin)\n";
+  if (argc < 3 || strcmp(argv[0], "match") || strcmp(argv[1], "--openapi") || (argc != 3 && argc != 5))
+    return fputs(usage, stderr), EXIT_USAGE;
+  size_t len;
+  char *doc = cli_read_file(argv[2], 16u << 20, &len);
+  if (!doc) return EXIT_USAGE;
+  gh_router_builder *b;
+  gh_router *r = NULL;
+  char msg[512] = "";
+  int rc = gh_router_builder_new(&b);
+  if (!rc) rc = gh_router_add_openapi(b, doc, len, msg, sizeof msg);
+  if (!rc) rc = gh_router_build(b, &r);
+  gh_router_builder_free(b);
+  free(doc);
+  if (rc) return fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg[0] ? msg : gh_strerror(rc)), EXIT_USAGE;
+  int status = EXIT_VALID;
+  if (argc == 5) {
+    if (!answer(r, argv[3], argv[4])) status = EXIT_REJECTED;
+  } else {
+    char line[8192];
+    for (long n = 1; fgets(line, sizeof line, stdin); n++) {
+      char method[33], path[8192];
+      if (strspn(line, " \t\r\n") == strlen(line)) continue;
+      if (sscanf(line, "%32s %8191s", method, path) != 2) {
+        fprintf(stderr, "error: line %ld: expected METHOD PATH\n", n);
+        status = EXIT_USAGE;
+        continue;
+      }
+      if (!answer(r, method, path) && status == EXIT_VALID) status = EXIT_REJECTED;
+    }
+  }
+  gh_router_free(r);
+  return status;
+}
