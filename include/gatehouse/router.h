@@ -58,6 +58,20 @@ GH_EXTERN void gh_router_builder_free(gh_router_builder *b);
 GH_EXTERN int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud,
                             char *msg, size_t msg_cap);
 /**
+ * A route with constraints beyond method and path. host: NULL for any host,
+ * else "api.example.com" or "*.example.com" (any subdomain, not the domain
+ * itself), compared without case. version: NULL for any, else the version the
+ * request must ask for (see gh_router_match_request).
+ */
+typedef struct gh_route_spec {
+  const char *method, *pattern, *name;
+  void *ud;
+  const char *host;
+  const char *version;
+} gh_route_spec;
+GH_EXTERN int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec, char *msg, size_t msg_cap);
+
+/**
  * Adds every operation of an OpenAPI 3.0 / 3.1 JSON document: one route per
  * path and method, named by operationId (else "METHOD template"), matched
  * with typed parameters from the path parameters' schemas (integer -> int,
@@ -89,11 +103,29 @@ typedef struct gh_route_match {
 } gh_route_match;
 
 /**
- * Finds the route for method and path (the path may carry a query).
+ * Finds the route for method and path (the path may carry a query; its
+ * api-version parameter selects versioned routes). Routes bound to a host
+ * do not match: use gh_router_match_request.
  * @return GH_OK with m->status telling the outcome; GH_EINVAL on NULL arguments
  */
 GH_EXTERN int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path,
                               size_t path_len, gh_route_match *m);
+/**
+ * A request with what host and version constraints look at. The version a
+ * request asks for is the Accept-Version header if given, else a media type
+ * in Accept like "application/vnd.acme.v2+json" (gives "2"), else the query
+ * parameter api-version. Among the routes for one path and method, an exact
+ * host beats a wildcard (the longer suffix first), which beats none; a route
+ * for the asked version beats one for any version. Routes for another host or
+ * version do not match (nor count in Allow).
+ */
+typedef struct gh_route_request {
+  const char *method, *path, *host; /* host may carry ":port"; NULL: none */
+  size_t method_len, path_len, host_len;
+  const char *accept_version, *accept; /* header values, or NULL */
+} gh_route_request;
+GH_EXTERN int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m);
+
 /** A parameter's value by name, or NULL. */
 GH_EXTERN const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name);
 

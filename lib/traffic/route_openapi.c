@@ -117,8 +117,8 @@ int gh_router_add_openapi(gh_router_builder *b, const char *json, size_t len, ch
         break;
       }
       char inner[256];
-      rc = gh__router_add_shown(b, method, pattern, shown, cJSON_IsString(id) ? id->valuestring : NULL, NULL, inner,
-                                sizeof inner);
+      gh_route_spec spec = {method, pattern, cJSON_IsString(id) ? id->valuestring : NULL, NULL, NULL, NULL};
+      rc = gh__router_add_shown(b, &spec, shown, inner, sizeof inner);
       if (rc) {
         snprintf(where, sizeof where, "paths.%.200s.%s", item->string, METHODS[m]);
         gh__set_msg(msg, cap, "%s: %s", where, inner);

@@ -17,6 +17,8 @@
 typedef struct route {
   char *method, *name, *text; /* text: the pattern as shown (an OpenAPI template for imports) */
   char *source;               /* the pattern as parsed */
+  char *host;                 /* lower case; NULL: any; "*.x.y" a wildcard */
+  char *version;              /* NULL: any */
   void *ud;
   gh__route_pattern pat;
   const char *names[GH_ROUTER_MAX_PARAMS];
@@ -61,6 +63,7 @@ struct gh_router {
   route *routes;
   size_t n;
   rnode *root;
+  bool constrained; /* some route has a host or a version */
 };
 
 int gh_router_builder_new(gh_router_builder **out) {
@@ -76,7 +79,7 @@ int gh_router_builder_new(gh_router_builder **out) {
 }
 
 static void route_free(route *r) {
-  gh__free(r->method), gh__free(r->name), gh__free(r->text), gh__free(r->source);
+  gh__free(r->method), gh__free(r->name), gh__free(r->text), gh__free(r->source), gh__free(r->host), gh__free(r->version);
   gh__route_pattern_free(&r->pat);
 }
 
@@ -98,7 +101,7 @@ static bool good_method(const char *m) {
 
 /* "METHOD shape": what makes two routes ambiguous. */
 static int shape_of(const route *r, char *buf, size_t cap, size_t *len) {
-  size_t at = (size_t)snprintf(buf, cap, "%s ", r->method);
+  size_t at = (size_t)snprintf(buf, cap, "%s|%s|%s ", r->host ? r->host : "", r->version ? r->version : "", r->method);
   for (size_t i = 0; i < r->pat.n_segs && at < cap; i++) {
     buf[at++] = '/';
     at += gh__segpat_shape(&r->pat.segs[i], buf + at, cap - at);
@@ -109,10 +112,38 @@ static int shape_of(const route *r, char *buf, size_t cap, size_t *len) {
   return GH_OK;
 }
 
-int gh__router_add_shown(gh_router_builder *b, const char *method, const char *pattern, const char *shown,
-                         const char *name, void *ud, char *msg, size_t cap) {
-  if (!b || !pattern || !shown) return GH_EINVAL;
+static bool good_host(const char *h) {
+  if (!*h || strlen(h) > 253) return false;
+  if (h[0] == '*' && (h[1] != '.' || !h[2])) return false;
+  for (const char *p = h[0] == '*' ? h + 2 : h; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+      return false;
+  return true;
+}
+
+static bool good_version(const char *v) {
+  if (!*v || strlen(v) > 32) return false;
+  for (const char *p = v; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+      return false;
+  return true;
+}
+
+static char *lower_dup(const char *s) {
+  char *d = gh__strndup(s, strlen(s));
+  for (char *p = d; p && *p; p++)
+    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  return d;
+}
+
+int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap) {
+  if (!b || !spec || !spec->pattern || !shown) return GH_EINVAL;
+  const char *method = spec->method, *pattern = spec->pattern, *name = spec->name;
+  void *ud = spec->ud;
   if (!good_method(method)) return gh__set_msg(msg, cap, "method: an upper-case token or \"*\""), GH_EPARSE;
+  if (spec->host && !good_host(spec->host))
+    return gh__set_msg(msg, cap, "host: a name like api.example.com or *.example.com"), GH_EPARSE;
+  if (spec->version && !good_version(spec->version)) return gh__set_msg(msg, cap, "version: 1-32 of [A-Za-z0-9.-]"), GH_EPARSE;
   if (b->n == b->cap) {
     size_t ncap = b->cap ? b->cap * 2 : 16;
     route *v = gh__realloc(b->routes, ncap * sizeof *v);
@@ -129,8 +160,10 @@ int gh__router_add_shown(gh_router_builder *b, const char *method, const char *p
   r->text = gh__strndup(shown, strlen(shown));
   r->source = gh__strndup(pattern, strlen(pattern));
   r->name = name ? gh__strndup(name, strlen(name)) : gh__strndup(gen, strlen(gen));
+  r->host = spec->host ? lower_dup(spec->host) : NULL;
+  r->version = spec->version ? gh__strndup(spec->version, strlen(spec->version)) : NULL;
   r->ud = ud;
-  if (!r->method || !r->text || !r->source || !r->name) {
+  if (!r->method || !r->text || !r->source || !r->name || (spec->host && !r->host) || (spec->version && !r->version)) {
     route_free(r);
     return GH_ENOMEM;
   }
@@ -154,9 +187,14 @@ int gh__router_add_shown(gh_router_builder *b, const char *method, const char *p
   return GH_OK;
 }
 
+int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec, char *msg, size_t cap) {
+  return gh__router_add_shown(b, spec, spec ? spec->pattern : NULL, msg, cap);
+}
+
 int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
                   size_t cap) {
-  return gh__router_add_shown(b, method, pattern, pattern, name, ud, msg, cap);
+  gh_route_spec spec = {method, pattern, name, ud, NULL, NULL};
+  return gh__router_add_shown(b, &spec, pattern, msg, cap);
 }
 
 /* ---- building ---- */
@@ -258,13 +296,20 @@ int gh_router_build(const gh_router_builder *b, gh_router **out) {
     to->name = gh__strndup(from->name, strlen(from->name));
     to->text = gh__strndup(from->text, strlen(from->text));
     to->source = gh__strndup(from->source, strlen(from->source));
+    to->host = from->host ? gh__strndup(from->host, strlen(from->host)) : NULL;
+    to->version = from->version ? gh__strndup(from->version, strlen(from->version)) : NULL;
     to->ud = from->ud;
-    if (!to->method || !to->name || !to->text || !to->source) rc = GH_ENOMEM;
+    if (!to->method || !to->name || !to->text || !to->source || (from->host && !to->host) ||
+        (from->version && !to->version))
+      rc = GH_ENOMEM;
     if (!rc) rc = gh__route_pattern_parse(to->source, &to->pat, msg, sizeof msg);
     r->n++;
     if (!rc) gh__route_pattern_names(&to->pat, to->names);
   }
-  for (size_t i = 0; i < r->n && !rc; i++) rc = insert(r->root, &r->routes[i]);
+  for (size_t i = 0; i < r->n && !rc; i++) {
+    rc = insert(r->root, &r->routes[i]);
+    r->constrained |= r->routes[i].host || r->routes[i].version;
+  }
   if (rc) {
     gh_router_free(r);
     return rc;
@@ -288,7 +333,9 @@ size_t gh_router_route_count(const gh_router *r) { return r ? r->n : 0; }
 typedef struct walk {
   const char *method;
   size_t method_len;
-  bool head, options;
+  bool head, options, constrained;
+  gh__span host, version; /* host lower case, without port */
+  char host_buf[256];
   gh__span segs[GH_ROUTER_MAX_SEGMENTS];
   size_t n_segs;
   const char *path_end;
@@ -304,17 +351,54 @@ static void note_allowed(walk *w, const route *r) {
   if (w->n_allow < 16) w->allow[w->n_allow++] = r;
 }
 
-/* The route of these slots for the request's method: exact, "*", or GET for HEAD. */
+/* How well a route's host fits the request's: 0 not at all; else exact
+ * above wildcard (longer suffixes first) above any. */
+static size_t host_fit(const route *r, const walk *w) {
+  if (!r->host) return 1;
+  size_t n = strlen(r->host);
+  if (r->host[0] != '*') return w->host.len == n && !memcmp(w->host.p, r->host, n) ? 1000 : 0;
+  size_t suffix = n - 1; /* ".example.com" */
+  return w->host.len > suffix && !memcmp(w->host.p + w->host.len - suffix, r->host + 1, suffix) ? 1 + suffix : 0;
+}
+
+static size_t version_fit(const route *r, const walk *w) {
+  if (!r->version) return 1;
+  size_t n = strlen(r->version);
+  return w->version.len == n && !memcmp(w->version.p, r->version, n) ? 2 : 0;
+}
+
+/* The route of these slots for the request: its method (exact, "*", or GET
+ * for HEAD), then the best host, then the asked version. */
 static const route *pick(const slots *s, walk *w) {
-  const route *any = NULL, *get = NULL;
+  if (!w->constrained) { /* no hosts, no versions: the method alone decides */
+    const route *any = NULL, *get = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+      const slot *x = &s->v[i];
+      if (x->method_len == w->method_len && !memcmp(x->r->method, w->method, w->method_len)) return x->r;
+      if (x->method_len == 1 && x->r->method[0] == '*') any = x->r;
+      else if (w->head && x->method_len == 3 && !memcmp(x->r->method, "GET", 3)) get = x->r;
+      else note_allowed(w, x->r);
+    }
+    return any ? any : get;
+  }
+  const route *best = NULL;
+  size_t best_score = 0;
   for (size_t i = 0; i < s->n; i++) {
     const slot *x = &s->v[i];
-    if (x->method_len == w->method_len && !memcmp(x->r->method, w->method, w->method_len)) return x->r;
-    if (x->method_len == 1 && x->r->method[0] == '*') any = x->r;
-    if (w->head && x->method_len == 3 && !memcmp(x->r->method, "GET", 3)) get = x->r;
-    note_allowed(w, x->r);
+    size_t fit = host_fit(x->r, w) * 4 * version_fit(x->r, w);
+    if (!fit) continue; /* another host or version: as if absent */
+    size_t method = x->method_len == w->method_len && !memcmp(x->r->method, w->method, w->method_len) ? 3
+                    : x->method_len == 1 && x->r->method[0] == '*'                                    ? 2
+                    : w->head && x->method_len == 3 && !memcmp(x->r->method, "GET", 3)                ? 1
+                                                                                                       : 0;
+    if (!method) {
+      note_allowed(w, x->r);
+      continue;
+    }
+    size_t score = method * 100000 + fit;
+    if (score > best_score) best = x->r, best_score = score;
   }
-  return any ? any : get;
+  return best;
 }
 
 static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
@@ -415,16 +499,57 @@ static void allow_header(walk *w, gh_route_match *m) {
   }
 }
 
-int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path, size_t path_len,
-                     gh_route_match *m) {
-  if (!r || !method || !path || !m) return GH_EINVAL;
+/* "api-version" from the query, if any. */
+static gh__span query_version(const char *path, size_t len) {
+  const char *q = memchr(path, '?', len), *end = path + len;
+  static const char key[] = "api-version=";
+  for (const char *p = q ? q + 1 : end; p < end;) {
+    const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
+    if ((size_t)(stop - p) > sizeof key - 1 && !memcmp(p, key, sizeof key - 1))
+      return (gh__span){p + sizeof key - 1, (size_t)(stop - p) - (sizeof key - 1)};
+    p = stop + 1;
+  }
+  return (gh__span){NULL, 0};
+}
+
+/* "application/vnd.acme.v2+json" gives "2". */
+static gh__span media_version(const char *accept) {
+  const char *vnd = accept ? strstr(accept, "vnd.") : NULL;
+  for (const char *p = vnd; p && (p = strstr(p, ".v"));) {
+    p += 2;
+    size_t n = strcspn(p, "+;, ");
+    if (n && p[0] >= '0' && p[0] <= '9') return (gh__span){p, n};
+  }
+  return (gh__span){NULL, 0};
+}
+
+static void request_host(const char *h, size_t len, walk *w) {
+  w->host = (gh__span){w->host_buf, 0};
+  if (!h) return;
+  const char *colon = len && h[0] != '[' ? memchr(h, ':', len) : NULL;
+  if (colon) len = (size_t)(colon - h);
+  if (len && h[len - 1] == '.') len--; /* "example.com." is "example.com" */
+  if (len >= sizeof w->host_buf) return;
+  for (size_t i = 0; i < len; i++) w->host_buf[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] - 'A' + 'a' : h[i]);
+  w->host.len = len;
+}
+
+int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m) {
+  if (!r || !q || !q->method || !q->path || !m) return GH_EINVAL;
   walk w;
-  w.method = method, w.method_len = method_len;
-  w.head = method_len == 4 && !memcmp(method, "HEAD", 4);
-  w.options = method_len == 7 && !memcmp(method, "OPTIONS", 7);
+  w.method = q->method, w.method_len = q->method_len;
+  w.head = q->method_len == 4 && !memcmp(q->method, "HEAD", 4);
+  w.options = q->method_len == 7 && !memcmp(q->method, "OPTIONS", 7);
   w.found = NULL, w.n_allow = 0;
+  w.constrained = r->constrained;
+  if (r->constrained) {
+    request_host(q->host, q->host_len, &w);
+    w.version = q->accept_version && *q->accept_version ? (gh__span){q->accept_version, strlen(q->accept_version)}
+                                                        : media_version(q->accept);
+    if (!w.version.len) w.version = query_version(q->path, q->path_len);
+  }
   m->name = m->pattern = NULL, m->ud = NULL, m->n_params = 0, m->allow[0] = 0;
-  int bad = prepare(path, path_len, &w, m);
+  int bad = prepare(q->path, q->path_len, &w, m);
   if (bad) {
     m->status = bad;
     return GH_OK;
@@ -440,6 +565,12 @@ int gh_router_match(const gh_router *r, const char *method, size_t method_len, c
   m->status = !w.n_allow ? 404 : w.options ? 204 : 405;
   if (w.n_allow) allow_header(&w, m);
   return GH_OK;
+}
+
+int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path, size_t path_len,
+                    gh_route_match *m) {
+  gh_route_request q = {method, path, NULL, method_len, path_len, 0, NULL, NULL};
+  return gh_router_match_request(r, &q, m);
 }
 
 const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name) {

@@ -6,7 +6,6 @@
 
 /* gh_router_add with the pattern shown in matches (m->pattern) differing from
  * the one parsed: an OpenAPI template shown, its typed form parsed. */
-int gh__router_add_shown(gh_router_builder *b, const char *method, const char *pattern, const char *shown,
-                         const char *name, void *ud, char *msg, size_t cap);
+int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap);
 
 #endif

@@ -272,6 +272,69 @@ static void test_openapi_import(void **state) {
   }
 }
 
+static int find_request(const gh_router *r, const char *method, const char *path, const char *host, const char *accept_version,
+                        const char *accept) {
+  gh_route_request q = {method, path, host, strlen(method), strlen(path), host ? strlen(host) : 0, accept_version, accept};
+  assert_int_equal(gh_router_match_request(r, &q, &m), GH_OK);
+  return m.status;
+}
+
+/* Hosts: exact beats wildcard (longer suffix first) beats none; versions by
+ * Accept-Version, by media type, by query; others' routes are absent. */
+static void test_hosts_and_versions(void **state) {
+  (void)state;
+  gh_router_builder *b;
+  char msg[256];
+  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  const gh_route_spec specs[] = {
+      {"GET", "/status", "any-host", NULL, NULL, NULL},
+      {"GET", "/status", "wild", NULL, "*.example.com", NULL},
+      {"GET", "/status", "wild-eu", NULL, "*.eu.example.com", NULL},
+      {"GET", "/status", "exact", NULL, "API.example.com", NULL},
+      {"GET", "/admin", "admin-only", NULL, "admin.example.com", NULL},
+      {"GET", "/orders", "orders", NULL, NULL, NULL},
+      {"GET", "/orders", "orders-v2", NULL, NULL, "2"},
+      {"GET", "/orders", "orders-v3", NULL, NULL, "3"},
+  };
+  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+    if (gh_router_add_spec(b, &specs[i], msg, sizeof msg)) fail_msg("%s: %s", specs[i].name, msg);
+  /* the same host, version, method and shape is ambiguous */
+  gh_route_spec again = {"GET", "/orders", "orders-v2-again", NULL, NULL, "2"};
+  assert_int_equal(gh_router_add_spec(b, &again, msg, sizeof msg), GH_EEXIST);
+  gh_route_spec bad_host = {"GET", "/x", NULL, NULL, "*example.com", NULL}, bad_version = {"GET", "/x", NULL, NULL, NULL, "2 beta"};
+  assert_int_equal(gh_router_add_spec(b, &bad_host, msg, sizeof msg), GH_EPARSE);
+  assert_int_equal(gh_router_add_spec(b, &bad_version, msg, sizeof msg), GH_EPARSE);
+  gh_router *r;
+  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  gh_router_builder_free(b);
+
+  assert_int_equal(find_request(r, "GET", "/status", "api.example.com:8443", NULL, NULL), 200);
+  assert_string_equal(m.name, "exact");
+  assert_int_equal(find_request(r, "GET", "/status", "shop.eu.example.com", NULL, NULL), 200);
+  assert_string_equal(m.name, "wild-eu");
+  assert_int_equal(find_request(r, "GET", "/status", "www.example.com.", NULL, NULL), 200);
+  assert_string_equal(m.name, "wild");
+  assert_int_equal(find_request(r, "GET", "/status", "example.com", NULL, NULL), 200); /* not a subdomain */
+  assert_string_equal(m.name, "any-host");
+  assert_int_equal(find_request(r, "GET", "/admin", "admin.example.com", NULL, NULL), 200);
+  assert_int_equal(find_request(r, "GET", "/admin", "www.example.com", NULL, NULL), 404);
+  assert_int_equal(find(r, "GET", "/admin"), 404); /* no host given */
+
+  assert_int_equal(find_request(r, "GET", "/orders", NULL, "2", NULL), 200);
+  assert_string_equal(m.name, "orders-v2");
+  assert_int_equal(find_request(r, "GET", "/orders", NULL, NULL, "application/vnd.acme.v3+json"), 200);
+  assert_string_equal(m.name, "orders-v3");
+  assert_int_equal(find(r, "GET", "/orders?limit=5&api-version=2"), 200);
+  assert_string_equal(m.name, "orders-v2");
+  assert_int_equal(find_request(r, "GET", "/orders", NULL, "2", "application/vnd.acme.v3+json"), 200);
+  assert_string_equal(m.name, "orders-v2"); /* the header first */
+  assert_int_equal(find_request(r, "GET", "/orders", NULL, "9", NULL), 200);
+  assert_string_equal(m.name, "orders"); /* an unknown version: the version-less route */
+  assert_int_equal(find(r, "GET", "/orders"), 200);
+  assert_string_equal(m.name, "orders");
+  gh_router_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_priority_and_backtracking), cmocka_unit_test(test_typed_and_multi_parameters),
@@ -279,6 +342,7 @@ int main(void) {
       cmocka_unit_test(test_registration_errors),       cmocka_unit_test(test_differential_github),
       cmocka_unit_test(test_differential_parse),        cmocka_unit_test(test_differential_gplus),
       cmocka_unit_test(test_differential_static),        cmocka_unit_test(test_openapi_import),
+      cmocka_unit_test(test_hosts_and_versions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
