@@ -23,8 +23,8 @@
  * 405 with Allow; OPTIONS without its own route gives 204 with Allow; else
  * 404. Before matching, the query is cut off; `.` and `..` segments, an
  * encoded `/` in a segment and broken percent-encoding give 400; paths longer
- * than GH_ROUTER_MAX_PATH give 414. Trailing slashes are strict: `/a/` is not
- * `/a`. Parameter values are percent-decoded.
+ * than GH_ROUTER_MAX_PATH give 414. Trailing slashes are strict by default
+ * (gh_router_builder_set_trailing_slash). Parameter values are percent-decoded.
  *
  * A built router is immutable and thread-safe; a lookup allocates nothing
  * and writes only to the caller's gh_route_match.
@@ -80,6 +80,13 @@ GH_EXTERN int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec
  *   path ("paths./users/{id}.get: ..."); GH_ENOMEM
  */
 GH_EXTERN int gh_router_add_openapi(gh_router_builder *b, const char *json, size_t len, char *msg, size_t msg_cap);
+/* Trailing slashes: strict ("/a/" is not "/a"), or a miss tries the path
+ * with the slash toggled and then answers as that route (ignore) or with a
+ * 308 to it (redirect; m->location holds the path and query). */
+#define GH_ROUTER_SLASH_STRICT 0
+#define GH_ROUTER_SLASH_IGNORE 1
+#define GH_ROUTER_SLASH_REDIRECT 2
+GH_EXTERN int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode);
 /** Builds the router; the builder can be freed afterwards. */
 GH_EXTERN int gh_router_build(const gh_router_builder *b, gh_router **out);
 GH_EXTERN void gh_router_free(gh_router *r);
@@ -92,13 +99,14 @@ typedef struct gh_route_param {
 } gh_route_param;
 
 typedef struct gh_route_match {
-  int status;          /* 200, 204 (automatic OPTIONS), 400, 404, 405, 414 */
+  int status;          /* 200, 204 (automatic OPTIONS), 308 (trailing-slash redirect), 400, 404, 405, 414 */
   const char *name;    /* the route (200) */
   const char *pattern; /* its pattern */
   void *ud;
   size_t n_params;
   gh_route_param params[GH_ROUTER_MAX_PARAMS];
   char allow[160];     /* 405 and 204: "GET, HEAD, POST" */
+  const char *location; /* 308: where to (inside decoded) */
   char decoded[GH_ROUTER_MAX_PATH];
 } gh_route_match;
 

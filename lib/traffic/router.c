@@ -57,6 +57,7 @@ struct gh_router_builder {
   route *routes;
   size_t n, cap;
   gh__strmap shapes; /* "METHOD shape" -> route index */
+  int slash;         /* GH_ROUTER_SLASH_* */
 };
 
 struct gh_router {
@@ -64,6 +65,7 @@ struct gh_router {
   size_t n;
   rnode *root;
   bool constrained; /* some route has a host or a version */
+  int slash;
 };
 
 int gh_router_builder_new(gh_router_builder **out) {
@@ -280,11 +282,18 @@ static int insert(rnode *root, const route *r) {
   return add_slot(r->pat.catch_all ? &n->rest : &n->end, r);
 }
 
+int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode) {
+  if (!b || mode < GH_ROUTER_SLASH_STRICT || mode > GH_ROUTER_SLASH_REDIRECT) return GH_EINVAL;
+  b->slash = mode;
+  return GH_OK;
+}
+
 int gh_router_build(const gh_router_builder *b, gh_router **out) {
   if (!b || !out) return GH_EINVAL;
   *out = NULL;
   gh_router *r = gh__calloc(1, sizeof *r);
   if (!r) return GH_ENOMEM;
+  r->slash = b->slash;
   r->routes = gh__calloc(b->n ? b->n : 1, sizeof *r->routes);
   r->root = gh__calloc(1, sizeof *r->root);
   int rc = r->routes && r->root ? GH_OK : GH_ENOMEM;
@@ -523,6 +532,24 @@ static gh__span media_version(const char *accept) {
   return (gh__span){NULL, 0};
 }
 
+/* A 308 to the request's path with its trailing slash toggled, query kept. */
+static int redirect(const gh_route_request *q, bool had_slash, gh_route_match *m) {
+  const char *query = memchr(q->path, '?', q->path_len);
+  size_t path_len = query ? (size_t)(query - q->path) : q->path_len, query_len = q->path_len - path_len;
+  size_t want = path_len - (had_slash ? 1 : 0) + (had_slash ? 0 : 1) + query_len;
+  m->status = 404;
+  if (want >= sizeof m->decoded) return GH_OK;
+  char *out = m->decoded;
+  memcpy(out, q->path, path_len - (had_slash ? 1 : 0));
+  size_t at = path_len - (had_slash ? 1 : 0);
+  if (!had_slash) out[at++] = '/';
+  memcpy(out + at, q->path + path_len, query_len);
+  out[at + query_len] = 0;
+  m->status = 308, m->location = out;
+  m->n_params = 0, m->name = m->pattern = NULL, m->ud = NULL;
+  return GH_OK;
+}
+
 static void request_host(const char *h, size_t len, walk *w) {
   w->host = (gh__span){w->host_buf, 0};
   if (!h) return;
@@ -548,13 +575,23 @@ int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_ro
                                                         : media_version(q->accept);
     if (!w.version.len) w.version = query_version(q->path, q->path_len);
   }
-  m->name = m->pattern = NULL, m->ud = NULL, m->n_params = 0, m->allow[0] = 0;
+  m->name = m->pattern = NULL, m->ud = NULL, m->n_params = 0, m->allow[0] = 0, m->location = NULL;
   int bad = prepare(q->path, q->path_len, &w, m);
   if (bad) {
     m->status = bad;
     return GH_OK;
   }
-  if (descend(r->root, 0, 0, &w)) {
+  bool found_it = descend(r->root, 0, 0, &w), toggled = false;
+  bool root = w.n_segs == 1 && !w.segs[0].len; /* "/" has no slash to toggle */
+  if (!found_it && !w.n_allow && !root && r->slash != GH_ROUTER_SLASH_STRICT) { /* the trailing slash toggled */
+    bool ends = w.n_segs > 1 && !w.segs[w.n_segs - 1].len;
+    if (ends) w.n_segs--;
+    else if (w.n_segs < GH_ROUTER_MAX_SEGMENTS) w.segs[w.n_segs++] = (gh__span){w.path_end, 0};
+    if (ends) w.path_end = w.segs[w.n_segs - 1].p + w.segs[w.n_segs - 1].len;
+    found_it = toggled = descend(r->root, 0, 0, &w);
+    if (toggled && r->slash == GH_ROUTER_SLASH_REDIRECT) return redirect(q, ends, m);
+  }
+  if (found_it) {
     const route *found = w.found;
     m->status = 200;
     m->name = found->name, m->pattern = found->text, m->ud = found->ud;

@@ -335,6 +335,43 @@ static void test_hosts_and_versions(void **state) {
   gh_router_free(r);
 }
 
+/* Trailing slashes: strict by default; ignore answers as the other form;
+ * redirect answers 308 to it with the query kept. */
+static void test_trailing_slash_policies(void **state) {
+  (void)state;
+  for (int mode = GH_ROUTER_SLASH_STRICT; mode <= GH_ROUTER_SLASH_REDIRECT; mode++) {
+    gh_router_builder *b;
+    char msg[128];
+    assert_int_equal(gh_router_builder_new(&b), GH_OK);
+    assert_int_equal(gh_router_builder_set_trailing_slash(b, mode), GH_OK);
+    assert_int_equal(gh_router_add(b, "GET", "/a/{id}", NULL, NULL, msg, sizeof msg), GH_OK);
+    assert_int_equal(gh_router_add(b, "GET", "/dir/", NULL, NULL, msg, sizeof msg), GH_OK);
+    assert_int_equal(gh_router_add(b, "GET", "/", NULL, NULL, msg, sizeof msg), GH_OK);
+    assert_int_equal(gh_router_builder_set_trailing_slash(b, 7), GH_EINVAL);
+    gh_router *r;
+    assert_int_equal(gh_router_build(b, &r), GH_OK);
+    gh_router_builder_free(b);
+    int a = find(r, "GET", "/a/x%20y/?q=1");
+    const char *a_loc = m.location;
+    if (mode == GH_ROUTER_SLASH_STRICT) assert_int_equal(a, 404);
+    if (mode == GH_ROUTER_SLASH_IGNORE) {
+      assert_int_equal(a, 200);
+      expect_param("id", "x y");
+    }
+    if (mode == GH_ROUTER_SLASH_REDIRECT) {
+      assert_int_equal(a, 308);
+      assert_string_equal(a_loc, "/a/x%20y?q=1");
+    }
+    int d = find(r, "GET", "/dir");
+    assert_int_equal(d, mode == GH_ROUTER_SLASH_STRICT ? 404 : mode == GH_ROUTER_SLASH_IGNORE ? 200 : 308);
+    if (mode == GH_ROUTER_SLASH_REDIRECT) assert_string_equal(m.location, "/dir/");
+    assert_int_equal(find(r, "GET", "/"), 200);
+    assert_int_equal(find(r, "GET", "/a/x"), 200);
+    assert_null(m.location);
+    gh_router_free(r);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_priority_and_backtracking), cmocka_unit_test(test_typed_and_multi_parameters),
@@ -342,7 +379,7 @@ int main(void) {
       cmocka_unit_test(test_registration_errors),       cmocka_unit_test(test_differential_github),
       cmocka_unit_test(test_differential_parse),        cmocka_unit_test(test_differential_gplus),
       cmocka_unit_test(test_differential_static),        cmocka_unit_test(test_openapi_import),
-      cmocka_unit_test(test_hosts_and_versions),
+      cmocka_unit_test(test_hosts_and_versions),        cmocka_unit_test(test_trailing_slash_policies),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
