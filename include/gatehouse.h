@@ -18,5 +18,6 @@
 #include "gatehouse/ratelimit.h"
 #include "gatehouse/redis.h"
 #include "gatehouse/router.h"
+#include "gatehouse/upstream.h"
 
 #endif

@@ -79,6 +79,10 @@ if ns:
 ms = metric("route-build", "10k-routes", "gatehouse", "build_ms")
 if ms:
     print("  route-build 10,000 routes in %.1f ms  [< 50 %s]" % (ms, "met" if ms < 50 else "NOT MET"))
+for case in ("round-robin", "least-request", "maglev", "random"):
+    ns = metric("upstream-pick", case, "gatehouse", "ns_per_pick")
+    if ns:
+        print("  upstream-pick %-13s %5.1f ns per pick  [<= 50 %s]" % (case, ns, "met" if ns <= 50 else "NOT MET"))
 with open(path, "a") as f:
     for r in out:
         f.write(json.dumps(r) + "\n")

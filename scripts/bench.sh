@@ -76,5 +76,9 @@ else
 fi
 
 echo
+echo "== upstream-pick: balancer picks per second on one core (16 weighted targets)"
+taskset -c 0 build-bench-openssl/bin/bench_upstream "$seconds"
+
+echo
 echo "== ratios (issue targets in brackets)"
 python3 scripts/bench-ratios.py "$BENCH_RESULTS"

@@ -1,0 +1,156 @@
+/* Upstream pools (issue 5): smooth weighted round robin's interleaving,
+ * Maglev's balance and minimal disruption, power of two choices preferring
+ * the less loaded, weighted random, and lock-free picking from threads. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gatehouse.h"
+
+static const char *const NAMES[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+
+static size_t pick(gh_upstream *u, const void *key, size_t len) {
+  size_t t = 99;
+  assert_int_equal(gh_upstream_pick(u, key, len, &t), GH_OK);
+  return t;
+}
+
+/* nginx's example: weights 5, 1, 1 give a a b a c a a, then again. */
+static void test_smooth_round_robin(void **state) {
+  (void)state;
+  gh_upstream *u;
+  const unsigned w[] = {5, 1, 1};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, w, 3), GH_OK);
+  char seq[15] = {0};
+  for (int i = 0; i < 14; i++) seq[i] = NAMES[pick(u, NULL, 0)][0];
+  assert_string_equal(seq, "aabacaaaabacaa");
+  gh_upstream_free(u);
+}
+
+typedef struct counter {
+  gh_upstream *u;
+  size_t counts[3];
+} counter;
+
+static void *picker(void *arg) {
+  counter *c = arg;
+  for (int i = 0; i < 7000; i++) {
+    size_t t;
+    gh_upstream_pick(c->u, NULL, 0, &t);
+    c->counts[t]++;
+  }
+  return NULL;
+}
+
+/* Four threads, no lock: the shares stay exact over whole cycles. */
+static void test_round_robin_threads(void **state) {
+  (void)state;
+  gh_upstream *u;
+  const unsigned w[] = {5, 1, 1};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, w, 3), GH_OK);
+  counter c[4] = {{u, {0}}, {u, {0}}, {u, {0}}, {u, {0}}};
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, picker, &c[i]);
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  size_t a = 0, b = 0, cc = 0;
+  for (int i = 0; i < 4; i++) a += c[i].counts[0], b += c[i].counts[1], cc += c[i].counts[2];
+  assert_int_equal(a, 20000);
+  assert_int_equal(b, 4000);
+  assert_int_equal(cc, 4000);
+  gh_upstream_free(u);
+}
+
+/* Maglev: entries shared out evenly; one of ten targets leaving moves about
+ * a tenth of the keys (the paper's minimal disruption); the same names give
+ * the same table in any process. */
+static void test_maglev(void **state) {
+  (void)state;
+  gh_upstream *ten, *nine, *again;
+  assert_int_equal(gh_upstream_new(&ten, GH_LB_MAGLEV, NAMES, NULL, 10), GH_OK);
+  assert_int_equal(gh_upstream_new(&again, GH_LB_MAGLEV, NAMES, NULL, 10), GH_OK);
+  const char *without_e[] = {"a", "b", "c", "d", "f", "g", "h", "i", "j"};
+  assert_int_equal(gh_upstream_new(&nine, GH_LB_MAGLEV, without_e, NULL, 9), GH_OK);
+  size_t per[10] = {0}, moved = 0, on_e = 0, n = 100000;
+  for (size_t k = 0; k < n; k++) {
+    char key[32];
+    int len = snprintf(key, sizeof key, "client-%zu", k);
+    size_t t10 = pick(ten, key, (size_t)len), t9 = pick(nine, key, (size_t)len);
+    assert_int_equal(pick(again, key, (size_t)len), t10);
+    per[t10]++;
+    on_e += t10 == 4;
+    if (strcmp(NAMES[t10], without_e[t9])) moved++;
+  }
+  for (int i = 0; i < 10; i++) assert_true(per[i] > n / 10 * 9 / 10 && per[i] < n / 10 * 11 / 10);
+  assert_true(moved >= on_e); /* e's keys must move */
+  assert_true(moved < n * 15 / 100); /* and few others: about 1/N in all */
+  gh_upstream_free(ten), gh_upstream_free(nine), gh_upstream_free(again);
+}
+
+/* Power of two choices: with no releases the in-flight counts stay level,
+ * in proportion to the weights; a release makes room. */
+static void test_least_request(void **state) {
+  (void)state;
+  gh_upstream *u;
+  assert_int_equal(gh_upstream_new(&u, GH_LB_LEAST_REQUEST, NAMES, NULL, 4), GH_OK);
+  for (int i = 0; i < 1000; i++) pick(u, NULL, 0);
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < 4; i++) {
+    uint64_t f = gh_upstream_in_flight(u, i);
+    lo = f < lo ? f : lo, hi = f > hi ? f : hi;
+  }
+  assert_true(hi - lo <= 3);
+  gh_upstream_free(u);
+
+  const unsigned w[] = {3, 1};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_LEAST_REQUEST, NAMES, w, 2), GH_OK);
+  for (int i = 0; i < 400; i++) pick(u, NULL, 0);
+  assert_true(gh_upstream_in_flight(u, 0) >= 297 && gh_upstream_in_flight(u, 0) <= 303);
+  /* the busier one (per weight) is never chosen over the idle one */
+  for (int i = 0; i < 100; i++) gh_upstream_release(u, 1);
+  assert_int_equal(gh_upstream_in_flight(u, 1), 0);
+  assert_int_equal(pick(u, NULL, 0), 1);
+  gh_upstream_release(u, 1), gh_upstream_release(u, 1); /* never below zero */
+  assert_int_equal(gh_upstream_in_flight(u, 1), 0);
+  gh_upstream_free(u);
+}
+
+static void test_weighted_random_and_errors(void **state) {
+  (void)state;
+  gh_upstream *u;
+  const unsigned w[] = {1, 3};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, w, 2), GH_OK);
+  size_t second = 0;
+  for (int i = 0; i < 100000; i++) second += pick(u, NULL, 0);
+  assert_true(second > 74000 && second < 76000);
+  assert_string_equal(gh_upstream_target(u, 1), "b");
+  assert_null(gh_upstream_target(u, 2));
+  gh_upstream_free(u);
+  const unsigned zero[] = {0}, big[] = {1001};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, NULL, 0), GH_EINVAL);
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, zero, 1), GH_EINVAL);
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, big, 1), GH_EINVAL);
+  assert_int_equal(gh_upstream_new(&u, 9, NAMES, NULL, 1), GH_EINVAL);
+  const char *empty[] = {""};
+  assert_int_equal(gh_upstream_new(&u, GH_LB_MAGLEV, empty, NULL, 1), GH_EINVAL);
+  static const char *many[GH_UPSTREAM_MAX_TARGETS + 1];
+  for (size_t i = 0; i <= GH_UPSTREAM_MAX_TARGETS; i++) many[i] = "x";
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, many, NULL, GH_UPSTREAM_MAX_TARGETS + 1), GH_ETOOBIG);
+  unsigned heavy[200];
+  for (int i = 0; i < 200; i++) heavy[i] = 1000;
+  assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, many, heavy, 200), GH_ETOOBIG); /* a cycle of 200,000 */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_smooth_round_robin), cmocka_unit_test(test_round_robin_threads),
+      cmocka_unit_test(test_maglev),             cmocka_unit_test(test_least_request),
+      cmocka_unit_test(test_weighted_random_and_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
