@@ -14,8 +14,14 @@
  *   cookie or the client address); when one of N targets leaves, about 1/N of
  *   the keys move. Weights are ignored.
  * - GH_LB_RANDOM: weighted random.
- * Picking takes no lock; a pool is immutable but for its in-flight counters,
- * and thread-safe.
+ * Picking takes no lock; a pool is immutable but for its counters and its
+ * targets' health, and thread-safe. Every pick that succeeds is ended with
+ * gh_upstream_release.
+ *
+ * Health: passive (outlier detection from reported outcomes) and active
+ * (checks the host runs when the pool says they are due) take targets out;
+ * picks skip them. When every target is out, picks use them all anyway
+ * (panic routing, counted), as Envoy does.
  */
 #ifndef GATEHOUSE_UPSTREAM_H
 #define GATEHOUSE_UPSTREAM_H
@@ -47,14 +53,74 @@ typedef struct gh_upstream gh_upstream;
 GH_EXTERN int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets, const unsigned *weights,
                               size_t n);
 GH_EXTERN void gh_upstream_free(gh_upstream *u);
-/** Picks a target; key (Maglev only; may be NULL for the others) chooses it for Maglev. */
+/**
+ * Picks a healthy target; key (Maglev only; may be NULL for the others)
+ * chooses it for Maglev, which then walks its table to the next healthy one.
+ * @return GH_OK; GH_EDENIED when the circuit breaker is open (max requests in
+ *   flight; counted in gh_upstream_overflows); GH_EINVAL
+ */
 GH_EXTERN int gh_upstream_pick(gh_upstream *u, const void *key, size_t key_len, size_t *target);
-/** Ends a request picked with GH_LB_LEAST_REQUEST (no effect for the others). */
+/** Ends a request that gh_upstream_pick started. */
 GH_EXTERN void gh_upstream_release(gh_upstream *u, size_t target);
 GH_EXTERN size_t gh_upstream_count(const gh_upstream *u);
 GH_EXTERN const char *gh_upstream_target(const gh_upstream *u, size_t i);
 /** Requests in flight on a target (least request). */
 GH_EXTERN uint64_t gh_upstream_in_flight(const gh_upstream *u, size_t i);
+
+/* ---- passive health: outlier detection ---- */
+
+typedef struct gh_outlier_config {
+  unsigned consecutive_failures; /* failures in a row that eject (default 5; 0: off) */
+  int64_t base_ejection_ms;      /* ejected for base x times ejected so far (default 30000) */
+  int64_t max_ejection_ms;       /* at most this long (default 300000) */
+  unsigned max_ejection_percent; /* never more ejected at once (default 10; at least one target) */
+} gh_outlier_config;
+/** Turns outlier detection on (NULL: the defaults). */
+GH_EXTERN int gh_upstream_set_outlier(gh_upstream *u, const gh_outlier_config *c);
+/** A request's outcome: ok 0 for a connection failure, a timeout or a 5xx. */
+GH_EXTERN void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms);
+GH_EXTERN int gh_upstream_is_healthy(const gh_upstream *u, size_t target, int64_t now_ms);
+/** Ejections so far, and picks made in panic (every target out). */
+GH_EXTERN uint64_t gh_upstream_ejections(const gh_upstream *u);
+GH_EXTERN uint64_t gh_upstream_panics(const gh_upstream *u);
+
+/* ---- active health: the host runs the checks, the pool schedules and judges ---- */
+
+typedef struct gh_health_check_config {
+  int64_t interval_ms;          /* between checks of one target (default 10000) */
+  unsigned healthy_threshold;   /* passes in a row to come back (default 2) */
+  unsigned unhealthy_threshold; /* failures in a row to go down (default 3) */
+} gh_health_check_config;
+GH_EXTERN int gh_upstream_set_health_check(gh_upstream *u, const gh_health_check_config *c);
+/**
+ * The next target due for a check at now_ms (its next check is then
+ * scheduled), or GH_ENOTFOUND with *wait_ms until one is due.
+ */
+GH_EXTERN int gh_upstream_health_due(gh_upstream *u, int64_t now_ms, size_t *target, int64_t *wait_ms);
+GH_EXTERN void gh_upstream_health_result(gh_upstream *u, size_t target, int ok);
+
+/* ---- circuit breaker and retries ---- */
+
+/** At most max requests in flight on the pool (0: no limit, the default). */
+GH_EXTERN int gh_upstream_set_max_requests(gh_upstream *u, uint64_t max);
+/** Picks refused by the circuit breaker. */
+GH_EXTERN uint64_t gh_upstream_overflows(const gh_upstream *u);
+
+typedef struct gh_retry_config {
+  unsigned budget_percent;  /* retries in flight at most this share of requests in flight (default 20) */
+  unsigned min_concurrency; /* retries always allowed in flight (default 3) */
+  unsigned max_retries;     /* per request (default 2) */
+  int64_t base_ms, max_ms;  /* backoff: uniform in [0, min(max, base x 2^(retry-1))] (default 25, 250) */
+} gh_retry_config;
+/** NULL: the defaults (which apply until this is called). */
+GH_EXTERN int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c);
+/**
+ * May the request make its retry-th retry (1-based)? GH_OK with the jittered
+ * backoff in *delay_ms, then gh_upstream_retry_done when that retry ends; or
+ * GH_EDENIED (the budget is spent or the request has retried enough).
+ */
+GH_EXTERN int gh_upstream_retry_begin(gh_upstream *u, unsigned retry, int64_t *delay_ms);
+GH_EXTERN void gh_upstream_retry_done(gh_upstream *u);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
-/* Upstream pools: the four balancers behind one pick. Round robin walks a
- * precomputed smooth-weighted cycle with an atomic counter; least request
- * compares two random targets' in-flight counts per weight; Maglev looks the
- * key's hash up in its table (maglev.c); random draws by weight. Random
- * numbers come from a per-thread xorshift generator, so no pick takes a lock. */
+/* Upstream pools: the four balancers behind one pick, which skips unhealthy
+ * targets and respects the circuit breaker. Round robin walks a precomputed
+ * smooth-weighted cycle with an atomic counter; least request compares two
+ * random targets' in-flight counts per weight; Maglev looks the key's hash up
+ * in its table (maglev.c); random draws by weight. Random numbers come from a
+ * per-thread xorshift generator, so no pick takes a lock. */
 #include <stdatomic.h>
 #include <string.h>
 
@@ -10,27 +11,11 @@
 #include "../core/hash64.h"
 #include "gatehouse/upstream.h"
 #include "maglev.h"
-
-#define MAX_WEIGHT 1000u
-#define MAX_CYCLE 100000u
-
-struct gh_upstream {
-  int balancer;
-  size_t n;
-  char **names;
-  unsigned *weights;
-  uint32_t *cycle; /* round robin: one smooth-weighted cycle of target indexes */
-  size_t cycle_len;
-  atomic_uint_fast64_t next;
-  uint64_t *cumulative; /* random: running sums of weights */
-  atomic_uint_fast64_t *in_flight;
-  uint32_t *table; /* Maglev */
-  uint64_t seed;
-};
+#include "upstream_internal.h"
 
 static _Thread_local uint64_t rng_state;
 
-static uint64_t rng(void) {
+uint64_t gh__upstream_rng(void) {
   if (!rng_state) rng_state = gh__hash_seed() | 1;
   uint64_t x = rng_state;
   x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -41,7 +26,7 @@ void gh_upstream_free(gh_upstream *u) {
   if (!u) return;
   for (size_t i = 0; u->names && i < u->n; i++) gh__free(u->names[i]);
   gh__free(u->names), gh__free(u->weights), gh__free(u->cycle), gh__free(u->cumulative);
-  gh__free(u->in_flight), gh__free(u->table);
+  gh__free(u->in_flight), gh__free(u->table), gh__free(u->health);
   gh__free(u);
 }
 
@@ -84,6 +69,7 @@ int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets,
   u->n = n;
   u->seed = gh__hash_seed();
   atomic_init(&u->next, 0);
+  atomic_init(&u->active, 0), atomic_init(&u->retries_active, 0), atomic_init(&u->overflows, 0);
   u->names = gh__calloc(n, sizeof *u->names);
   u->weights = gh__calloc(n, sizeof *u->weights);
   u->in_flight = gh__calloc(n, sizeof *u->in_flight);
@@ -98,6 +84,8 @@ int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets,
     if (!(u->cumulative = gh__malloc(n * sizeof *u->cumulative))) rc = GH_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) u->cumulative[i] = (i ? u->cumulative[i - 1] : 0) + u->weights[i];
   }
+  if (!rc) rc = gh__health_init(u);
+  if (!rc) rc = gh_upstream_set_retry(u, NULL);
   if (!rc && balancer == GH_LB_MAGLEV) rc = gh__maglev_build((const char *const *)u->names, n, GH_MAGLEV_TABLE_SIZE, &u->table);
   if (rc) {
     gh_upstream_free(u);
@@ -107,46 +95,79 @@ int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets,
   return GH_OK;
 }
 
-int gh_upstream_pick(gh_upstream *u, const void *key, size_t key_len, size_t *target) {
-  if (!u || !target || (!key && key_len)) return GH_EINVAL;
+/* The balancer's choice, before health. */
+static size_t choose(gh_upstream *u, const void *key, size_t key_len) {
   switch (u->balancer) {
-  case GH_LB_ROUND_ROBIN:
-    *target = u->cycle[atomic_fetch_add_explicit(&u->next, 1, memory_order_relaxed) % u->cycle_len];
-    break;
+  case GH_LB_ROUND_ROBIN: return u->cycle[atomic_fetch_add_explicit(&u->next, 1, memory_order_relaxed) % u->cycle_len];
   case GH_LB_LEAST_REQUEST: {
-    size_t a = (size_t)(rng() % u->n), b = u->n > 1 ? (size_t)(rng() % (u->n - 1)) : 0;
+    size_t a = (size_t)(gh__upstream_rng() % u->n), b = u->n > 1 ? (size_t)(gh__upstream_rng() % (u->n - 1)) : 0;
     if (u->n > 1 && b >= a) b++; /* two distinct targets */
     /* fewer in flight per unit of weight: compare a/wa with b/wb without division */
     uint64_t fa = atomic_load_explicit(&u->in_flight[a], memory_order_relaxed),
              fb = atomic_load_explicit(&u->in_flight[b], memory_order_relaxed);
-    size_t pick = fb * u->weights[a] < fa * u->weights[b] ? b : a;
-    atomic_fetch_add_explicit(&u->in_flight[pick], 1, memory_order_relaxed);
-    *target = pick;
-    break;
+    return fb * u->weights[a] < fa * u->weights[b] ? b : a;
   }
-  case GH_LB_MAGLEV:
-    *target = u->table[gh__hash64(key ? key : "", key_len, 0x6d61676c6576ull) % GH_MAGLEV_TABLE_SIZE];
-    break;
+  case GH_LB_MAGLEV: return u->table[gh__hash64(key ? key : "", key_len, 0x6d61676c6576ull) % GH_MAGLEV_TABLE_SIZE];
   default: { /* weighted random: the first running sum above a draw */
-    uint64_t draw = rng() % u->cumulative[u->n - 1];
+    uint64_t draw = gh__upstream_rng() % u->cumulative[u->n - 1];
     size_t lo = 0, hi = u->n - 1;
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
       if (u->cumulative[mid] > draw) hi = mid;
       else lo = mid + 1;
     }
-    *target = lo;
+    return lo;
   }
   }
+}
+
+/* A healthy choice: Maglev walks its table on from the key's entry, the
+ * others choose again a few times, then scan; none healthy is panic. */
+static size_t choose_healthy(gh_upstream *u, const void *key, size_t key_len, int64_t now) {
+  size_t t = choose(u, key, key_len);
+  if (gh__target_healthy(u, t, now)) return t;
+  if (u->balancer == GH_LB_MAGLEV) {
+    size_t at = gh__hash64(key ? key : "", key_len, 0x6d61676c6576ull) % GH_MAGLEV_TABLE_SIZE;
+    for (size_t step = 1; step < GH_MAGLEV_TABLE_SIZE; step++) {
+      size_t c = u->table[(at + step) % GH_MAGLEV_TABLE_SIZE];
+      if (gh__target_healthy(u, c, now)) return c;
+    }
+  } else {
+    for (int tries = 0; tries < 8; tries++)
+      if (gh__target_healthy(u, t = choose(u, key, key_len), now)) return t;
+    size_t start = (size_t)(gh__upstream_rng() % u->n);
+    for (size_t i = 0; i < u->n; i++)
+      if (gh__target_healthy(u, (start + i) % u->n, now)) return (start + i) % u->n;
+  }
+  atomic_fetch_add_explicit(&u->panics, 1, memory_order_relaxed);
+  return t;
+}
+
+int gh_upstream_pick(gh_upstream *u, const void *key, size_t key_len, size_t *target) {
+  if (!u || !target || (!key && key_len)) return GH_EINVAL;
+  uint64_t active = atomic_fetch_add_explicit(&u->active, 1, memory_order_relaxed);
+  if (u->max_requests && active >= u->max_requests) { /* the circuit breaker */
+    atomic_fetch_sub_explicit(&u->active, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&u->overflows, 1, memory_order_relaxed);
+    return GH_EDENIED;
+  }
+  bool health = u->outlier.consecutive_failures || u->check.interval_ms;
+  size_t t = health ? choose_healthy(u, key, key_len, gh_now_ms()) : choose(u, key, key_len);
+  if (u->balancer == GH_LB_LEAST_REQUEST) atomic_fetch_add_explicit(&u->in_flight[t], 1, memory_order_relaxed);
+  *target = t;
   return GH_OK;
 }
 
-void gh_upstream_release(gh_upstream *u, size_t target) {
-  if (!u || u->balancer != GH_LB_LEAST_REQUEST || target >= u->n) return;
-  uint64_t now = atomic_load_explicit(&u->in_flight[target], memory_order_relaxed);
-  while (now && !atomic_compare_exchange_weak_explicit(&u->in_flight[target], &now, now - 1, memory_order_relaxed,
-                                                       memory_order_relaxed)) {
+void gh__saturating_decrement(atomic_uint_fast64_t *c) {
+  uint64_t now = atomic_load_explicit(c, memory_order_relaxed);
+  while (now && !atomic_compare_exchange_weak_explicit(c, &now, now - 1, memory_order_relaxed, memory_order_relaxed)) {
   }
+}
+
+void gh_upstream_release(gh_upstream *u, size_t target) {
+  if (!u || target >= u->n) return;
+  gh__saturating_decrement(&u->active);
+  if (u->balancer == GH_LB_LEAST_REQUEST) gh__saturating_decrement(&u->in_flight[target]);
 }
 
 size_t gh_upstream_count(const gh_upstream *u) { return u ? u->n : 0; }

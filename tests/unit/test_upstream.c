@@ -146,11 +146,139 @@ static void test_weighted_random_and_errors(void **state) {
   assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, many, heavy, 200), GH_ETOOBIG); /* a cycle of 200,000 */
 }
 
+static int64_t clock_now;
+static int64_t fixed_clock(void *ud) {
+  (void)ud;
+  return clock_now;
+}
+
+/* Outlier detection with a fixed clock: consecutive failures eject for
+ * base x times ejected (capped), a success resets the count, at most the
+ * configured share is out at once, picks skip the ejected, and they return. */
+static void test_outlier_ejection(void **state) {
+  (void)state;
+  gh_set_clock(fixed_clock, NULL);
+  clock_now = 1000000;
+  gh_upstream *u;
+  assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, NULL, 4), GH_OK);
+  gh_outlier_config c = {3, 10000, 25000, 50};
+  assert_int_equal(gh_upstream_set_outlier(u, &c), GH_OK);
+  gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
+  gh_upstream_report(u, 0, 1, clock_now); /* a success in between resets the count */
+  gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now));
+  gh_upstream_report(u, 0, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 0, clock_now));
+  for (int i = 0; i < 40; i++) {
+    size_t t = pick(u, NULL, 0);
+    assert_int_not_equal(t, 0);
+    gh_upstream_release(u, t);
+  }
+  /* a second ejection is allowed (2 of 4 = 50%), a third is not */
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 1, 0, clock_now);
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 2, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 1, clock_now));
+  assert_true(gh_upstream_is_healthy(u, 2, clock_now));
+  assert_int_equal(gh_upstream_ejections(u), 2);
+  /* back after base x 1 */
+  clock_now += 10000;
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now));
+  /* ejected again: base x 2 = 20 s; a third time: capped at 25 s */
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 0, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 0, clock_now + 19999));
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now + 20000));
+  clock_now += 20000;
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 0, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 0, clock_now + 24999));
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now + 25000));
+  gh_upstream_free(u);
+  gh_set_clock(NULL, NULL);
+}
+
+/* Active checks: due targets in turn, thresholds in a row, and panic routing
+ * when every target is down. */
+static void test_active_health(void **state) {
+  (void)state;
+  gh_set_clock(fixed_clock, NULL);
+  clock_now = 5000;
+  gh_upstream *u;
+  assert_int_equal(gh_upstream_new(&u, GH_LB_MAGLEV, NAMES, NULL, 2), GH_OK);
+  gh_health_check_config c = {1000, 2, 2};
+  assert_int_equal(gh_upstream_set_health_check(u, &c), GH_OK);
+  size_t t;
+  int64_t wait;
+  assert_int_equal(gh_upstream_health_due(u, clock_now, &t, &wait), GH_OK);
+  assert_int_equal(t, 0);
+  assert_int_equal(gh_upstream_health_due(u, clock_now, &t, &wait), GH_OK);
+  assert_int_equal(t, 1);
+  assert_int_equal(gh_upstream_health_due(u, clock_now, &t, &wait), GH_ENOTFOUND);
+  assert_int_equal(wait, 1000);
+  /* b fails twice in a row: down; Maglev sends b's keys to a */
+  gh_upstream_health_result(u, 1, 0);
+  assert_true(gh_upstream_is_healthy(u, 1, clock_now));
+  gh_upstream_health_result(u, 1, 0);
+  assert_false(gh_upstream_is_healthy(u, 1, clock_now));
+  for (int k = 0; k < 200; k++) {
+    size_t got = pick(u, &k, sizeof k);
+    assert_int_equal(got, 0);
+    gh_upstream_release(u, got);
+  }
+  /* both down: panic routing still answers, and counts it */
+  gh_upstream_health_result(u, 0, 0), gh_upstream_health_result(u, 0, 0);
+  pick(u, "k", 1);
+  assert_int_equal(gh_upstream_panics(u), 1);
+  /* passes bring b back */
+  gh_upstream_health_result(u, 1, 1), gh_upstream_health_result(u, 1, 1);
+  assert_true(gh_upstream_is_healthy(u, 1, clock_now));
+  gh_upstream_free(u);
+  gh_set_clock(NULL, NULL);
+}
+
+/* The circuit breaker caps requests in flight; the retry budget caps retries
+ * in flight by a share of requests (with a floor), and backoff is jittered
+ * within its exponential cap. */
+static void test_breaker_and_retries(void **state) {
+  (void)state;
+  gh_upstream *u;
+  size_t t[12];
+  assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, NULL, 3), GH_OK);
+  assert_int_equal(gh_upstream_set_max_requests(u, 10), GH_OK);
+  for (int i = 0; i < 10; i++) assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[i]), GH_OK);
+  assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[10]), GH_EDENIED);
+  assert_int_equal(gh_upstream_overflows(u), 1);
+  gh_upstream_release(u, t[0]);
+  assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[0]), GH_OK);
+
+  gh_retry_config rc = {20, 1, 3, 100, 300};
+  assert_int_equal(gh_upstream_set_retry(u, &rc), GH_OK);
+  int64_t delay;
+  /* 10 in flight: 20% allows 2 retries in flight */
+  assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_OK);
+  assert_true(delay >= 0 && delay <= 100);
+  assert_int_equal(gh_upstream_retry_begin(u, 2, &delay), GH_OK);
+  assert_true(delay >= 0 && delay <= 200);
+  assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_EDENIED); /* the budget is spent */
+  gh_upstream_retry_done(u);
+  assert_int_equal(gh_upstream_retry_begin(u, 3, &delay), GH_OK);
+  assert_true(delay >= 0 && delay <= 300); /* 100 x 4 capped at 300 */
+  assert_int_equal(gh_upstream_retry_begin(u, 4, &delay), GH_EDENIED); /* enough retries for one request */
+  gh_upstream_retry_done(u), gh_upstream_retry_done(u);
+  for (int i = 0; i < 10; i++) gh_upstream_release(u, t[i]);
+  /* nothing in flight: the floor still allows one */
+  assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_OK);
+  assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_EDENIED);
+  gh_upstream_retry_done(u);
+  gh_retry_config bad = {101, 1, 1, 10, 20};
+  assert_int_equal(gh_upstream_set_retry(u, &bad), GH_EINVAL);
+  gh_upstream_free(u);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_smooth_round_robin), cmocka_unit_test(test_round_robin_threads),
       cmocka_unit_test(test_maglev),             cmocka_unit_test(test_least_request),
-      cmocka_unit_test(test_weighted_random_and_errors),
+      cmocka_unit_test(test_weighted_random_and_errors), cmocka_unit_test(test_outlier_ejection),
+      cmocka_unit_test(test_active_health),              cmocka_unit_test(test_breaker_and_retries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
