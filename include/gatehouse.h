@@ -19,5 +19,6 @@
 #include "gatehouse/redis.h"
 #include "gatehouse/router.h"
 #include "gatehouse/upstream.h"
+#include "gatehouse/transform.h"
 
 #endif

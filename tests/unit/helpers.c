@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "gatehouse/alloc.h"
+#include "gatehouse/error.h"
+#include "gatehouse/realm.h"
 
 char *t_read_vector(const char *rel, size_t *len) {
   char path[1024];
@@ -95,4 +97,30 @@ long t_faultsim_step(void) {
   const char *s = getenv("GH_FAULTSIM_STEP");
   long step = s ? atol(s) : 1;
   return step > 0 ? step : 1;
+}
+
+static int claims_hook(void *ud, const char *cred, size_t len, char **json, size_t *json_len) {
+  (void)len, (void)cred;
+  *json = strdup(ud);
+  *json_len = strlen(ud);
+  return 1;
+}
+
+gh_identity *t_identity_with_claims(const char *realm, const char *claims_json) {
+  gh_realm *r;
+  gh_idp *idp;
+  gh_auth_request *q;
+  gh_identity *id = NULL;
+  int reason;
+  char challenge[256];
+  assert_int_equal(gh_realm_new(&r, realm), GH_OK);
+  assert_int_equal(gh_idp_new_custom(&idp, "claims", claims_hook, (void *)claims_json), GH_OK);
+  assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
+  gh_idp_free(idp); /* the realm holds its own reference */
+  gh_auth_request_new(&q);
+  gh_auth_request_set_api_key(q, "any", 3);
+  assert_int_equal(gh_realm_authenticate(r, q, 1700000000000LL, &id, &reason, challenge, sizeof challenge), GH_OK);
+  gh_auth_request_free(q);
+  gh_realm_free(r);
+  return id;
 }

@@ -25,4 +25,9 @@ long t_alloc_count(void);       /* allocations made since the last fail_at */
  * says otherwise: the valgrind run strides, the ASan run is exhaustive. */
 long t_faultsim_step(void);
 
+/* An identity authenticated in a fresh realm by a custom IdP that answers
+ * with these claims (JSON). */
+typedef struct gh_identity gh_identity;
+gh_identity *t_identity_with_claims(const char *realm, const char *claims_json);
+
 #endif

@@ -291,33 +291,6 @@ static void test_allocation_failure(void **state) {
   t_alloc_uninstall();
 }
 
-static int session_idp(void *ud, const char *cred, size_t len, char **json, size_t *json_len) {
-  (void)ud, (void)len, (void)cred;
-  const char *claims = "{\"sub\":\"alice\",\"client_id\":\"app-1\",\"org\":{\"id\":\"acme&co=1\"},\"plan\":3}";
-  *json = strdup(claims);
-  *json_len = strlen(claims);
-  return 1;
-}
-
-static gh_identity *someone(void) {
-  gh_realm *r;
-  gh_idp *idp;
-  gh_auth_request *q;
-  gh_identity *id = NULL;
-  int reason;
-  char challenge[256];
-  assert_int_equal(gh_realm_new(&r, "keys"), GH_OK);
-  assert_int_equal(gh_idp_new_custom(&idp, "session", session_idp, NULL), GH_OK);
-  assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
-  gh_idp_free(idp); /* the realm holds its own reference */
-  gh_auth_request_new(&q);
-  gh_auth_request_set_api_key(q, "session=1", 9);
-  assert_int_equal(gh_realm_authenticate(r, q, 1700000000000LL, &id, &reason, challenge, sizeof challenge), GH_OK);
-  gh_auth_request_free(q);
-  gh_realm_free(r);
-  return id;
-}
-
 static void expect_key(const char *recipe, const gh_limit_key_source *src, int rc, const char *want) {
   gh_limit_key *k;
   char msg[160], out[256];
@@ -335,7 +308,7 @@ static void expect_key(const char *recipe, const gh_limit_key_source *src, int r
  * keeps distinct inputs distinct; the API key itself never appears. */
 static void test_key_recipes(void **state) {
   (void)state;
-  gh_identity *id = someone();
+  gh_identity *id = t_identity_with_claims("keys", "{\"sub\":\"alice\",\"client_id\":\"app-1\",\"org\":{\"id\":\"acme&co=1\"},\"plan\":3}");
   const char *names[] = {"X-Tenant", "Accept"}, *values[] = {"blue team", "*/*"};
   gh_limit_key_source src = {id, "2001:db8:1:2:3:4:5:6", "orders.list", "sk_live_secret", 14, names, values, 2, 0};
   expect_key("subject", &src, GH_OK, "subject=alice");

@@ -1,0 +1,86 @@
+/**
+ * @file gatehouse/transform.h
+ * @brief Request and response transformation with templates.
+ *
+ * A transformation is built once from JSON:
+ *
+ *     {"request": {"headers": {"set": {"X-User-Id": "{claims.sub}"},
+ *                              "add": {"X-Via": "gatehouse"},
+ *                              "remove": ["X-Debug"],
+ *                              "rename": {"X-Old": "X-New"}},
+ *                  "path": "/orders/{params.id}",
+ *                  "query": {"add": {"source": "gateway"}, "remove": ["debug"]},
+ *                  "strip_credentials": true},
+ *      "response": {"headers": {"set": {"X-Frame-Options": "DENY"}, "remove": ["Server"]}}}
+ *
+ * Templates are text with variables in braces: {claims.DOTTED.PATH},
+ * {params.NAME} (the route's parameters), {subject}, {client_id}, {realm},
+ * {route}; "{{" and "}}" are literal braces. Unknown variables and broken
+ * templates are errors at build time, named by their JSON path. An absent
+ * variable renders empty. Header values that would carry CR, LF or NUL are
+ * refused when applied (GH_EDENIED), never forwarded. Values put into the
+ * path or the query are percent-encoded.
+ *
+ * Order for a request: remove, rename, set, add; credentials stripped
+ * (Authorization, Proxy-Authorization, DPoP, X-API-Key; on unless
+ * "strip_credentials": false) before the headers the transformation sets.
+ * Header names compare without case. A built transformation is immutable and
+ * thread-safe.
+ */
+#ifndef GATEHOUSE_TRANSFORM_H
+#define GATEHOUSE_TRANSFORM_H
+
+#include <stddef.h>
+
+#include "gatehouse/export.h"
+#include "gatehouse/router.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gh_transform gh_transform;
+typedef struct gh_identity gh_identity;
+
+GH_EXTERN int gh_transform_parse(gh_transform **out, const char *json, size_t len, char *msg, size_t msg_cap);
+GH_EXTERN void gh_transform_free(gh_transform *t);
+
+typedef struct gh_header {
+  const char *name, *value;
+  size_t name_len, value_len;
+} gh_header;
+
+/** What a transformation reads: the request's headers and target, and who and which route. */
+typedef struct gh_transform_input {
+  const gh_header *headers;
+  size_t n_headers;
+  const char *path; /* with its query, as received */
+  size_t path_len;
+  const gh_identity *identity;  /* NULL: none */
+  const gh_route_match *route;  /* NULL: none */
+} gh_transform_input;
+
+/** The new header list and path (with query); one allocation, freed with gh_transform_result_free. */
+typedef struct gh_transform_result {
+  gh_header *headers;
+  size_t n_headers;
+  const char *path;
+  size_t path_len;
+  void *block;
+} gh_transform_result;
+
+/**
+ * Applies the request part. @return GH_OK; GH_EDENIED when a rendered header
+ * value would carry CR, LF or NUL (msg names the header); GH_ETOOBIG; GH_ENOMEM
+ */
+GH_EXTERN int gh_transform_request(const gh_transform *t, const gh_transform_input *in, gh_transform_result *out,
+                                   char *msg, size_t msg_cap);
+/** Applies the response part to the response's headers (in->path unused). */
+GH_EXTERN int gh_transform_response(const gh_transform *t, const gh_transform_input *in, gh_transform_result *out,
+                                    char *msg, size_t msg_cap);
+GH_EXTERN void gh_transform_result_free(gh_transform_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
