@@ -103,7 +103,16 @@ GH_EXTERN void gh_upstream_health_result(gh_upstream *u, size_t target, int ok);
 
 /** At most max requests in flight on the pool (0: no limit, the default). */
 GH_EXTERN int gh_upstream_set_max_requests(gh_upstream *u, uint64_t max);
-/** Picks refused by the circuit breaker. */
+/**
+ * At most max requests waiting for a connection to a target (0: no limit, the
+ * default). The host calls gh_upstream_pending_begin when a picked request
+ * has to wait for a connection (GH_EDENIED: over the limit, fail it fast) and
+ * gh_upstream_pending_end once it has one or gives up.
+ */
+GH_EXTERN int gh_upstream_set_max_pending(gh_upstream *u, uint64_t max);
+GH_EXTERN int gh_upstream_pending_begin(gh_upstream *u);
+GH_EXTERN void gh_upstream_pending_end(gh_upstream *u);
+/** Requests refused by the circuit breaker (max requests or max pending). */
 GH_EXTERN uint64_t gh_upstream_overflows(const gh_upstream *u);
 
 typedef struct gh_retry_config {

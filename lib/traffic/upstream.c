@@ -69,7 +69,7 @@ int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets,
   u->n = n;
   u->seed = gh__hash_seed();
   atomic_init(&u->next, 0);
-  atomic_init(&u->active, 0), atomic_init(&u->retries_active, 0), atomic_init(&u->overflows, 0);
+  atomic_init(&u->active, 0), atomic_init(&u->pending, 0), atomic_init(&u->retries_active, 0), atomic_init(&u->overflows, 0);
   u->names = gh__calloc(n, sizeof *u->names);
   u->weights = gh__calloc(n, sizeof *u->weights);
   u->in_flight = gh__calloc(n, sizeof *u->in_flight);

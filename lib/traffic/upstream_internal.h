@@ -39,8 +39,8 @@ struct gh_upstream {
   gh_health_check_config check;
   atomic_uint_fast64_t ejections, panics;
   /* circuit breaker and retries */
-  uint64_t max_requests;
-  atomic_uint_fast64_t active, retries_active, overflows;
+  uint64_t max_requests, max_pending;
+  atomic_uint_fast64_t active, pending, retries_active, overflows;
   gh_retry_config retry;
 };
 

@@ -1,4 +1,5 @@
-/* The pool's circuit breaker (requests in flight) and retries as Envoy does
+/* The pool's circuit breaker (requests in flight, requests waiting for a
+ * connection) and retries as Envoy does
  * them: a budget of retries in flight relative to requests in flight, with a
  * floor, and exponential backoff with full jitter. */
 #include "../core/core.h"
@@ -8,6 +9,27 @@ int gh_upstream_set_max_requests(gh_upstream *u, uint64_t max) {
   if (!u) return GH_EINVAL;
   u->max_requests = max;
   return GH_OK;
+}
+
+int gh_upstream_set_max_pending(gh_upstream *u, uint64_t max) {
+  if (!u) return GH_EINVAL;
+  u->max_pending = max;
+  return GH_OK;
+}
+
+int gh_upstream_pending_begin(gh_upstream *u) {
+  if (!u) return GH_EINVAL;
+  uint64_t waiting = atomic_fetch_add(&u->pending, 1);
+  if (u->max_pending && waiting >= u->max_pending) {
+    atomic_fetch_sub(&u->pending, 1);
+    atomic_fetch_add(&u->overflows, 1);
+    return GH_EDENIED;
+  }
+  return GH_OK;
+}
+
+void gh_upstream_pending_end(gh_upstream *u) {
+  if (u) gh__saturating_decrement(&u->pending);
 }
 
 uint64_t gh_upstream_overflows(const gh_upstream *u) { return u ? atomic_load(&((gh_upstream *)u)->overflows) : 0; }

@@ -249,6 +249,16 @@ static void test_breaker_and_retries(void **state) {
   gh_upstream_release(u, t[0]);
   assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[0]), GH_OK);
 
+  /* requests waiting for a connection: at most 2 */
+  assert_int_equal(gh_upstream_set_max_pending(u, 2), GH_OK);
+  assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
+  assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
+  assert_int_equal(gh_upstream_pending_begin(u), GH_EDENIED);
+  assert_int_equal(gh_upstream_overflows(u), 2);
+  gh_upstream_pending_end(u);
+  assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
+  gh_upstream_pending_end(u), gh_upstream_pending_end(u);
+
   gh_retry_config rc = {20, 1, 3, 100, 300};
   assert_int_equal(gh_upstream_set_retry(u, &rc), GH_OK);
   int64_t delay;
