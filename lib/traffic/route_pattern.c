@@ -61,7 +61,8 @@ static bool parse_type(const char *t, size_t n, gh__piece *p) {
 }
 
 /* One segment's pieces: literals and {name} / {name:type}. */
-static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, size_t cap) {
+/* s points into the pattern's own copy: names are cut out of it in place. */
+static int parse_segment(char *s, size_t n, gh__segpat *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
   size_t most = 1; /* literal, then parameter and literal for each '{' */
   for (size_t i = 0; i < n; i++) most += s[i] == '{' ? 2 : 0;
@@ -72,22 +73,22 @@ static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, si
   while (i < n) {
     gh__piece *p = &out->pieces[out->n];
     if (s[i] == '{') {
-      const char *close = memchr(s + i, '}', n - i);
+      char *close = memchr(s + i, '}', n - i);
       if (!close) return gh__set_msg(msg, cap, "'%.*s': '{' without '}'", (int)n, s), GH_EPARSE;
       if (prev_param) return gh__set_msg(msg, cap, "'%.*s': parameters need a literal between them", (int)n, s), GH_EPARSE;
-      const char *body = s + i + 1, *colon = memchr(body, ':', (size_t)(close - body));
+      char *body = s + i + 1, *colon = memchr(body, ':', (size_t)(close - body));
       size_t name_len = (size_t)((colon ? colon : close) - body);
       for (size_t k = 0; k < name_len; k++)
         if (!is_name_char(body[k])) name_len = 0;
       if (!name_len) return gh__set_msg(msg, cap, "'%.*s': a parameter name is [A-Za-z0-9_-]+", (int)n, s), GH_EPARSE;
       p->param = true;
       p->type = GH__PT_ANY;
-      if (!(p->text = gh__strndup(body, name_len))) return GH_ENOMEM;
+      p->text = body;
       p->len = name_len;
       out->n++;
       if (colon) {
         size_t tlen = (size_t)(close - colon - 1);
-        if (!(p->type_text = gh__strndup(colon + 1, tlen))) return GH_ENOMEM;
+        p->type_text = colon + 1;
         if (!parse_type(colon + 1, tlen, p))
           return gh__set_msg(msg, cap, "'%.*s': a type is int, uuid, alpha, alnum, hex or one class like [a-z0-9-]+", (int)n, s),
                  GH_EPARSE;
@@ -96,13 +97,14 @@ static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, si
       else if (p->type == GH__PT_ANY) out->rank = 2;
       prev_param = true;
       i = (size_t)(close - s) + 1;
+      body[name_len] = 0, *close = 0; /* the name and the type, cut out (':' and '}' are never literal) */
     } else {
       size_t j = i;
       while (j < n && s[j] != '{') {
         if (s[j] == '}' || s[j] == '*') return gh__set_msg(msg, cap, "'%.*s': stray '%c'", (int)n, s, s[j]), GH_EPARSE;
         j++;
       }
-      if (!(p->text = gh__strndup(s + i, j - i))) return GH_ENOMEM;
+      p->text = s + i;
       p->len = j - i;
       if (!out->n) out->prefix = j - i;
       out->n++;
@@ -111,21 +113,20 @@ static int parse_segment(const char *s, size_t n, gh__segpat *out, char *msg, si
     }
   }
   if (!n) { /* the empty segment of a trailing slash, or of "/" */
-    if (!(out->pieces[0].text = gh__strndup("", 0))) return GH_ENOMEM;
+    out->pieces[0].text = (char *)"";
     out->n = 1;
   }
   return GH_OK;
 }
 
 static void segpat_free(gh__segpat *s) {
-  for (size_t i = 0; i < s->n; i++) gh__free(s->pieces[i].text), gh__free(s->pieces[i].type_text);
   gh__free(s->pieces);
 }
 
 void gh__route_pattern_free(gh__route_pattern *p) {
   for (size_t i = 0; i < p->n_segs; i++) segpat_free(&p->segs[i]);
   gh__free(p->segs);
-  gh__free(p->catch_name);
+  gh__free(p->copy);
   memset(p, 0, sizeof *p);
 }
 
@@ -138,17 +139,22 @@ int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg,
   for (size_t i = 1; i < len; i++) segs += text[i] == '/';
   if (segs > 64) return gh__set_msg(msg, cap, "at most 64 segments"), GH_ETOOBIG;
   out->segs = gh__calloc(segs, sizeof *out->segs);
-  if (!out->segs) return GH_ENOMEM;
+  out->copy = gh__strndup(text, len);
+  if (!out->segs || !out->copy) {
+    gh__route_pattern_free(out);
+    return GH_ENOMEM;
+  }
   int rc = GH_OK;
   for (size_t start = 1; !rc;) {
     const char *slash = memchr(text + start, '/', len - start);
     size_t end = slash ? (size_t)(slash - text) : len, n = end - start;
-    const char *s = text + start;
+    char *s = out->copy + start;
     bool star = n == 1 && s[0] == '*', rest = n > 3 && s[0] == '{' && s[n - 2] == '*' && s[n - 1] == '}';
     if (star || rest) {
       if (slash) rc = (gh__set_msg(msg, cap, "a catch-all ends the pattern"), GH_EPARSE);
-      else if (!(out->catch_name = star ? gh__strndup("*", 1) : gh__strndup(s + 1, n - 3))) rc = GH_ENOMEM;
       else {
+        out->catch_name = star ? (char *)"*" : s + 1;
+        if (!star) s[n - 2] = 0; /* "{rest*}": the name ends at '*' */
         out->catch_all = true;
         out->n_params++;
       }

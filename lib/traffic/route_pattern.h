@@ -13,11 +13,11 @@ typedef enum gh__ptype { GH__PT_ANY, GH__PT_INT, GH__PT_UUID, GH__PT_ALPHA, GH__
 
 typedef struct gh__piece {
   bool param;
-  char *text; /* literal text, or the parameter's name */
+  char *text; /* literal text (len bytes), or the parameter's name (NUL-terminated); inside the pattern's copy */
   size_t len;
   gh__ptype type;
   uint8_t accept[32]; /* the bytes a typed parameter accepts (not uuid) */
-  char *type_text;    /* as written after ':', for shapes and messages */
+  char *type_text;    /* as written after ':' (NUL-terminated), for shapes */
 } gh__piece;
 
 typedef struct gh__segpat {
@@ -32,6 +32,7 @@ typedef struct gh__route_pattern {
   size_t n_segs;
   bool catch_all;
   char *catch_name; /* "*" for a bare star */
+  char *copy;       /* the pattern's text, which pieces point into */
   size_t n_params;  /* including the catch-all */
 } gh__route_pattern;
 

@@ -47,7 +47,7 @@ typedef struct pedge {
 
 struct rnode {
   sedge *statics;
-  size_t n_statics;
+  size_t n_statics, cap_statics;
   pedge *patterns;
   size_t n_patterns;
   slots end, rest; /* routes ending here; routes with a catch-all here */
@@ -214,26 +214,52 @@ static int cmp_label(const char *a, size_t an, const char *b, size_t bn) {
   return memcmp(a, b, an);
 }
 
-static rnode *static_child(rnode *n, const char *label, size_t len) {
-  size_t lo = 0, hi = n->n_statics;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = cmp_label(label, len, n->statics[mid].label, n->statics[mid].len);
-    if (!c) return n->statics[mid].child;
-    if (c < 0) hi = mid;
-    else lo = mid + 1;
+/* While building, static children are found through one map keyed by the
+ * parent's address and the label, appended unsorted, and sorted once at the
+ * end: no insertion is quadratic in a wide node. */
+typedef struct builder {
+  gh__strmap keys;
+  rnode **found; /* by key id */
+  size_t cap;
+} builder;
+
+static rnode *static_child(builder *b, rnode *n, const char *label, size_t len) {
+  char stack[256], *key = len + sizeof n <= sizeof stack ? stack : gh__malloc(len + sizeof n);
+  if (!key) return NULL;
+  memcpy(key, &n, sizeof n);
+  memcpy(key + sizeof n, label, len);
+  uint32_t id;
+  int added, rc = gh__strmap_intern(&b->keys, key, len + sizeof n, &id, &added);
+  if (key != stack) gh__free(key);
+  if (rc) return NULL;
+  if (!added) return b->found[id];
+  if (id >= b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    rnode **f = gh__realloc(b->found, cap * sizeof *f);
+    if (!f) return NULL;
+    b->found = f, b->cap = cap;
+  }
+  if (n->n_statics == n->cap_statics) {
+    size_t cap = n->cap_statics ? n->cap_statics * 2 : 4;
+    sedge *v = gh__realloc(n->statics, cap * sizeof *v);
+    if (!v) return NULL;
+    n->statics = v, n->cap_statics = cap;
   }
   rnode *child = gh__calloc(1, sizeof *child);
-  sedge *v = child ? gh__realloc(n->statics, (n->n_statics + 1) * sizeof *v) : NULL;
-  if (!v) {
-    gh__free(child);
-    return NULL;
-  }
-  n->statics = v;
-  memmove(v + lo + 1, v + lo, (n->n_statics - lo) * sizeof *v);
-  v[lo] = (sedge){label, len, child};
-  n->n_statics++;
-  return child;
+  if (!child) return NULL;
+  n->statics[n->n_statics++] = (sedge){label, len, child};
+  return b->found[id] = child;
+}
+
+static int cmp_edge(const void *a, const void *b) {
+  const sedge *x = a, *y = b;
+  return cmp_label(x->label, x->len, y->label, y->len);
+}
+
+static void sort_statics(rnode *n) {
+  qsort(n->statics, n->n_statics, sizeof *n->statics, cmp_edge);
+  for (size_t i = 0; i < n->n_statics; i++) sort_statics(n->statics[i].child);
+  for (size_t i = 0; i < n->n_patterns; i++) sort_statics(n->patterns[i].child);
 }
 
 /* Priority among pattern children: typed before plain, then the longer
@@ -272,11 +298,11 @@ static int add_slot(slots *s, const route *r) {
   return GH_OK;
 }
 
-static int insert(rnode *root, const route *r) {
+static int insert(builder *b, rnode *root, const route *r) {
   rnode *n = root;
   for (size_t i = 0; i < r->pat.n_segs && n; i++) {
     const gh__segpat *s = &r->pat.segs[i];
-    n = s->rank == 0 ? static_child(n, s->pieces[0].text, s->pieces[0].len) : pattern_child(n, s);
+    n = s->rank == 0 ? static_child(b, n, s->pieces[0].text, s->pieces[0].len) : pattern_child(n, s);
   }
   if (!n) return GH_ENOMEM;
   return add_slot(r->pat.catch_all ? &n->rest : &n->end, r);
@@ -315,10 +341,15 @@ int gh_router_build(const gh_router_builder *b, gh_router **out) {
     r->n++;
     if (!rc) gh__route_pattern_names(&to->pat, to->names);
   }
+  builder tb = {0};
+  if (!rc) rc = gh__strmap_init(&tb.keys);
   for (size_t i = 0; i < r->n && !rc; i++) {
-    rc = insert(r->root, &r->routes[i]);
+    rc = insert(&tb, r->root, &r->routes[i]);
     r->constrained |= r->routes[i].host || r->routes[i].version;
   }
+  if (!rc) sort_statics(r->root);
+  gh__strmap_free(&tb.keys);
+  gh__free(tb.found);
   if (rc) {
     gh_router_free(r);
     return rc;
