@@ -257,7 +257,7 @@ static int cmp_edge(const void *a, const void *b) {
 }
 
 static void sort_statics(rnode *n) {
-  qsort(n->statics, n->n_statics, sizeof *n->statics, cmp_edge);
+  if (n->n_statics > 1) qsort(n->statics, n->n_statics, sizeof *n->statics, cmp_edge);
   for (size_t i = 0; i < n->n_statics; i++) sort_statics(n->statics[i].child);
   for (size_t i = 0; i < n->n_patterns; i++) sort_statics(n->patterns[i].child);
 }
