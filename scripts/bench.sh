@@ -10,6 +10,12 @@ mkdir -p "$out"
 export BENCH_RESULTS="$root/$out/results.jsonl"
 : > "$BENCH_RESULTS"
 seconds=${BENCH_SECONDS:-0.5}
+# A peer's JSON lines (on stdin) printed as rows like the C benchmarks'.
+print_rows() {
+  python3 -c 'import json,sys
+for l in sys.stdin:
+    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+}
 
 echo "== jwt-verify: verifications per second on one core ($(nproc) cores, shared machine: compare within a run)"
 for backend in openssl mbedtls; do
@@ -19,10 +25,7 @@ if command -v npm > /dev/null && [ ! -d tests/oracles/node_modules/jose ]; then
   npm install --silent --no-audit --no-fund --prefix tests/oracles > /dev/null 2>&1 || true
 fi
 if command -v node > /dev/null && [ -d tests/oracles/node_modules/jose ]; then
-  taskset -c 0 node tests/bench/jose-bench.mjs tests/vectors "$seconds" | tee -a "$BENCH_RESULTS" |
-    python3 -c 'import json,sys
-for l in sys.stdin:
-    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+  taskset -c 0 node tests/bench/jose-bench.mjs tests/vectors "$seconds" | tee -a "$BENCH_RESULTS" | print_rows
 else
   echo "  (node, or npm jose in tests/oracles, is missing: the jose peer is left out)"
 fi
@@ -34,10 +37,7 @@ if command -v node > /dev/null && [ -d tests/oracles/node_modules/casbin ]; then
     dir="$out/worlds/$world"
     [ -f "$dir/policy.json" ] || (cd tests/oracles && node gen-policy-worlds.mjs world "${world%x*}" "${world#*x}" "$root/$dir")
     taskset -c 0 build-bench-openssl/bin/bench_policy "$dir" "$world" "$seconds"
-    taskset -c 0 node tests/bench/casbin-bench.mjs "$dir" "$world" 3 | tee -a "$BENCH_RESULTS" |
-      python3 -c 'import json,sys
-for l in sys.stdin:
-    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+    taskset -c 0 node tests/bench/casbin-bench.mjs "$dir" "$world" 3 | tee -a "$BENCH_RESULTS" | print_rows
   done
 else
   echo "  (node, or npm casbin in tests/oracles, is missing: the worlds come from its generator)"
@@ -67,10 +67,7 @@ echo
 echo "== route-lookup: route lookups per second on one core (GitHub API set, every route once per round)"
 taskset -c 0 build-bench-openssl/bin/bench_router tests/vectors/routes "$seconds"
 if command -v node > /dev/null && [ -d tests/oracles/node_modules/find-my-way ]; then
-  taskset -c 0 node tests/bench/find-my-way-bench.mjs tests/vectors/routes "$seconds" | tee -a "$BENCH_RESULTS" |
-    python3 -c 'import json,sys
-for l in sys.stdin:
-    r = json.loads(l); print("  %-12s %-8s %-26s %-12s %14.1f" % (r["bench"], r["case"], r["subject"], r["metric"], r["value"]))'
+  taskset -c 0 node tests/bench/find-my-way-bench.mjs tests/vectors/routes "$seconds" | tee -a "$BENCH_RESULTS" | print_rows
 else
   echo "  (node, or npm find-my-way in tests/oracles, is missing: the find-my-way peer is left out)"
 fi
