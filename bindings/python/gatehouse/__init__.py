@@ -94,6 +94,28 @@ _lim_free = _fn("gh_limiter_free", None, _p)
 _lim_take = _fn("gh_limiter_take", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64, _i64, ctypes.POINTER(ctypes.c_int),
                 ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(_i64))
 
+_rb_new = _fn("gh_router_builder_new", ctypes.c_int, ctypes.POINTER(_p))
+_rb_free = _fn("gh_router_builder_free", None, _p)
+_rb_add = _fn("gh_router_add", ctypes.c_int, _p, _c, _c, _c, _p, _c, _sz)
+_rb_openapi = _fn("gh_router_add_openapi", ctypes.c_int, _p, _c, _sz, _c, _sz)
+_rb_build = _fn("gh_router_build", ctypes.c_int, _p, ctypes.POINTER(_p))
+_router_free = _fn("gh_router_free", None, _p)
+_MAX_PATH, _MAX_PARAMS = 4096, 16
+
+
+class _RouteParam(ctypes.Structure):
+    _fields_ = [("name", _c), ("value", ctypes.POINTER(ctypes.c_char)), ("len", _sz)]
+
+
+class _RouteMatch(ctypes.Structure):
+    """gh_route_match (gatehouse/router.h), field for field."""
+    _fields_ = [("status", ctypes.c_int), ("name", _c), ("pattern", _c), ("ud", _p), ("n_params", _sz),
+                ("params", _RouteParam * _MAX_PARAMS), ("allow", ctypes.c_char * 160), ("location", _c),
+                ("decoded", ctypes.c_char * _MAX_PATH)]
+
+
+_router_match = _fn("gh_router_match", ctypes.c_int, _p, _c, _sz, _c, _sz, ctypes.POINTER(_RouteMatch))
+
 _EDENIED = -12
 
 
@@ -278,3 +300,51 @@ class Limiter:
         if getattr(self, "_h", None):
             _lim_free(self._h)
             self._h = None
+
+
+class Router:
+    """Method and path to a route (see gatehouse/router.h): add routes or an
+    OpenAPI document, then match."""
+
+    def __init__(self):
+        self._b, self._h = _p(), None
+        _check(_rb_new(ctypes.byref(self._b)))
+
+    def add(self, method, pattern, name=None):
+        msg = ctypes.create_string_buffer(256)
+        _check(_rb_add(self._b, _bytes(method), _bytes(pattern), _bytes(name) if name else None, None, msg, 256), msg)
+        self._drop_built()
+        return self
+
+    def add_openapi(self, document):
+        data, msg = _bytes(document), ctypes.create_string_buffer(512)
+        _check(_rb_openapi(self._b, data, len(data), msg, 512), msg)
+        self._drop_built()
+        return self
+
+    def _drop_built(self):
+        """Routes changed: the router is built again on the next match."""
+        if self._h:
+            _router_free(self._h)
+            self._h = None
+
+    def match(self, method, path):
+        """{"status", "route", "pattern", "params", "allow", "location"}."""
+        if self._h is None:
+            h = _p()
+            _check(_rb_build(self._b, ctypes.byref(h)))
+            self._h = h
+        m, meth, target = _RouteMatch(), _bytes(method), _bytes(path)
+        _check(_router_match(self._h, meth, len(meth), target, len(target), ctypes.byref(m)))
+        params = {m.params[i].name.decode(): ctypes.string_at(m.params[i].value, m.params[i].len).decode("utf-8", "replace")
+                  for i in range(m.n_params)}
+        return {"status": m.status, "route": m.name.decode() if m.name else None,
+                "pattern": m.pattern.decode() if m.pattern else None, "params": params,
+                "allow": [a for a in m.allow.decode().split(", ") if a], "location": m.location.decode() if m.location else None}
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            self._drop_built()
+        if getattr(self, "_b", None):
+            _rb_free(self._b)
+            self._b = None

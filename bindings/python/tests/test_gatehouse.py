@@ -80,3 +80,29 @@ class Keys(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+ROUTES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "vectors", "routes")
+
+
+class Routing(unittest.TestCase):
+    def test_routes_and_answers(self):
+        r = gatehouse.Router().add("GET", "/users/{id:int}", "get-user").add("GET", "/files/{name}.{ext}")
+        self.assertEqual(r.match("GET", "/users/42?x=1")["params"], {"id": "42"})
+        self.assertEqual(r.match("GET", "/users/42")["route"], "get-user")
+        self.assertEqual(r.match("GET", "/files/a%20b.tar.gz")["params"], {"name": "a b.tar", "ext": "gz"})
+        no = r.match("POST", "/users/1")
+        self.assertEqual((no["status"], no["allow"]), (405, ["GET", "HEAD", "OPTIONS"]))
+        self.assertEqual(r.match("GET", "/users/x")["status"], 404)
+        self.assertEqual(r.match("GET", "/users/%2F")["status"], 400)
+        r.add("GET", "/users/me")  # routes added later take part in the next match
+        self.assertEqual(r.match("GET", "/users/me")["pattern"], "/users/me")
+        with self.assertRaises(gatehouse.Error) as ctx:
+            r.add("GET", "/users/{n:int}")
+        self.assertIn("ambiguous", str(ctx.exception))
+
+    def test_openapi(self):
+        with open(os.path.join(ROUTES, "openapi-shop.json")) as f:
+            r = gatehouse.Router().add_openapi(f.read())
+        got = r.match("GET", "/pets/7")
+        self.assertEqual((got["route"], got["pattern"], got["params"]), ("getPet", "/pets/{petId}", {"petId": "7"}))
