@@ -1,5 +1,6 @@
 // Package gatehouse is the Go binding of the gatehouse C library (cgo, standard
-// library only): token verification, authorization policy and rate limits.
+// library only): token verification, authorization policy, rate limits and
+// routing.
 //
 // Build with CGO_CFLAGS=-I<gatehouse>/include and CGO_LDFLAGS=-L<lib dir>, or
 // with the library installed where pkg-config and the linker find it.
@@ -17,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -281,5 +283,118 @@ func (l *Limiter) Close() {
 	if l.h != nil {
 		C.gh_limiter_free(l.h)
 		l.h = nil
+	}
+}
+
+// Router maps a method and a path to a route (see gatehouse/router.h). Add
+// routes, then Build; once built, Match is safe for concurrent use.
+type Router struct {
+	b *C.gh_router_builder
+	h *C.gh_router
+}
+
+// RouteMatch is a lookup's answer: Status 200 with the route, its pattern and
+// parameters; 405 or 204 with Allow; 308 with Location; or 400, 404, 414.
+type RouteMatch struct {
+	Status         int
+	Route, Pattern string
+	Params         map[string]string
+	Allow          []string
+	Location       string
+}
+
+// NewRouter starts an empty router.
+func NewRouter() (*Router, error) {
+	r := &Router{}
+	if err := check(C.gh_router_builder_new(&r.b)); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(r, (*Router).Close)
+	return r, nil
+}
+
+func (r *Router) withMessage(rc C.int, msg []byte) error {
+	if rc == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", check(rc), C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
+}
+
+// Add adds a route; name "" means "METHOD pattern".
+func (r *Router) Add(method, pattern, name string) error {
+	m, p := C.CString(method), C.CString(pattern)
+	defer C.free(unsafe.Pointer(m))
+	defer C.free(unsafe.Pointer(p))
+	var n *C.char
+	if name != "" {
+		n = C.CString(name)
+		defer C.free(unsafe.Pointer(n))
+	}
+	msg := make([]byte, 256)
+	return r.withMessage(C.gh_router_add(r.b, m, p, n, nil, (*C.char)(unsafe.Pointer(&msg[0])), 256), msg)
+}
+
+// AddOpenAPI adds every operation of an OpenAPI 3.x JSON document.
+func (r *Router) AddOpenAPI(doc string) error {
+	p, n := bytes(doc)
+	msg := make([]byte, 512)
+	return r.withMessage(C.gh_router_add_openapi(r.b, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 512), msg)
+}
+
+// Build makes the routes added so far matchable (again, after more Adds).
+func (r *Router) Build() error {
+	var h *C.gh_router
+	if err := check(C.gh_router_build(r.b, &h)); err != nil {
+		return err
+	}
+	if r.h != nil {
+		C.gh_router_free(r.h)
+	}
+	r.h = h
+	return nil
+}
+
+// Match finds the route for method and path (the path may carry a query).
+func (r *Router) Match(method, path string) (RouteMatch, error) {
+	if r.h == nil {
+		return RouteMatch{}, &Error{Code: "EMISUSE"}
+	}
+	// the answer points into the path: both live in C memory until read
+	m := (*C.gh_route_match)(C.malloc(C.sizeof_gh_route_match))
+	defer C.free(unsafe.Pointer(m))
+	cm, cp := C.CString(method), C.CString(path)
+	defer C.free(unsafe.Pointer(cm))
+	defer C.free(unsafe.Pointer(cp))
+	if err := check(C.gh_router_match(r.h, cm, C.size_t(len(method)), cp, C.size_t(len(path)), m)); err != nil {
+		return RouteMatch{}, err
+	}
+	out := RouteMatch{Status: int(m.status), Params: map[string]string{}}
+	if m.name != nil {
+		out.Route, out.Pattern = C.GoString(m.name), C.GoString(m.pattern)
+	}
+	for i := 0; i < int(m.n_params); i++ {
+		p := m.params[i]
+		out.Params[C.GoString(p.name)] = C.GoStringN(p.value, C.int(p.len))
+	}
+	for _, a := range strings.Split(C.GoString(&m.allow[0]), ", ") {
+		if a != "" {
+			out.Allow = append(out.Allow, a)
+		}
+	}
+	if m.location != nil {
+		out.Location = C.GoString(m.location)
+	}
+	return out, nil
+}
+
+// Close frees the router.
+func (r *Router) Close() {
+	if r.h != nil {
+		C.gh_router_free(r.h)
+		r.h = nil
+	}
+	if r.b != nil {
+		C.gh_router_builder_free(r.b)
+		r.b = nil
 	}
 }

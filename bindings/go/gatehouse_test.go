@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,5 +136,47 @@ func TestLimiter(t *testing.T) {
 	// TAT is 300 ms after the burst: at 50 ms, 300 + T(100) - 300 - 50 = 50 ms to wait
 	if ok, _, retry, _ := l.Take("k", 1, 50); ok || retry != 50 {
 		t.Fatalf("at 50 ms: %v, retry %d (want denied, 50)", ok, retry)
+	}
+}
+
+func TestRouter(t *testing.T) {
+	r, err := NewRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Add("GET", "/users/{id:int}", "get-user"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Add("GET", "/users/{n:int}", ""); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Fatalf("ambiguous route accepted: %v", err)
+	}
+	if _, err := r.Match("GET", "/users/1"); err == nil {
+		t.Fatal("matched before Build")
+	}
+	if err := r.Build(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.Match("GET", "/users/42?x=1")
+	if err != nil || m.Status != 200 || m.Route != "get-user" || m.Params["id"] != "42" {
+		t.Fatalf("got %+v, %v", m, err)
+	}
+	m, _ = r.Match("DELETE", "/users/42")
+	if m.Status != 405 || strings.Join(m.Allow, ",") != "GET,HEAD,OPTIONS" {
+		t.Fatalf("got %+v", m)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "tests", "vectors", "routes", "openapi-shop.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddOpenAPI(string(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Build(); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = r.Match("GET", "/pets/7")
+	if m.Route != "getPet" || m.Pattern != "/pets/{petId}" || m.Params["petId"] != "7" {
+		t.Fatalf("got %+v", m)
 	}
 }
