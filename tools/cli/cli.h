@@ -17,6 +17,8 @@ int cmd_route(int argc, char **argv);
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
+/* Prints "error: <GH_E name>: <msg, or the code's text>" on stderr; returns EXIT_USAGE. */
+int cli_library_error(int rc, const char *msg);
 /* Strips trailing white space (a token piped in ends with a newline). */
 void cli_trim(char *s, size_t *len);
 

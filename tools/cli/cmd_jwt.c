@@ -80,7 +80,7 @@ static int verify(int argc, char **argv) {
   int err = gh_jwks_parse(&set, jwks_json, jwks_len, msg, sizeof msg);
   free(jwks_json);
   if (err) {
-    fprintf(stderr, "error: %s: %s\n", gh_err_name(err), msg[0] ? msg : gh_strerror(err));
+    cli_library_error(err, msg);
     goto out;
   }
   gh_jwt_verifier_set_jwks(v, set, now_s * 1000);

@@ -124,7 +124,7 @@ int cmd_policy(int argc, char **argv) {
   int rc = gh_policy_parse(&p, text, len, msg, sizeof msg);
   free(text);
   if (rc) {
-    fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg[0] ? msg : gh_strerror(rc));
+    cli_library_error(rc, msg);
     goto out;
   }
   if (is_batch) {

@@ -53,7 +53,7 @@ int cmd_route(int argc, char **argv) {
   if (!rc) rc = gh_router_build(b, &r);
   gh_router_builder_free(b);
   free(doc);
-  if (rc) return fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg[0] ? msg : gh_strerror(rc)), EXIT_USAGE;
+  if (rc) return cli_library_error(rc, msg);
   int status = EXIT_VALID;
   if (argc == 5) {
     if (!answer(r, argv[3], argv[4])) status = EXIT_REJECTED;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gatehouse.h"
 
 char *cli_read_file(const char *path, size_t max, size_t *len) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -43,4 +44,9 @@ char *cli_read_file(const char *path, size_t max, size_t *len) {
 
 void cli_trim(char *s, size_t *len) {
   while (*len && strchr(" \t\r\n", s[*len - 1])) s[--*len] = '\0';
+}
+
+int cli_library_error(int rc, const char *msg) {
+  fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg && msg[0] ? msg : gh_strerror(rc));
+  return EXIT_USAGE;
 }
