@@ -45,50 +45,21 @@ void gh__limit_store_destroy(gh__limit_store *s) {
   memset(s, 0, sizeof *s);
 }
 
-/* Shards from the high bits, sets from bits 8-47: independent, and clear of
- * bit 0, which every hash has set (0 marks an empty way). */
-gh__limit_shard *gh__limit_store_shard(gh__limit_store *s, uint64_t hash) {
-  return &s->shards[(hash >> 48) & (s->n_shards - 1)]; /* 1 or 64 shards */
-}
-
-void gh__limit_shard_lock(gh__limit_shard *sh) {
+void gh__limit_shard_wait(gh__limit_shard *sh) {
   for (unsigned spins = 0; atomic_flag_test_and_set_explicit(&sh->lock, memory_order_acquire); spins++)
     if (spins > 64) sched_yield();
 }
 
-void gh__limit_shard_unlock(gh__limit_shard *sh) { atomic_flag_clear_explicit(&sh->lock, memory_order_release); }
-
-/* Bits 8-47 scaled onto [0, sets) by a multiply, not a division. */
-static gh__limit_set *set_of(gh__limit_shard *sh, uint64_t hash) {
-  uint64_t bits = (hash >> 8) & 0xFFFFFFFFFFull;
-  return &sh->sets_v[(size_t)((bits * (uint64_t)sh->sets) >> 40)];
-}
-
-gh__limit_state *gh__limit_store_find(gh__limit_shard *sh, uint64_t hash) {
-  gh__limit_set *set = set_of(sh, hash);
-  /* the state lines load while the hashes are compared */
-  __builtin_prefetch(&set->state[0], 1);
-  __builtin_prefetch(&set->state[WAYS / 2], 1);
-  for (int w = 0; w < WAYS; w++)
-    if (set->hash[w] == hash) return &set->state[w];
-  return NULL;
-}
-
-gh__limit_state *gh__limit_store_insert(gh__limit_store *s, gh__limit_shard *sh, uint64_t hash,
-                                        const gh__limit_params *p, int64_t now_ms) {
-  gh__limit_set *set = set_of(sh, hash);
-  int victim = -1;
-  for (int w = 0; w < WAYS && victim < 0; w++) /* an empty way: the hash line alone says so */
-    if (!set->hash[w]) victim = w, sh->used++;
-  if (victim < 0) {
-    int64_t soonest = INT64_MAX;
-    for (int w = 0; w < WAYS; w++) {
-      int64_t idle = gh__limit_idle_at(p, &set->state[w]);
-      if (idle < soonest) soonest = idle, victim = w;
-    }
-    /* an entry that is not idle yet was still limiting someone */
-    if (soonest > now_ms) atomic_fetch_add_explicit(&s->active_evictions, 1, memory_order_relaxed);
+gh__limit_state *gh__limit_store_evict(gh__limit_store *s, gh__limit_set *set, uint64_t hash, const gh__limit_params *p,
+                                       int64_t now_ms) {
+  int victim = 0;
+  int64_t soonest = INT64_MAX;
+  for (int w = 0; w < WAYS; w++) {
+    int64_t idle = gh__limit_idle_at(p, &set->state[w]);
+    if (idle < soonest) soonest = idle, victim = w;
   }
+  /* an entry that is not idle yet was still limiting someone */
+  if (soonest > now_ms) atomic_fetch_add_explicit(&s->active_evictions, 1, memory_order_relaxed);
   set->hash[victim] = hash;
   return &set->state[victim];
 }

