@@ -129,10 +129,14 @@ static int resolve(resolved *q, const gh_policy *p, const gh_policy_request *r) 
   q->roles = NULL;
   q->best_allow = q->best_deny = SIZE_MAX;
   if (!gh__split_path(r->resource, r->resource_len, q->segs, &q->n_segs)) return GH_EINVAL;
+  gh__index_prepare(p, q->segs, q->n_segs);
   q->action = gh__strmap_find(&p->actions, r->action, r->action_len);
   q->subject = r->subject ? gh__strmap_find(&p->subjects, r->subject, r->subject_len) : UINT32_MAX;
-  if (q->subject != UINT32_MAX && p->subject_roles) /* loads while the index is walked */
-    __builtin_prefetch(&p->subject_roles[(size_t)q->subject * p->words]);
+  if (q->subject != UINT32_MAX && p->subject_roles) { /* loads while the index is walked */
+    const uint64_t *row = &p->subject_roles[(size_t)q->subject * p->words];
+    for (size_t w = 0; w < p->words; w += 8) __builtin_prefetch(&row[w]);
+    __builtin_prefetch(&row[p->words - 1]);
+  }
   return GH_OK;
 }
 

@@ -14,7 +14,7 @@ bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n) {
   for (size_t i = 1; i <= len; i++) {
     if (i == len || path[i] == '/') {
       if (count == GH__POLICY_MAX_SEGMENTS) return false;
-      segs[count++] = (gh__seg){path + start, i - start};
+      segs[count++] = (gh__seg){path + start, i - start, 0, false};
       start = i + 1;
     }
   }
@@ -341,9 +341,8 @@ static void emit(const gh__packed *p, uint32_t action, gh__cand_fn fn, void *ud)
   for (uint32_t j = 0; j < p->any.count; j++) fn(ud, &p->cands[p->any.start + j]);
 }
 
-static const gh__trie *find_child(const gh__trie *t, const gh__seg *s, uint64_t seed) {
-  if (!t->edges) return NULL;
-  uint64_t h = gh__hash64(s->p, s->len, seed);
+/* The static child labelled s, probing from the slot of its hash h. */
+static const gh__trie *find_child(const gh__trie *t, const gh__seg *s, uint64_t h) {
   for (size_t j = h & t->edge_mask;; j = (j + 1) & t->edge_mask) {
     const gh__edge *e = &t->edges[j];
     if (!e->child) return NULL;
@@ -354,19 +353,32 @@ static const gh__trie *find_child(const gh__trie *t, const gh__seg *s, uint64_t 
   }
 }
 
-static void match(const gh__trie *t, const gh__seg *segs, size_t n, uint32_t action, uint64_t seed, gh__cand_fn fn,
+static uint64_t seg_hash(gh__seg *s, uint64_t seed) {
+  if (!s->hashed) s->hash = gh__hash64(s->p, s->len, seed), s->hashed = true;
+  return s->hash;
+}
+
+static void match(const gh__trie *t, gh__seg *segs, size_t n, uint32_t action, uint64_t seed, gh__cand_fn fn,
                   void *ud) {
   if (!n) {
     emit(t->end_at, action, fn, ud);
     return;
   }
-  if (t->param) __builtin_prefetch(t->param); /* loads while the static branch is walked */
+  /* what comes after this node loads while its "*" candidates are considered */
+  uint64_t h = t->edges ? seg_hash(&segs[0], seed) : 0;
+  if (t->edges) __builtin_prefetch(&t->edges[h & t->edge_mask]);
+  if (t->param) __builtin_prefetch(t->param);
   emit(t->rest_at, action, fn, ud); /* "*" here: at least one more segment, which there is */
-  const gh__trie *c = find_child(t, &segs[0], seed);
+  const gh__trie *c = t->edges ? find_child(t, &segs[0], h) : NULL;
   if (c) match(c, segs + 1, n - 1, action, seed, fn, ud);
   if (t->param && segs[0].len) match(t->param, segs + 1, n - 1, action, seed, fn, ud);
 }
 
-void gh__index_match(const gh_policy *p, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud) {
+void gh__index_prepare(const gh_policy *p, gh__seg *segs, size_t n) {
+  const gh__trie *root = p->index;
+  if (n && root->edges) __builtin_prefetch(&root->edges[seg_hash(&segs[0], p->label_seed) & root->edge_mask]);
+}
+
+void gh__index_match(const gh_policy *p, gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud) {
   match(p->index, segs, n, action, p->label_seed, fn, ud);
 }

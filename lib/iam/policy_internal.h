@@ -20,6 +20,8 @@
 typedef struct gh__seg {
   const char *p;
   size_t len;
+  uint64_t hash; /* as the index hashes labels; valid when hashed */
+  bool hashed;
 } gh__seg;
 
 /* One segment of a resource pattern. */
@@ -143,14 +145,23 @@ struct gh_policy {
   uint64_t label_seed; /* hashes of the index's static labels */
 };
 
+/* A request keeps short subjects, actions and resources in its own buffers,
+ * right after the fields a decision reads first: setting them allocates
+ * nothing, and a decision finds the whole question in three cache lines
+ * rather than scattered over the heap (longer strings are heap copies). */
+#define GH__REQ_SUBJECT_INLINE 24
+#define GH__REQ_ACTION_INLINE 8
+#define GH__REQ_RESOURCE_INLINE 96
 struct gh_policy_request {
-  char *subject;
-  size_t subject_len;
+  char *subject, *action, *resource; /* NUL-terminated; NULL: not set */
+  size_t subject_len, action_len, resource_len;
+  size_t n_roles, n_scopes;
+  char subject_inline[GH__REQ_SUBJECT_INLINE];
+  char action_inline[GH__REQ_ACTION_INLINE];
+  char resource_inline[GH__REQ_RESOURCE_INLINE];
   char **roles, **scopes;
   size_t *role_lens, *scope_lens;
-  size_t n_roles, n_scopes, cap_roles, cap_scopes;
-  char *action, *resource;
-  size_t action_len, resource_len;
+  size_t cap_roles, cap_scopes;
   cJSON *claims;
   bool has_ip;
   gh__ip ip;
@@ -184,7 +195,11 @@ void gh__index_free(gh__trie *t); /* an index still being built */
 typedef void (*gh__cand_fn)(void *ud, const gh__cand *c);
 /* Calls fn for every (rule, pattern) whose pattern matches and whose actions
  * include action (UINT32_MAX: an action no rule names; only "*" rules fit). */
-void gh__index_match(const gh_policy *p, const gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
+/* Starts loading the root's slot for the request's first segment while the
+ * caller does other work. */
+void gh__index_prepare(const gh_policy *p, gh__seg *segs, size_t n);
+/* Segments are hashed on first need, once per decision (hence not const). */
+void gh__index_match(const gh_policy *p, gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
 
 /* policy.c: splits a resource path into segments; false when it has too many. */
 bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n);

@@ -10,19 +10,41 @@ int gh_policy_request_new(gh_policy_request **out) {
   return *out ? GH_OK : GH_ENOMEM;
 }
 
+/* A field's text: in its inline buffer when it fits, else a heap copy. */
+static int set(char **field, size_t *field_len, char *inline_buf, size_t inline_cap, const char *s, size_t n) {
+  if (!s && n) return GH_EINVAL;
+  char *old = *field; /* freed last: s may point into it */
+  if (n < inline_cap) {
+    if (n) memmove(inline_buf, s, n);
+    inline_buf[n] = '\0';
+    *field = inline_buf;
+  } else {
+    char *copy = gh__strndup(s, n);
+    if (!copy) return GH_ENOMEM;
+    *field = copy;
+  }
+  if (old != inline_buf) gh__free(old);
+  *field_len = n;
+  return GH_OK;
+}
+
+static void unset(char **field, const char *inline_buf) {
+  if (*field != inline_buf) gh__free(*field);
+  *field = NULL;
+}
+
 void gh_policy_request_reset(gh_policy_request *r) {
   if (!r) return;
-  gh__free(r->subject);
+  unset(&r->subject, r->subject_inline);
+  unset(&r->action, r->action_inline);
+  unset(&r->resource, r->resource_inline);
   for (size_t i = 0; i < r->n_roles; i++) gh__free(r->roles[i]);
   for (size_t i = 0; i < r->n_scopes; i++) gh__free(r->scopes[i]);
   for (size_t i = 0; i < r->n_headers; i++) {
     gh__free(r->header_names[i]);
     gh__free(r->header_values[i]);
   }
-  gh__free(r->action);
-  gh__free(r->resource);
   cJSON_Delete(r->claims);
-  r->subject = r->action = r->resource = NULL;
   r->claims = NULL;
   r->n_roles = r->n_scopes = r->n_headers = 0;
   r->has_ip = r->has_time = false;
@@ -40,24 +62,14 @@ void gh_policy_request_free(gh_policy_request *r) {
   gh__free(r);
 }
 
-static int set(char **field, size_t *field_len, const char *s, size_t n) {
-  if (!s && n) return GH_EINVAL;
-  char *copy = gh__strndup(s ? s : "", n);
-  if (!copy) return GH_ENOMEM;
-  gh__free(*field);
-  *field = copy;
-  if (field_len) *field_len = n;
-  return GH_OK;
-}
-
 int gh_policy_request_set_subject(gh_policy_request *r, const char *s, size_t n) {
-  return r ? set(&r->subject, &r->subject_len, s, n) : GH_EINVAL;
+  return r ? set(&r->subject, &r->subject_len, r->subject_inline, sizeof r->subject_inline, s, n) : GH_EINVAL;
 }
 int gh_policy_request_set_action(gh_policy_request *r, const char *s, size_t n) {
-  return r ? set(&r->action, &r->action_len, s, n) : GH_EINVAL;
+  return r ? set(&r->action, &r->action_len, r->action_inline, sizeof r->action_inline, s, n) : GH_EINVAL;
 }
 int gh_policy_request_set_resource(gh_policy_request *r, const char *s, size_t n) {
-  return r ? set(&r->resource, &r->resource_len, s, n) : GH_EINVAL;
+  return r ? set(&r->resource, &r->resource_len, r->resource_inline, sizeof r->resource_inline, s, n) : GH_EINVAL;
 }
 
 /* Appends to a growable (strings, lengths) pair. */
