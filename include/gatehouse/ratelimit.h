@@ -87,7 +87,12 @@ GH_EXTERN int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64
 GH_EXTERN int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens,
                                   size_t n, uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by,
                                   uint64_t *remaining, int64_t *retry_after_ms);
-/** Concurrency: gives `cost` slots back. */
+/**
+ * Concurrency: gives `cost` slots back. In strict mode the slots are given
+ * back in Redis; when Redis cannot be reached they lapse there after the
+ * timeout, and slots the local fallback holds are given back at once.
+ * @return GH_OK, GH_ENOTFOUND (local: no slots held for the key), GH_EINVAL
+ */
 GH_EXTERN int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost);
 
 GH_EXTERN size_t gh_limiter_capacity(const gh_limiter *l);

@@ -60,9 +60,11 @@ GH_EXTERN int gh_redis_is_revoked(gh_redis *r, const char *jti, size_t len);
  * with the same semantics, using Redis's clock, so gateway clocks may differ
  * (the now_ms given to gh_limiter_take is used only by local fallback). GCRA,
  * token bucket, sliding and fixed windows, daily and monthly (UTC calendar)
- * quotas. The limiter keeps
- * a reference to nothing: the client must outlive it. Before first use.
- * @return GH_OK, GH_EUNSUPPORTED (concurrency), GH_EINVAL
+ * quotas, and concurrency (slots given back with gh_limiter_release or
+ * gh_limiter_release_async; a key's slots lapse `timeout` after its last
+ * acquisition, so a crashed gateway's slots return). The limiter keeps a
+ * reference to nothing: the client must outlive it. Before first use.
+ * @return GH_OK, GH_EINVAL
  */
 GH_EXTERN int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode);
 /** Decisions made by the failure mode instead of Redis. */
@@ -137,6 +139,13 @@ typedef void (*gh_limit_done_fn)(void *ud, int allowed, uint64_t remaining, int6
  */
 GH_EXTERN int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost,
                                     int64_t now_ms, gh_limit_done_fn done, void *ud);
+/**
+ * Concurrency in strict mode, asynchronously: queues giving `cost` slots back
+ * in Redis and returns. When Redis fails the slots lapse there after the
+ * timeout (counted in gh_limiter_fallbacks), and slots the local fallback
+ * holds are given back. GH_OK, GH_EINVAL (not a concurrency limit), GH_ENOMEM.
+ */
+GH_EXTERN int gh_limiter_release_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include "../core/core.h"
+#include "gatehouse/ratelimit.h"
 #include "redis_limit_lua.h"
 
 #define MAX_CONNECTIONS 32
@@ -170,7 +171,9 @@ int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *
   snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)cost);
   c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]), k++;
   for (size_t i = 0; i < n; i++) {
-    int64_t v[4] = {params[i]->algorithm, params[i]->limit, params[i]->period_ms, params[i]->burst};
+    bool slots = params[i]->algorithm == GH_LIMIT_CONCURRENCY; /* the script reads their timeout as the period */
+    int64_t v[4] = {params[i]->algorithm, params[i]->limit, slots ? params[i]->timeout_ms : params[i]->period_ms,
+                    params[i]->burst};
     for (int j = 0; j < 4; j++, k++) {
       snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)v[j]);
       c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]);

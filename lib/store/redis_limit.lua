@@ -1,7 +1,9 @@
 -- gatehouse strict-mode rate limits (issue 4), evaluated atomically in Redis.
 -- KEYS[i]: one limit's key. ARGV[1]: cost; then per key: algorithm, limit,
--- period_ms, burst. Uses Redis's clock. Decides every key before writing any:
--- all or nothing. Returns {allowed, first denied (0-based), remaining, retry_after_ms}.
+-- period_ms (concurrency: the slot timeout), burst. Uses Redis's clock.
+-- Decides every key before writing any: all or nothing. A negative cost gives
+-- concurrency slots back. Returns {allowed, first denied (0-based), remaining,
+-- retry_after_ms}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cost = tonumber(ARGV[1])
@@ -71,6 +73,27 @@ for i = 1, #KEYS do
         ra = (w + 1) * period + e2 - now
       end
     end
+  elseif alg == 4 then -- concurrency: count + c <= limit in flight; a key's slots expire
+    -- `period` ms after its last acquisition (releases lost with a crashed gateway)
+    local v = redis.call('GET', KEYS[i])
+    local count, last = 0, now
+    if v then
+      local sp = string.find(v, ' ')
+      local held, at = tonumber(string.sub(v, 1, sp - 1)), tonumber(string.sub(v, sp + 1))
+      if now - at < period then count, last = held, at end
+    end
+    if cost < 0 then
+      allowed = true
+      if count > 0 then
+        count = math.max(0, count + cost)
+        writes[#writes + 1] = {'set', KEYS[i], string.format('%d %d', count, last), last + period - now}
+      end
+    else
+      allowed = count + cost <= limit
+      if allowed then count = count + cost; last = now; writes[#writes + 1] = {'set', KEYS[i], string.format('%d %d', count, now), period} end
+      if not allowed then if cost > limit then ra = -1 else ra = last + period - now end end
+    end
+    rem = limit - count
   else -- fixed window (3), daily (5) and monthly (6) quotas: count + c <= limit
     local w, wend
     if alg == 6 then -- UTC calendar months

@@ -111,7 +111,6 @@ static int cmp_ptr(const void *a, const void *b) {
 int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
   if (!l || !r || l->synced || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL)
     return GH_EINVAL;
-  if (l->p.algorithm == GH_LIMIT_CONCURRENCY) return GH_EUNSUPPORTED;
   l->redis = r;
   l->failure_mode = failure_mode;
   return GH_OK;
@@ -218,7 +217,6 @@ static void async_done(void *ud, int rc, int allowed, int64_t remaining, int64_t
 int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
                           gh_limit_done_fn done, void *ud) {
   if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
-  if (l->p.algorithm == GH_LIMIT_CONCURRENCY) return GH_EUNSUPPORTED;
   char buf[600];
   size_t n = remote_key(l, key, len, buf, sizeof buf);
   if (!n) return GH_EINVAL;
@@ -448,8 +446,7 @@ int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
   return rc;
 }
 
-int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost) {
-  if (!l || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY) return GH_EINVAL;
+static int release_local(gh_limiter *l, const char *key, size_t len, uint64_t cost) {
   uint64_t h = key_hash(l, key, len);
   gh__limit_shard *sh = gh__limit_store_shard(&l->store, h);
   gh__limit_shard_lock(sh);
@@ -457,6 +454,65 @@ int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost
   if (e) gh__limit_release(&l->p, e, (int64_t)cost);
   gh__limit_shard_unlock(sh);
   return e ? GH_OK : GH_ENOTFOUND;
+}
+
+/* Strict mode gives slots back in Redis (the script with a negative cost).
+ * When Redis cannot be reached, the slot lapses there after the timeout, and
+ * one the local fallback holds is given back here. */
+int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost) {
+  if (!l || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (l->redis) {
+    char buf[600];
+    size_t n = remote_key(l, key, len, buf, sizeof buf);
+    if (!n) return GH_EINVAL;
+    const char *names[] = {buf};
+    const gh__limit_params *params[] = {&l->p};
+    int allowed;
+    size_t first;
+    int64_t left, retry;
+    int rc = gh__redis_limit(l->redis, names, &n, params, 1, -(int64_t)cost, &allowed, &first, &left, &retry);
+    if (rc != GH_EIO) return rc;
+    atomic_fetch_add(&l->fallbacks, 1);
+    release_local(l, key, len, cost);
+    return GH_OK;
+  }
+  return release_local(l, key, len, cost);
+}
+
+static void async_released(void *ud, int rc, int allowed, int64_t remaining, int64_t retry) {
+  (void)allowed, (void)remaining, (void)retry;
+  async_take *t = ud;
+  if (rc) {
+    atomic_fetch_add(&t->l->fallbacks, 1);
+    release_local(t->l, t->key, t->len, t->cost);
+  }
+  gh__free(t->key);
+  gh__free(t);
+}
+
+int gh_limiter_release_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost) {
+  if (!l || !a || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  char buf[600];
+  size_t n = remote_key(l, key, len, buf, sizeof buf);
+  if (!n) return GH_EINVAL;
+  async_take *t = gh__calloc(1, sizeof *t);
+  if (!t || !(t->key = gh__strndup(key ? key : "", len))) {
+    gh__free(t);
+    return GH_ENOMEM;
+  }
+  t->l = l, t->len = len, t->cost = cost;
+  const char *names[] = {buf};
+  const gh__limit_params *params[] = {&l->p};
+  int rc = gh__redis_async_limit(a, names, &n, params, 1, -(int64_t)cost, async_released, t);
+  if (rc == GH_EIO) { /* Redis cannot even be reached */
+    async_released(t, GH_EIO, 0, 0, 0);
+    return GH_OK;
+  }
+  if (rc) {
+    gh__free(t->key);
+    gh__free(t);
+  }
+  return rc;
 }
 
 /* The window, in seconds, that a policy names (months taken as 30 days). */

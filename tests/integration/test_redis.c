@@ -1,8 +1,8 @@
 /* Cluster-wide state against a real redis-server (issue 4): three gateway
  * instances sharing one limit in strict mode, all-or-nothing in Redis, a
  * Redis restart that forgot the script, every failure mode with the circuit
- * breaker, recovery, synced mode's bounds, the DPoP replay cache and
- * revocation. */
+ * breaker, recovery, synced mode's bounds, concurrency slots held across
+ * gateways, the DPoP replay cache and revocation. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +123,106 @@ static void test_all_or_nothing_in_redis(void **state) {
   assert_int_equal(taken, 2); /* 3 + 2 = 5: the denied request took nothing from a */
   gh_limiter_free(a);
   gh_limiter_free(b);
+  gh_redis_free(r);
+}
+
+typedef struct slot_user {
+  gh_limiter *l;
+  gh_redis *r;
+  atomic_int *in_flight, *most;
+  int allowed;
+} slot_user;
+
+static void *hold_slots(void *arg) {
+  slot_user *u = arg;
+  for (int i = 0; i < 150; i++) {
+    int allowed;
+    if (gh_limiter_take(u->l, "upstream", 8, 1, 0, &allowed, NULL, NULL) != GH_OK || !allowed) continue;
+    u->allowed++;
+    int now = atomic_fetch_add(u->in_flight, 1) + 1, seen = atomic_load(u->most);
+    while (now > seen && !atomic_compare_exchange_weak(u->most, &seen, now)) {
+    }
+    struct timespec work = {0, 200 * 1000};
+    nanosleep(&work, NULL);
+    atomic_fetch_sub(u->in_flight, 1); /* before the slot is given back */
+    assert_int_equal(gh_limiter_release(u->l, "upstream", 8, 1), GH_OK);
+  }
+  return NULL;
+}
+
+/* Concurrency in Redis: three gateways never hold more than the limit between
+ * them; every slot comes back; a release never takes the count below zero. */
+static void test_concurrency_in_redis(void **state) {
+  (void)state;
+  atomic_int in_flight = 0, most = 0;
+  slot_user u[3];
+  for (int i = 0; i < 3; i++) {
+    gh_redis *r;
+    gh_limiter *l = strict("slots", GH_LIMIT_CONCURRENCY, 4, 0, &r, GH_REDIS_FAIL_CLOSED);
+    u[i] = (slot_user){l, r, &in_flight, &most, 0};
+  }
+  pthread_t t[3];
+  for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, hold_slots, &u[i]);
+  for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+  assert_true(atomic_load(&most) <= 4);
+  assert_true(u[0].allowed + u[1].allowed + u[2].allowed >= 150); /* contention denies some, not most */
+  int allowed;
+  uint64_t remaining;
+  int64_t retry;
+  for (int i = 0; i < 4; i++) { /* all given back */
+    assert_int_equal(gh_limiter_take(u[0].l, "upstream", 8, 1, 0, &allowed, &remaining, NULL), GH_OK);
+    assert_true(allowed);
+    assert_int_equal(remaining, 3 - i);
+  }
+  assert_int_equal(gh_limiter_take(u[1].l, "upstream", 8, 1, 0, &allowed, NULL, &retry), GH_OK);
+  assert_false(allowed);
+  assert_true(retry > 0 && retry <= 60000); /* until the slots would lapse */
+  assert_int_equal(gh_limiter_release(u[2].l, "upstream", 8, 100), GH_OK); /* more than held: down to zero */
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(gh_limiter_take(u[1].l, "upstream", 8, 1, 0, &allowed, NULL, NULL), GH_OK);
+    assert_true(allowed);
+  }
+  assert_int_equal(gh_limiter_take(u[1].l, "upstream", 8, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_false(allowed);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(gh_limiter_fallbacks(u[i].l), 0);
+    gh_limiter_free(u[i].l);
+    gh_redis_free(u[i].r);
+  }
+}
+
+/* Slots that a crashed gateway never gave back lapse after the timeout
+ * (Redis's clock); a release while Redis is down is counted, not lost. */
+static void test_concurrency_slots_lapse(void **state) {
+  (void)state;
+  gh_redis *r;
+  gh_limiter *l = strict("lapse", GH_LIMIT_CONCURRENCY, 2, 0, &r, GH_REDIS_FAIL_LOCAL);
+  assert_int_equal(gh_limiter_set_timeout(l, 300), GH_OK);
+  int allowed;
+  int64_t retry;
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK);
+    assert_true(allowed);
+  }
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, &retry), GH_OK);
+  assert_false(allowed);
+  assert_true(retry > 0 && retry <= 300);
+  struct timespec wait = {0, 400 * 1000 * 1000};
+  nanosleep(&wait, NULL);
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed); /* the two leaked slots lapsed */
+
+  redis_server_stop(&server, 1);
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 5000, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed); /* the local fallback's own slot */
+  assert_int_equal(gh_limiter_release(l, "k", 1, 1), GH_OK);
+  assert_int_equal(gh_limiter_fallbacks(l), 2);
+  for (int i = 0; i < 2; i++) { /* given back locally: both local slots free */
+    assert_int_equal(gh_limiter_take(l, "k", 1, 1, 5000, &allowed, NULL, NULL), GH_OK);
+    assert_true(allowed);
+  }
+  assert_int_equal(redis_server_start(&server, server.port), 0);
+  gh_limiter_free(l);
   gh_redis_free(r);
 }
 
@@ -264,6 +364,29 @@ static void test_async(void **state) {
   gh_limiter_take_async(l, a, "k4", 2, 1, 0, count, &late);
   gh_redis_async_free(a);
   assert_int_equal(late.done, 1);
+  gh_limiter_free(l);
+}
+
+/* Concurrency through the asynchronous client: a release queued before a
+ * take is applied first (one connection keeps the order). */
+static void test_async_concurrency(void **state) {
+  (void)state;
+  gh_redis_async *a;
+  gh_limiter *l;
+  assert_int_equal(gh_redis_async_new(&a, "127.0.0.1", server.port), GH_OK);
+  assert_int_equal(gh_limiter_new(&l, "async-slots", GH_LIMIT_CONCURRENCY, 2, 0, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_CLOSED), GH_OK);
+  tally t = {0, 0};
+  for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &t), GH_OK);
+  loop_until(a, &t, 3);
+  assert_int_equal(t.allowed, 2);
+  assert_int_equal(gh_limiter_release_async(l, a, "k", 1, 1), GH_OK);
+  tally after = {0, 0};
+  for (int i = 0; i < 2; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &after), GH_OK);
+  loop_until(a, &after, 2);
+  assert_int_equal(after.allowed, 1); /* one slot came back */
+  assert_int_equal(gh_limiter_fallbacks(l), 0);
+  gh_redis_async_free(a);
   gh_limiter_free(l);
 }
 
@@ -457,7 +580,8 @@ int main(void) {
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
       cmocka_unit_test(test_synced_survives_outage),   cmocka_unit_test(test_async_timeout),
-      cmocka_unit_test(test_monthly_quota_in_redis),
+      cmocka_unit_test(test_monthly_quota_in_redis),   cmocka_unit_test(test_concurrency_in_redis),
+      cmocka_unit_test(test_concurrency_slots_lapse),  cmocka_unit_test(test_async_concurrency),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
