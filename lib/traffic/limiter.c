@@ -214,9 +214,10 @@ static void async_done(void *ud, int rc, int allowed, int64_t remaining, int64_t
   gh__free(t);
 }
 
-int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
-                          gh_limit_done_fn done, void *ud) {
-  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
+/* Queues the script for one key with `cost` (negative: slots given back);
+ * `finish` completes the call, at once when Redis cannot even be reached. */
+static int queue_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, int64_t cost, int64_t now_ms,
+                       gh_limit_done_fn done, void *ud, gh__async_done_fn finish) {
   char buf[600];
   size_t n = remote_key(l, key, len, buf, sizeof buf);
   if (!n) return GH_EINVAL;
@@ -225,12 +226,12 @@ int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, siz
     gh__free(t);
     return GH_ENOMEM;
   }
-  *t = (async_take){l, t->key, len, cost, now_ms, done, ud};
+  *t = (async_take){l, t->key, len, (uint64_t)(cost < 0 ? -cost : cost), now_ms, done, ud};
   const char *names[] = {buf};
   const gh__limit_params *params[] = {&l->p};
-  int rc = gh__redis_async_limit(a, names, &n, params, 1, (int64_t)cost, async_done, t);
-  if (rc == GH_EIO) { /* Redis cannot even be reached: the failure mode decides now */
-    async_done(t, GH_EIO, 0, 0, 0);
+  int rc = gh__redis_async_limit(a, names, &n, params, 1, cost, finish, t);
+  if (rc == GH_EIO) { /* the failure mode decides now */
+    finish(t, GH_EIO, 0, 0, 0);
     return GH_OK;
   }
   if (rc) {
@@ -238,6 +239,12 @@ int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, siz
     gh__free(t);
   }
   return rc;
+}
+
+int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
+                          gh_limit_done_fn done, void *ud) {
+  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  return queue_async(l, a, key, len, (int64_t)cost, now_ms, done, ud, async_done);
 }
 
 int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
@@ -492,27 +499,7 @@ static void async_released(void *ud, int rc, int allowed, int64_t remaining, int
 
 int gh_limiter_release_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost) {
   if (!l || !a || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
-  char buf[600];
-  size_t n = remote_key(l, key, len, buf, sizeof buf);
-  if (!n) return GH_EINVAL;
-  async_take *t = gh__calloc(1, sizeof *t);
-  if (!t || !(t->key = gh__strndup(key ? key : "", len))) {
-    gh__free(t);
-    return GH_ENOMEM;
-  }
-  t->l = l, t->len = len, t->cost = cost;
-  const char *names[] = {buf};
-  const gh__limit_params *params[] = {&l->p};
-  int rc = gh__redis_async_limit(a, names, &n, params, 1, -(int64_t)cost, async_released, t);
-  if (rc == GH_EIO) { /* Redis cannot even be reached */
-    async_released(t, GH_EIO, 0, 0, 0);
-    return GH_OK;
-  }
-  if (rc) {
-    gh__free(t->key);
-    gh__free(t);
-  }
-  return rc;
+  return queue_async(l, a, key, len, -(int64_t)cost, 0, NULL, NULL, async_released);
 }
 
 /* The window, in seconds, that a policy names (months taken as 30 days). */
