@@ -19,7 +19,8 @@ import json
 import os
 import time
 
-__all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Limiter", "thumbprint", "version"]
+__all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Policy", "Limiter", "Router",
+           "thumbprint", "version"]
 
 
 def _load():
@@ -89,8 +90,28 @@ _ak_consumer = _fn("gh_apikey_consumer", _c, _p)
 _ak_scopes = _fn("gh_apikey_scopes", _c, _p)
 _ak_reason = _fn("gh_apikey_reason_name", _c, ctypes.c_int)
 
+_pol_parse = _fn("gh_policy_parse", ctypes.c_int, ctypes.POINTER(_p), _c, _sz, _c, _sz)
+_pol_free = _fn("gh_policy_free", None, _p)
+_pol_rules = _fn("gh_policy_rule_count", _sz, _p)
+_req_new = _fn("gh_policy_request_new", ctypes.c_int, ctypes.POINTER(_p))
+_req_free = _fn("gh_policy_request_free", None, _p)
+_req_subject = _fn("gh_policy_request_set_subject", ctypes.c_int, _p, _c, _sz)
+_req_role = _fn("gh_policy_request_add_role", ctypes.c_int, _p, _c, _sz)
+_req_scope = _fn("gh_policy_request_add_scope", ctypes.c_int, _p, _c, _sz)
+_req_action = _fn("gh_policy_request_set_action", ctypes.c_int, _p, _c, _sz)
+_req_resource = _fn("gh_policy_request_set_resource", ctypes.c_int, _p, _c, _sz)
+_req_claims = _fn("gh_policy_request_set_claims", ctypes.c_int, _p, _c, _sz)
+_req_ip = _fn("gh_policy_request_set_client_ip", ctypes.c_int, _p, _c, _sz)
+_req_header = _fn("gh_policy_request_add_header", ctypes.c_int, _p, _c, _sz, _c, _sz)
+_req_time = _fn("gh_policy_request_set_time", ctypes.c_int, _p, _i64)
+_pol_decide = _fn("gh_policy_decide", ctypes.c_int, _p, _p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(_c))
+_pol_explain = _fn("gh_policy_explain", ctypes.c_int, _p, _p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(_c),
+                   ctypes.POINTER(ctypes.POINTER(ctypes.c_char)), ctypes.POINTER(_sz))
+_free = _fn("gh_free", None, _p)
+
 _lim_new = _fn("gh_limiter_new", ctypes.c_int, ctypes.POINTER(_p), _c, ctypes.c_int, ctypes.c_uint64, _i64, ctypes.c_uint64, _sz)
 _lim_free = _fn("gh_limiter_free", None, _p)
+_lim_release = _fn("gh_limiter_release", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64)
 _lim_take = _fn("gh_limiter_take", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64, _i64, ctypes.POINTER(ctypes.c_int),
                 ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(_i64))
 
@@ -278,6 +299,79 @@ class ApiKeyStore:
             self._h = None
 
 
+class Policy:
+    """A compiled authorization policy (see gatehouse/policy.h): RBAC with
+    inheritance, deny overrides, conditions. Safe to share between threads."""
+
+    def __init__(self, document):
+        data = _bytes(json.dumps(document) if isinstance(document, dict) else document)
+        self._h, msg = _p(), ctypes.create_string_buffer(512)
+        _check(_pol_parse(ctypes.byref(self._h), data, len(data), msg, 512), msg)
+
+    def __len__(self):
+        return _pol_rules(self._h)
+
+    def check(self, subject, action, resource, **context):
+        """(allowed, deciding rule id or None). context: roles, scopes, claims
+        (dict or JSON), client_ip, headers (dict), time_ms."""
+        return self._ask(False, subject, action, resource, context)[:2]
+
+    def explain(self, subject, action, resource, **context):
+        """(allowed, deciding rule id or None, the trace: each rule and why it did or did not apply)."""
+        return self._ask(True, subject, action, resource, context)
+
+    def _ask(self, explain, subject, action, resource, context):
+        req = _p()
+        _check(_req_new(ctypes.byref(req)))
+        try:
+            self._fill(req, subject, action, resource, context)
+            decision, rule = ctypes.c_int(), _c()
+            if not explain:
+                _check(_pol_decide(self._h, req, ctypes.byref(decision), ctypes.byref(rule)))
+                return decision.value == 1, rule.value.decode() if rule.value else None
+            text, n = ctypes.POINTER(ctypes.c_char)(), _sz()
+            _check(_pol_explain(self._h, req, ctypes.byref(decision), ctypes.byref(rule), ctypes.byref(text),
+                                ctypes.byref(n)))
+            trace = ctypes.string_at(text, n.value).decode("utf-8", "replace")
+            _free(ctypes.cast(text, _p))
+            return decision.value == 1, rule.value.decode() if rule.value else None, trace
+        finally:
+            _req_free(req)
+
+    @staticmethod
+    def _fill(req, subject, action, resource, context):
+        unknown = set(context) - {"roles", "scopes", "claims", "client_ip", "headers", "time_ms"}
+        if unknown:
+            raise TypeError("unknown request context: " + ", ".join(sorted(unknown)))
+
+        def put(fn, value):
+            data = _bytes(value)
+            _check(fn(req, data, len(data)))
+        if subject is not None:
+            put(_req_subject, subject)
+        put(_req_action, action)
+        put(_req_resource, resource)
+        for role in context.get("roles", ()):
+            put(_req_role, role)
+        for scope in context.get("scopes", ()):
+            put(_req_scope, scope)
+        claims = context.get("claims")
+        if claims is not None:
+            put(_req_claims, json.dumps(claims) if isinstance(claims, dict) else claims)
+        if context.get("client_ip") is not None:
+            put(_req_ip, context["client_ip"])
+        for name, value in context.get("headers", {}).items():
+            n, v = _bytes(name), _bytes(value)
+            _check(_req_header(req, n, len(n), v, len(v)))
+        if context.get("time_ms") is not None:
+            _check(_req_time(req, int(context["time_ms"])))
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _pol_free(self._h)
+            self._h = None
+
+
 class Limiter:
     """One rate limit over many keys (see gatehouse/ratelimit.h)."""
 
@@ -295,6 +389,11 @@ class Limiter:
         _check(_lim_take(self._h, data, len(data), cost, now_ms, ctypes.byref(allowed), ctypes.byref(remaining),
                          ctypes.byref(retry)))
         return bool(allowed.value), remaining.value, retry.value if not allowed.value else 0
+
+    def release(self, key, cost=1):
+        """Concurrency limits: gives `cost` slots back (Error ENOTFOUND when the key holds none)."""
+        data = _bytes(key)
+        _check(_lim_release(self._h, data, len(data), cost))
 
     def __del__(self):
         if getattr(self, "_h", None):
