@@ -12,7 +12,7 @@
  * - GH_LB_MAGLEV: consistent hashing with a Maglev lookup table (65,537
  *   entries by default) keyed by the caller's key (a header, a claim, a
  *   cookie or the client address); when one of N targets leaves, about 1/N of
- *   the keys move. Weights are ignored.
+ *   the keys move. Targets take table entries in proportion to their weights.
  * - GH_LB_RANDOM: weighted random.
  * Picking takes no lock; a pool is immutable but for its counters and its
  * targets' health, and thread-safe. Every pick that succeeds is ended with

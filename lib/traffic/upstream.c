@@ -86,7 +86,8 @@ int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets,
   }
   if (!rc) rc = gh__health_init(u);
   if (!rc) rc = gh_upstream_set_retry(u, NULL);
-  if (!rc && balancer == GH_LB_MAGLEV) rc = gh__maglev_build((const char *const *)u->names, n, GH_MAGLEV_TABLE_SIZE, &u->table);
+  if (!rc && balancer == GH_LB_MAGLEV)
+    rc = gh__maglev_build((const char *const *)u->names, u->weights, n, GH_MAGLEV_TABLE_SIZE, &u->table);
   if (rc) {
     gh_upstream_free(u);
     return rc;

@@ -37,6 +37,21 @@ static size_t ejected_now(const gh_upstream *u, int64_t now_ms) {
   return n;
 }
 
+/* Which ejection of this target the next one is: the count of past ejections
+ * decays by one for every base ejection time the target has stayed in since
+ * its last one ended, so a target that failed once long ago starts again at
+ * the base time. */
+static uint32_t next_ejection(gh__target_health *h, int64_t base_ms, int64_t now_ms) {
+  uint_fast32_t times = atomic_load_explicit(&h->times_ejected, memory_order_relaxed), next;
+  do {
+    int64_t ended = atomic_load_explicit(&h->ejected_until, memory_order_relaxed);
+    int64_t calm = times && ended > 0 && now_ms > ended ? (now_ms - ended) / base_ms : 0;
+    next = ((int64_t)times > calm ? times - (uint_fast32_t)calm : 0) + 1;
+  } while (!atomic_compare_exchange_weak_explicit(&h->times_ejected, &times, next, memory_order_relaxed,
+                                                  memory_order_relaxed));
+  return (uint32_t)next;
+}
+
 void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms) {
   if (!u || target >= u->n || !u->outlier.consecutive_failures) return;
   gh__target_health *h = &u->health[target];
@@ -48,7 +63,7 @@ void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms) {
   if (failures < u->outlier.consecutive_failures || atomic_load(&h->ejected_until) > now_ms) return;
   size_t out = ejected_now(u, now_ms);
   if (out && (out + 1) * 100 > (size_t)u->outlier.max_ejection_percent * u->n) return; /* too many out already */
-  uint32_t times = (uint32_t)atomic_fetch_add_explicit(&h->times_ejected, 1, memory_order_relaxed) + 1;
+  uint32_t times = next_ejection(h, u->outlier.base_ejection_ms, now_ms);
   int64_t duration = u->outlier.base_ejection_ms * times;
   if (duration > u->outlier.max_ejection_ms || duration / times != u->outlier.base_ejection_ms) duration = u->outlier.max_ejection_ms;
   atomic_store(&h->ejected_until, now_ms + duration);

@@ -68,7 +68,7 @@ static void test_round_robin_threads(void **state) {
 
 /* Maglev: entries shared out evenly; one of ten targets leaving moves about
  * a tenth of the keys (the paper's minimal disruption); the same names give
- * the same table in any process. */
+ * the same table in any process; weights share the keys in proportion. */
 static void test_maglev(void **state) {
   (void)state;
   gh_upstream *ten, *nine, *again;
@@ -90,6 +90,22 @@ static void test_maglev(void **state) {
   assert_true(moved >= on_e); /* e's keys must move */
   assert_true(moved < n * 15 / 100); /* and few others: about 1/N in all */
   gh_upstream_free(ten), gh_upstream_free(nine), gh_upstream_free(again);
+
+  /* weighted: 4:2:1:1 shares of the keys, within a tenth of each share */
+  const unsigned w[] = {4, 2, 1, 1};
+  gh_upstream *weighted;
+  assert_int_equal(gh_upstream_new(&weighted, GH_LB_MAGLEV, NAMES, w, 4), GH_OK);
+  size_t got[4] = {0};
+  for (size_t k = 0; k < n; k++) {
+    char key[32];
+    int len = snprintf(key, sizeof key, "client-%zu", k);
+    got[pick(weighted, key, (size_t)len)]++;
+  }
+  for (int i = 0; i < 4; i++) {
+    size_t want = n * w[i] / 8;
+    assert_true(got[i] > want * 9 / 10 && got[i] < want * 11 / 10);
+  }
+  gh_upstream_free(weighted);
 }
 
 /* Power of two choices: with no releases the in-flight counts stay level,
@@ -154,7 +170,8 @@ static int64_t fixed_clock(void *ud) {
 
 /* Outlier detection with a fixed clock: consecutive failures eject for
  * base x times ejected (capped), a success resets the count, at most the
- * configured share is out at once, picks skip the ejected, and they return. */
+ * configured share is out at once, picks skip the ejected, they return, and
+ * the count of ejections decays while a target stays in. */
 static void test_outlier_ejection(void **state) {
   (void)state;
   gh_set_clock(fixed_clock, NULL);
@@ -191,6 +208,17 @@ static void test_outlier_ejection(void **state) {
   for (int i = 0; i < 3; i++) gh_upstream_report(u, 0, 0, clock_now);
   assert_false(gh_upstream_is_healthy(u, 0, clock_now + 24999));
   assert_true(gh_upstream_is_healthy(u, 0, clock_now + 25000));
+  /* the count decays by one per base time spent healthy: 3 ejections, then
+   * 25 s back plus 20 s calm (two bases) leave one: this is the second, 20 s */
+  clock_now += 25000 + 20000;
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 0, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 0, clock_now + 19999));
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now + 20000));
+  /* and a long calm starts again at the base */
+  clock_now += 20000 + 3600000;
+  for (int i = 0; i < 3; i++) gh_upstream_report(u, 0, 0, clock_now);
+  assert_false(gh_upstream_is_healthy(u, 0, clock_now + 9999));
+  assert_true(gh_upstream_is_healthy(u, 0, clock_now + 10000));
   gh_upstream_free(u);
   gh_set_clock(NULL, NULL);
 }
