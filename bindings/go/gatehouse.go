@@ -200,8 +200,10 @@ func ParsePolicy(doc string) (*Policy, error) {
 type Request struct {
 	Subject, Action, Resource string
 	Roles, Scopes             []string
-	Claims                    string // JSON object, optional
-	ClientIP                  string // optional
+	Claims                    string            // JSON object, optional
+	ClientIP                  string            // optional
+	Headers                   map[string]string // optional; names match case-insensitively
+	TimeMs                    int64             // Unix ms for time conditions; 0: the library's clock
 }
 
 // Decide answers: allowed, and the deciding rule ("" when none applied).
@@ -236,6 +238,16 @@ func (pol *Policy) Decide(r Request) (bool, string, error) {
 		if err := check(C.gh_policy_request_set_client_ip(req, p, n)); err != nil {
 			return false, "", err
 		}
+	}
+	for name, value := range r.Headers {
+		np, nn := bytes(name)
+		vp, vn := bytes(value)
+		if err := check(C.gh_policy_request_add_header(req, np, nn, vp, vn)); err != nil {
+			return false, "", err
+		}
+	}
+	if r.TimeMs != 0 {
+		C.gh_policy_request_set_time(req, C.int64_t(r.TimeMs))
 	}
 	var decision C.int
 	var rule *C.char
@@ -276,6 +288,12 @@ func (l *Limiter) Take(key string, cost uint64, nowMs int64) (allowed bool, rema
 	var retry C.int64_t
 	err = check(C.gh_limiter_take(l.h, p, n, C.uint64_t(cost), C.int64_t(nowMs), &a, &r, &retry))
 	return a != 0, uint64(r), int64(retry), err
+}
+
+// Release gives `cost` concurrency slots back for key.
+func (l *Limiter) Release(key string, cost uint64) error {
+	p, n := bytes(key)
+	return check(C.gh_limiter_release(l.h, p, n, C.uint64_t(cost)))
 }
 
 // Close frees the limiter.

@@ -97,8 +97,51 @@ func TestPolicy(t *testing.T) {
 			t.Errorf("%+v: got %v %q %v", c.r, allow, rule, err)
 		}
 	}
+	hours, err := ParsePolicy(`{"rules":[{"id":"office","effect":"allow","subjects":["*"],"actions":["GET"],
+		"resources":["/reports/*"],"when":{"all":[{"time":{"days":["mon","tue","wed","thu","fri"],"hours":[9,17]}},
+		{"header":{"x-team":{"in":["finance","audit"]}}}]}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hours.Close()
+	const monday10 = 1700474400000 // 2023-11-20T10:00:00Z, a Monday
+	for _, c := range []struct {
+		r     Request
+		allow bool
+	}{
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, TimeMs: monday10}, true},
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "sales"}, TimeMs: monday10}, false},
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, TimeMs: monday10 - 2*86400000}, false},
+	} {
+		if allow, _, err := hours.Decide(c.r); err != nil || allow != c.allow {
+			t.Errorf("%+v: got %v %v", c.r, allow, err)
+		}
+	}
 	if _, err := ParsePolicy(`{"roles":{"a":{"inherits":["a"]}}}`); err == nil {
 		t.Fatal("an inheritance cycle was accepted")
+	}
+}
+
+// Concurrency: slots taken, refused when full, given back.
+func TestLimiterRelease(t *testing.T) {
+	l, err := ParseLimiter(`{"name":"slots","algorithm":"concurrency","limit":2,"timeout":30}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i, want := range []bool{true, true, false} {
+		if ok, _, _, err := l.Take("up", 1, 0); err != nil || ok != want {
+			t.Fatalf("take %d: %v %v", i, ok, err)
+		}
+	}
+	if err := l.Release("up", 1); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _, _ := l.Take("up", 1, 0); !ok {
+		t.Fatal("a released slot was not given back")
+	}
+	if err := l.Release("never", 1); err == nil {
+		t.Fatal("a release without slots held succeeded")
 	}
 }
 
