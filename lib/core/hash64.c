@@ -18,6 +18,12 @@ static uint64_t read64(const unsigned char *p) {
   return v;
 }
 
+static uint64_t read32(const unsigned char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
 uint64_t gh__hash64(const void *data, size_t n, uint64_t seed) {
   static const uint64_t K0 = 0xa0761d6478bd642full, K1 = 0xe7037ed1a0b428dbull, K2 = 0x8ebc6af09c88c6e3ull;
   const unsigned char *p = data;
@@ -33,7 +39,10 @@ uint64_t gh__hash64(const void *data, size_t n, uint64_t seed) {
     p += 8;
     n -= 8;
   }
-  for (size_t i = 0; i < n; i++) b |= (uint64_t)p[i] << (8 * i);
+  /* the last 0-7 bytes without a loop: two overlapping 4-byte reads, or
+   * first, middle and last byte (every byte is read; n is mixed in above) */
+  if (n >= 4) b = (uint64_t)read32(p) << 32 | read32(p + n - 4);
+  else if (n) b = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
   return mix(h ^ K2, mix(a ^ K1, b ^ h));
 }
 
