@@ -369,8 +369,49 @@ static void test_allocation_failure(void **state) {
   t_alloc_uninstall();
 }
 
+/* A request's strings live inline when short and on the heap when long;
+ * setting a field again moves it between the two without leaking or reading
+ * freed memory (ASan and valgrind run this). */
+static void test_request_strings(void **state) {
+  (void)state;
+  gh_policy *p = compile(EXAMPLE);
+  gh_policy_request *r;
+  assert_int_equal(gh_policy_request_new(&r), GH_OK);
+  char long_path[300] = "/orders/";
+  memset(long_path + 8, 'x', sizeof long_path - 9);
+  const char *paths[] = {"/orders/7", long_path, "/orders/8", long_path, long_path};
+  int decision;
+  const char *rule;
+  assert_int_equal(gh_policy_request_set_subject(r, "alice", 5), GH_OK);
+  assert_int_equal(gh_policy_request_set_action(r, "GET", 3), GH_OK);
+  for (size_t i = 0; i < 5; i++) {
+    assert_int_equal(gh_policy_request_set_resource(r, paths[i], strlen(paths[i])), GH_OK);
+    assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_OK);
+    assert_int_equal(decision, GH_POLICY_ALLOW); /* /orders/ and any remainder */
+  }
+  const char *who = "a-subject-longer-than-twenty-four-bytes";
+  assert_int_equal(gh_policy_request_set_subject(r, who, strlen(who)), GH_OK);
+  assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_OK);
+  assert_int_equal(decision, GH_POLICY_DENY); /* not alice */
+  assert_int_equal(gh_policy_request_set_subject(r, "alice", 5), GH_OK);
+  assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_OK);
+  assert_int_equal(decision, GH_POLICY_ALLOW);
+  assert_int_equal(gh_policy_request_set_action(r, "PROPFIND-LONGER", 15), GH_OK); /* past the inline 8 */
+  assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_OK);
+  assert_int_equal(decision, GH_POLICY_ALLOW); /* editors-delete: any action on /orders/{id} */
+  assert_string_equal(rule, "editors-delete");
+  assert_int_equal(gh_policy_request_set_resource(r, "/orders/7/items", 15), GH_OK);
+  assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_OK);
+  assert_int_equal(decision, GH_POLICY_DENY); /* read-orders is GET only */
+  gh_policy_request_reset(r);
+  assert_int_equal(gh_policy_decide(p, r, &decision, &rule), GH_EINVAL); /* no action, no resource */
+  gh_policy_request_free(r);
+  gh_policy_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_request_strings),
       cmocka_unit_test(test_example_semantics),   cmocka_unit_test(test_conditions),
       cmocka_unit_test(test_configuration_errors), cmocka_unit_test(test_index_equals_linear),
       cmocka_unit_test(test_allocation_failure),  cmocka_unit_test(test_casbin_differential),
