@@ -178,7 +178,13 @@ typedef struct gh_signing_key gh_signing_key;
 GH_EXTERN int gh_signing_key_from_pem(gh_signing_key **out, const char *pem, size_t len);
 /** An HMAC secret (raw bytes). */
 GH_EXTERN int gh_signing_key_from_secret(gh_signing_key **out, const unsigned char *secret, size_t len);
-/** An "oct" JWK (its "k"); other private JWKs: GH_EUNSUPPORTED, use PEM. */
+/**
+ * A private JWK: "oct" (its "k"), "RSA" (two primes: n, e, d, p, q, dp, dq,
+ * qi) or "EC" (P-256, P-384, P-521: x, y, d). RSA and EC keys are checked
+ * against their public half, which must pass the checks a key set applies.
+ * @return GH_OK, GH_EKEY (missing or mismatched members, a public key),
+ *         GH_EUNSUPPORTED (other kty or curve, more than two primes), GH_EPARSE, GH_ENOMEM
+ */
 GH_EXTERN int gh_signing_key_from_jwk(gh_signing_key **out, const char *jwk_json, size_t len);
 /** Frees and wipes. NULL is a no-op. */
 GH_EXTERN void gh_signing_key_free(gh_signing_key *k);

@@ -52,6 +52,8 @@ int gh__pkey_rsa_new(gh__pkey **out, const unsigned char *n, size_t n_len, const
 int gh__pkey_ec_new(gh__pkey **out, gh__curve curve, const unsigned char *x, const unsigned char *y);
 /* Private key from PEM (PKCS#1, SEC1 or PKCS#8), for signing. */
 int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len);
+/* Private key from DER (RSAPrivateKey, ECPrivateKey or PKCS#8). */
+int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len);
 void gh__pkey_free(gh__pkey *k);
 /* RSA modulus bits, or 0 for EC keys. */
 size_t gh__pkey_rsa_bits(const gh__pkey *k);

@@ -131,19 +131,13 @@ int gh__pkey_ec_new(gh__pkey **out, gh__curve curve, const unsigned char *x, con
   return rc;
 }
 
-int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
+/* A private key in PEM (NUL-terminated, the NUL counted) or DER. */
+static int load_private(gh__pkey **out, const unsigned char *buf, size_t len) {
   *out = NULL;
   gh__pkey *k = gh__calloc(1, sizeof *k);
   if (!k) return GH_ENOMEM;
   mbedtls_pk_init(&k->pk);
-  /* mbedTLS wants PEM NUL-terminated and the NUL counted. */
-  char *copy = gh__strndup(pem, len);
-  if (!copy) {
-    gh__free(k);
-    return GH_ENOMEM;
-  }
-  int rc = mbedtls_pk_parse_key(&k->pk, (const unsigned char *)copy, len + 1, NULL, 0) == 0 ? GH_OK : GH_EKEY;
-  gh__free_secret(copy, len);
+  int rc = mbedtls_pk_parse_key(&k->pk, buf, len, NULL, 0) == 0 ? GH_OK : GH_EKEY;
   if (!rc) {
     if (mbedtls_pk_get_type(&k->pk) == MBEDTLS_PK_RSA) {
       k->rsa_bits = mbedtls_pk_get_bitlen(&k->pk);
@@ -160,6 +154,20 @@ int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
   else *out = k;
   return rc;
 }
+
+int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
+  /* mbedTLS wants PEM NUL-terminated and the NUL counted. */
+  char *copy = gh__strndup(pem, len);
+  if (!copy) {
+    *out = NULL;
+    return GH_ENOMEM;
+  }
+  int rc = load_private(out, (const unsigned char *)copy, len + 1);
+  gh__free_secret(copy, len);
+  return rc;
+}
+
+int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) { return load_private(out, der, len); }
 
 void gh__pkey_free(gh__pkey *k) {
   if (!k) return;

@@ -137,12 +137,8 @@ int gh__pkey_ec_new(gh__pkey **out, gh__curve curve, const unsigned char *x, con
   return rc ? rc : wrap(out, pkey, 0, curve);
 }
 
-int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
-  *out = NULL;
-  BIO *bio = BIO_new_mem_buf(pem, (int)len);
-  if (!bio) return GH_ENOMEM;
-  EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-  BIO_free(bio);
+/* Wraps a loaded private key once it is RSA or one of the JWS curves. */
+static int wrap_private(gh__pkey **out, EVP_PKEY *pkey) {
   if (!pkey) return GH_EKEY;
   int curve = 0;
   size_t bits = 0;
@@ -161,6 +157,21 @@ int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
     return GH_EUNSUPPORTED;
   }
   return wrap(out, pkey, bits, curve);
+}
+
+int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
+  *out = NULL;
+  BIO *bio = BIO_new_mem_buf(pem, (int)len);
+  if (!bio) return GH_ENOMEM;
+  EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+  BIO_free(bio);
+  return wrap_private(out, pkey);
+}
+
+int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) {
+  *out = NULL;
+  const unsigned char *p = der;
+  return wrap_private(out, d2i_AutoPrivateKey(NULL, &p, (long)len));
 }
 
 void gh__pkey_free(gh__pkey *k) {

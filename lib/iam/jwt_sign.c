@@ -8,6 +8,7 @@
 #include "../core/json.h"
 #include "gatehouse/jwt.h"
 #include "jose.h"
+#include "signing_jwk.h"
 
 struct gh_signing_key {
   gh__pkey *pkey;         /* RSA or EC */
@@ -49,9 +50,18 @@ int gh_signing_key_from_jwk(gh_signing_key **out, const char *jwk_json, size_t l
   int rc = gh__json_parse(jwk_json, len, 64 * 1024, 8, &jwk, NULL, 0);
   if (rc) return rc;
   const char *kty = NULL, *k = NULL;
-  if (gh__json_string(jwk, "kty", &kty) || !kty) rc = GH_EPARSE;
-  else if (strcmp(kty, "oct") != 0) rc = GH_EUNSUPPORTED;
-  else if (gh__json_string(jwk, "k", &k) || !k) rc = GH_EPARSE;
+  if (gh__json_string(jwk, "kty", &kty) || !kty) {
+    rc = GH_EPARSE;
+  } else if (strcmp(kty, "oct") != 0) {
+    gh_signing_key *key = gh__calloc(1, sizeof *key);
+    rc = key ? gh__signing_pkey_from_jwk(jwk, kty, &key->pkey) : GH_ENOMEM;
+    if (rc) gh__free(key);
+    else *out = key;
+    cJSON_Delete(jwk);
+    return rc;
+  } else if (gh__json_string(jwk, "k", &k) || !k) {
+    rc = GH_EPARSE;
+  }
   unsigned char *secret = NULL;
   size_t secret_len = 0;
   if (!rc) rc = gh__b64url_decode_alloc(k, strlen(k), &secret, &secret_len);

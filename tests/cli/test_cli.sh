@@ -68,6 +68,16 @@ done
 check "sign HS256" 0 $?
 "$CLI" jwt verify --jwks "$tmp/oct-HS256.json" --now $NOW < "$tmp/t" > /dev/null 2>&1; check "verify HS256" 0 $?
 "$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with RSA key" 2 $? 'EKEY' "$tmp/err"
+# private JWKs (exported by jose from the same keys)
+for alg in RS256 PS384 ES256 ES512; do
+  python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['keys'][sys.argv[2]]))" \
+    "$V/private-jwks.json" $alg > "$tmp/$alg.jwk"
+  "$CLI" jwt sign --alg $alg --jwk "$tmp/$alg.jwk" --kid "k-$alg" '{"sub":"d","exp":1700003600}' > "$tmp/t" 2> "$tmp/err"
+  check "sign $alg with a private JWK" 0 $?
+  "$CLI" jwt verify --jwks "$tmp/public.json" --now $NOW < "$tmp/t" > /dev/null 2>&1; check "verify $alg from a JWK" 0 $?
+done
+python3 -c "import json,sys; k=json.load(open(sys.argv[1])); k.pop('d'); print(json.dumps(k))" "$tmp/ES256.jwk" > "$tmp/pub.jwk"
+"$CLI" jwt sign --alg ES256 --jwk "$tmp/pub.jwk" '{}' > /dev/null 2> "$tmp/err"; check "sign with a public JWK" 2 $? 'EKEY' "$tmp/err"
 
 # decode says it did not verify
 "$CLI" jwt decode < "$tmp/valid.jwt" > "$tmp/out" 2> "$tmp/err"

@@ -1,4 +1,4 @@
-/* Fuzzes JWK Set parsing and RFC 7638 thumbprints. */
+/* Fuzzes JWK Set parsing, RFC 7638 thumbprints and private JWKs as signing keys. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -12,5 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gh_jwks_free(set);
   char tp[GH_JWK_THUMBPRINT_LEN + 1];
   (void)gh_jwk_thumbprint((const char *)data, size, tp, sizeof tp);
+  gh_signing_key *key = NULL;
+  rc = gh_signing_key_from_jwk(&key, (const char *)data, size);
+  if ((rc == GH_OK) != (key != NULL)) abort();
+  gh_signing_key_free(key);
   return 0;
 }

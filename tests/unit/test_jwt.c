@@ -372,6 +372,107 @@ static void test_sign_roundtrip(void **state) {
   gh_jwks_free(set);
 }
 
+/* Private JWKs exported by npm jose from the same PEM keys (RFC 7518
+ * sections 6.3.2 and 6.2.2): tokens verify against the public set, an RS256
+ * signature (deterministic, RFC 8017 8.2) equals the PEM key's byte for byte,
+ * and broken or foreign keys are refused. */
+static void test_sign_with_private_jwk(void **state) {
+  (void)state;
+  static const char *const algs[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"};
+  cJSON *sets = t_load_json("jose/jwks.json"), *jwks = t_load_json("jose/private-jwks.json");
+  gh_jwks *set = set_from(sets, "public");
+  cJSON_Delete(sets);
+  gh_jwt_verifier *v = standard_verifier(set);
+  const char *payload = "{\"sub\":\"alice\",\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1700003600}";
+  for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+    char kid[16], *token, *jwk = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), algs[i]));
+    size_t len;
+    snprintf(kid, sizeof kid, "k-%s", algs[i]);
+    gh_signing_key *k;
+    assert_int_equal(gh_signing_key_from_jwk(&k, jwk, strlen(jwk)), GH_OK);
+    assert_int_equal(gh_jwt_sign(k, algs[i], kid, payload, strlen(payload), &token, &len), GH_OK);
+    int reason = verify_reason(v, token, NOW_MS);
+    if (reason != GH_JWT_OK) fail_msg("%s: %s", algs[i], gh_jwt_reason_name(reason));
+    if (!strcmp(algs[i], "RS256")) {
+      char path[64], *from_pem;
+      snprintf(path, sizeof path, "jose/keys/%s.pem", algs[i]);
+      char *pem = t_read_vector(path, &len);
+      gh_signing_key *pk;
+      assert_int_equal(gh_signing_key_from_pem(&pk, pem, len), GH_OK);
+      assert_int_equal(gh_jwt_sign(pk, algs[i], kid, payload, strlen(payload), &from_pem, &len), GH_OK);
+      assert_string_equal(token, from_pem);
+      gh_free(from_pem);
+      gh_signing_key_free(pk);
+      free(pem);
+    }
+    gh_free(token);
+    gh_signing_key_free(k);
+    free(jwk);
+  }
+  /* a "d" from another key of the same size: refused, not signing unverifiable tokens */
+  cJSON *rs = cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), "RS256"), 1);
+  cJSON *other = cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), "RS384");
+  static const char *const members[] = {"d", "p", "q", "dp", "dq", "qi"};
+  for (size_t m = 0; m < 6; m++)
+    cJSON_ReplaceItemInObject(rs, members[m], cJSON_CreateString(cJSON_GetObjectItem(other, members[m])->valuestring));
+  char *text = cJSON_PrintUnformatted(rs);
+  gh_signing_key *k = NULL;
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EKEY);
+  assert_null(k);
+  free(text);
+  cJSON *es = cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), "ES256"), 1);
+  const char *d = cJSON_GetObjectItem(es, "d")->valuestring;
+  char flipped[128];
+  snprintf(flipped, sizeof flipped, "%s", d);
+  flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
+  cJSON_ReplaceItemInObject(es, "d", cJSON_CreateString(flipped));
+  text = cJSON_PrintUnformatted(es);
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EKEY);
+  free(text);
+  cJSON_DeleteItemFromObject(es, "d"); /* a public key */
+  text = cJSON_PrintUnformatted(es);
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EKEY);
+  free(text);
+  cJSON_DeleteItemFromObject(rs, "qi"); /* without the CRT members the DER cannot be formed */
+  text = cJSON_PrintUnformatted(rs);
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EKEY);
+  free(text);
+  cJSON_AddItemToObject(rs, "oth", cJSON_CreateArray()); /* RFC 7518 6.3.2.7: more primes */
+  text = cJSON_PrintUnformatted(rs);
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EUNSUPPORTED);
+  free(text);
+  /* every allocation failing in turn: GH_ENOMEM or success, nothing leaked */
+  for (size_t i = 0; i < 2; i++) {
+    char *jwk = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), i ? "ES384" : "PS256"));
+    t_alloc_install();
+    long n;
+    for (n = 1; n < 10000; n += t_faultsim_step()) {
+      t_alloc_fail_at(n);
+      int rc = gh_signing_key_from_jwk(&k, jwk, strlen(jwk));
+      long made = t_alloc_count();
+      if (rc == GH_OK) gh_signing_key_free(k);
+      else if (rc != GH_ENOMEM) fail_msg("failing allocation %ld gave %s", n, gh_err_name(rc));
+      if (t_alloc_outstanding()) fail_msg("failing allocation %ld leaked %ld", n, t_alloc_outstanding());
+      if (made < n) break;
+    }
+    t_alloc_fail_at(0);
+    assert_true(n > 10);
+    t_alloc_uninstall();
+    free(jwk);
+  }
+  /* a whole, consistent key whose public half a key set refuses (1024 bits) */
+  text = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(jwks, "keys"), "RS256-1024"));
+  assert_int_equal(gh_signing_key_from_jwk(&k, text, strlen(text)), GH_EKEY);
+  free(text);
+  const char *okp = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\",\"d\":\"AA\"}";
+  assert_int_equal(gh_signing_key_from_jwk(&k, okp, strlen(okp)), GH_EUNSUPPORTED);
+  cJSON_Delete(rs);
+  cJSON_Delete(es);
+  cJSON_Delete(jwks);
+  gh_jwt_verifier_free(v);
+  gh_jwks_free(set);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jose_fixtures),       cmocka_unit_test(test_configuration_rules),
@@ -379,6 +480,7 @@ int main(void) {
       cmocka_unit_test(test_required_claims_and_leeway), cmocka_unit_test(test_principal_accessors),
       cmocka_unit_test(test_cache),               cmocka_unit_test(test_cache_bounded),
       cmocka_unit_test(test_refresh_schedule),    cmocka_unit_test(test_sign_roundtrip),
+      cmocka_unit_test(test_sign_with_private_jwk),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
