@@ -222,7 +222,7 @@ static bool value_ok(const gh__piece *p, const char *v, size_t n) {
 
 /* One parameter and the literals around it: a parameter takes as much as
  * still lets the rest match (longest first). With one parameter the loop
- * below tries at most n splits. */
+ * below tries at most n splits, each in time of the literal after it. */
 static bool match_from(const gh__segpat *sp, size_t i, const char *s, size_t n, gh__span *vals, size_t k) {
   if (i == sp->n) return n == 0;
   const gh__piece *p = &sp->pieces[i];
@@ -233,10 +233,14 @@ static bool match_from(const gh__segpat *sp, size_t i, const char *s, size_t n, 
     return true;
   }
   const gh__piece *next = &sp->pieces[i + 1]; /* a literal: parameters never touch */
-  for (size_t take = n; take-- > 1;) {
-    size_t t = take;
+  size_t run = n; /* a typed value is a prefix of the run of bytes its type accepts */
+  if (p->type != GH__PT_ANY && p->type != GH__PT_UUID)
+    for (run = 0; run < n && accepts(p->accept, (unsigned char)s[run]);) run++;
+  size_t longest = n ? n - 1 : 0; /* the literal after it needs a byte at least */
+  if (run < longest) longest = run;
+  for (size_t t = longest; t >= 1; t--) {
     if (n - t < next->len || memcmp(s + t, next->text, next->len)) continue;
-    if (!value_ok(p, s, t)) continue;
+    if (p->type == GH__PT_UUID && !value_ok(p, s, t)) continue;
     if (match_from(sp, i + 1, s + t, n - t, vals, k + 1)) {
       vals[k] = (gh__span){s, t};
       return true;

@@ -128,7 +128,7 @@ static bool oracle(const piece *p, size_t n, const char *s, size_t len, size_t *
   return false;
 }
 
-/* Several parameters in one segment: the same answers as the oracle on
+/* One to four parameters in one segment: the same answers as the oracle on
  * random patterns and segments, and linear time on a segment built to make
  * trying every split explode (a request of 4,000 dashes against
  * "{p0}-{p1}-{p2}-{p3}.json" would take hours that way). */
@@ -139,7 +139,7 @@ static void test_multi_parameter_segments(void **state) {
   size_t checked = 0, matched = 0;
   for (int round = 0; round < 300; round++) {
     piece pieces[9];
-    size_t n = 0, params = 2 + (seed = seed * 1103515245 + 12345) % 3;
+    size_t n = 0, params = 1 + (seed = seed * 1103515245 + 12345) % 4;
     char pattern[128] = "/s/";
     if ((seed = seed * 1103515245 + 12345) % 2) pieces[n++] = (piece){'l', "x"};
     for (size_t k = 0; k < params; k++) {
