@@ -1,6 +1,6 @@
 // Package gatehouse is the Go binding of the gatehouse C library (cgo, standard
-// library only): token verification, authorization policy, rate limits and
-// routing.
+// library only): token verification, authorization policy, rate limits,
+// routing and upstream pools.
 //
 // Build with CGO_CFLAGS=-I<gatehouse>/include and CGO_LDFLAGS=-L<lib dir>, or
 // with the library installed where pkg-config and the linker find it.
@@ -414,5 +414,101 @@ func (r *Router) Close() {
 	if r.b != nil {
 		C.gh_router_builder_free(r.b)
 		r.b = nil
+	}
+}
+
+// Pool is an upstream pool (see gatehouse/upstream.h): which target gets the
+// next request, with health and a circuit breaker. Safe for concurrent use.
+type Pool struct{ h *C.gh_upstream }
+
+// Balancers for NewPool.
+const (
+	RoundRobin   = C.GH_LB_ROUND_ROBIN
+	LeastRequest = C.GH_LB_LEAST_REQUEST
+	Maglev       = C.GH_LB_MAGLEV
+	Random       = C.GH_LB_RANDOM
+)
+
+// NewPool makes a pool over targets ("10.0.0.5:8080"); weights 1-1000, or nil for all 1.
+func NewPool(balancer int, targets []string, weights []uint) (*Pool, error) {
+	if len(targets) == 0 || (weights != nil && len(weights) != len(targets)) {
+		return nil, &Error{Code: "EINVAL"}
+	}
+	names := make([]*C.char, len(targets))
+	for i, t := range targets {
+		names[i] = C.CString(t)
+		defer C.free(unsafe.Pointer(names[i]))
+	}
+	var w *C.unsigned
+	if weights != nil {
+		cw := make([]C.unsigned, len(weights))
+		for i, x := range weights {
+			cw[i] = C.unsigned(x)
+		}
+		w = &cw[0]
+	}
+	// the array of C strings lives in C memory: cgo forbids Go memory holding pointers to C
+	arr := (**C.char)(C.malloc(C.size_t(len(names)) * C.size_t(unsafe.Sizeof(names[0]))))
+	defer C.free(unsafe.Pointer(arr))
+	copy(unsafe.Slice(arr, len(names)), names)
+	p := &Pool{}
+	if err := check(C.gh_upstream_new(&p.h, C.int(balancer), arr, w, C.size_t(len(targets)))); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(p, (*Pool).Close)
+	return p, nil
+}
+
+// Pick chooses a healthy target (key: Maglev's hash key, else ignored). Each
+// successful Pick is ended with Release. Refused is true when the circuit
+// breaker is open (too many requests in flight).
+func (p *Pool) Pick(key string) (index int, target string, refused bool, err error) {
+	k, n := bytes(key)
+	var t C.size_t
+	rc := C.gh_upstream_pick(p.h, unsafe.Pointer(k), n, &t)
+	if rc == edenied {
+		return -1, "", true, nil
+	}
+	if err := check(rc); err != nil {
+		return -1, "", false, err
+	}
+	return int(t), C.GoString(C.gh_upstream_target(p.h, t)), false, nil
+}
+
+// Release ends a request that Pick started.
+func (p *Pool) Release(index int) { C.gh_upstream_release(p.h, C.size_t(index)) }
+
+// SetOutlier turns passive health on: failures in a row that eject a target,
+// the base and longest ejection, and the largest share ejected at once.
+func (p *Pool) SetOutlier(failures uint, base, longest time.Duration, maxPercent uint) error {
+	c := C.gh_outlier_config{consecutive_failures: C.unsigned(failures), base_ejection_ms: C.int64_t(base.Milliseconds()),
+		max_ejection_ms: C.int64_t(longest.Milliseconds()), max_ejection_percent: C.unsigned(maxPercent)}
+	return check(C.gh_upstream_set_outlier(p.h, &c))
+}
+
+// Report records a request's outcome (ok false: connection failure, timeout, 5xx).
+func (p *Pool) Report(index int, ok bool, now time.Time) {
+	o := C.int(0)
+	if ok {
+		o = 1
+	}
+	C.gh_upstream_report(p.h, C.size_t(index), o, nowMs(now))
+}
+
+// Healthy says whether picks may choose the target now.
+func (p *Pool) Healthy(index int, now time.Time) bool {
+	return C.gh_upstream_is_healthy(p.h, C.size_t(index), nowMs(now)) != 0
+}
+
+// SetMaxRequests opens the circuit breaker beyond max requests in flight.
+func (p *Pool) SetMaxRequests(max uint64) error {
+	return check(C.gh_upstream_set_max_requests(p.h, C.uint64_t(max)))
+}
+
+// Close frees the pool.
+func (p *Pool) Close() {
+	if p.h != nil {
+		C.gh_upstream_free(p.h)
+		p.h = nil
 	}
 }

@@ -223,3 +223,66 @@ func TestRouter(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 }
+
+// Pools: weights share round robin, Maglev keeps a key on its target, an
+// ejected target is skipped until its time is up, the breaker refuses.
+func TestPool(t *testing.T) {
+	rr, err := NewPool(RoundRobin, []string{"a:80", "b:80"}, []uint{3, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	got := map[string]int{}
+	for i := 0; i < 400; i++ {
+		idx, name, refused, err := rr.Pick("")
+		if err != nil || refused {
+			t.Fatal(err, refused)
+		}
+		got[name]++
+		rr.Release(idx)
+	}
+	if got["a:80"] != 300 || got["b:80"] != 100 {
+		t.Fatalf("round robin 3:1 gave %v", got)
+	}
+
+	mg, err := NewPool(Maglev, []string{"a:80", "b:80", "c:80"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mg.Close()
+	first, _, _, _ := mg.Pick("user-42")
+	mg.Release(first)
+	for i := 0; i < 10; i++ {
+		idx, _, _, _ := mg.Pick("user-42")
+		mg.Release(idx)
+		if idx != first {
+			t.Fatalf("Maglev moved user-42 from %d to %d", first, idx)
+		}
+	}
+	if err := mg.SetOutlier(2, 10*time.Second, time.Minute, 50); err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1700000000000)
+	mg.Report(first, false, now)
+	mg.Report(first, false, now)
+	if mg.Healthy(first, now) || !mg.Healthy(first, now.Add(10*time.Second)) {
+		t.Fatal("two failures should eject for the base time")
+	}
+
+	cap1, _ := NewPool(LeastRequest, []string{"a:80"}, nil)
+	defer cap1.Close()
+	if err := cap1.SetMaxRequests(1); err != nil {
+		t.Fatal(err)
+	}
+	idx, _, refused, _ := cap1.Pick("")
+	if refused {
+		t.Fatal("the first request was refused")
+	}
+	if _, _, refused, _ := cap1.Pick(""); !refused {
+		t.Fatal("the breaker let a second request in")
+	}
+	cap1.Release(idx)
+	if _, err := NewPool(RoundRobin, nil, nil); err == nil {
+		t.Fatal("an empty pool was accepted")
+	}
+}

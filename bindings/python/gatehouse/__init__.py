@@ -1,4 +1,5 @@
-"""gatehouse for Python: token verification through ctypes (standard library only).
+"""gatehouse for Python through ctypes (standard library only): token verification,
+API keys, authorization policy, rate limits, routing and upstream pools.
 
     import gatehouse
     keys = gatehouse.KeySet(open("jwks.json").read())
@@ -20,7 +21,7 @@ import os
 import time
 
 __all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Policy", "Limiter", "Router",
-           "thumbprint", "version"]
+           "Pool", "thumbprint", "version"]
 
 
 def _load():
@@ -122,6 +123,25 @@ _rb_openapi = _fn("gh_router_add_openapi", ctypes.c_int, _p, _c, _sz, _c, _sz)
 _rb_build = _fn("gh_router_build", ctypes.c_int, _p, ctypes.POINTER(_p))
 _router_free = _fn("gh_router_free", None, _p)
 _MAX_PATH, _MAX_PARAMS = 4096, 16
+
+_up_new = _fn("gh_upstream_new", ctypes.c_int, ctypes.POINTER(_p), ctypes.c_int, ctypes.POINTER(_c),
+              ctypes.POINTER(ctypes.c_uint), _sz)
+_up_free = _fn("gh_upstream_free", None, _p)
+_up_pick = _fn("gh_upstream_pick", ctypes.c_int, _p, _c, _sz, ctypes.POINTER(_sz))
+_up_release = _fn("gh_upstream_release", None, _p, _sz)
+_up_target = _fn("gh_upstream_target", _c, _p, _sz)
+
+
+class _OutlierConfig(ctypes.Structure):
+    """gh_outlier_config (gatehouse/upstream.h), field for field."""
+    _fields_ = [("consecutive_failures", ctypes.c_uint), ("base_ejection_ms", _i64), ("max_ejection_ms", _i64),
+                ("max_ejection_percent", ctypes.c_uint)]
+
+
+_up_outlier = _fn("gh_upstream_set_outlier", ctypes.c_int, _p, ctypes.POINTER(_OutlierConfig))
+_up_report = _fn("gh_upstream_report", None, _p, _sz, ctypes.c_int, _i64)
+_up_healthy = _fn("gh_upstream_is_healthy", ctypes.c_int, _p, _sz, _i64)
+_up_max_requests = _fn("gh_upstream_set_max_requests", ctypes.c_int, _p, ctypes.c_uint64)
 
 
 class _RouteParam(ctypes.Structure):
@@ -447,3 +467,50 @@ class Router:
         if getattr(self, "_b", None):
             _rb_free(self._b)
             self._b = None
+
+
+class Pool:
+    """An upstream pool (see gatehouse/upstream.h): which target gets the next
+    request, with passive health and a circuit breaker. Thread-safe."""
+
+    BALANCERS = {"round-robin": 0, "least-request": 1, "maglev": 2, "random": 3}
+
+    def __init__(self, balancer, targets, weights=None):
+        if weights is not None and len(weights) != len(targets):
+            raise Error(-2, "one weight per target")  # GH_EINVAL
+        names = (_c * len(targets))(*[_bytes(t) for t in targets])
+        w = (ctypes.c_uint * len(weights))(*weights) if weights is not None else None
+        self._h = _p()
+        _check(_up_new(ctypes.byref(self._h), self.BALANCERS[balancer], names, w, len(targets)))
+
+    def pick(self, key=None):
+        """(index, target), or None when the circuit breaker refuses. End each pick with release()."""
+        data = _bytes(key) if key is not None else None
+        t = _sz()
+        rc = _up_pick(self._h, data, len(data) if data else 0, ctypes.byref(t))
+        if rc == _EDENIED:
+            return None
+        _check(rc)
+        return t.value, _up_target(self._h, t.value).decode()
+
+    def release(self, index):
+        _up_release(self._h, index)
+
+    def set_outlier(self, failures=5, base_ms=30000, max_ms=300000, max_percent=10):
+        """Ejects a target after `failures` in a row for base_ms x times ejected (at most max_ms)."""
+        _check(_up_outlier(self._h, ctypes.byref(_OutlierConfig(failures, base_ms, max_ms, max_percent))))
+
+    def report(self, index, ok, now_ms):
+        """A request's outcome: ok False for a connection failure, a timeout or a 5xx."""
+        _up_report(self._h, index, 1 if ok else 0, now_ms)
+
+    def healthy(self, index, now_ms):
+        return bool(_up_healthy(self._h, index, now_ms))
+
+    def set_max_requests(self, limit):
+        _check(_up_max_requests(self._h, limit))
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _up_free(self._h)
+            self._h = None
