@@ -264,8 +264,8 @@ static void set_bit(uint64_t *b, size_t i) { b[i / 64] |= 1ull << (i % 64); }
 
 static bool is_uuid(const char *v) { return value_ok(&(gh__piece){.param = true, .type = GH__PT_UUID}, v, 36); }
 
-/* The offsets p from which parameter piece p (not the last) can take a
- * value and leave the rest to `after` (the marks of the literal after it). */
+/* The offsets from which a parameter (not the last piece) can take a value
+ * and leave the rest to `after` (the marks of the literal after it). */
 static void mark_param(const gh__piece *piece, const char *s, size_t n, const uint64_t *after, uint64_t *out) {
   size_t run_end = n, nearest = SIZE_MAX; /* the first offset after p that `after` marks */
   for (size_t p = n; p-- > 0;) {
@@ -295,9 +295,15 @@ static bool match_many(const gh__segpat *sp, const char *s, size_t n, gh__span *
     if (!piece->param) {
       for (size_t p = 0; p + piece->len <= n; p++)
         if (bit(after, p + piece->len) && !memcmp(s + p, piece->text, piece->len)) set_bit(cur, p);
-    } else if (i + 1 == sp->n) {
-      for (size_t p = 0; p < n; p++)
-        if (value_ok(piece, s + p, n - p)) set_bit(cur, p);
+    } else if (i + 1 == sp->n) { /* the value is all the rest: s[p..n) */
+      if (piece->type == GH__PT_UUID) {
+        if (n >= 36 && is_uuid(s + n - 36)) set_bit(cur, n - 36);
+      } else {
+        for (size_t p = n; p-- > 0;) {
+          if (piece->type != GH__PT_ANY && !accepts(piece->accept, (unsigned char)s[p])) break;
+          set_bit(cur, p);
+        }
+      }
     } else {
       memcpy(kept[--k], after, sizeof kept[0]);
       mark_param(piece, s, n, after, cur);

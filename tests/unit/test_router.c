@@ -203,6 +203,19 @@ static void test_multi_parameter_segments(void **state) {
   assert_true(checked == 12000);
   if (matched < 1500) fail_msg("only %zu of %zu matched: the comparisons should not be mostly \"no match\"", matched, checked);
 
+  /* uuids inside a segment with other parameters, first and last */
+  const char *uuid_routes[] = {"GET", "/u/{id:uuid}.{ext}", "GET", "/w/{name}-{id:uuid}"};
+  gh_router *u = build(uuid_routes, 4);
+  assert_int_equal(find(u, "GET", "/u/123e4567-e89b-12d3-a456-426614174000.tar.gz"), 200);
+  expect_param("id", "123e4567-e89b-12d3-a456-426614174000");
+  expect_param("ext", "tar.gz");
+  assert_int_equal(find(u, "GET", "/u/123e4567-e89b-12d3-a456-42661417400.json"), 404); /* 35 characters */
+  assert_int_equal(find(u, "GET", "/w/report-2024-123e4567-e89b-12d3-a456-426614174000"), 200);
+  expect_param("name", "report-2024");
+  expect_param("id", "123e4567-e89b-12d3-a456-426614174000");
+  assert_int_equal(find(u, "GET", "/w/report-123e4567-e89b-12d3-a456-42661417400x"), 404);
+  gh_router_free(u);
+
   const char *routes[] = {"GET", "/d/{p0}-{p1}-{p2}-{p3}.json"};
   gh_router *r = build(routes, 2);
   static char path[4100] = "/d/";
