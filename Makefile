@@ -1,6 +1,6 @@
 # gatehouse: a thin wrapper over CMake. Quick start: `make run`, `make test`.
 #   make            build (mbedTLS backend) into build/
-#   make run        build, then demonstrate the CLI on bundled sample tokens
+#   make run        build, then demonstrate the CLI on the bundled examples
 #   make test       build and run every test, with both crypto backends
 #   make bench      benchmarks beside the peers (writes build/bench/results.jsonl)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
