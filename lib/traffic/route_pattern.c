@@ -83,6 +83,7 @@ static int parse_segment(char *s, size_t n, gh__segpat *out, char *msg, size_t c
         if (!is_name_char(body[k])) name_len = 0;
       if (!name_len) return gh__set_msg(msg, cap, "'%.*s': a parameter name is [A-Za-z0-9_-]+", (int)n, s), GH_EPARSE;
       p->param = true;
+      out->params++;
       p->type = GH__PT_ANY;
       p->text = body;
       p->len = name_len;
@@ -165,7 +166,7 @@ int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg,
     else if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
       rc = (gh__set_msg(msg, cap, "'.' and '..' segments never match"), GH_EPARSE);
     else rc = parse_segment(s, n, &out->segs[out->n_segs++], msg, cap);
-    for (size_t i = 0; !rc && i < out->segs[out->n_segs - 1].n; i++) out->n_params += out->segs[out->n_segs - 1].pieces[i].param;
+    if (!rc) out->n_params += out->segs[out->n_segs - 1].params;
     if (!slash) break;
     start = end + 1;
   }
@@ -282,8 +283,7 @@ static void mark_param(const gh__piece *piece, const char *s, size_t n, const ui
 
 static bool match_many(const gh__segpat *sp, const char *s, size_t n, gh__span *vals) {
   seg_bits level[2], kept[GH_ROUTER_MAX_PARAMS]; /* kept: the marks after each parameter */
-  size_t params = 0;
-  for (size_t i = 0; i < sp->n; i++) params += sp->pieces[i].param;
+  size_t params = sp->params;
   if (n > GH_ROUTER_MAX_PATH || params > GH_ROUTER_MAX_PARAMS) return false;
   uint64_t *after = level[0], *cur = level[1];
   memset(after, 0, sizeof level[0]);
@@ -336,7 +336,5 @@ static bool match_many(const gh__segpat *sp, const char *s, size_t n, gh__span *
 }
 
 bool gh__segpat_match(const gh__segpat *s, const char *seg, size_t len, gh__span *vals) {
-  size_t params = 0;
-  for (size_t i = 0; i < s->n; i++) params += s->pieces[i].param;
-  return params > 1 ? match_many(s, seg, len, vals) : match_from(s, 0, seg, len, vals, 0);
+  return s->params > 1 ? match_many(s, seg, len, vals) : match_from(s, 0, seg, len, vals, 0);
 }

@@ -25,6 +25,7 @@ typedef struct gh__segpat {
   size_t n;
   int rank;      /* 0 static, 1 typed parameter, 2 parameter */
   size_t prefix; /* literal bytes before the first parameter */
+  size_t params; /* parameters among the pieces */
 } gh__segpat;
 
 typedef struct gh__route_pattern {

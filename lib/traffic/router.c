@@ -461,9 +461,8 @@ static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
   }
   for (size_t j = 0; j < n->n_patterns; j++) {
     const pedge *e = &n->patterns[j];
-    size_t params = 0;
-    for (size_t q = 0; q < e->pat->n; q++) params += e->pat->pieces[q].param;
-    if (gh__segpat_match(e->pat, s->p, s->len, w->vals + k) && descend(e->child, i + 1, k + params, w)) return true;
+    if (gh__segpat_match(e->pat, s->p, s->len, w->vals + k) && descend(e->child, i + 1, k + e->pat->params, w))
+      return true;
   }
   if (n->rest.n) {
     const route *r = pick(&n->rest, w);
