@@ -109,18 +109,22 @@ static void test_maglev(void **state) {
 }
 
 /* Power of two choices: with no releases the in-flight counts stay level,
- * in proportion to the weights; a release makes room. */
+ * in proportion to the weights; a release makes room. The level is a
+ * probability, not a certainty: the gap between the fullest and the emptiest
+ * of four targets after 10,000 picks exceeded 3 in about 1 of 120 simulated runs
+ * and 7 in none of 20,000, falling about 3.5-fold per step, so 12 fails about
+ * once in 10^8 runs; uniform random picks stay within 12 once in 1,000. */
 static void test_least_request(void **state) {
   (void)state;
   gh_upstream *u;
   assert_int_equal(gh_upstream_new(&u, GH_LB_LEAST_REQUEST, NAMES, NULL, 4), GH_OK);
-  for (int i = 0; i < 1000; i++) pick(u, NULL, 0);
+  for (int i = 0; i < 10000; i++) pick(u, NULL, 0);
   uint64_t lo = UINT64_MAX, hi = 0;
   for (size_t i = 0; i < 4; i++) {
     uint64_t f = gh_upstream_in_flight(u, i);
     lo = f < lo ? f : lo, hi = f > hi ? f : hi;
   }
-  assert_true(hi - lo <= 3);
+  assert_true(hi - lo <= 12);
   gh_upstream_free(u);
 
   const unsigned w[] = {3, 1};
