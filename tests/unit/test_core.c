@@ -65,6 +65,32 @@ static void test_base64url_strict(void **state) {
   assert_int_equal(gh__b64url_decode("Zm9vYmFy", 8, out, 5, &n), GH_EBUFFER);
 }
 
+/* Every byte value in every position of a quad (and of a final pair):
+ * accepted exactly when it is in the URL alphabet, decoding to its index
+ * (RFC 4648 section 5, table 2). */
+static void test_base64url_every_byte(void **state) {
+  (void)state;
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int c = 0; c < 256; c++) {
+    const char *at = c ? memchr(alphabet, c, 64) : NULL;
+    for (int pos = 0; pos < 4; pos++) {
+      char quad[4] = {'A', 'A', 'A', 'A'};
+      quad[pos] = (char)c;
+      unsigned char out[3];
+      size_t n;
+      int rc = gh__b64url_decode(quad, 4, out, sizeof out, &n);
+      assert_int_equal(rc, at ? GH_OK : GH_EPARSE);
+      if (!at) continue;
+      uint32_t v = (uint32_t)out[0] << 16 | (uint32_t)out[1] << 8 | out[2];
+      assert_int_equal(v, (uint32_t)(at - alphabet) << (18 - 6 * pos));
+    }
+    char pair[2] = {(char)c, 'A'};
+    unsigned char out[1];
+    size_t n;
+    assert_int_equal(gh__b64url_decode(pair, 2, out, sizeof out, &n), at ? GH_OK : GH_EPARSE);
+  }
+}
+
 static int parse(const char *s) {
   cJSON *j;
   int rc = gh__json_parse(s, strlen(s), 1 << 20, 8, &j, NULL, 0);
@@ -177,6 +203,16 @@ static void test_ct_equal_and_hash(void **state) {
   assert_true(gh__ct_equal("abcd", "abcd", 4));
   assert_false(gh__ct_equal("abcd", "abce", 4));
   assert_true(gh__ct_equal("", "", 0));
+  unsigned char x[37], y[37]; /* four words and a tail: a difference anywhere counts */
+  for (size_t i = 0; i < sizeof x; i++) x[i] = y[i] = (unsigned char)(i * 7);
+  for (size_t len = 0; len <= sizeof x; len++) {
+    assert_true(gh__ct_equal(x, y, len));
+    for (size_t at = 0; at < len; at++) {
+      y[at] ^= 0x80;
+      assert_false(gh__ct_equal(x, y, len));
+      y[at] ^= 0x80;
+    }
+  }
   uint64_t s = gh__hash_seed();
   assert_int_not_equal(gh__hash64("token-a", 7, s), gh__hash64("token-b", 7, s));
   assert_int_equal(gh__hash64("same", 4, s), gh__hash64("same", 4, s));
@@ -216,6 +252,7 @@ static void test_hooks(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),      cmocka_unit_test(test_base64url_vectors), cmocka_unit_test(test_base64url_strict),
+      cmocka_unit_test(test_base64url_every_byte),
       cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),
       cmocka_unit_test(test_hooks),       cmocka_unit_test(test_json_duplicates_without_tree),
       cmocka_unit_test(test_json_scan_members),
