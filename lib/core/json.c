@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "table256.h"
 
 /* Member names of the objects being scanned, innermost last, for duplicate
  * detection without a tree. Objects with more members than OBJECT_FAST, or
@@ -18,6 +19,7 @@ typedef struct name_span {
   const unsigned char *p; /* after the opening quote */
   size_t len;             /* raw length, quotes excluded */
   bool escaped;
+  uint32_t tag; /* of the decoded name: most different names differ here */
 } name_span;
 
 typedef struct scanner {
@@ -85,15 +87,22 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
   return n;
 }
 
+/* Printable ASCII other than the quote and the backslash: the bytes a string
+ * consists of almost always, passed over four at a time. */
+#define PLAIN(c, unused) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+static const bool PLAIN_BYTE[256] = {GH__TABLE256(PLAIN, 0)};
+
+static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end) {
+  while (end - p >= 4 && PLAIN_BYTE[p[0]] && PLAIN_BYTE[p[1]] && PLAIN_BYTE[p[2]] && PLAIN_BYTE[p[3]]) p += 4;
+  while (p < end && PLAIN_BYTE[*p]) p++;
+  return p;
+}
+
 static bool scan_string(scanner *s) {
   s->p++; /* opening quote */
   s->escaped = false;
-  while (s->p < s->end) {
+  while ((s->p = skip_plain(s->p, s->end)) < s->end) {
     unsigned char c = *s->p;
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { /* the common case */
-      s->p++;
-      continue;
-    }
     if (c == '"') {
       s->p++;
       return true;
@@ -173,9 +182,15 @@ static bool name_text(const name_span *n, char *buf, size_t cap, const char **ou
   return *len != SIZE_MAX;
 }
 
+/* Length, first and last byte: names that differ there need no comparison. */
+static uint32_t name_tag(const char *name, size_t len) {
+  if (!len) return 0;
+  return (uint32_t)len << 16 | (uint32_t)(unsigned char)name[0] << 8 | (unsigned char)name[len - 1];
+}
+
 /* Records a member name of the current object (whose first name is names[base])
  * and fails on a duplicate (RFC 8259 section 4: names SHOULD be unique; here MUST). */
-static bool add_name(scanner *s, size_t base, const name_span n) {
+static bool add_name(scanner *s, size_t base, name_span n) {
   if (s->deferred || s->n_names - base >= OBJECT_FAST || s->n_names == NAMES_MAX) {
     s->deferred = true;
     return true;
@@ -187,7 +202,9 @@ static bool add_name(scanner *s, size_t base, const name_span n) {
     s->deferred = true;
     return true;
   }
+  n.tag = name_tag(a, a_len);
   for (size_t i = base; i < s->n_names; i++) {
+    if (s->names[i].tag != n.tag) continue;
     if (!name_text(&s->names[i], b_buf, sizeof b_buf, &b, &b_len)) {
       s->deferred = true;
       return true;
