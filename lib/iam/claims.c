@@ -77,16 +77,14 @@ static bool decode(gh__span s, char *buf, size_t cap, size_t *len) {
   return *len != SIZE_MAX;
 }
 
-int gh__claim_string_dup(gh__span s, char **out) {
-  *out = NULL;
-  if (!is_string(s)) return GH_OK;
-  char *buf = gh__malloc(s.len - 1); /* unescaping never lengthens */
-  if (!buf) return GH_ENOMEM;
+size_t gh__claim_string_room(gh__span s) { return is_string(s) ? s.len - 1 : 0; /* unescaping never lengthens */ }
+
+char *gh__claim_string_copy(gh__span s, char *buf) {
+  if (!is_string(s)) return NULL;
   size_t n;
   decode(s, buf, s.len - 2, &n);
   buf[n] = '\0';
-  *out = buf;
-  return GH_OK;
+  return buf;
 }
 
 /* Issuers and audiences are compared decoded; values longer than this never match. */

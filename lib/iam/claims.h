@@ -44,7 +44,10 @@ int gh__claims_check(const gh__claim_rules *r, const gh__registered *reg, int64_
 
 /* A NumericDate claim in seconds: 1 present, 0 absent, -1 not a number. */
 int gh__claim_seconds(gh__span s, double *out);
-/* A string claim decoded into a fresh NUL-terminated allocation (NULL when absent). */
-int gh__claim_string_dup(gh__span s, char **out);
+/* Bytes a string claim needs decoded, with its NUL (0 when absent or not a string). */
+size_t gh__claim_string_room(gh__span s);
+/* Decodes a string claim into buf (gh__claim_string_room bytes), NUL-terminated;
+ * returns buf, or NULL when the claim is absent or not a string. */
+char *gh__claim_string_copy(gh__span s, char *buf);
 
 #endif

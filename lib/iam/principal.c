@@ -12,26 +12,28 @@ struct gh_principal {
   char *payload;
   size_t payload_len;
   const char *alg; /* static */
-  char *kid, *sub, *iss;
+  char *kid, *sub, *iss; /* in the same block, after the struct */
   int64_t exp;
 };
 
+/* One block: the principal, then its kid, sub and iss strings. */
 int gh__principal_new(gh_principal **out, gh__jws *jws, const gh__registered *reg) {
-  gh_principal *p = gh__calloc(1, sizeof *p);
-  int rc = p ? GH_OK : GH_ENOMEM;
-  if (!rc && jws->kid && !(p->kid = gh__strndup(jws->kid, jws->kid_len))) rc = GH_ENOMEM;
-  if (!rc) rc = gh__claim_string_dup(reg->sub, &p->sub);
-  if (!rc) rc = gh__claim_string_dup(reg->iss, &p->iss);
-  if (rc) {
-    if (p) {
-      gh__free(p->kid);
-      gh__free(p->sub);
-      gh__free(p);
-    }
+  size_t kid_room = jws->kid ? jws->kid_len + 1 : 0, sub_room = gh__claim_string_room(reg->sub),
+         iss_room = gh__claim_string_room(reg->iss);
+  gh_principal *p = gh__calloc(1, sizeof *p + kid_room + sub_room + iss_room);
+  if (!p) {
     gh__free(jws->payload);
     jws->payload = NULL;
-    return rc;
+    return GH_ENOMEM;
   }
+  char *text = (char *)(p + 1);
+  if (jws->kid) {
+    memcpy(text, jws->kid, jws->kid_len);
+    p->kid = text;
+    text += kid_room;
+  }
+  p->sub = gh__claim_string_copy(reg->sub, text);
+  p->iss = gh__claim_string_copy(reg->iss, text + sub_room);
   atomic_init(&p->refs, 1);
   atomic_init(&p->claims, NULL);
   p->payload = (char *)jws->payload;
@@ -53,9 +55,6 @@ void gh_principal_free(gh_principal *p) {
   if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
   cJSON_Delete(atomic_load(&p->claims));
   gh__free(p->payload);
-  gh__free(p->kid);
-  gh__free(p->sub);
-  gh__free(p->iss);
   gh__free(p);
 }
 
