@@ -17,6 +17,7 @@
 #include "gatehouse/realm.h"
 #include "gatehouse/ratelimit.h"
 #include "gatehouse/redis.h"
+#include "gatehouse/path.h"
 #include "gatehouse/router.h"
 #include "gatehouse/upstream.h"
 #include "gatehouse/transform.h"

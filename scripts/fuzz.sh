@@ -6,7 +6,7 @@ build=${1:-build-fuzz}
 seconds=${2:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$build/crashes"
-for target in jwt jwks json policy dpop limit route openapi transform; do
+for target in jwt jwks json policy dpop limit route openapi transform path; do
   work="$build/corpus-$target"
   mkdir -p "$work"
   cp -n "$root/tests/fuzz/corpus/$target/"* "$work/" 2>/dev/null || true
@@ -15,4 +15,4 @@ for target in jwt jwks json policy dpop limit route openapi transform; do
     -artifact_prefix="$build/crashes/$target-" -print_final_stats=1 "$work" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)|ERROR|SUMMARY" || true
   test -z "$(ls "$build/crashes" | grep "^$target-" || true)" || { echo "fuzz_$target found a crash"; exit 1; }
 done
-echo "fuzz: 9 passed, 0 failed"
+echo "fuzz: 10 passed, 0 failed"

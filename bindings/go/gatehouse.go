@@ -319,6 +319,7 @@ type RouteMatch struct {
 	Params         map[string]string
 	Allow          []string
 	Location       string
+	Path           string // the canonical path looked up (gatehouse/path.h)
 }
 
 // NewRouter starts an empty router.
@@ -401,6 +402,9 @@ func (r *Router) Match(method, path string) (RouteMatch, error) {
 	}
 	if m.location != nil {
 		out.Location = C.GoString(m.location)
+	}
+	if m.path != nil {
+		out.Path = C.GoStringN(m.path, C.int(m.path_len))
 	}
 	return out, nil
 }

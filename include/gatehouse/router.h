@@ -21,10 +21,15 @@
  *
  * Lookups: HEAD falls back to GET; a path that exists for other methods gives
  * 405 with Allow; OPTIONS without its own route gives 204 with Allow; else
- * 404. Before matching, the query is cut off; `.` and `..` segments, an
- * encoded `/` in a segment and broken percent-encoding give 400; paths longer
- * than GH_ROUTER_MAX_PATH give 414. Trailing slashes are strict by default
- * (gh_router_builder_set_trailing_slash). Parameter values are percent-decoded.
+ * 404. Before matching, the query is cut off and the path canonicalised
+ * (gatehouse/path.h: unreserved escapes decoded, empty segments merged): a
+ * path it refuses (dot segments, an encoded `/`, broken percent-encoding)
+ * gives 400, one longer than GH_ROUTER_MAX_PATH 414. Static text in patterns
+ * is canonicalised the same way, so `/caf%C3%A9` and `/café` are one route.
+ * Typed parameters check the canonical text (escapes still escaped); the
+ * values handed out are percent-decoded. Trailing slashes are strict by
+ * default (gh_router_builder_set_trailing_slash); letter case counts unless
+ * gh_router_builder_set_ignore_case is on.
  *
  * A built router is immutable and thread-safe; a lookup allocates nothing
  * and writes only to the caller's gh_route_match.
@@ -40,7 +45,7 @@
 extern "C" {
 #endif
 
-#define GH_ROUTER_MAX_PATH 4096
+#define GH_ROUTER_MAX_PATH 4096 /* = GH_PATH_MAX */
 #define GH_ROUTER_MAX_SEGMENTS 64
 #define GH_ROUTER_MAX_PARAMS 16
 
@@ -87,6 +92,13 @@ GH_EXTERN int gh_router_add_openapi(gh_router_builder *b, const char *json, size
 #define GH_ROUTER_SLASH_IGNORE 1
 #define GH_ROUTER_SLASH_REDIRECT 2
 GH_EXTERN int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode);
+/**
+ * Matches paths without regard to letter case (for backends that ignore
+ * case): patterns and requests are canonicalised with GH_PATH_IGNORE_CASE,
+ * and parameter values come out lower-cased. Call before the first
+ * gh_router_add. @return GH_OK; GH_EMISUSE after a route was added; GH_EINVAL
+ */
+GH_EXTERN int gh_router_builder_set_ignore_case(gh_router_builder *b, int on);
 /** Builds the router; the builder can be freed afterwards. */
 GH_EXTERN int gh_router_build(const gh_router_builder *b, gh_router **out);
 GH_EXTERN void gh_router_free(gh_router *r);
@@ -94,10 +106,12 @@ GH_EXTERN size_t gh_router_route_count(const gh_router *r);
 
 typedef struct gh_route_param {
   const char *name;
-  const char *value; /* into the request path, or into the match's buffer when decoded */
+  const char *value; /* percent-decoded: into the request path, or into the match's buffer */
   size_t len;
 } gh_route_param;
 
+/* The match of one lookup. Its fields come first and stay in this order;
+ * buffers follow. FFI callers allocate gh_route_match_size() bytes. */
 typedef struct gh_route_match {
   int status;          /* 200, 204 (automatic OPTIONS), 308 (trailing-slash redirect), 400, 404, 405, 414 */
   const char *name;    /* the route (200) */
@@ -105,10 +119,16 @@ typedef struct gh_route_match {
   void *ud;
   size_t n_params;
   gh_route_param params[GH_ROUTER_MAX_PARAMS];
-  char allow[160];     /* 405 and 204: "GET, HEAD, POST" */
-  const char *location; /* 308: where to (inside decoded) */
-  char decoded[GH_ROUTER_MAX_PATH];
+  char allow[160];      /* 405 and 204: "GET, HEAD, POST" */
+  const char *location; /* 308: the canonical path with the slash toggled, and the query */
+  const char *path;     /* the canonical path looked up (gatehouse/path.h); NULL on 400 and 414 */
+  size_t path_len;
+  char canonical[GH_ROUTER_MAX_PATH + 1]; /* the canonical path, when it is not the request's own text */
+  char values[GH_ROUTER_MAX_PATH + 1];    /* decoded parameter values, or the location */
 } gh_route_match;
+
+/** sizeof(gh_route_match), for callers that cannot see the struct. */
+GH_EXTERN size_t gh_route_match_size(void);
 
 /**
  * Finds the route for method and path (the path may carry a query; its

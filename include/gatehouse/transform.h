@@ -19,7 +19,11 @@
  * templates are errors at build time, named by their JSON path. An absent
  * variable renders empty. Header values that would carry CR, LF or NUL are
  * refused when applied (GH_EDENIED), never forwarded. Values put into the
- * path or the query are percent-encoded.
+ * path or the query are percent-encoded. A rewritten path comes out canonical
+ * (gatehouse/path.h), and is refused (GH_EDENIED) when it renders a dot
+ * segment (a claim ".." must not climb out of /tenants/{claims.tenant}), an
+ * encoded '/' (a value holding a '/'), or an empty segment (a value that is
+ * absent or empty).
  *
  * Order for a request: remove, rename, set, add; credentials stripped
  * (Authorization, Proxy-Authorization, DPoP, X-API-Key; on unless
@@ -71,7 +75,8 @@ typedef struct gh_transform_result {
 
 /**
  * Applies the request part. @return GH_OK; GH_EDENIED when a rendered header
- * value would carry CR, LF or NUL (msg names the header); GH_ETOOBIG; GH_ENOMEM
+ * value would carry CR, LF or NUL (msg names the header) or the rewritten path
+ * is refused (msg says why); GH_ETOOBIG; GH_ENOMEM
  */
 GH_EXTERN int gh_transform_request(const gh_transform *t, const gh_transform_input *in, gh_transform_result *out,
                                    char *msg, size_t msg_cap);

@@ -19,6 +19,18 @@ char *gh__strndup(const char *p, size_t n);
 /* Advises huge pages for [p, p + n) where whole ones fit; before first touch. */
 void gh__prefer_huge_pages(void *p, size_t n);
 
+/* A slice of someone else's bytes. */
+typedef struct gh__span {
+  const char *p;
+  size_t len;
+} gh__span;
+
+/* ASCII lower case, the one spelling of it (header names, hosts, paths). */
+static inline char gh__lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+static inline void gh__lower_in_place(char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) p[i] = gh__lower(p[i]);
+}
+
 /* Secrets. */
 void gh__wipe(void *p, size_t n);
 /* Frees after wiping n bytes. */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/core.h"
+
 typedef struct gh__strs {
   char **v;
   size_t *len;
@@ -23,12 +25,6 @@ typedef struct gh__claim_rules {
   unsigned required; /* GH_CLAIM_* */
   int64_t max_lifetime_s;
 } gh__claim_rules;
-
-/* A raw JSON value inside the payload (NULL p: the claim is absent). */
-typedef struct gh__span {
-  const char *p;
-  size_t len;
-} gh__span;
 
 /* The registered claims of one payload, filled by gh__registered_collect
  * (a gh__json_member_fn) while the payload is validated. */

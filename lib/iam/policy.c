@@ -54,6 +54,7 @@ typedef struct resolved {
   const uint64_t *roles; /* effective roles, found on first need */
   uint64_t merged[GH_POLICY_MAX_ROLES / 64 + 1];
   size_t best_allow, best_deny; /* lowest applicable rule index, SIZE_MAX: none */
+  char folded[GH_PATH_MAX + 1];  /* the resource lower-cased, for "ignore_case" policies */
 } resolved;
 
 /* The subject's precomputed row when the request adds no roles; else a merge. */
@@ -128,7 +129,12 @@ static int resolve(resolved *q, const gh_policy *p, const gh_policy_request *r) 
   q->req = r;
   q->roles = NULL;
   q->best_allow = q->best_deny = SIZE_MAX;
-  if (!gh__split_path(r->resource, r->resource_len, q->segs, &q->n_segs)) return GH_EINVAL;
+  const char *resource = r->resource, *why;
+  size_t len = r->resource_len;
+  if ((p->path_flags & GH_PATH_IGNORE_CASE) && /* canonical already: only the letters change */
+      gh__path_canon(resource, len, GH_PATH_IGNORE_CASE, q->folded, sizeof q->folded, &len, &why) == GH_OK)
+    resource = q->folded;
+  if (!gh__split_path(resource, len, q->segs, &q->n_segs)) return GH_EINVAL;
   gh__index_prepare(p, q->segs, q->n_segs);
   q->action = gh__strmap_find(&p->actions, r->action, r->action_len);
   q->subject = r->subject ? gh__strmap_find(&p->subjects, r->subject, r->subject_len) : UINT32_MAX;

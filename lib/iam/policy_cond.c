@@ -297,7 +297,7 @@ static bool seg_equals_claim(const gh__seg *s, const cJSON *claim) {
   if (cJSON_IsString(claim)) text = claim->valuestring;
   else if (cJSON_IsNumber(claim) && claim->valuedouble == (double)(long long)claim->valuedouble)
     snprintf(num, sizeof num, "%lld", (long long)claim->valuedouble), text = num;
-  return text && strlen(text) == s->len && memcmp(text, s->p, s->len) == 0;
+  return text && gh__pct_equal(s->p, s->len, text, strlen(text)); /* the segment is canonical: compare it decoded */
 }
 
 static bool time_holds(const gh__cond *c, const gh_policy_request *r) {

@@ -26,17 +26,31 @@ static bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-int gh__pattern_parse(const char *text, gh__pattern *out) {
+int gh__resource_canon(const char *in, size_t len, unsigned flags, char *out, size_t *out_len, const char **why) {
+  int rc = gh__path_canon(in, len, flags, out, GH_PATH_MAX + 1, out_len, why);
+  if (rc == GH_ETOOBIG) *why = "longer than GH_PATH_MAX";
+  if (rc) return rc == GH_EBUFFER ? GH_ETOOBIG : rc;
+  if (*out_len > 1 && out[*out_len - 1] == '/') out[--*out_len] = '\0';
+  return GH_OK;
+}
+
+int gh__pattern_parse(const char *text, unsigned path_flags, gh__pattern *out, const char **why) {
   memset(out, 0, sizeof *out);
-  size_t len = strlen(text);
+  *why = "a pattern is like \"/a/{param}/*\"";
+  char canon[GH_PATH_MAX + 1];
+  size_t len;
+  int rc = gh__resource_canon(text, strlen(text), path_flags | GH__PATH_PATTERN, canon, &len, why);
+  if (rc) return rc;
+  const char *shown = text; /* explanations show the pattern as written */
+  text = canon;
   gh__seg segs[GH__POLICY_MAX_SEGMENTS];
   size_t n;
-  if (!gh__split_path(text, len, segs, &n)) return GH_EPARSE;
+  if (!gh__split_path(text, len, segs, &n)) return *why = "more than 64 segments", GH_EPARSE;
   if (n && segs[n - 1].len == 1 && segs[n - 1].p[0] == '*') {
     out->rest = true;
     n--;
   }
-  out->text = gh__strndup(text, len);
+  out->text = gh__strndup(shown, strlen(shown));
   out->segs = gh__calloc(n ? n : 1, sizeof *out->segs);
   if (!out->text || !out->segs) {
     gh__pattern_free(out);
@@ -74,7 +88,7 @@ void gh__pattern_free(gh__pattern *p) {
 }
 
 bool gh__pattern_match(const gh__pattern *p, const gh__seg *segs, size_t n) {
-  if (n < p->n_segs || (p->rest ? n == p->n_segs : n != p->n_segs)) return false;
+  if (n < p->n_segs || (!p->rest && n != p->n_segs)) return false; /* "*" takes the rest, possibly none */
   for (size_t i = 0; i < p->n_segs; i++) {
     const gh__pseg *s = &p->segs[i];
     if (s->param ? segs[i].len == 0 : (s->len != segs[i].len || memcmp(s->text, segs[i].p, s->len) != 0))
@@ -362,13 +376,14 @@ static void match(const gh__trie *t, gh__seg *segs, size_t n, uint32_t action, u
                   void *ud) {
   if (!n) {
     emit(t->end_at, action, fn, ud);
+    emit(t->rest_at, action, fn, ud); /* "*" takes the rest, possibly none */
     return;
   }
   /* what comes after this node loads while its "*" candidates are considered */
   uint64_t h = t->edges ? seg_hash(&segs[0], seed) : 0;
   if (t->edges) __builtin_prefetch(&t->edges[h & t->edge_mask]);
   if (t->param) __builtin_prefetch(t->param);
-  emit(t->rest_at, action, fn, ud); /* "*" here: at least one more segment, which there is */
+  emit(t->rest_at, action, fn, ud);
   const gh__trie *c = t->edges ? find_child(t, &segs[0], h) : NULL;
   if (c) match(c, segs + 1, n - 1, action, seed, fn, ud);
   if (t->param && segs[0].len) match(t->param, segs + 1, n - 1, action, seed, fn, ud);

@@ -12,6 +12,7 @@
 
 #include "../core/core.h"
 #include "../core/ipaddr.h"
+#include "../core/path.h"
 #include "../core/strmap.h"
 #include "gatehouse/policy.h"
 
@@ -143,6 +144,7 @@ struct gh_policy {
   gh__trie *index;       /* inside index_block once built */
   void *index_block;
   uint64_t label_seed; /* hashes of the index's static labels */
+  unsigned path_flags; /* GH_PATH_IGNORE_CASE when the document asks for it */
 };
 
 /* A request keeps short subjects, actions and resources in its own buffers,
@@ -187,7 +189,9 @@ bool gh__cond_holds(const gh__cond *c, const gh__eval *e);
 const char *gh__cond_explain_failure(const gh__cond *c, const gh__eval *e, char *buf, size_t cap);
 
 /* policy_index.c */
-int gh__pattern_parse(const char *text, gh__pattern *out);
+/* Parses a resource pattern, canonicalised as requests are (path_flags, one
+ * trailing slash dropped); *why says what is wrong on GH_EPARSE. */
+int gh__pattern_parse(const char *text, unsigned path_flags, gh__pattern *out, const char **why);
 void gh__pattern_free(gh__pattern *p);
 bool gh__pattern_match(const gh__pattern *p, const gh__seg *segs, size_t n);
 int gh__index_build(gh_policy *p);
@@ -201,6 +205,11 @@ void gh__index_prepare(const gh_policy *p, gh__seg *segs, size_t n);
 /* Segments are hashed on first need, once per decision (hence not const). */
 void gh__index_match(const gh_policy *p, gh__seg *segs, size_t n, uint32_t action, gh__cand_fn fn, void *ud);
 
+/* The canonical resource of a request or pattern: gatehouse/path.h's form
+ * with one trailing slash dropped ("/a/" is "/a"; "/" stays), so that a rule
+ * covers a path whatever the router's trailing-slash mode. GH_OK, or
+ * GH_EPARSE / GH_ETOOBIG with *why. */
+int gh__resource_canon(const char *in, size_t len, unsigned flags, char *out, size_t *out_len, const char **why);
 /* policy.c: splits a resource path into segments; false when it has too many. */
 bool gh__split_path(const char *path, size_t len, gh__seg *segs, size_t *n);
 

@@ -209,8 +209,13 @@ static int parse_rule(parser *ps, const cJSON *j, gh__rule *r, gh__strmap *ids) 
   cJSON_ArrayForEach(e, res) {
     snprintf(ps->path, sizeof ps->path, "%s.resources[%zu]", base, r->n_patterns);
     if (!cJSON_IsString(e)) return fail(ps, "expected a string", NULL);
-    int rc = gh__pattern_parse(e->valuestring, &r->patterns[r->n_patterns]);
-    if (rc == GH_EPARSE) return fail(ps, "bad resource pattern \"%.100s\" (\"/a/{param}/*\")", e->valuestring);
+    const char *why;
+    int rc = gh__pattern_parse(e->valuestring, ps->p->path_flags, &r->patterns[r->n_patterns], &why);
+    if (rc == GH_EPARSE || rc == GH_ETOOBIG) {
+      char what[160];
+      snprintf(what, sizeof what, "\"%.60s\": %.80s", e->valuestring, why);
+      return fail(ps, "bad resource pattern %s", what);
+    }
     if (rc) return rc;
     r->n_patterns++;
   }
@@ -304,8 +309,12 @@ int gh_policy_parse(gh_policy **out, const char *json, size_t len, char *msg, si
   }
   if (!rc && !cJSON_IsObject(doc)) rc = fail(&ps, "a policy is a JSON object", NULL);
   for (const cJSON *m = !rc ? doc->child : NULL; m && !rc; m = m->next)
-    if (strcmp(m->string, "roles") && strcmp(m->string, "bindings") && strcmp(m->string, "rules"))
-      rc = fail(&ps, "unknown member \"%.60s\" (roles, bindings, rules)", m->string);
+    if (strcmp(m->string, "roles") && strcmp(m->string, "bindings") && strcmp(m->string, "rules") &&
+        strcmp(m->string, "ignore_case"))
+      rc = fail(&ps, "unknown member \"%.60s\" (roles, bindings, rules, ignore_case)", m->string);
+  const cJSON *ignore_case = !rc ? gh__json_member(doc, "ignore_case") : NULL;
+  if (ignore_case && !cJSON_IsBool(ignore_case)) rc = fail(&ps, "\"ignore_case\" is true or false", NULL);
+  if (!rc && cJSON_IsTrue(ignore_case)) p->path_flags = GH_PATH_IGNORE_CASE;
   if (!rc) rc = parse_roles(&ps, gh__json_member(doc, "roles"));
   if (!rc) rc = parse_bindings(&ps, gh__json_member(doc, "bindings"));
   if (!rc) rc = parse_rules(&ps, gh__json_member(doc, "rules"));

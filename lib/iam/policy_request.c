@@ -68,8 +68,20 @@ int gh_policy_request_set_subject(gh_policy_request *r, const char *s, size_t n)
 int gh_policy_request_set_action(gh_policy_request *r, const char *s, size_t n) {
   return r ? set(&r->action, &r->action_len, r->action_inline, sizeof r->action_inline, s, n) : GH_EINVAL;
 }
+/* The resource is kept canonical (gh__resource_canon): a rule never sees a
+ * spelling the router would not. A refused path leaves no resource at all,
+ * so that a caller who ignores the error cannot decide on the last one. */
 int gh_policy_request_set_resource(gh_policy_request *r, const char *s, size_t n) {
-  return r ? set(&r->resource, &r->resource_len, r->resource_inline, sizeof r->resource_inline, s, n) : GH_EINVAL;
+  if (!r || (!s && n)) return GH_EINVAL;
+  if (gh__path_is_canonical(s, n, 0) && (n == 1 || s[n - 1] != '/'))
+    return set(&r->resource, &r->resource_len, r->resource_inline, sizeof r->resource_inline, s, n);
+  char canon[GH_PATH_MAX + 1];
+  const char *why;
+  int rc = gh__resource_canon(s ? s : "", n, 0, canon, &n, &why);
+  if (!rc) return set(&r->resource, &r->resource_len, r->resource_inline, sizeof r->resource_inline, canon, n);
+  unset(&r->resource, r->resource_inline);
+  r->resource_len = 0;
+  return rc;
 }
 
 /* Appends to a growable (strings, lengths) pair. */

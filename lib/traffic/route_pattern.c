@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/core.h"
+#include "../core/path.h"
 #include "gatehouse/router.h"
 
 static void accept_range(uint8_t *set, int from, int to) {
@@ -132,11 +133,17 @@ void gh__route_pattern_free(gh__route_pattern *p) {
   memset(p, 0, sizeof *p);
 }
 
-int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg, size_t cap) {
+int gh__route_pattern_parse(const char *text, unsigned path_flags, gh__route_pattern *out, char *msg, size_t cap) {
   memset(out, 0, sizeof *out);
   size_t len = text ? strlen(text) : 0;
   if (!len || text[0] != '/') return gh__set_msg(msg, cap, "a pattern starts with '/'"), GH_EPARSE;
-  if (len > 4096) return gh__set_msg(msg, cap, "a pattern is at most 4096 bytes"), GH_ETOOBIG;
+  if (len > GH_PATH_MAX) return gh__set_msg(msg, cap, "a pattern is at most %d bytes", GH_PATH_MAX), GH_ETOOBIG;
+  char canon[GH_PATH_MAX + 1];
+  const char *why;
+  int rc = gh__path_canon(text, len, path_flags | GH__PATH_PATTERN, canon, sizeof canon, &len, &why);
+  if (rc == GH_EPARSE) return gh__set_msg(msg, cap, "'%.200s': %s", text, why), rc;
+  if (rc) return gh__set_msg(msg, cap, "a pattern is at most %d bytes, canonicalised", GH_PATH_MAX), GH_ETOOBIG;
+  text = canon;
   size_t segs = 1;
   for (size_t i = 1; i < len; i++) segs += text[i] == '/';
   if (segs > 64) return gh__set_msg(msg, cap, "at most 64 segments"), GH_ETOOBIG;
@@ -146,7 +153,7 @@ int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg,
     gh__route_pattern_free(out);
     return GH_ENOMEM;
   }
-  int rc = GH_OK;
+  rc = GH_OK;
   for (size_t start = 1; !rc;) {
     const char *slash = memchr(text + start, '/', len - start);
     size_t end = slash ? (size_t)(slash - text) : len, n = end - start;

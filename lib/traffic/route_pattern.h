@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/core.h"
+
 typedef enum gh__ptype { GH__PT_ANY, GH__PT_INT, GH__PT_UUID, GH__PT_ALPHA, GH__PT_ALNUM, GH__PT_HEX, GH__PT_CLASS } gh__ptype;
 
 typedef struct gh__piece {
@@ -37,12 +39,9 @@ typedef struct gh__route_pattern {
   size_t n_params;  /* including the catch-all */
 } gh__route_pattern;
 
-typedef struct gh__span {
-  const char *p;
-  size_t len;
-} gh__span;
-
-int gh__route_pattern_parse(const char *text, gh__route_pattern *out, char *msg, size_t cap);
+/* Parses a pattern whose static text is canonicalised with path_flags
+ * (gatehouse/path.h), as request paths are before they are matched. */
+int gh__route_pattern_parse(const char *text, unsigned path_flags, gh__route_pattern *out, char *msg, size_t cap);
 void gh__route_pattern_free(gh__route_pattern *p);
 /* The names of the parameters in order (names[i] for i < n_params). */
 void gh__route_pattern_names(const gh__route_pattern *p, const char **names);

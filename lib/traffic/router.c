@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/core.h"
+#include "../core/path.h"
 #include "../core/strmap.h"
 #include "gatehouse/router.h"
 #include "route_pattern.h"
@@ -58,6 +59,7 @@ struct gh_router_builder {
   size_t n, cap;
   gh__strmap shapes; /* "METHOD shape" -> route index */
   int slash;         /* GH_ROUTER_SLASH_* */
+  unsigned path_flags; /* GH_PATH_IGNORE_CASE */
 };
 
 struct gh_router {
@@ -66,6 +68,7 @@ struct gh_router {
   rnode *root;
   bool constrained; /* some route has a host or a version */
   int slash;
+  unsigned path_flags;
 };
 
 int gh_router_builder_new(gh_router_builder **out) {
@@ -132,9 +135,9 @@ static bool good_version(const char *v) {
 }
 
 static char *lower_dup(const char *s) {
-  char *d = gh__strndup(s, strlen(s));
-  for (char *p = d; p && *p; p++)
-    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  size_t n = strlen(s);
+  char *d = gh__strndup(s, n);
+  if (d) gh__lower_in_place(d, n);
   return d;
 }
 
@@ -154,7 +157,7 @@ int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const 
   }
   route *r = &b->routes[b->n];
   memset(r, 0, sizeof *r);
-  int rc = gh__route_pattern_parse(pattern, &r->pat, msg, cap);
+  int rc = gh__route_pattern_parse(pattern, b->path_flags, &r->pat, msg, cap);
   if (rc) return rc;
   char gen[4200];
   snprintf(gen, sizeof gen, "%s %s", method, shown);
@@ -314,12 +317,22 @@ int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode) {
   return GH_OK;
 }
 
+int gh_router_builder_set_ignore_case(gh_router_builder *b, int on) {
+  if (!b) return GH_EINVAL;
+  if (b->n) return GH_EMISUSE; /* routes already added were canonicalised without it */
+  b->path_flags = on ? GH_PATH_IGNORE_CASE : 0;
+  return GH_OK;
+}
+
+size_t gh_route_match_size(void) { return sizeof(gh_route_match); }
+
 int gh_router_build(const gh_router_builder *b, gh_router **out) {
   if (!b || !out) return GH_EINVAL;
   *out = NULL;
   gh_router *r = gh__calloc(1, sizeof *r);
   if (!r) return GH_ENOMEM;
   r->slash = b->slash;
+  r->path_flags = b->path_flags;
   r->routes = gh__calloc(b->n ? b->n : 1, sizeof *r->routes);
   r->root = gh__calloc(1, sizeof *r->root);
   int rc = r->routes && r->root ? GH_OK : GH_ENOMEM;
@@ -337,7 +350,7 @@ int gh_router_build(const gh_router_builder *b, gh_router **out) {
     if (!to->method || !to->name || !to->text || !to->source || (from->host && !to->host) ||
         (from->version && !to->version))
       rc = GH_ENOMEM;
-    if (!rc) rc = gh__route_pattern_parse(to->source, &to->pat, msg, sizeof msg);
+    if (!rc) rc = gh__route_pattern_parse(to->source, b->path_flags, &to->pat, msg, sizeof msg);
     r->n++;
     if (!rc) gh__route_pattern_names(&to->pat, to->names);
   }
@@ -475,42 +488,28 @@ static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
   return false;
 }
 
-static int hexval(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Query cut, bounds, percent-decoding (into m->decoded when needed), then
- * segments. Returns the HTTP status of a bad path, or 0. */
-static int prepare(const char *path, size_t len, walk *w, gh_route_match *m) {
+/* Query cut, bounds, the canonical path (the request's own text when it is
+ * canonical already, else m->canonical), then segments. Returns the HTTP
+ * status of a bad path, or 0. */
+static int prepare(const char *path, size_t len, unsigned flags, walk *w, gh_route_match *m) {
   const char *q = memchr(path, '?', len);
   if (q) len = (size_t)(q - path);
   if (len > GH_ROUTER_MAX_PATH) return 414;
-  if (!len || path[0] != '/') return 400;
   const char *p = path;
-  if (memchr(path, '%', len)) {
-    size_t out = 0;
-    for (size_t i = 0; i < len; i++) {
-      char c = path[i];
-      if (c == '%') {
-        int hi = i + 2 < len ? hexval(path[i + 1]) : -1, lo = hi >= 0 ? hexval(path[i + 2]) : -1;
-        if (lo < 0) return 400;
-        c = (char)(hi << 4 | lo);
-        if (c == '/' || c == 0) return 400; /* an encoded '/' would change the segments */
-        i += 2;
-      }
-      m->decoded[out++] = c;
-    }
-    p = m->decoded, len = out;
+  if (!gh__path_is_canonical(path, len, flags)) {
+    const char *why;
+    int rc = gh__path_canon(path, len, flags, m->canonical, sizeof m->canonical, &len, &why);
+    if (rc) return rc == GH_EPARSE ? 400 : 414;
+    p = m->canonical;
   }
+  m->path = p, m->path_len = len;
   w->n_segs = 0;
   w->path_end = p + len;
   for (size_t start = 1;;) {
     const char *slash = memchr(p + start, '/', len - start);
     size_t end = slash ? (size_t)(slash - p) : len;
     if (w->n_segs == GH_ROUTER_MAX_SEGMENTS) return 400;
-    gh__span s = {p + start, end - start};
-    if ((s.len == 1 && s.p[0] == '.') || (s.len == 2 && s.p[0] == '.' && s.p[1] == '.')) return 400;
-    w->segs[w->n_segs++] = s;
+    w->segs[w->n_segs++] = (gh__span){p + start, end - start};
     if (!slash) break;
     start = end + 1;
   }
@@ -562,22 +561,37 @@ static gh__span media_version(const char *accept) {
   return (gh__span){NULL, 0};
 }
 
-/* A 308 to the request's path with its trailing slash toggled, query kept. */
+/* A 308 to the canonical path with its trailing slash toggled, query kept. */
 static int redirect(const gh_route_request *q, bool had_slash, gh_route_match *m) {
   const char *query = memchr(q->path, '?', q->path_len);
-  size_t path_len = query ? (size_t)(query - q->path) : q->path_len, query_len = q->path_len - path_len;
-  size_t want = path_len - (had_slash ? 1 : 0) + (had_slash ? 0 : 1) + query_len;
+  size_t query_len = query ? (size_t)(q->path + q->path_len - query) : 0;
+  size_t path_len = m->path_len - (had_slash ? 1 : 0);
   m->status = 404;
-  if (want >= sizeof m->decoded) return GH_OK;
-  char *out = m->decoded;
-  memcpy(out, q->path, path_len - (had_slash ? 1 : 0));
-  size_t at = path_len - (had_slash ? 1 : 0);
+  if (path_len + 1 + query_len >= sizeof m->values) return GH_OK;
+  char *out = m->values;
+  memcpy(out, m->path, path_len);
+  size_t at = path_len;
   if (!had_slash) out[at++] = '/';
-  memcpy(out + at, q->path + path_len, query_len);
+  if (query_len) memcpy(out + at, query, query_len);
   out[at + query_len] = 0;
   m->status = 308, m->location = out;
   m->n_params = 0, m->name = m->pattern = NULL, m->ud = NULL;
   return GH_OK;
+}
+
+/* The parameters of the route found, percent-decoded where they hold escapes. */
+static void hand_out_params(const route *found, const walk *w, gh_route_match *m) {
+  m->n_params = found->pat.n_params;
+  size_t at = 0;
+  for (size_t i = 0; i < m->n_params; i++) {
+    gh__span v = w->vals[i];
+    if (memchr(v.p, '%', v.len)) { /* decoding shrinks: the values fit where the path did */
+      size_t n = gh__pct_decode(v.p, v.len, m->values + at);
+      v.p = m->values + at, v.len = n;
+      at += n;
+    }
+    m->params[i] = (gh_route_param){found->names[i], v.p, v.len};
+  }
 }
 
 static void request_host(const char *h, size_t len, walk *w) {
@@ -587,7 +601,7 @@ static void request_host(const char *h, size_t len, walk *w) {
   if (colon) len = (size_t)(colon - h);
   if (len && h[len - 1] == '.') len--; /* "example.com." is "example.com" */
   if (len >= sizeof w->host_buf) return;
-  for (size_t i = 0; i < len; i++) w->host_buf[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] - 'A' + 'a' : h[i]);
+  for (size_t i = 0; i < len; i++) w->host_buf[i] = gh__lower(h[i]);
   w->host.len = len;
 }
 
@@ -606,27 +620,40 @@ int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_ro
     if (!w.version.len) w.version = query_version(q->path, q->path_len);
   }
   m->name = m->pattern = NULL, m->ud = NULL, m->n_params = 0, m->allow[0] = 0, m->location = NULL;
-  int bad = prepare(q->path, q->path_len, &w, m);
+  m->path = NULL, m->path_len = 0;
+  int bad = prepare(q->path, q->path_len, r->path_flags, &w, m);
   if (bad) {
     m->status = bad;
     return GH_OK;
   }
-  bool found_it = descend(r->root, 0, 0, &w), toggled = false;
+  bool found_it = descend(r->root, 0, 0, &w);
+  const route *first = found_it ? w.found : NULL;
   bool root = w.n_segs == 1 && !w.segs[0].len; /* "/" has no slash to toggle */
-  if (!found_it && !w.n_allow && !root && r->slash != GH_ROUTER_SLASH_STRICT) { /* the trailing slash toggled */
+  /* The trailing slash toggled, on a miss, and also when only a catch-all
+   * took the path: "/orders/7/secret/" belongs to "/orders/{id}/secret",
+   * not to "/{any*}", where a trailing slash does not count. */
+  if (!root && r->slash != GH_ROUTER_SLASH_STRICT && (first ? first->pat.catch_all : !w.n_allow)) {
+    gh__span kept[GH_ROUTER_MAX_PARAMS];
+    size_t kept_segs = w.n_segs;
+    const char *kept_end = w.path_end;
+    if (first) memcpy(kept, w.vals, sizeof kept);
     bool ends = w.n_segs > 1 && !w.segs[w.n_segs - 1].len;
     if (ends) w.n_segs--;
     else if (w.n_segs < GH_ROUTER_MAX_SEGMENTS) w.segs[w.n_segs++] = (gh__span){w.path_end, 0};
     if (ends) w.path_end = w.segs[w.n_segs - 1].p + w.segs[w.n_segs - 1].len;
-    found_it = toggled = descend(r->root, 0, 0, &w);
-    if (toggled && r->slash == GH_ROUTER_SLASH_REDIRECT) return redirect(q, ends, m);
+    if (descend(r->root, 0, 0, &w) && (!first || !w.found->pat.catch_all)) {
+      if (r->slash == GH_ROUTER_SLASH_REDIRECT) return redirect(q, ends, m);
+      found_it = true;
+    } else if (first) { /* the catch-all keeps the path as it came */
+      w.found = first, w.n_segs = kept_segs, w.path_end = kept_end;
+      memcpy(w.vals, kept, sizeof kept);
+    }
   }
   if (found_it) {
     const route *found = w.found;
     m->status = 200;
     m->name = found->name, m->pattern = found->text, m->ud = found->ud;
-    m->n_params = found->pat.n_params;
-    for (size_t i = 0; i < m->n_params; i++) m->params[i] = (gh_route_param){found->names[i], w.vals[i].p, w.vals[i].len};
+    hand_out_params(found, &w, m);
     return GH_OK;
   }
   m->status = !w.n_allow ? 404 : w.options ? 204 : 405;

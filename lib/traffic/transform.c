@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/core.h"
+#include "../core/path.h"
 #include "../core/json.h"
 #include "gatehouse/realm.h"
 #include "gatehouse/transform.h"
@@ -279,12 +280,35 @@ static bool query_removed(const side *s, const char *pair, size_t n) {
   return false;
 }
 
+/* A rewritten path, canonical (gatehouse/path.h) in place: a claim or
+ * parameter that renders as ".." must not climb out of its segment, nor one
+ * that renders empty drop a segment (canonicalising would merge "//"). */
+static int canonical_rewrite(gh__buf *b, size_t from, char *msg, size_t cap) {
+  if (b->failed) return GH_ENOMEM;
+  for (size_t i = from; i + 1 < b->len; i++)
+    if (b->p[i] == '/' && b->p[i + 1] == '/')
+      return gh__set_msg(msg, cap, "request.path renders an empty segment (a variable without a value?)"), GH_EDENIED;
+  char canon[GH_PATH_MAX + 1];
+  size_t n;
+  const char *why;
+  int rc = gh__path_canon(b->p + from, b->len - from, 0, canon, sizeof canon, &n, &why);
+  if (rc == GH_EPARSE) return gh__set_msg(msg, cap, "request.path renders %s", why), GH_EDENIED;
+  if (rc) return gh__set_msg(msg, cap, "request.path renders longer than %d bytes", GH_PATH_MAX), GH_ETOOBIG;
+  b->len = from;
+  gh__buf_put(b, canon, n);
+  return GH_OK;
+}
+
 /* The new path and query, appended to b (NUL-terminated by the caller). */
-static void new_target(const side *s, const gh_transform_input *in, const gh__tvars *v, gh__buf *b) {
+static int new_target(const side *s, const gh_transform_input *in, const gh__tvars *v, gh__buf *b, char *msg,
+                      size_t cap) {
   const char *q = in->path ? memchr(in->path, '?', in->path_len) : NULL;
-  size_t path_len = in->path ? (q ? (size_t)(q - in->path) : in->path_len) : 0;
-  if (s->has_path) gh__template_render(&s->path, v, true, b);
-  else gh__buf_put(b, in->path ? in->path : "/", in->path ? path_len : 1);
+  size_t path_len = in->path ? (q ? (size_t)(q - in->path) : in->path_len) : 0, from = b->len;
+  if (s->has_path) {
+    gh__template_render(&s->path, v, true, b);
+    int rc = canonical_rewrite(b, from, msg, cap);
+    if (rc) return rc;
+  } else gh__buf_put(b, in->path ? in->path : "/", in->path ? path_len : 1);
   bool first = true;
   for (const char *p = q ? q + 1 : NULL, *end = in->path + in->path_len; p && p < end;) {
     const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
@@ -300,6 +324,7 @@ static void new_target(const side *s, const gh_transform_input *in, const gh__tv
     gh__buf_put(b, "=", 1);
     gh__template_render(&s->query_add[i].value, v, true, b);
   }
+  return GH_OK;
 }
 
 static int apply(const side *s, bool request, const gh_transform_input *in, gh_transform_result *out, char *msg, size_t cap) {
@@ -327,7 +352,7 @@ static int apply(const side *s, bool request, const gh_transform_input *in, gh_t
   for (size_t k = 0; k < e->n_set && !rc; k++) rc = rendered_header(&w, &e->set[k], &v, msg, cap);
   for (size_t k = 0; k < e->n_add && !rc; k++) rc = rendered_header(&w, &e->add[k], &v, msg, cap);
   size_t target_at = w.text.len;
-  if (!rc && request) new_target(s, in, &v, &w.text);
+  if (!rc && request) rc = new_target(s, in, &v, &w.text, msg, cap);
   size_t target_len = w.text.len - target_at;
   cJSON_Delete(claims);
   if (!rc && (w.failed || w.text.failed)) rc = GH_ENOMEM;

@@ -105,6 +105,14 @@ printf '%s\n' '{"subject":"alice","action":"GET","resource":"/orders/1"}' '{"sub
   | "$CLI" policy check --policy "$P" --batch > "$tmp/batch" 2> "$tmp/err"; check "policy batch" 0 $?
 printf 'allow read-orders\ndeny no-rule\nallow read-orders\ndeny no-rule\n' | cmp -s - "$tmp/batch" && pass=$((pass + 1)) ||
   { echo "FAIL: batch output"; cat "$tmp/batch"; fail=$((fail + 1)); }
+# a refused resource is an error naming why, never a decision (docs/security.md, Paths)
+"$CLI" policy check --policy "$P" --subject alice --action GET --resource /x/%2e%2e/orders/7 > /dev/null 2> "$tmp/err"
+check "policy dot segment" 2 $? 'dot segment' "$tmp/err"
+printf '%s\n' '{"action":"GET","resource":""}' '{"subject":"alice","action":"GET","resource":"/%6Frders//7/"}' \
+  | "$CLI" policy check --policy "$P" --batch > "$tmp/batch" 2> "$tmp/err"; check "policy batch bad line" 2 $? \
+  "^error: line 1: resource \"\" is refused: a path starts with '/'" "$tmp/err"
+printf 'error\nallow read-orders\n' | cmp -s - "$tmp/batch" && pass=$((pass + 1)) ||
+  { echo "FAIL: batch with a bad line"; cat "$tmp/batch"; fail=$((fail + 1)); }
 "$CLI" policy explain --policy "$P" --subject alice --action GET --resource /orders/7 > "$tmp/out"; check "policy explain" 0 $?
 grep -q '^rule read-orders (rules\[0\], allow): APPLIES' "$tmp/out" && grep -q '^decision: allow read-orders' "$tmp/out" &&
   pass=$((pass + 1)) || { echo "FAIL: explain output"; cat "$tmp/out"; fail=$((fail + 1)); }

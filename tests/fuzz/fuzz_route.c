@@ -1,7 +1,7 @@
 /* Fuzzes the route pattern parser and the path normaliser with lookups. The
  * input is "PATTERN\nMETHOD PATH": the pattern joins a fixed route set, then
  * the request is looked up; every answer must be one of the statuses the
- * router gives, with parameters inside the path or the decoded buffer. */
+ * router gives, with parameters inside the path or the match's buffers. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < m.n_params; i++) {
       const char *v = m.params[i].value;
       bool in_path = v >= path && v + m.params[i].len <= path + path_len;
-      bool in_buf = v >= m.decoded && v + m.params[i].len <= m.decoded + sizeof m.decoded;
+      bool in_buf = (v >= m.values && v + m.params[i].len <= m.values + sizeof m.values) ||
+                    (v >= m.canonical && v + m.params[i].len <= m.canonical + sizeof m.canonical);
       if (!m.params[i].name || (!in_path && !in_buf)) abort();
     }
     break;

@@ -1,5 +1,9 @@
 // Random authorization worlds, as gatehouse policy JSON and as node-casbin
 // RBAC (deny-override, keyMatch2) — the same world in both languages.
+// gatehouse's path rules differ from keyMatch2 in two documented ways
+// (docs/security.md): a trailing "*" may take nothing ("/a/*" covers "/a"),
+// and neither a trailing slash nor an empty segment counts. casbin is given
+// them explicitly: each "/a/*" rule also as "/a", and each query canonical.
 //   node gen-policy-worlds.mjs fixtures OUT.json
 //       small worlds with node-casbin's decision for every query (committed:
 //       tests/vectors/policy/casbin-worlds.json; the C test replays them)
@@ -81,7 +85,9 @@ export function makeWorld(seed, nRoles, nRules, nUsers, nResources) {
     const res = resources[rnd(nResources)];
     rules.push({ id: `p${i}`, effect: deny ? 'deny' : 'allow', ...subject, actions: [act], resources: [res] });
     const sub = subject.roles ? subject.roles[0] : subject.subjects[0];
-    p.push(`p, ${sub}, ${res.replace(/\{(\w+)\}/g, ':$1')}, ${act}, ${deny ? 'deny' : 'allow'}`);
+    const line = (r) => `p, ${sub}, ${r.replace(/\{(\w+)\}/g, ':$1')}, ${act}, ${deny ? 'deny' : 'allow'}`;
+    p.push(line(res));
+    if (res.endsWith('/*')) p.push(line(res.slice(0, -2)));
   }
   // queries: mostly instances of rule patterns, some mutated
   const queries = [];
@@ -100,7 +106,8 @@ export function makeWorld(seed, nRoles, nRules, nUsers, nResources) {
 
 async function casbinDecisions(world) {
   const e = await newEnforcer(newModelFromString(MODEL), new StringAdapter(world.casbinPolicy));
-  return Promise.all(world.queries.map((q) => e.enforce(q.subject, q.resource, q.action)));
+  const canonical = (r) => r.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'); // empty segments merge too
+  return Promise.all(world.queries.map((q) => e.enforce(q.subject, canonical(q.resource), q.action)));
 }
 
 const [mode, ...args] = import.meta.url === `file://${process.argv[1]}` ? process.argv.slice(2) : ['import'];

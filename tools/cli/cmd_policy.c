@@ -38,13 +38,25 @@ static int apply_context(gh_policy_request *r, const cJSON *ctx, const char **wh
   return 0;
 }
 
+/* Sets the resource, or says why the path is refused (why points into reason). */
+static int set_resource(gh_policy_request *r, const char *path, char *reason, size_t cap, const char **why) {
+  int rc = gh_policy_request_set_resource(r, path, strlen(path));
+  if (rc == GH_OK) return 0;
+  char canon[GH_PATH_MAX + 1], msg[160] = "";
+  if (gh_path_canonicalize(path, strlen(path), 0, canon, sizeof canon, NULL, msg, sizeof msg) == GH_OK)
+    snprintf(msg, sizeof msg, "%s", gh_strerror(rc));
+  snprintf(reason, cap, "resource \"%.200s\" is refused: %s (see docs/security.md, Paths)", path, msg);
+  *why = reason;
+  return -1;
+}
+
 /* One request as a JSON line: {"subject", "roles", "scopes", "action", "resource", "context"}. */
-static int request_from_json(gh_policy_request *r, const cJSON *j, const char **why) {
+static int request_from_json(gh_policy_request *r, const cJSON *j, char *reason, size_t cap, const char **why) {
   const cJSON *sub = cJSON_GetObjectItemCaseSensitive(j, "subject"), *act = cJSON_GetObjectItemCaseSensitive(j, "action"),
               *res = cJSON_GetObjectItemCaseSensitive(j, "resource"), *e;
-  if (!cJSON_IsString(act) || !cJSON_IsString(res)) return *why = "action and resource are required strings", -1;
+  if (!cJSON_IsString(act) || !cJSON_IsString(res)) return *why = "\"action\" and \"resource\" are required strings", -1;
   gh_policy_request_set_action(r, act->valuestring, strlen(act->valuestring));
-  gh_policy_request_set_resource(r, res->valuestring, strlen(res->valuestring));
+  if (set_resource(r, res->valuestring, reason, cap, why)) return -1;
   if (cJSON_IsString(sub)) gh_policy_request_set_subject(r, sub->valuestring, strlen(sub->valuestring));
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "roles")) if (cJSON_IsString(e))
       gh_policy_request_add_role(r, e->valuestring, strlen(e->valuestring));
@@ -66,10 +78,12 @@ static int batch(const gh_policy *p) {
     if (!len) continue;
     cJSON *j = cJSON_ParseWithLength(line, len);
     const char *why = "not a JSON object";
+    char reason[512];
     gh_policy_request_reset(r);
     int decision;
     const char *rule;
-    if (!cJSON_IsObject(j) || request_from_json(r, j, &why) || gh_policy_decide(p, r, &decision, &rule)) {
+    if (!cJSON_IsObject(j) || request_from_json(r, j, reason, sizeof reason, &why) ||
+        gh_policy_decide(p, r, &decision, &rule)) {
       fprintf(stderr, "error: line %ld: %s\n", n, why);
       printf("error\n");
       status = EXIT_USAGE;
@@ -105,7 +119,15 @@ int cmd_policy(int argc, char **argv) {
     else if (!strcmp(a, "--role")) gh_policy_request_add_role(r, v, strlen(v)), i++;
     else if (!strcmp(a, "--scope")) gh_policy_request_add_scope(r, v, strlen(v)), i++;
     else if (!strcmp(a, "--action")) gh_policy_request_set_action(r, v, strlen(v)), i++;
-    else if (!strcmp(a, "--resource")) gh_policy_request_set_resource(r, v, strlen(v)), i++;
+    else if (!strcmp(a, "--resource")) {
+      char reason[512];
+      const char *why;
+      if (set_resource(r, v, reason, sizeof reason, &why)) {
+        fprintf(stderr, "error: --resource: %s\n", why);
+        goto out;
+      }
+      i++;
+    }
     else if (!strcmp(a, "--context")) context = v, i++;
     else {
       fprintf(stderr, "error: unknown option '%s'\n", a);

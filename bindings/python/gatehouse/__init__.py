@@ -122,7 +122,7 @@ _rb_add = _fn("gh_router_add", ctypes.c_int, _p, _c, _c, _c, _p, _c, _sz)
 _rb_openapi = _fn("gh_router_add_openapi", ctypes.c_int, _p, _c, _sz, _c, _sz)
 _rb_build = _fn("gh_router_build", ctypes.c_int, _p, ctypes.POINTER(_p))
 _router_free = _fn("gh_router_free", None, _p)
-_MAX_PATH, _MAX_PARAMS = 4096, 16
+_MAX_PARAMS = 16
 
 _up_new = _fn("gh_upstream_new", ctypes.c_int, ctypes.POINTER(_p), ctypes.c_int, ctypes.POINTER(_c),
               ctypes.POINTER(ctypes.c_uint), _sz)
@@ -149,12 +149,14 @@ class _RouteParam(ctypes.Structure):
 
 
 class _RouteMatch(ctypes.Structure):
-    """gh_route_match (gatehouse/router.h), field for field."""
+    """The leading fields of gh_route_match (gatehouse/router.h); its buffers
+    follow, so it is allocated gh_route_match_size() bytes."""
     _fields_ = [("status", ctypes.c_int), ("name", _c), ("pattern", _c), ("ud", _p), ("n_params", _sz),
                 ("params", _RouteParam * _MAX_PARAMS), ("allow", ctypes.c_char * 160), ("location", _c),
-                ("decoded", ctypes.c_char * _MAX_PATH)]
+                ("path", ctypes.POINTER(ctypes.c_char)), ("path_len", _sz)]
 
 
+_route_match_size = _fn("gh_route_match_size", _sz)()
 _router_match = _fn("gh_router_match", ctypes.c_int, _p, _c, _sz, _c, _sz, ctypes.POINTER(_RouteMatch))
 
 _EDENIED = -12
@@ -448,18 +450,20 @@ class Router:
             self._h = None
 
     def match(self, method, path):
-        """{"status", "route", "pattern", "params", "allow", "location"}."""
+        """{"status", "route", "pattern", "params", "allow", "location", "path"} (path: the canonical path)."""
         if self._h is None:
             h = _p()
             _check(_rb_build(self._b, ctypes.byref(h)))
             self._h = h
-        m, meth, target = _RouteMatch(), _bytes(method), _bytes(path)
+        block, meth, target = ctypes.create_string_buffer(_route_match_size), _bytes(method), _bytes(path)
+        m = _RouteMatch.from_buffer(block)
         _check(_router_match(self._h, meth, len(meth), target, len(target), ctypes.byref(m)))
         params = {m.params[i].name.decode(): ctypes.string_at(m.params[i].value, m.params[i].len).decode("utf-8", "replace")
                   for i in range(m.n_params)}
         return {"status": m.status, "route": m.name.decode() if m.name else None,
                 "pattern": m.pattern.decode() if m.pattern else None, "params": params,
-                "allow": [a for a in m.allow.decode().split(", ") if a], "location": m.location.decode() if m.location else None}
+                "allow": [a for a in m.allow.decode().split(", ") if a], "location": m.location.decode() if m.location else None,
+                "path": ctypes.string_at(m.path, m.path_len).decode() if m.path else None}
 
     def __del__(self):
         if getattr(self, "_h", None):

@@ -45,7 +45,8 @@ class Example(unittest.TestCase):
         self.assertEqual(self.policy.check("alice", "GET", "/orders/7"), (True, "read-orders"))
         self.assertEqual(self.policy.check("bob", "GET", "/orders/7"), (False, None))  # no rule: deny
         self.assertEqual(self.policy.check("bob", "GET", "/orders/7", roles=["editor"]), (True, "read-orders"))
-        self.assertEqual(self.policy.check("alice", "GET", "/orders"), (False, None))  # "/orders/*" needs the slash
+        self.assertEqual(self.policy.check("alice", "GET", "/orders"), (True, "read-orders"))  # "*" may take nothing
+        self.assertEqual(self.policy.check("alice", "GET", "/order"), (False, None))
 
     def test_path_parameter_owned_through_a_claim(self):
         ask = dict(scopes=["orders:write"], claims={"tenant_id": "acme"})

@@ -1,0 +1,28 @@
+/* Canonical request paths (gatehouse/path.h) for the objects that match on
+ * them, and percent-decoding of what they extract. */
+#ifndef GH_PATH_INTERNAL_H
+#define GH_PATH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gatehouse/path.h"
+
+/* For route and policy patterns: "{...}" and '}' are copied as they stand,
+ * so only the literal text is canonicalised. */
+#define GH__PATH_PATTERN 0x100u
+
+/* The canonical form of (in, len) into out (cap bytes, NUL-terminated when it
+ * fits), as gh_path_canonicalize; *why is a static reason on GH_EPARSE. */
+int gh__path_canon(const char *in, size_t len, unsigned flags, char *out, size_t cap, size_t *out_len,
+                   const char **why);
+/* True when (in, len) is already its own canonical form: most paths are, and
+ * then a caller can use them without a copy. */
+bool gh__path_is_canonical(const char *in, size_t len, unsigned flags);
+/* Percent-decodes n bytes of canonical text into out (n bytes always fit);
+ * returns the decoded length. */
+size_t gh__pct_decode(const char *in, size_t n, char *out);
+/* True when canonical text (canon, n) decodes to exactly (s, m). */
+bool gh__pct_equal(const char *canon, size_t n, const char *s, size_t m);
+
+#endif
