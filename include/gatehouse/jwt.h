@@ -191,7 +191,8 @@ GH_EXTERN void gh_signing_key_free(gh_signing_key *k);
 /**
  * Signs payload_json (any JSON object) as a compact JWS with header
  * {"alg":alg,"typ":"JWT"[,"kid":kid]}. *out is NUL-terminated; free with gh_free.
- * @return GH_OK, GH_EUNSUPPORTED (alg), GH_EKEY (alg does not fit the key), GH_EPARSE, GH_ENOMEM
+ * @return GH_OK, GH_EUNSUPPORTED (alg), GH_EKEY (alg does not fit the key, or an
+ *   HMAC key shorter than the hash output: RFC 7518 §3.2), GH_EPARSE, GH_ENOMEM
  */
 GH_EXTERN int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const char *payload_json,
                           size_t len, char **out, size_t *out_len);

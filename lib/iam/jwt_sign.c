@@ -97,6 +97,8 @@ int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const
   if (a < 0) return GH_EUNSUPPORTED;
   const gh__alg *info = &gh__algs[a];
   if ((info->kty == GH__KTY_OCT) != (k->secret != NULL)) return GH_EKEY;
+  /* RFC 7518 §3.2: a key of the same size as the hash output or larger */
+  if (info->kty == GH__KTY_OCT && k->secret_len < gh__hash_len(info->hash)) return GH_EKEY;
   if (info->kty == GH__KTY_EC && gh__pkey_ec_curve(k->pkey) != (int)info->curve) return GH_EKEY;
   if (info->kty == GH__KTY_RSA && !gh__pkey_rsa_bits(k->pkey)) return GH_EKEY;
   cJSON *payload;

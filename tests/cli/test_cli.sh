@@ -68,6 +68,9 @@ done
 check "sign HS256" 0 $?
 "$CLI" jwt verify --jwks "$tmp/oct-HS256.json" --now $NOW < "$tmp/t" > /dev/null 2>&1; check "verify HS256" 0 $?
 "$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with RSA key" 2 $? 'EKEY' "$tmp/err"
+# RFC 7518 section 3.2: an HMAC key at least as long as the hash output (16 bytes is too short for HS256)
+echo '{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"}' > "$tmp/short.jwk"
+"$CLI" jwt sign --alg HS256 --jwk "$tmp/short.jwk" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with a short key" 2 $? 'EKEY' "$tmp/err"
 # private JWKs (exported by jose from the same keys)
 for alg in RS256 PS384 ES256 ES512; do
   python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['keys'][sys.argv[2]]))" \

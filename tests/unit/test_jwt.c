@@ -473,8 +473,33 @@ static void test_sign_with_private_jwk(void **state) {
   gh_jwks_free(set);
 }
 
+/* RFC 7518 §3.2: "A key of the same size as the hash output (for instance,
+ * 256 bits for HS256) or larger MUST be used with this algorithm." */
+static void test_sign_refuses_short_hmac_keys(void **state) {
+  (void)state;
+  unsigned char secret[64];
+  memset(secret, 7, sizeof secret);
+  const struct {
+    const char *alg;
+    size_t bytes;
+  } algs[] = {{"HS256", 32}, {"HS384", 48}, {"HS512", 64}};
+  for (size_t i = 0; i < 3; i++) {
+    gh_signing_key *k;
+    char *token;
+    size_t len;
+    assert_int_equal(gh_signing_key_from_secret(&k, secret, algs[i].bytes - 1), GH_OK);
+    assert_int_equal(gh_jwt_sign(k, algs[i].alg, NULL, "{}", 2, &token, &len), GH_EKEY);
+    gh_signing_key_free(k);
+    assert_int_equal(gh_signing_key_from_secret(&k, secret, algs[i].bytes), GH_OK);
+    assert_int_equal(gh_jwt_sign(k, algs[i].alg, NULL, "{}", 2, &token, &len), GH_OK);
+    gh_free(token);
+    gh_signing_key_free(k);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sign_refuses_short_hmac_keys),
       cmocka_unit_test(test_jose_fixtures),       cmocka_unit_test(test_configuration_rules),
       cmocka_unit_test(test_alg_allow_list),      cmocka_unit_test(test_typ_and_lifetime),
       cmocka_unit_test(test_required_claims_and_leeway), cmocka_unit_test(test_principal_accessors),
