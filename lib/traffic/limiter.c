@@ -63,11 +63,16 @@ int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t l
                             60000};
   l->seed = gh__hash_seed();
   atomic_init(&l->fallbacks, 0);
-  pthread_mutex_init(&l->dirty_lock, NULL);
+  if (pthread_mutex_init(&l->dirty_lock, NULL)) {
+    gh__free(l->name);
+    gh__free(l);
+    return GH_ENOMEM;
+  }
   l->memory = memory_bytes ? memory_bytes : GH_LIMIT_DEFAULT_MEMORY;
   if (l->memory < 64 * 1024) l->memory = 64 * 1024;
   int rc = gh__limit_store_init(&l->store, l->memory);
   if (rc) {
+    pthread_mutex_destroy(&l->dirty_lock);
     gh__free(l->name);
     gh__free(l);
     return rc;
@@ -597,8 +602,8 @@ int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, 
   else if (burst && (!cJSON_IsNumber(burst) || burst->valuedouble < 1 || burst->valuedouble > GH__LIMIT_MAX ||
                      burst->valuedouble != floor(burst->valuedouble)))
     gh__set_msg(msg, cap, "burst: a whole number from 1 to %d", GH__LIMIT_MAX);
-  else if (timeout && (!cJSON_IsNumber(timeout) || timeout->valuedouble <= 0 || timeout->valuedouble > 1e7))
-    gh__set_msg(msg, cap, "timeout: seconds, above 0");
+  else if (timeout && (!cJSON_IsNumber(timeout) || timeout->valuedouble < 0.001 || timeout->valuedouble > 1e7))
+    gh__set_msg(msg, cap, "timeout: seconds, from 0.001 to 1e7");
   else if (memory && (!cJSON_IsNumber(memory) || memory->valuedouble < 0 || memory->valuedouble > 1e12))
     gh__set_msg(msg, cap, "memory: bytes");
   else {
@@ -606,6 +611,7 @@ int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, 
     rc = gh_limiter_new(out, name->valuestring, a, (uint64_t)limit->valuedouble, period_ms,
                         burst ? (uint64_t)burst->valuedouble : 0, memory ? (size_t)memory->valuedouble : 0);
     if (!rc && timeout) rc = gh_limiter_set_timeout(*out, llround(timeout->valuedouble * 1000.0));
+    if (rc && *out) gh_limiter_free(*out), *out = NULL; /* a limiter half made holds its whole store */
     if (rc == GH_EINVAL) gh__set_msg(msg, cap, "values out of range"), rc = GH_EPARSE;
   }
 done:

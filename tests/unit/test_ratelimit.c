@@ -255,10 +255,19 @@ static void test_configuration(void **state) {
       {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"per\":1}", "per: unknown member"},
       {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":2000000,\"period\":1}", "limit"},
       {"[1,2]", "a limit is a JSON object"}, /* found by fuzz_limit: members of an array have no names */
+      /* a timeout that rounds to 0 ms: refused by name, and nothing of the limiter (its whole store) is kept */
+      {"{\"name\":\"x\",\"algorithm\":\"concurrency\",\"limit\":1,\"timeout\":0.0001}", "timeout"},
+      {"{\"name\":\"x\",\"algorithm\":\"concurrency\",\"limit\":1,\"timeout\":1e300}", "timeout"},
+      {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":1e300}", "period"},
+      {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":0.0004}", "period"},
+      {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1e300,\"period\":1}", "limit"},
+      {"{\"name\":\"x\",\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"memory\":1e300}", "memory"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     msg[0] = 0;
+    l = (gh_limiter *)&msg; /* must come back NULL */
     assert_int_equal(gh_limiter_parse(&l, bad[i].doc, strlen(bad[i].doc), msg, sizeof msg), GH_EPARSE);
+    assert_null(l);
     if (!strstr(msg, bad[i].why)) fail_msg("case %zu: \"%s\" lacks \"%s\"", i, msg, bad[i].why);
   }
   assert_int_equal(gh_limiter_new(&l, "x", GH_LIMIT_GCRA, 10, 0, 0, 0), GH_EINVAL); /* no period */
