@@ -129,9 +129,11 @@ int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode) {
   return GH_OK;
 }
 
-/* A key in Redis: "gh:rl:<limit>:<key>"; 0 when too long. */
+/* A key in Redis: "gh:rl:<length of the limit's name>:<name>:<key>"; 0 when
+ * too long. Names may hold ':', so the length keeps limiter "a" with key
+ * "b:c" apart from limiter "a:b" with key "c". */
 static size_t remote_key(const gh_limiter *l, const char *key, size_t len, char *buf, size_t cap) {
-  int k = snprintf(buf, cap, "gh:rl:%s:", l->name);
+  int k = snprintf(buf, cap, "gh:rl:%zu:%s:", strlen(l->name), l->name);
   if (k < 0 || (size_t)k + len > cap) return 0;
   memcpy(buf + k, key, len);
   return (size_t)k + len;
@@ -147,7 +149,7 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
                       int64_t *retry_after_ms);
 
 /* Strict mode: one atomic Redis decision over all limits (keys namespaced
- * "gh:rl:<limit>:<key>"); when Redis fails, the first limit's failure mode. */
+ * as remote_key says); when Redis fails, the first limit's failure mode. */
 static int take_remote(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                        uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                        int64_t *retry_after_ms) {

@@ -97,6 +97,26 @@ static void test_gcra_in_redis(void **state) {
   gh_redis_free(r);
 }
 
+/* Limiter "a" with key "b:c" and limiter "a:b" with key "c" count apart:
+ * names may hold ':', so a Redis key carries the name's length. */
+static void test_redis_keys_do_not_collide(void **state) {
+  (void)state;
+  gh_redis *r1, *r2;
+  gh_limiter *a = strict("a", GH_LIMIT_FIXED_WINDOW, 1, LONG_PERIOD, &r1, GH_REDIS_FAIL_CLOSED);
+  gh_limiter *ab = strict("a:b", GH_LIMIT_FIXED_WINDOW, 1, LONG_PERIOD, &r2, GH_REDIS_FAIL_CLOSED);
+  int allowed;
+  assert_int_equal(gh_limiter_take(a, "b:c", 3, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed);
+  assert_int_equal(gh_limiter_take(ab, "c", 1, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed); /* its own counter, not a's */
+  assert_int_equal(gh_limiter_take(ab, "c", 1, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_false(allowed);
+  gh_limiter_free(a);
+  gh_limiter_free(ab);
+  gh_redis_free(r1);
+  gh_redis_free(r2);
+}
+
 /* Several limits in one script: a denial by one consumes nothing from the other. */
 static void test_all_or_nothing_in_redis(void **state) {
   (void)state;
@@ -582,6 +602,7 @@ static void test_synced_survives_outage(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
+      cmocka_unit_test(test_redis_keys_do_not_collide),
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
