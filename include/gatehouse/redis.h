@@ -33,7 +33,12 @@ typedef struct gh_redis gh_redis;
  */
 GH_EXTERN int gh_redis_new(gh_redis **out, const char *host, int port, int timeout_ms, int connections);
 GH_EXTERN void gh_redis_free(gh_redis *r);
-/** Circuit breaker: open after `failures` consecutive failures, probe again after cooldown_ms (defaults 3, 1000). */
+/**
+ * Circuit breaker: open after `failures` consecutive failures (calls then
+ * fail at once, GH_EIO); after cooldown_ms exactly one call probes Redis
+ * (half-open) while the others keep failing fast; its success closes the
+ * breaker, its failure opens it for another cooldown. Defaults 3, 1000.
+ */
 GH_EXTERN int gh_redis_set_breaker(gh_redis *r, int failures, int64_t cooldown_ms);
 /** GH_OK when Redis answers PING now. */
 GH_EXTERN int gh_redis_ping(gh_redis *r);

@@ -32,7 +32,7 @@ struct gh_redis {
   int trip_after;
   int64_t cooldown_ms;
   atomic_int consecutive;
-  atomic_int_fast64_t open_until;
+  atomic_int_fast64_t open_until; /* 0: closed; else no call until then, and one (the probe) after */
   atomic_uint_fast64_t failures;
 };
 
@@ -87,11 +87,22 @@ static conn *acquire(gh_redis *r) {
 
 static void release(conn *c) { pthread_mutex_unlock(&c->lock); }
 
-static bool breaker_open(gh_redis *r) { return gh_now_ms() < atomic_load(&r->open_until); }
+/* Whether a call may touch the network. Closed: yes. Open: no until the
+ * cooldown ends; then exactly one caller wins the exchange and probes
+ * (half-open), while the others keep failing fast until its outcome closes
+ * the breaker or opens it for another cooldown. */
+static bool admit(gh_redis *r) {
+  int_fast64_t until = atomic_load(&r->open_until);
+  if (!until) return true;
+  int64_t now = gh_now_ms();
+  if (now < until) return false;
+  return atomic_compare_exchange_strong(&r->open_until, &until, now + r->cooldown_ms + r->timeout_ms);
+}
 
 static void record(gh_redis *r, bool ok) {
   if (ok) {
     atomic_store(&r->consecutive, 0);
+    atomic_store(&r->open_until, 0);
     return;
   }
   atomic_fetch_add(&r->failures, 1);
@@ -125,7 +136,7 @@ static redisReply *command(gh_redis *r, conn *c, int argc, const char **argv, co
 
 /* The breaker's view of one call: fail fast while open, count the outcome. */
 static redisReply *call(gh_redis *r, conn *c, int argc, const char **argv, const size_t *lens) {
-  if (breaker_open(r)) return NULL;
+  if (!admit(r)) return NULL;
   redisReply *reply = command(r, c, argc, argv, lens);
   record(r, reply && reply->type != REDIS_REPLY_ERROR);
   return reply;
@@ -220,7 +231,7 @@ int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens
 
 int gh__redis_add_counts(gh_redis *r, const char *const *keys, const size_t *key_lens, const int64_t *deltas,
                          const int64_t *ttl_ms, size_t n, int64_t *totals) {
-  if (breaker_open(r)) return GH_EIO;
+  if (!admit(r)) return GH_EIO;
   conn *c = acquire(r);
   int rc = connected(r, c) ? GH_OK : GH_EIO;
   for (size_t i = 0; i < n && !rc; i++) {

@@ -14,6 +14,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -95,6 +99,51 @@ static void test_gcra_in_redis(void **state) {
   assert_true(retry > 11000 && retry <= 12000); /* one emission interval, T = 12 s, minus what passed */
   gh_limiter_free(l);
   gh_redis_free(r);
+}
+
+typedef struct prober {
+  gh_redis *r;
+  pthread_barrier_t *start;
+} prober;
+
+static void *probe(void *arg) {
+  prober *p = arg;
+  pthread_barrier_wait(p->start);
+  gh_redis_ping(p->r);
+  return NULL;
+}
+
+/* Half-open: after the cooldown exactly one of many callers probes. The
+ * "server" accepts connections (the kernel's backlog) and never answers, so
+ * a probe holds until its timeout and every caller meets the breaker then. */
+static void test_breaker_probes_once(void **state) {
+  (void)state;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t addr_len = sizeof addr;
+  assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  assert_int_equal(listen(fd, 64), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addr_len), 0);
+  gh_redis *r;
+  assert_int_equal(gh_redis_new(&r, "127.0.0.1", ntohs(addr.sin_port), 300, 8), GH_OK);
+  assert_int_equal(gh_redis_set_breaker(r, 1, 50), GH_OK);
+  assert_int_equal(gh_redis_ping(r), GH_EIO); /* times out: the breaker opens */
+  assert_int_equal(gh_redis_failures(r), 1);
+  assert_int_equal(gh_redis_ping(r), GH_EIO); /* open: fails at once, not counted */
+  assert_int_equal(gh_redis_failures(r), 1);
+  struct timespec cooldown = {0, 80 * 1000000};
+  nanosleep(&cooldown, NULL);
+  enum { CALLERS = 6 };
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, CALLERS);
+  pthread_t t[CALLERS];
+  prober p = {r, &start};
+  for (int i = 0; i < CALLERS; i++) pthread_create(&t[i], NULL, probe, &p);
+  for (int i = 0; i < CALLERS; i++) pthread_join(t[i], NULL);
+  pthread_barrier_destroy(&start);
+  assert_int_equal(gh_redis_failures(r), 2); /* one probe, not six */
+  gh_redis_free(r);
+  close(fd);
 }
 
 /* Limiter "a" with key "b:c" and limiter "a:b" with key "c" count apart:
@@ -602,7 +651,7 @@ static void test_synced_survives_outage(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
-      cmocka_unit_test(test_redis_keys_do_not_collide),
+      cmocka_unit_test(test_redis_keys_do_not_collide), cmocka_unit_test(test_breaker_probes_once),
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
