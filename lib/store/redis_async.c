@@ -46,12 +46,21 @@ static void pop_deadline(gh_redis_async *a) {
   a->count--;
 }
 
-/* Drops the connection: hiredis runs every pending callback with no reply. */
+/* Drops the connection: hiredis runs every pending callback with no reply.
+ * Its deadlines go first: a callback may queue a command on a new
+ * connection, whose deadline must survive. */
 static void drop(gh_redis_async *a) {
   redisAsyncContext *ac = a->ac;
   a->ac = NULL, a->events = 0;
-  if (ac) redisAsyncFree(ac);
   a->count = a->head = 0;
+  if (ac) redisAsyncFree(ac);
+}
+
+/* A reply (or its absence) for a command of ac: its deadline is done,
+ * unless ac is a connection already dropped with all of its deadlines. */
+static void answered(redisAsyncContext *ac) {
+  gh_redis_async *a = ac->data;
+  if (a && a->ac == ac) pop_deadline(a);
 }
 
 static void add_read(void *p) { ((gh_redis_async *)p)->events |= GH_REDIS_READABLE; }
@@ -63,7 +72,7 @@ static void cleanup(void *p) { ((gh_redis_async *)p)->events = 0; }
 static void on_disconnect(const redisAsyncContext *ac, int status) {
   (void)status;
   gh_redis_async *a = ac->data;
-  if (a && a->ac == ac) a->ac = NULL, a->events = 0; /* hiredis frees the context after this */
+  if (a && a->ac == ac) a->ac = NULL, a->events = 0, a->count = a->head = 0; /* hiredis frees the context after this */
 }
 
 static void on_connect(const redisAsyncContext *ac, int status) {
@@ -121,7 +130,7 @@ void gh_redis_async_handle(gh_redis_async *a, int events) {
 
 static void script_loaded(redisAsyncContext *ac, void *reply, void *privdata) {
   (void)reply, (void)privdata;
-  pop_deadline(ac->data);
+  answered(ac);
 }
 
 /* A connection, opened if needed, with the limit script queued first. */
@@ -164,7 +173,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
   int64_t remaining = 0, retry = 0;
   int rc = gh__limit_reply(reply, p->n, &allowed, NULL, &remaining, &retry);
   if (p->a) p->a->pending--;
-  pop_deadline(ac->data);
+  answered(ac);
   p->done(p->ud, rc, allowed, remaining, retry);
   gh__free(p);
 }

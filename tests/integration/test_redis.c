@@ -465,6 +465,46 @@ static void test_async_concurrency(void **state) {
   gh_limiter_free(l);
 }
 
+typedef struct retaker {
+  gh_limiter *l;
+  gh_redis_async *a;
+  tally t;
+  int64_t next_timeout; /* seen right after the second take was queued */
+} retaker;
+
+static void retake(void *ud, int allowed, uint64_t remaining, int64_t retry_after_ms) {
+  retaker *r = ud;
+  count(&r->t, allowed, remaining, retry_after_ms);
+  if (r->t.done == 1) {
+    assert_int_equal(gh_limiter_take_async(r->l, r->a, "k", 1, 1, 0, retake, r), GH_OK);
+    r->next_timeout = gh_redis_async_next_timeout(r->a);
+  }
+}
+
+/* A take queued from inside a completion callback, while the connection
+ * that completed it is dropped on a timeout, keeps its own deadline. */
+static void test_async_take_from_callback(void **state) {
+  (void)state;
+  retaker r = {.t = {0, 0}};
+  assert_int_equal(gh_redis_async_new(&r.a, "127.0.0.1", server.port), GH_OK);
+  assert_int_equal(gh_redis_async_set_timeout(r.a, 150), GH_OK);
+  assert_int_equal(gh_limiter_new(&r.l, "retake", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
+  assert_int_equal(gh_limiter_set_failure_mode(r.l, GH_REDIS_FAIL_OPEN), GH_OK);
+  kill(server.pid, SIGSTOP);
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(gh_limiter_take_async(r.l, r.a, "k", 1, 1, 0, retake, &r), GH_OK);
+  loop_until(r.a, &r.t, 2);
+  long waited = elapsed_ms(&t0);
+  kill(server.pid, SIGCONT);
+  assert_int_equal(r.t.done, 2); /* the second timed out too, rather than waiting forever */
+  assert_true(r.next_timeout >= 0 && r.next_timeout <= 150);
+  assert_true(waited >= 280 && waited < 2500); /* loop_until gives up at 3000 */
+  assert_int_equal(gh_redis_async_timeouts(r.a), 2);
+  gh_redis_async_free(r.a);
+  gh_limiter_free(r.l);
+}
+
 /* A Redis that hangs (SIGSTOP): commands time out, every decision completes
  * through the failure mode, and once Redis runs again so does strict mode. */
 static void test_async_timeout(void **state) {
@@ -651,7 +691,7 @@ static void test_synced_survives_outage(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_gateways_one_limit), cmocka_unit_test(test_gcra_in_redis),
-      cmocka_unit_test(test_redis_keys_do_not_collide), cmocka_unit_test(test_breaker_probes_once),
+      cmocka_unit_test(test_redis_keys_do_not_collide), cmocka_unit_test(test_async_take_from_callback), cmocka_unit_test(test_breaker_probes_once),
       cmocka_unit_test(test_all_or_nothing_in_redis),  cmocka_unit_test(test_replay_and_revocation),
       cmocka_unit_test(test_failure_modes_and_recovery), cmocka_unit_test(test_async),
       cmocka_unit_test(test_synced_counts_meet),       cmocka_unit_test(test_synced_bounds),
