@@ -31,6 +31,7 @@ struct gh__expiring_map {
   gh__value_ref_fn ref;
   gh__value_release_fn release;
   bool keep_live;
+  int locks; /* shards whose mutex was initialised, from the first */
   atomic_uint_fast64_t evictions;
   shard shards[SHARDS];
 };
@@ -54,11 +55,11 @@ int gh__expiring_map_new(gh__expiring_map **out, size_t capacity, gh__value_ref_
   for (int i = 0; i < SHARDS; i++) {
     m->shards[i].sets = sets;
     m->shards[i].slots = gh__calloc(sets * WAYS, sizeof(slot));
-    pthread_mutex_init(&m->shards[i].lock, NULL);
-    if (!m->shards[i].slots) {
+    if (!m->shards[i].slots || pthread_mutex_init(&m->shards[i].lock, NULL)) {
       gh__expiring_map_free(m);
       return GH_ENOMEM;
     }
+    m->locks++;
   }
   *out = m;
   return GH_OK;
@@ -71,7 +72,7 @@ void gh__expiring_map_free(gh__expiring_map *m) {
     for (size_t j = 0; sh->slots && j < sh->sets * WAYS; j++)
       if (sh->slots[j].key) slot_clear(m, sh, &sh->slots[j]);
     gh__free(sh->slots);
-    pthread_mutex_destroy(&sh->lock);
+    if (i < m->locks) pthread_mutex_destroy(&sh->lock); /* never one that was not initialised */
   }
   gh__free(m);
 }

@@ -54,7 +54,10 @@ int gh_jwt_verifier_new(gh_jwt_verifier **out) {
   v->rules.leeway_ms = GH_JWT_DEFAULT_LEEWAY_S * 1000;
   v->rules.required = GH_CLAIM_EXP;
   v->max_len = GH_JWT_DEFAULT_MAX_TOKEN_LEN;
-  pthread_rwlock_init(&v->keys_lock, NULL);
+  if (pthread_rwlock_init(&v->keys_lock, NULL)) {
+    gh__free(v);
+    return GH_ENOMEM;
+  }
   atomic_init(&v->generation, 1);
   atomic_init(&v->fetched_ms, 0);
   atomic_init(&v->kid_miss, false);

@@ -91,7 +91,13 @@ int gh_realm_new(gh_realm **out, const char *name) {
     return GH_ENOMEM;
   }
   gh__expiring_map_keep_live(r->revoked);
-  pthread_rwlock_init(&r->lock, NULL);
+  if (pthread_rwlock_init(&r->lock, NULL)) {
+    gh__expiring_map_free(r->revoked);
+    gh__free(r->name);
+    snapshot_release(r->current);
+    gh__free(r);
+    return GH_ENOMEM;
+  }
   *out = r;
   return GH_OK;
 }

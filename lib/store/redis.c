@@ -49,7 +49,12 @@ int gh_redis_new(gh_redis **out, const char *host, int port, int timeout_ms, int
   r->n = connections ? connections : 4;
   r->trip_after = 3;
   r->cooldown_ms = 1000;
-  for (int i = 0; i < r->n; i++) pthread_mutex_init(&r->conns[i].lock, NULL);
+  for (int i = 0; i < r->n; i++)
+    if (pthread_mutex_init(&r->conns[i].lock, NULL)) {
+      r->n = i; /* the locks made so far are destroyed, no others */
+      gh_redis_free(r);
+      return GH_ENOMEM;
+    }
   *out = r;
   return GH_OK;
 }

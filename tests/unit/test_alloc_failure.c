@@ -132,16 +132,64 @@ static int oidc(void) {
   return rc;
 }
 
+static int router(void) {
+  static const char *const routes[] = {"/users/{id:int}", "/users/{name}/posts", "/files/{name}.{ext}",
+                                       "/static/{rest*}", "/caf\xc3\xa9/{x}", "/a/b/c/d"};
+  gh_router_builder *b = NULL;
+  gh_router *r = NULL;
+  int rc = gh_router_builder_new(&b);
+  if (!rc) rc = gh_router_builder_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE);
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rc; i++)
+    rc = gh_router_add(b, "GET", routes[i], NULL, NULL, NULL, 0);
+  if (!rc) rc = gh_router_build(b, &r);
+  gh_router_builder_free(b);
+  gh_route_match *m = malloc(gh_route_match_size());
+  if (!rc) rc = gh_router_match(r, "GET", 3, "/files/a.b.c", 12, m);
+  if (!rc && (m->status != 200 || m->n_params != 2)) rc = GH_EINVAL;
+  if (!rc) rc = gh_router_match(r, "GET", 3, "/caf%C3%A9/%7a/", 15, m);
+  if (!rc && m->status != 200) rc = GH_EINVAL;
+  free(m);
+  gh_router_free(r);
+  return rc;
+}
+
+static int transform(void) {
+  const char *doc = "{\"request\":{\"headers\":{\"set\":{\"x-user\":\"{subject}\"},\"remove\":[\"x-debug\"],"
+                    "\"rename\":{\"x-a\":\"x-b\"}},\"path\":\"/v2/{params.id}\",\"query\":{\"add\":{\"t\":\"{params.id}\"}}},"
+                    "\"response\":{\"headers\":{\"add\":{\"x-gw\":\"gatehouse\"}}}}";
+  gh_transform *t = NULL;
+  int rc = gh_transform_parse(&t, doc, strlen(doc), NULL, 0);
+  gh_route_match *m = calloc(1, gh_route_match_size());
+  m->status = 200, m->name = "r", m->n_params = 1;
+  m->params[0] = (gh_route_param){"id", "a b", 3};
+  gh_header headers[] = {{"x-debug", "1", 7, 1}, {"x-a", "v", 3, 1}, {"authorization", "Bearer x", 13, 8}};
+  gh_transform_input in = {headers, 3, "/v1/x?keep=1", 12, NULL, m};
+  gh_transform_result res;
+  if (!rc) rc = gh_transform_request(t, &in, &res, NULL, 0);
+  if (!rc) {
+    if (res.path_len != 24 || memcmp(res.path, "/v2/a%20b?keep=1&t=a%20b", 24)) rc = GH_EINVAL;
+    gh_transform_result_free(&res);
+  }
+  if (!rc) rc = gh_transform_response(t, &in, &res, NULL, 0);
+  if (!rc) gh_transform_result_free(&res);
+  free(m);
+  gh_transform_free(t);
+  return rc;
+}
+
 static void test_jwks_parse(void **s) { (void)s, faultsim("jwks parse", parse_public); }
 static void test_verify(void **s) { (void)s, faultsim("verify", verify_all); }
 static void test_sign(void **s) { (void)s, faultsim("sign", sign_hs256); }
 static void test_apikeys(void **s) { (void)s, faultsim("apikeys", apikeys); }
 static void test_oidc(void **s) { (void)s, faultsim("oidc", oidc); }
+static void test_router(void **s) { (void)s, faultsim("router", router); }
+static void test_transform(void **s) { (void)s, faultsim("transform", transform); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jwks_parse), cmocka_unit_test(test_verify), cmocka_unit_test(test_sign),
-      cmocka_unit_test(test_apikeys),    cmocka_unit_test(test_oidc),
+      cmocka_unit_test(test_apikeys),    cmocka_unit_test(test_oidc),   cmocka_unit_test(test_router),
+      cmocka_unit_test(test_transform),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
