@@ -25,15 +25,20 @@ static char *g_valid[3], *g_invalid;
 static atomic_int g_failures;
 static atomic_bool g_stop;
 
+static atomic_int g_accepted, g_unknown_kid;
+
+/* Each verification sees one key set or the other: the full set accepts the
+ * token, the set without its key answers UNKNOWN_KID; nothing else. */
 static void *verify_loop(void *arg) {
   (void)arg;
   for (int r = 0; r < ROUNDS; r++) {
     for (int i = 0; i < 3; i++) {
       gh_principal *p = NULL;
-      int reason;
-      if (gh_jwt_verify(g_verifier, g_valid[i], strlen(g_valid[i]), NOW_MS, &p, &reason, NULL, 0) != GH_OK ||
-          strcmp(gh_principal_subject(p), "alice") != 0)
-        atomic_fetch_add(&g_failures, 1);
+      int reason = -1;
+      int rc = gh_jwt_verify(g_verifier, g_valid[i], strlen(g_valid[i]), NOW_MS, &p, &reason, NULL, 0);
+      if (rc == GH_OK && !strcmp(gh_principal_subject(p), "alice")) atomic_fetch_add(&g_accepted, 1);
+      else if (rc == GH_EDENIED && reason == GH_JWT_UNKNOWN_KID) atomic_fetch_add(&g_unknown_kid, 1);
+      else atomic_fetch_add(&g_failures, 1);
       gh_principal_free(p);
     }
     if (gh_jwt_verify(g_verifier, g_invalid, strlen(g_invalid), NOW_MS, NULL, NULL, NULL, 0) != GH_EDENIED)
@@ -52,10 +57,21 @@ static void test_verify_while_swapping_keys(void **state) {
   (void)state;
   cJSON *sets = t_load_json("jose/jwks.json"), *tokens = t_load_json("jose/tokens.json"), *c;
   char *pub = cJSON_PrintUnformatted(cJSON_GetObjectItem(sets, "public"));
+  /* the other set: the same issuer's keys without those the tokens name */
+  cJSON *keys = cJSON_GetObjectItem(cJSON_GetObjectItem(sets, "public"), "keys"), *rest = cJSON_CreateArray(), *k;
+  cJSON_ArrayForEach(k, keys) {
+    const char *kid = cJSON_GetObjectItem(k, "kid")->valuestring;
+    if (strcmp(kid, "k-RS256") && strcmp(kid, "k-ES256") && strcmp(kid, "k-PS256"))
+      cJSON_AddItemToArray(rest, cJSON_Duplicate(k, 1));
+  }
+  cJSON *other = cJSON_CreateObject();
+  cJSON_AddItemToObject(other, "keys", rest);
+  char *without = cJSON_PrintUnformatted(other);
+  cJSON_Delete(other);
   gh_jwks *set[2];
-  /* two distinct but equivalent key set objects */
   assert_int_equal(gh_jwks_parse(&set[0], pub, strlen(pub), NULL, 0), GH_OK);
-  assert_int_equal(gh_jwks_parse(&set[1], pub, strlen(pub), NULL, 0), GH_OK);
+  assert_int_equal(gh_jwks_parse(&set[1], without, strlen(without), NULL, 0), GH_OK);
+  free(without);
   static const char *const wanted[] = {"RS256 valid", "ES256 valid", "PS256 valid", "RS256 tampered payload"};
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(tokens, "cases")) {
     for (int i = 0; i < 4; i++)
@@ -68,7 +84,16 @@ static void test_verify_while_swapping_keys(void **state) {
   assert_int_equal(gh_jwt_verifier_new(&g_verifier), GH_OK);
   assert_int_equal(gh_jwt_verifier_set_cache(g_verifier, 1024, 60000), GH_OK);
   assert_int_equal(gh_jwt_verifier_build(g_verifier), GH_OK);
-  gh_jwt_verifier_set_jwks(g_verifier, set[0], NOW_MS);
+  /* a swap takes effect at once, cache or not */
+  for (int round = 0; round < 2; round++) {
+    int reason = -1;
+    assert_int_equal(gh_jwt_verifier_set_jwks(g_verifier, set[0], NOW_MS), GH_OK);
+    assert_int_equal(gh_jwt_verify(g_verifier, g_valid[0], strlen(g_valid[0]), NOW_MS, NULL, NULL, NULL, 0), GH_OK);
+    assert_int_equal(gh_jwt_verifier_set_jwks(g_verifier, set[1], NOW_MS), GH_OK);
+    assert_int_equal(gh_jwt_verify(g_verifier, g_valid[0], strlen(g_valid[0]), NOW_MS, NULL, &reason, NULL, 0), GH_EDENIED);
+    assert_int_equal(reason, GH_JWT_UNKNOWN_KID);
+  }
+  assert_int_equal(gh_jwt_verifier_set_jwks(g_verifier, set[0], NOW_MS), GH_OK);
 
   pthread_t workers[THREADS], swapper;
   atomic_store(&g_stop, false);
@@ -78,6 +103,9 @@ static void test_verify_while_swapping_keys(void **state) {
   atomic_store(&g_stop, true);
   pthread_join(swapper, NULL);
   assert_int_equal(atomic_load(&g_failures), 0);
+  assert_int_equal(atomic_load(&g_accepted) + atomic_load(&g_unknown_kid), THREADS * ROUNDS * 3);
+  print_message("verifications while swapping: %d accepted, %d UNKNOWN_KID\n", atomic_load(&g_accepted),
+                atomic_load(&g_unknown_kid));
 
   gh_jwt_verifier_free(g_verifier);
   gh_jwks_free(set[0]);
@@ -198,9 +226,10 @@ static void test_realm_changes_under_load(void **state) {
   pthread_t t[THREADS];
   for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, authenticate_loop, NULL);
   for (int i = 0; i < 500; i++) {
-    gh_realm_add_idp(g_realm, idp);
-    gh_realm_remove_idp(g_realm, "legacy");
+    assert_int_equal(gh_realm_add_idp(g_realm, idp), GH_OK);
+    assert_int_equal(gh_realm_remove_idp(g_realm, "legacy"), GH_OK);
   }
+  assert_int_equal(gh_realm_remove_idp(g_realm, "legacy"), GH_ENOTFOUND);
   for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
   assert_int_equal(atomic_load(&g_failures), 0);
   gh_idp_free(idp);
