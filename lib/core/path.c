@@ -149,6 +149,14 @@ size_t gh__pct_decode(const char *in, size_t n, char *out) {
   return o;
 }
 
+void gh__pct_encode_component(gh__buf *b, const char *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (CLASS[c] == UNRESERVED) gh__buf_put(b, &v[i], 1);
+    else gh__buf_put(b, (char[]){'%', HEX[c >> 4], HEX[c & 15]}, 3);
+  }
+}
+
 bool gh__pct_equal(const char *canon, size_t n, const char *s, size_t m) {
   size_t k = 0;
   for (size_t i = 0; i < n; i++, k++) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core.h"
 #include "gatehouse/path.h"
 
 /* For route and policy patterns: "{...}" and '}' are copied as they stand,
@@ -22,6 +23,10 @@ bool gh__path_is_canonical(const char *in, size_t len, unsigned flags);
 /* Percent-decodes n bytes of canonical text into out (n bytes always fit);
  * returns the decoded length. */
 size_t gh__pct_decode(const char *in, size_t n, char *out);
+/* Appends (v, n) with every byte but the unreserved ones percent-encoded
+ * (upper-case hex): a value that must stay inside one path segment or query
+ * parameter. */
+void gh__pct_encode_component(gh__buf *b, const char *v, size_t n);
 /* True when canonical text (canon, n) decodes to exactly (s, m). */
 bool gh__pct_equal(const char *canon, size_t n, const char *s, size_t m);
 

@@ -8,6 +8,7 @@
 
 #include "../core/base64url.h"
 #include "../core/core.h"
+#include "../core/path.h"
 #include "../core/expiring_map.h"
 #include "../core/json.h"
 #include "claims.h"
@@ -154,7 +155,8 @@ static bool text(gh__span s, char *buf, size_t cap, size_t *len) {
 
 /* RFC 9449 section 4.3 step 9 with RFC 3986 section 6.2 normalisation: query
  * and fragment dropped, scheme and host compared case-insensitively, default
- * ports removed. Writes "scheme://host[:port]/path". */
+ * ports removed, the path canonical as every path is here (gatehouse/path.h;
+ * a path it refuses matches nothing). Writes "scheme://host[:port]/path". */
 static bool normalise_uri(const char *u, size_t n, char *out, size_t cap) {
   size_t q = 0;
   while (q < n && u[q] != '?' && u[q] != '#') q++;
@@ -176,19 +178,15 @@ static bool normalise_uri(const char *u, size_t n, char *out, size_t cap) {
   bool https = scheme_len == 5 && !strncasecmp(u, "https", 5), http = scheme_len == 4 && !strncasecmp(u, "http", 4);
   if (port && ((https && port_len == 4 && !memcmp(port, ":443", 4)) || (http && port_len == 3 && !memcmp(port, ":80", 3))))
     host_len -= port_len;
-  size_t path_len = n - path_at, total = scheme_len + 3 + host_len + (path_len ? path_len : 1);
-  if (total + 1 > cap) return false;
-  size_t o = 0;
-  for (size_t i = 0; i < scheme_len; i++) out[o++] = (char)(u[i] >= 'A' && u[i] <= 'Z' ? u[i] + 32 : u[i]);
-  memcpy(out + o, "://", 3), o += 3;
-  for (size_t i = 0; i < host_len; i++) {
-    char c = u[host_at + i];
-    out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  }
-  if (path_len) memcpy(out + o, u + path_at, path_len), o += path_len;
-  else out[o++] = '/';
-  out[o] = '\0';
-  return true;
+  size_t path_len = n - path_at, o = scheme_len + 3 + host_len;
+  if (o + 2 > cap) return false;
+  memcpy(out, u, scheme_len);
+  memcpy(out + scheme_len, "://", 3);
+  memcpy(out + scheme_len + 3, u + host_at, host_len);
+  gh__lower_in_place(out, scheme_len + 3 + host_len);
+  if (!path_len) return out[o] = '/', out[o + 1] = '\0', true;
+  const char *why;
+  return gh__path_canon(u + path_at, path_len, 0, out + o, cap - o, &path_len, &why) == GH_OK;
 }
 
 static int verify_header(const gh_dpop_verifier *v, const char *proof, size_t h_len, gh_jwks **key, char *jkt,

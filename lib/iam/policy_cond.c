@@ -111,7 +111,7 @@ static int compile_leaves(ctx *c, const char *kind, const cJSON *map, gh__cond *
         return error(c, "param operators are {\"claim\": path} and {\"equals\": string}");
       }
     } else { /* header */
-      for (char *p = leaf->name; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+      gh__lower_in_place(leaf->name, strlen(leaf->name));
       leaf->kind = GH__C_HEADER_IN;
       if (strcmp(o, "equals") && strcmp(o, "in")) return error(c, "header operators are equals, in");
       rc = values_of(c, op, leaf, !strcmp(o, "in"));

@@ -134,7 +134,7 @@ int gh_policy_request_add_header(gh_policy_request *r, const char *name, size_t 
     r->cap_headers = cap;
     return GH_ENOMEM;
   }
-  for (char *p = r->header_names[n - 1]; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+  gh__lower_in_place(r->header_names[n - 1], name_len);
   r->header_values[n - 1] = val;
   r->n_headers = n;
   r->cap_headers = cap;

@@ -68,7 +68,7 @@ static int parse_choice(gh_limit_key *k, const char *p, size_t len, choice *c, c
           gh__set_msg(msg, cap, "%.*s: no spaces or control characters", (int)(len > 40 ? 40 : len), p);
           return GH_EPARSE;
         }
-        if (c->from == HEADER && *q >= 'A' && *q <= 'Z') *q = (char)(*q - 'A' + 'a');
+        if (c->from == HEADER) *q = gh__lower(*q);
       }
       k->claims |= c->from == CLAIM;
     }

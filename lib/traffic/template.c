@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/json.h"
+#include "../core/path.h"
 #include "gatehouse/realm.h"
 
 static int add_part(gh__template *t, gh__tp_kind kind, const char *p, size_t n) {
@@ -82,17 +83,8 @@ bool gh__template_uses_claims(const gh__template *t) {
 }
 
 static void put_value(gh__buf *b, const char *v, size_t n, bool encode) {
-  if (!encode) {
-    gh__buf_put(b, v, n);
-    return;
-  }
-  static const char hex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < n; i++) { /* RFC 3986 unreserved characters stay */
-    unsigned char c = (unsigned char)v[i];
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~')
-      gh__buf_put(b, &v[i], 1);
-    else gh__buf_put(b, (char[]){'%', hex[c >> 4], hex[c & 15]}, 3);
-  }
+  if (encode) gh__pct_encode_component(b, v, n);
+  else gh__buf_put(b, v, n);
 }
 
 void gh__template_render(const gh__template *t, const gh__tvars *v, bool encode, gh__buf *b) {

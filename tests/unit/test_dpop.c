@@ -167,6 +167,27 @@ static void test_no_access_token(void **state) {
                                   NULL, &reason, NULL, 0),
                    GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_BAD_HTU);
+  /* RFC 9449 section 4.3: servers SHOULD normalise per RFC 3986 sections
+   * 6.2.2 and 6.2.3 before comparing: case of scheme and host, default port,
+   * escapes of unreserved characters, query and fragment */
+  const char *same[] = {"HTTPS://API.example.com:443/%6Frders?x=1", "https://api.example.com/orders#f",
+                        "https://api.example.com/%6f%72ders"};
+  for (size_t i = 0; i < 3; i++) {
+    gh_dpop_verifier_free(v);
+    v = verifier();
+    if (gh_dpop_verify(v, proof, strlen(proof), "GET", 3, same[i], strlen(same[i]), NULL, 0, NULL, 1700000000000LL, NULL,
+                       &reason, NULL, 0) != GH_OK)
+      fail_msg("%s: refused", same[i]);
+  }
+  const char *not_same[] = {"https://api.example.com/x/../orders", "https://api.example.com/orders%2F"};
+  for (size_t i = 0; i < 2; i++) {
+    gh_dpop_verifier_free(v);
+    v = verifier();
+    assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, not_same[i], strlen(not_same[i]), NULL, 0, NULL,
+                                    1700000000000LL, NULL, &reason, NULL, 0),
+                     GH_EDENIED);
+    assert_int_equal(reason, GH_DPOP_BAD_HTU);
+  }
   gh_dpop_verifier_free(v);
   cJSON_Delete(doc);
 }
