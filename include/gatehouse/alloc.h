@@ -30,6 +30,16 @@ typedef void (*gh_free_fn)(void *ud, void *ptr);
  */
 GH_EXTERN int gh_set_allocator(gh_malloc_fn m, gh_realloc_fn r, gh_free_fn f, void *ud);
 
+/**
+ * The time range every `now_ms` and time argument must lie in: milliseconds
+ * since the Unix epoch, from 0 to the end of year 9999 (the latest date a
+ * token may carry). A time outside it is refused with GH_EINVAL, so that no
+ * sum of a time and a period can wrap.
+ */
+#define GH_TIME_MAX_MS 253402300799999LL
+/** GH_TIME_MAX_MS, for callers that cannot see macros. */
+GH_EXTERN int64_t gh_time_max_ms(void);
+
 /** Clock hook: milliseconds since the Unix epoch. */
 typedef int64_t (*gh_clock_fn)(void *ud);
 /** Replace the clock (NULL restores the system's realtime clock). */

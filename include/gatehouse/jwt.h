@@ -99,7 +99,7 @@ GH_EXTERN int gh_jwt_verifier_set_leeway(gh_jwt_verifier *v, int seconds);
 GH_EXTERN int gh_jwt_verifier_set_required_claims(gh_jwt_verifier *v, unsigned mask);
 /** Requires the "typ" header, e.g. "at+jwt" (RFC 9068); "application/" prefix optional, case-insensitive. */
 GH_EXTERN int gh_jwt_verifier_set_typ(gh_jwt_verifier *v, const char *typ);
-/** Rejects tokens whose exp minus iat (or nbf) exceeds this many seconds (0: no limit). */
+/** Rejects tokens whose exp minus iat (or nbf) exceeds this many seconds (0: no limit; at most GH_TIME_MAX_MS / 1000). */
 GH_EXTERN int gh_jwt_verifier_set_max_lifetime(gh_jwt_verifier *v, int64_t seconds);
 /** Bounds the token length in bytes (64 .. 1 MiB). */
 GH_EXTERN int gh_jwt_verifier_set_max_token_len(gh_jwt_verifier *v, size_t bytes);

@@ -70,7 +70,11 @@ GH_EXTERN int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms);
 GH_EXTERN const char *gh_limiter_name(const gh_limiter *l);
 
 /**
- * Decides for one key. Thread-safe.
+ * Decides for one key. Thread-safe. The algorithms are defined for now_ms in
+ * [0, GH_TIME_MAX_MS] (gatehouse/alloc.h), periods up to 2^40 ms and costs up
+ * to the limit's maximum; anything outside is GH_EINVAL, never a wrap that
+ * could admit more than the limit.
+ * @return GH_OK; GH_EINVAL (arguments, time or cost out of range); GH_ENOMEM
  * @param allowed         1 or 0
  * @param remaining       requests of cost 1 still allowed now (may be NULL)
  * @param retry_after_ms  when denied: when this request would first be allowed; -1 never (may be NULL)

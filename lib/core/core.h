@@ -31,6 +31,15 @@ static inline void gh__lower_in_place(char *p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = gh__lower(p[i]);
 }
 
+/* Numbers from outside (tokens, configurations, the command line) become
+ * integers only through these: never a cast of an out-of-range double. */
+static inline bool gh__time_ok(int64_t ms) { return ms >= 0 && ms <= GH_TIME_MAX_MS; }
+/* v as an exact int64: false when it has a fraction, is not finite or lies
+ * outside [-2^63, 2^63). */
+bool gh__double_to_int64(double v, int64_t *out);
+/* Seconds as milliseconds in [0, GH_TIME_MAX_MS]; false outside (and for NaN). */
+bool gh__seconds_to_ms(double seconds, int64_t *ms);
+
 /* Secrets. */
 void gh__wipe(void *p, size_t n);
 /* Frees after wiping n bytes. */

@@ -119,6 +119,7 @@ void gh_set_clock(gh_clock_fn fn, void *ud) {
 }
 
 int64_t gh_now_ms(void) { return g_clock(g_clock_ud); }
+int64_t gh_time_max_ms(void) { return GH_TIME_MAX_MS; }
 
 static gh_log_fn g_log;
 static void *g_log_ud;

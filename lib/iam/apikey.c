@@ -145,6 +145,7 @@ int gh_apikey_lookup(const gh_apikey_store *s, const char *key, size_t len, int6
   if (!reason) reason = &why_storage;
   if (out) *out = NULL;
   if (!s || !s->built) return GH_EMISUSE;
+  if (!gh__time_ok(now_ms)) return GH_EINVAL;
   if (!key || !len || len > GH_APIKEY_MAX_LEN) {
     *reason = GH_APIKEY_MALFORMED;
     return GH_EDENIED;

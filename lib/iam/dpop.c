@@ -255,7 +255,7 @@ int gh_dpop_verify(const gh_dpop_verifier *v, const char *proof, size_t proof_le
   if (!reason) reason = &why_storage;
   *reason = GH_DPOP_OK;
   if (!v || !v->built) return GH_EMISUSE;
-  if (!proof || !htm || !htu) return GH_EINVAL;
+  if (!proof || !htm || !htu || !gh__time_ok(now_ms)) return GH_EINVAL;
   if (proof_len > GH_DPOP_MAX_PROOF_LEN) return deny(reason, GH_DPOP_TOO_LARGE, msg, cap, NULL);
   const char *dot = memchr(proof, '.', proof_len);
   if (!dot) return deny(reason, GH_DPOP_MALFORMED, msg, cap, NULL);

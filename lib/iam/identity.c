@@ -77,7 +77,9 @@ int gh__identity_from_claims(const cJSON *claims, const char *text, size_t text_
   if (!rc) rc = map_paths(&id->scopes, claims, scope_paths);
   if (!rc) rc = map_paths(&id->groups, claims, &idp->groups);
   if (!rc) rc = add_values(&id->amr, gh__json_member(claims, "amr"));
-  if (cJSON_IsNumber(exp)) id->expires_ms = (int64_t)(exp->valuedouble * 1000.0);
+  int64_t exp_ms;
+  if (cJSON_IsNumber(exp)) /* a date past the time range is the end of it; before 1970, long gone */
+    id->expires_ms = gh__seconds_to_ms(exp->valuedouble, &exp_ms) ? exp_ms : exp->valuedouble > 0 ? GH_TIME_MAX_MS : 1;
   if (rc) {
     gh_identity_free(id);
     return rc;

@@ -120,7 +120,7 @@ int gh_jwt_verifier_set_typ(gh_jwt_verifier *v, const char *typ) {
 
 int gh_jwt_verifier_set_max_lifetime(gh_jwt_verifier *v, int64_t seconds) {
   GH__CONFIGURING(v);
-  if (seconds < 0) return GH_EINVAL;
+  if (seconds < 0 || seconds > GH_TIME_MAX_MS / 1000) return GH_EINVAL; /* seconds * 1000 stays in range */
   v->rules.max_lifetime_s = seconds;
   return GH_OK;
 }
@@ -142,7 +142,7 @@ int gh_jwt_verifier_set_cache(gh_jwt_verifier *v, size_t max_entries, int64_t tt
 
 int gh_jwt_verifier_set_refresh(gh_jwt_verifier *v, int64_t ttl_ms, int64_t cooldown_ms) {
   GH__CONFIGURING(v);
-  if (ttl_ms <= 0 || cooldown_ms < 0) return GH_EINVAL;
+  if (ttl_ms <= 0 || cooldown_ms < 0 || ttl_ms > GH_TIME_MAX_MS || cooldown_ms > GH_TIME_MAX_MS) return GH_EINVAL;
   v->refresh_ttl_ms = ttl_ms;
   v->refresh_cooldown_ms = cooldown_ms;
   return GH_OK;
@@ -163,7 +163,7 @@ int gh_jwt_verifier_build(gh_jwt_verifier *v) {
 }
 
 int gh_jwt_verifier_set_jwks(gh_jwt_verifier *v, gh_jwks *set, int64_t now_ms) {
-  if (!v || !set) return GH_EINVAL;
+  if (!v || !set || !gh__time_ok(now_ms)) return GH_EINVAL;
   gh__jwks_ref(set);
   pthread_rwlock_wrlock(&v->keys_lock);
   gh_jwks *old = v->keys;
@@ -178,7 +178,7 @@ int gh_jwt_verifier_set_jwks(gh_jwt_verifier *v, gh_jwks *set, int64_t now_ms) {
 }
 
 int gh_jwt_verifier_refresh_due(const gh_jwt_verifier *v, int64_t now_ms) {
-  if (!v) return 0;
+  if (!v || !gh__time_ok(now_ms)) return 0;
   gh_jwt_verifier *m = (gh_jwt_verifier *)v; /* atomics only */
   int64_t fetched = atomic_load(&m->fetched_ms);
   if (v->refresh_ttl_ms && now_ms >= fetched + v->refresh_ttl_ms) return 1;
@@ -198,7 +198,7 @@ int gh_jwt_verify(const gh_jwt_verifier *v, const char *token, size_t len, int64
   *reason = GH_JWT_OK;
   if (out) *out = NULL;
   if (!v || !v->built) return GH_EMISUSE;
-  if (!token && len) return GH_EINVAL;
+  if ((!token && len) || !gh__time_ok(now_ms)) return GH_EINVAL;
   if (len > v->max_len) return gh__deny(reason, GH_JWT_TOO_LARGE, msg, msg_cap, NULL);
   gh_jwt_verifier *m = (gh_jwt_verifier *)v; /* lock and atomics only */
 

@@ -295,8 +295,9 @@ static bool seg_equals_claim(const gh__seg *s, const cJSON *claim) {
   char num[32];
   const char *text = NULL;
   if (cJSON_IsString(claim)) text = claim->valuestring;
-  else if (cJSON_IsNumber(claim) && claim->valuedouble == (double)(long long)claim->valuedouble)
-    snprintf(num, sizeof num, "%lld", (long long)claim->valuedouble), text = num;
+  int64_t whole;
+  if (cJSON_IsNumber(claim) && gh__double_to_int64(claim->valuedouble, &whole))
+    snprintf(num, sizeof num, "%lld", (long long)whole), text = num;
   return text && gh__pct_equal(s->p, s->len, text, strlen(text)); /* the segment is canonical: compare it decoded */
 }
 

@@ -162,7 +162,7 @@ int gh_policy_request_set_client_ip(gh_policy_request *r, const char *s, size_t 
 }
 
 int gh_policy_request_set_time(gh_policy_request *r, int64_t unix_ms) {
-  if (!r) return GH_EINVAL;
+  if (!r || !gh__time_ok(unix_ms)) return GH_EINVAL;
   r->time_ms = unix_ms;
   r->has_time = true;
   return GH_OK;

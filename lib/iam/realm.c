@@ -149,7 +149,7 @@ int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v) {
 }
 
 int gh_realm_revoke(gh_realm *r, const char *jti, size_t len, int64_t expires_ms, int64_t now_ms) {
-  if (!r || !jti || !len) return GH_EINVAL;
+  if (!r || !jti || !len || !gh__time_ok(expires_ms) || !gh__time_ok(now_ms)) return GH_EINVAL;
   int rc = gh__expiring_map_add(r->revoked, jti, len, expires_ms, now_ms);
   return rc < 0 ? rc : GH_OK;
 }
@@ -208,7 +208,7 @@ int gh_realm_authenticate(gh_realm *r, const gh_auth_request *q, int64_t now_ms,
   if (!reason) reason = &why_storage;
   *reason = GH_AUTH_OK;
   if (out) *out = NULL;
-  if (!r || !q || !out) return GH_EINVAL;
+  if (!r || !q || !out || !gh__time_ok(now_ms)) return GH_EINVAL;
   const char *scheme = "Bearer", *cred = NULL;
   size_t len = 0;
   bool is_api_key = false;

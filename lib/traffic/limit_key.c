@@ -174,10 +174,11 @@ static const char *value(const choice *c, const gh_limit_key_source *s, const cJ
   case ROUTE: v = s->route; break;
   case HEADER: return header(s, c->arg, len);
   case CLAIM: {
+    int64_t whole;
     const cJSON *j = claims ? gh__json_path(claims, c->arg, strlen(c->arg)) : NULL;
     if (cJSON_IsString(j)) v = j->valuestring;
-    else if (cJSON_IsNumber(j) && j->valuedouble == (double)(long long)j->valuedouble) {
-      snprintf(buf, cap, "%lld", (long long)j->valuedouble);
+    else if (cJSON_IsNumber(j) && gh__double_to_int64(j->valuedouble, &whole)) {
+      snprintf(buf, cap, "%lld", (long long)whole);
       v = buf;
     }
     break;

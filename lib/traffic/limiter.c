@@ -93,7 +93,7 @@ void gh_limiter_free(gh_limiter *l) {
 }
 
 int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms) {
-  if (!l || timeout_ms <= 0) return GH_EINVAL;
+  if (!l || timeout_ms <= 0 || timeout_ms > (int64_t)1 << 40) return GH_EINVAL; /* as a period: ~35 years */
   l->p.timeout_ms = timeout_ms;
   return GH_OK;
 }
@@ -250,14 +250,16 @@ static int queue_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t
 
 int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
                           gh_limit_done_fn done, void *ud) {
-  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
   return queue_async(l, a, key, len, (int64_t)cost, now_ms, done, ud, async_done);
 }
 
 int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                         uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                         int64_t *retry_after_ms) {
-  if (!limiters || !keys || !key_lens || !allowed || !n || n > MAX_TAKE_ALL || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (!limiters || !keys || !key_lens || !allowed || !n || n > MAX_TAKE_ALL || cost > GH__LIMIT_MAX ||
+      !gh__time_ok(now_ms))
+    return GH_EINVAL;
   for (size_t i = 0; i < n; i++)
     if (!limiters[i] || (!keys[i] && key_lens[i]) || (limiters[i]->redis != NULL) != (limiters[0]->redis != NULL))
       return GH_EINVAL; /* all local, or all in one Redis */
@@ -355,7 +357,7 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
 
 int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
                     uint64_t *remaining, int64_t *retry_after_ms) {
-  if (!l || (!key && len) || !allowed || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  if (!l || (!key && len) || !allowed || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
   if (l->redis) return take_remote(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
   return take_one_local(l, key, len, cost, now_ms, allowed, remaining, retry_after_ms);
 }
@@ -414,7 +416,7 @@ static void settle(gh_limiter *l, const char *key, size_t len, int64_t window, i
 }
 
 int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
-  if (!l || !l->synced) return GH_EINVAL;
+  if (!l || !l->synced || !gh__time_ok(now_ms)) return GH_EINVAL;
   pthread_mutex_lock(&l->dirty_lock);
   char **keys = l->dirty;
   size_t *lens = l->dirty_lens, n = l->n_dirty;
@@ -534,7 +536,7 @@ int gh_limiter_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms,
 int gh_limiter_legacy_fields(const gh_limiter *l, uint64_t remaining, int64_t reset_ms, int64_t now_ms, char *limit,
                              size_t limit_cap, char *remaining_out, size_t remaining_cap, char *reset,
                              size_t reset_cap) {
-  if (!l || now_ms < 0) return GH_EINVAL;
+  if (!l || !gh__time_ok(now_ms) || reset_ms > GH_TIME_MAX_MS) return GH_EINVAL;
   int64_t seconds = gh_limit_retry_after_seconds(reset_ms < 0 ? 0 : reset_ms);
   if (now_ms) seconds = (now_ms + (reset_ms < 0 ? 0 : reset_ms) + 999) / 1000;
   if ((limit && snprintf(limit, limit_cap, "%llu", (unsigned long long)l->p.limit) >= (int)limit_cap) ||

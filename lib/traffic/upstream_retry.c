@@ -38,7 +38,7 @@ int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c) {
   if (!u) return GH_EINVAL;
   gh_retry_config d = {20, 3, 2, 25, 250};
   if (c) d = *c;
-  if (d.budget_percent > 100 || d.base_ms <= 0 || d.max_ms < d.base_ms) return GH_EINVAL;
+  if (d.budget_percent > 100 || d.base_ms <= 0 || d.max_ms < d.base_ms || d.max_ms > GH_TIME_MAX_MS) return GH_EINVAL;
   u->retry = d;
   return GH_OK;
 }

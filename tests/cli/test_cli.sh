@@ -132,6 +132,26 @@ out=$(printf '59000 8\n60000 1\n75000 3\n75000 1\n' | "$CLI" ratelimit simulate 
 [ "$out" = "allow 2 0;allow 1 0;allow 0 0;deny 0 7500;" ] && pass=$((pass + 1)) ||
   { echo "FAIL: ratelimit sliding printed '$out'"; fail=$((fail + 1)); }
 "$CLI" ratelimit simulate --algorithm leaky --limit 1 --period 1 < /dev/null > /dev/null 2>&1; check "ratelimit bad algorithm" 2 $?
+# numbers from outside never wrap or truncate: each is refused by name (issue 9)
+for period in nan inf 1e300 0x10 0 -1; do
+  "$CLI" ratelimit simulate --algorithm gcra --limit 10 --period $period < /dev/null > /dev/null 2> "$tmp/err"
+  check "ratelimit --period $period" 2 $? "^error: --period $period: expected seconds" "$tmp/err"
+done
+printf '0\n12abc\n1e3\n0x10\n100 abc\n100 2 3\n\n100 2\n9223372036854775807\n' |
+  "$CLI" ratelimit simulate --algorithm gcra --limit 10 --period 1 > "$tmp/out" 2> "$tmp/err"
+check "ratelimit bad lines" 2 $?
+[ "$(grep -o '^error: line [0-9]*' "$tmp/err" | tr '\n' ';')" = "error: line 2;error: line 3;error: line 4;error: line 5;error: line 6;error: line 9;" ] &&
+  [ "$(tr '\n' ';' < "$tmp/out")" = "allow 9 0;allow 8 0;" ] && pass=$((pass + 1)) ||
+  { echo "FAIL: ratelimit bad lines"; cat "$tmp/out" "$tmp/err"; fail=$((fail + 1)); }
+"$CLI" jwt verify --jwks "$tmp/public.json" --leeway 4294967296 x > /dev/null 2> "$tmp/err"
+check "jwt --leeway past 86400" 2 $? 'invalid value for --leeway: 4294967296 (whole seconds' "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --now 9223372036854775807 x > /dev/null 2> "$tmp/err"
+check "jwt --now past year 9999" 2 $? 'invalid value for --now' "$tmp/err"
+"$CLI" policy check --policy "$P" --subject a --action GET --resource /orders/1 --context '{"time":1e300}' > /dev/null 2> "$tmp/err"
+check "policy context time 1e300" 2 $? 'context.time is Unix seconds' "$tmp/err"
+"$CLI" policy check --policy "$P" --subject a --action GET --resource /orders/1 --context '{"ip":"10.0.0.1","ip":"192.0.2.1"}' \
+  > /dev/null 2> "$tmp/err"
+check "policy context with a name twice" 2 $? 'not a strict JSON object' "$tmp/err"
 
 # route match (issue 5 CLI): one JSON object per request, from an OpenAPI document
 SHOP=$2/routes/openapi-shop.json

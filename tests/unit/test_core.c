@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,8 +250,88 @@ static void test_hooks(void **state) {
   assert_int_equal(gh_set_allocator(any_malloc, NULL, NULL, NULL), GH_EINVAL); /* all or none */
 }
 
+/* Numbers from outside never become integers by an out-of-range cast. */
+static void test_numbers_in_range(void **state) {
+  (void)state;
+  int64_t v;
+  assert_true(gh__double_to_int64(42, &v) && v == 42);
+  assert_true(gh__double_to_int64(-9223372036854775808.0, &v) && v == INT64_MIN);
+  assert_false(gh__double_to_int64(9223372036854775808.0, &v)); /* 2^63 */
+  assert_false(gh__double_to_int64(1e300, &v));
+  assert_false(gh__double_to_int64(-1e300, &v));
+  assert_false(gh__double_to_int64(0.5, &v));
+  assert_false(gh__double_to_int64(NAN, &v));
+  assert_false(gh__double_to_int64(INFINITY, &v));
+  assert_true(gh__seconds_to_ms(1.5, &v) && v == 1500);
+  assert_true(gh__seconds_to_ms(GH_TIME_MAX_MS / 1000, &v) && v == GH_TIME_MAX_MS / 1000 * 1000);
+  assert_false(gh__seconds_to_ms(1e300, &v));
+  assert_false(gh__seconds_to_ms(-1, &v));
+  assert_false(gh__seconds_to_ms(NAN, &v));
+  assert_false(gh__seconds_to_ms(INFINITY, &v));
+  assert_true(gh__time_ok(0) && gh__time_ok(GH_TIME_MAX_MS));
+  assert_false(gh__time_ok(-1) || gh__time_ok(GH_TIME_MAX_MS + 1) || gh__time_ok(INT64_MAX));
+  assert_int_equal(gh_time_max_ms(), GH_TIME_MAX_MS);
+}
+
+/* Every entry point that takes a time refuses one outside the range rather
+ * than adding a period to it and wrapping. */
+static void test_times_out_of_range(void **state) {
+  (void)state;
+  const int64_t bad[] = {-1, GH_TIME_MAX_MS + 1, INT64_MAX, INT64_MIN};
+  gh_limiter *l;
+  assert_int_equal(gh_limiter_new(&l, "t", GH_LIMIT_GCRA, 10, 1000, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_set_timeout(l, ((int64_t)1 << 40) + 1), GH_EINVAL);
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_max_lifetime(v, INT64_MAX / 1000), GH_EINVAL); /* * 1000 would wrap */
+  assert_int_equal(gh_jwt_verifier_set_max_lifetime(v, 86400), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  gh_policy_request *r;
+  assert_int_equal(gh_policy_request_new(&r), GH_OK);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int allowed;
+    assert_int_equal(gh_limiter_take(l, "k", 1, 1, bad[i], &allowed, NULL, NULL), GH_EINVAL);
+    assert_int_equal(gh_jwt_verify(v, "a.b.c", 5, bad[i], NULL, NULL, NULL, 0), GH_EINVAL);
+    assert_int_equal(gh_policy_request_set_time(r, bad[i]), GH_EINVAL);
+  }
+  int allowed;
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, GH_TIME_MAX_MS, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed);
+  gh_policy_request_free(r);
+  gh_jwt_verifier_free(v);
+  gh_limiter_free(l);
+}
+
+/* A claim of 1e300 in a policy condition or a limit key is a number no
+ * integer equals, not undefined behaviour (UBSan runs this). */
+static void test_huge_claims(void **state) {
+  (void)state;
+  const char doc[] = "{\"rules\":[{\"id\":\"own\",\"effect\":\"allow\",\"subjects\":[\"*\"],\"actions\":[\"GET\"],"
+                     "\"resources\":[\"/t/{id}\"],\"when\":{\"param\":{\"id\":{\"claim\":\"tid\"}}}}]}";
+  gh_policy *p;
+  assert_int_equal(gh_policy_parse(&p, doc, strlen(doc), NULL, 0), GH_OK);
+  gh_policy_request *r;
+  gh_policy_request_new(&r);
+  gh_policy_request_set_action(r, "GET", 3);
+  gh_policy_request_set_resource(r, "/t/7", 4);
+  const char *claims[] = {"{\"tid\":1e300}", "{\"tid\":-1e300}", "{\"tid\":9223372036854775808}", "{\"tid\":7.5}"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(gh_policy_request_set_claims(r, claims[i], strlen(claims[i])), GH_OK);
+    int decision;
+    assert_int_equal(gh_policy_decide(p, r, &decision, NULL), GH_OK);
+    assert_int_equal(decision, GH_POLICY_DENY);
+  }
+  assert_int_equal(gh_policy_request_set_claims(r, "{\"tid\":7}", 9), GH_OK);
+  int decision;
+  assert_int_equal(gh_policy_decide(p, r, &decision, NULL), GH_OK);
+  assert_int_equal(decision, GH_POLICY_ALLOW);
+  gh_policy_request_free(r);
+  gh_policy_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_numbers_in_range), cmocka_unit_test(test_times_out_of_range), cmocka_unit_test(test_huge_claims),
       cmocka_unit_test(test_errors),      cmocka_unit_test(test_base64url_vectors), cmocka_unit_test(test_base64url_strict),
       cmocka_unit_test(test_base64url_every_byte),
       cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),

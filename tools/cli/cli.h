@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes: 0 valid/ok, 1 rejected, 2 usage or input error. */
 enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
@@ -19,6 +20,12 @@ int cmd_route(int argc, char **argv);
 char *cli_read_file(const char *path, size_t max, size_t *len);
 /* Prints "error: <GH_E name>: <msg, or the code's text>" on stderr; returns EXIT_USAGE. */
 int cli_library_error(int rc, const char *msg);
+/* Numbers from the command line and input lines: plain decimal only (no
+ * exponent, hex, "nan", "inf", sign on what must be positive, or trailing
+ * text), within [lo, hi]. 0 on success, -1 otherwise. */
+int cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* The same for a decimal that may have a fraction ("0.5"). */
+int cli_parse_decimal(const char *s, double lo, double hi, double *out);
 /* Strips trailing white space (a token piped in ends with a newline). */
 void cli_trim(char *s, size_t *len);
 

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +13,6 @@
 static int usage_error(const char *what) {
   fprintf(stderr, "error: usage: %s (see gatehouse --help)\n", what);
   return EXIT_USAGE;
-}
-
-static int parse_int64(const char *s, int64_t *out) {
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || end == s || *end) return -1;
-  *out = v;
-  return 0;
 }
 
 /* The token from the argument, or standard input when absent or "-". */
@@ -48,11 +38,17 @@ static int verify(int argc, char **argv) {
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0;
+    const char *want = NULL; /* what a bad value should have been */
     if (!strcmp(a, "--jwks") && val) jwks_path = argv[++i];
     else if (!strcmp(a, "--iss") && val) bad = gh_jwt_verifier_add_issuer(v, val, strlen(val)), i++;
     else if (!strcmp(a, "--aud") && val) bad = gh_jwt_verifier_add_audience(v, val, strlen(val)), i++;
-    else if (!strcmp(a, "--now") && val) bad = parse_int64(val, &now_s), i++;
-    else if (!strcmp(a, "--leeway") && val) bad = parse_int64(val, &leeway) || gh_jwt_verifier_set_leeway(v, (int)leeway), i++;
+    else if (!strcmp(a, "--now") && val) {
+      want = "whole Unix seconds from 0 to 253402300799";
+      bad = cli_parse_int(val, 0, GH_TIME_MAX_MS / 1000, &now_s), i++;
+    } else if (!strcmp(a, "--leeway") && val) {
+      want = "whole seconds from 0 to 86400";
+      bad = cli_parse_int(val, 0, 86400, &leeway) || gh_jwt_verifier_set_leeway(v, (int)leeway), i++;
+    }
     else if (!strcmp(a, "--alg") && val) bad = gh_jwt_verifier_allow_alg(v, val), i++;
     else if (!strcmp(a, "--typ") && val) bad = gh_jwt_verifier_set_typ(v, val), i++;
     else if (a[0] == '-' && a[1]) {
@@ -64,7 +60,7 @@ static int verify(int argc, char **argv) {
       goto out;
     }
     if (bad) {
-      fprintf(stderr, "error: invalid value for %s: %s\n", a, val);
+      fprintf(stderr, "error: invalid value for %s: %s%s%s%s\n", a, val, want ? " (" : "", want ? want : "", want ? ")" : "");
       goto out;
     }
   }

@@ -1,5 +1,6 @@
 /* gatehouse policy check|explain: authorization decisions from the command line. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,9 @@ static int apply_context(gh_policy_request *r, const cJSON *ctx, const char **wh
         else rc = gh_policy_request_add_header(r, h->string, strlen(h->string), h->valuestring, strlen(h->valuestring));
       }
     } else if (!strcmp(m->string, "time") && cJSON_IsNumber(m)) {
-      rc = gh_policy_request_set_time(r, (int64_t)(m->valuedouble * 1000));
+      if (!(m->valuedouble >= 0 && m->valuedouble <= (double)(GH_TIME_MAX_MS / 1000))) /* no cast out of range */
+        return *why = "context.time is Unix seconds from 0 to 253402300799", -1;
+      rc = gh_policy_request_set_time(r, llround(m->valuedouble * 1000));
     } else {
       rc = -1;
       *why = "context members are claims, ip, headers, time";
@@ -65,6 +68,16 @@ static int request_from_json(gh_policy_request *r, const cJSON *j, char *reason,
   return apply_context(r, cJSON_GetObjectItemCaseSensitive(j, "context"), why);
 }
 
+/* The library's strict JSON (duplicate names, depth, UTF-8) checks a
+ * context before cJSON, which keeps the first of two names, reads it. */
+static bool strict_json(const char *text) {
+  gh_policy_request *scratch;
+  if (gh_policy_request_new(&scratch)) return false;
+  bool ok = gh_policy_request_set_claims(scratch, text, strlen(text)) == GH_OK; /* any JSON object parses there */
+  gh_policy_request_free(scratch);
+  return ok;
+}
+
 static int batch(const gh_policy *p) {
   gh_policy_request *r;
   if (gh_policy_request_new(&r)) return EXIT_USAGE;
@@ -76,8 +89,8 @@ static int batch(const gh_policy *p) {
     size_t len = strlen(line);
     cli_trim(line, &len);
     if (!len) continue;
-    cJSON *j = cJSON_ParseWithLength(line, len);
-    const char *why = "not a JSON object";
+    cJSON *j = strict_json(line) ? cJSON_ParseWithLength(line, len) : NULL;
+    const char *why = "not a strict JSON object (a name given twice?)";
     char reason[512];
     gh_policy_request_reset(r);
     int decision;
@@ -153,12 +166,12 @@ int cmd_policy(int argc, char **argv) {
     status = batch(p);
   } else {
     const char *why = NULL;
-    cJSON *ctx = context ? cJSON_Parse(context) : NULL;
+    cJSON *ctx = context && strict_json(context) ? cJSON_Parse(context) : NULL;
     int decision;
     const char *rule;
     char *trace = NULL;
     if (context && (!ctx || apply_context(r, ctx, &why))) {
-      fprintf(stderr, "error: --context: %s\n", why ? why : "not JSON");
+      fprintf(stderr, "error: --context: %s\n", why ? why : "not a strict JSON object (a name given twice?)");
     } else if ((rc = explain ? gh_policy_explain(p, r, &decision, &rule, &trace, NULL)
                              : gh_policy_decide(p, r, &decision, &rule))) {
       fprintf(stderr, "error: --action and --resource (a path starting with /) are required\n");

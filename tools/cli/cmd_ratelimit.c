@@ -1,4 +1,6 @@
 /* gatehouse ratelimit simulate: one key's decisions for arrivals on stdin. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,44 +16,51 @@ int cmd_ratelimit(int argc, char **argv) {
                       "--limit N --period SECONDS [--burst B]   (arrivals on stdin: <unix-ms> [cost])\n";
   if (argc < 1 || strcmp(argv[0], "simulate") != 0) return fputs(usage, stderr), EXIT_USAGE;
   int algorithm = -1;
-  long long limit = 0, burst = 0;
+  int64_t limit = 0, burst = 0;
   double period = 0;
   for (int i = 1; i < argc; i += 2) { /* every option takes a value */
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char *end = NULL;
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL, *want = NULL;
     if (!v) return fprintf(stderr, "error: %s needs a value\n", a), EXIT_USAGE;
     if (!strcmp(a, "--algorithm")) {
       for (int k = 0; k < 7; k++)
         if (!strcmp(v, ALGORITHMS[k])) algorithm = k;
-    } else if (!strcmp(a, "--limit")) limit = strtoll(v, &end, 10);
-    else if (!strcmp(a, "--burst")) burst = strtoll(v, &end, 10);
-    else if (!strcmp(a, "--period")) period = strtod(v, &end);
-    else return fprintf(stderr, "error: unknown option '%s'\n%s", a, usage), EXIT_USAGE;
-    if (end && *end) return fprintf(stderr, "error: %s: not a number: %s\n", a, v), EXIT_USAGE;
+      if (algorithm < 0) want = "gcra, token-bucket, sliding-window, fixed-window, concurrency, quota-day or quota-month";
+    } else if (!strcmp(a, "--limit")) {
+      if (cli_parse_int(v, 1, 1048576, &limit)) want = "a whole number from 1 to 1048576";
+    } else if (!strcmp(a, "--burst")) {
+      if (cli_parse_int(v, 1, 1048576, &burst)) want = "a whole number from 1 to 1048576";
+    } else if (!strcmp(a, "--period")) {
+      if (cli_parse_decimal(v, 0.001, 1e9, &period)) want = "seconds from 0.001 to 1000000000, like 1 or 0.5";
+    } else {
+      return fprintf(stderr, "error: unknown option '%s'\n%s", a, usage), EXIT_USAGE;
+    }
+    if (want) return fprintf(stderr, "error: %s %s: expected %s\n", a, v, want), EXIT_USAGE;
   }
+  bool calendar = algorithm == GH_LIMIT_QUOTA_DAY || algorithm == GH_LIMIT_QUOTA_MONTH;
+  if (algorithm < 0 || !limit || (!period && !calendar && algorithm != GH_LIMIT_CONCURRENCY))
+    return fprintf(stderr, "error: --algorithm, --limit and --period are required\n%s", usage), EXIT_USAGE;
   gh_limiter *l;
-  if (algorithm < 0 || limit <= 0 || burst < 0 ||
-      gh_limiter_new(&l, "simulate", algorithm, (uint64_t)limit, (int64_t)(period * 1000.0 + 0.5), (uint64_t)burst,
-                     1 << 20) != GH_OK)
-    return fprintf(stderr, "error: invalid or missing --algorithm, --limit, --period or --burst\n%s", usage), EXIT_USAGE;
+  int rc = gh_limiter_new(&l, "simulate", algorithm, (uint64_t)limit, llround(period * 1000.0), (uint64_t)burst, 1 << 20);
+  if (rc) return cli_library_error(rc, "the limit cannot be made from these values");
   char line[256];
   int status = EXIT_VALID;
   for (long n = 1; fgets(line, sizeof line, stdin); n++) {
-    char *end;
-    long long at = strtoll(line, &end, 10), cost = 1;
-    if (end == line) {
-      if (strspn(line, " \t\r\n") == strlen(line)) continue;
-      fprintf(stderr, "error: line %ld: expected <unix-ms> [cost]\n", n);
+    /* "<unix-ms> [cost]": plain whole numbers, nothing else on the line */
+    char *at_text = strtok(line, " \t\r\n"), *cost_text = at_text ? strtok(NULL, " \t\r\n") : NULL;
+    if (!at_text) continue; /* a blank line */
+    int64_t at, cost = 1;
+    if (cli_parse_int(at_text, 0, GH_TIME_MAX_MS, &at) || (cost_text && cli_parse_int(cost_text, 0, 1048576, &cost)) ||
+        strtok(NULL, " \t\r\n")) {
+      fprintf(stderr, "error: line %ld: expected <unix-ms> [cost], whole numbers (unix-ms up to %lld, cost up to 1048576)\n",
+              n, (long long)GH_TIME_MAX_MS);
       status = EXIT_USAGE;
       continue;
     }
-    char *rest = end;
-    if (strspn(rest, " \t\r\n") != strlen(rest)) cost = strtoll(rest, &end, 10);
     int allowed;
     uint64_t remaining;
     int64_t retry;
-    if (cost < 0 || gh_limiter_take(l, "k", 1, (uint64_t)cost, at, &allowed, &remaining, &retry)) {
-      fprintf(stderr, "error: line %ld: bad cost\n", n);
+    if ((rc = gh_limiter_take(l, "k", 1, (uint64_t)cost, at, &allowed, &remaining, &retry))) {
+      fprintf(stderr, "error: line %ld: %s\n", n, gh_strerror(rc));
       status = EXIT_USAGE;
       continue;
     }

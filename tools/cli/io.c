@@ -50,3 +50,35 @@ int cli_library_error(int rc, const char *msg) {
   fprintf(stderr, "error: %s: %s\n", gh_err_name(rc), msg && msg[0] ? msg : gh_strerror(rc));
   return EXIT_USAGE;
 }
+
+/* [-]digits[.digits]: what a person types, and nothing strtod would also take. */
+static int plain_decimal(const char *s, int fraction) {
+  const char *p = s + (*s == '-');
+  size_t whole = strspn(p, "0123456789");
+  if (!whole) return 0;
+  p += whole;
+  if (fraction && *p == '.') {
+    size_t digits = strspn(p + 1, "0123456789");
+    if (!digits) return 0;
+    p += 1 + digits;
+  }
+  return *p == '\0';
+}
+
+int cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
+  if (!s || !plain_decimal(s, 0)) return -1;
+  errno = 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) return -1;
+  *out = v;
+  return 0;
+}
+
+int cli_parse_decimal(const char *s, double lo, double hi, double *out) {
+  if (!s || !plain_decimal(s, 1)) return -1;
+  double v = strtod(s, NULL);
+  if (!(v >= lo && v <= hi)) return -1;
+  *out = v;
+  return 0;
+}
