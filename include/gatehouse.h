@@ -8,6 +8,7 @@
 #include "gatehouse/version.h"
 #include "gatehouse/error.h"
 #include "gatehouse/alloc.h"
+#include "gatehouse/attrs.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
 #include "gatehouse/apikey.h"

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gatehouse/attrs.h"
 #include "gatehouse/export.h"
 
 #ifdef __cplusplus
@@ -138,20 +139,20 @@ GH_EXTERN int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix
 /**
  * A key recipe: what a limit counts by. Parts joined by '+' make a composite
  * key; alternatives joined by '|' take the first one present. Sources:
- * subject, client_id, realm (from the identity), api_key (a SHA-256 prefix of
+ * subject, client_id, realm (from the attribute view), api_key (a SHA-256 prefix of
  * the presented key, never the key), ip (IPv6 grouped by v6_prefix), route,
  * header:NAME, claim:DOTTED.PATH (strings and integers).
  * Example: "client_id|subject+route", "claim:tenant+ip".
  * @return GH_OK, GH_EPARSE (msg says why), GH_ENOMEM
  */
 typedef struct gh_limit_key gh_limit_key;
-typedef struct gh_identity gh_identity;
 GH_EXTERN int gh_limit_key_parse(gh_limit_key **out, const char *recipe, char *msg, size_t msg_cap);
 GH_EXTERN void gh_limit_key_free(gh_limit_key *k);
 
 /** What a key is built from; absent fields are absent sources. */
 typedef struct gh_limit_key_source {
-  const gh_identity *identity;
+  gh_attr_fn attr; /* the caller's attributes (gatehouse/attrs.h); NULL: none */
+  void *attr_ud;
   const char *client_ip;
   const char *route;
   const char *api_key;
@@ -164,8 +165,8 @@ typedef struct gh_limit_key_source {
 /**
  * Builds the key: "source=value" per part, joined by '&', with '%', '&', '='
  * and bytes outside printable ASCII escaped as %XX (distinct inputs, distinct
- * keys). Thread-safe on a shared recipe. A claim source parses the identity's
- * claims once per call.
+ * keys). Thread-safe on a shared recipe. A claim source parses the "claims"
+ * attribute once per call.
  * @return GH_OK; GH_ENOTFOUND when no alternative of some part is present (the
  *   host chooses: deny, or a shared key); GH_EBUFFER (*out_len: the length
  *   needed, without the NUL); GH_ENOMEM

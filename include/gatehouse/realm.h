@@ -154,6 +154,12 @@ GH_EXTERN size_t gh_identity_amr_count(const gh_identity *id);
 GH_EXTERN const char *gh_identity_amr(const gh_identity *id, size_t i);
 /** All claims as JSON text (the token payload, the introspection response or the custom hook's document). */
 GH_EXTERN const char *gh_identity_claims(const gh_identity *id, size_t *len);
+/**
+ * The identity as an attribute view (gatehouse/attrs.h), for limit keys and
+ * transformations: pass gh_identity_attr with the identity as its ud.
+ * Answers "subject", "client_id", "realm" and "claims". Thread-safe.
+ */
+GH_EXTERN const char *gh_identity_attr(void *identity, const char *name, size_t name_len, size_t *value_len);
 
 /**
  * Step-up (RFC 9470): requires `acr` to be one of acr_values (space-separated;

@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "gatehouse/attrs.h"
 #include "gatehouse/export.h"
 #include "gatehouse/router.h"
 
@@ -44,7 +45,6 @@ extern "C" {
 #endif
 
 typedef struct gh_transform gh_transform;
-typedef struct gh_identity gh_identity;
 
 GH_EXTERN int gh_transform_parse(gh_transform **out, const char *json, size_t len, char *msg, size_t msg_cap);
 GH_EXTERN void gh_transform_free(gh_transform *t);
@@ -60,7 +60,8 @@ typedef struct gh_transform_input {
   size_t n_headers;
   const char *path; /* with its query, as received */
   size_t path_len;
-  const gh_identity *identity;  /* NULL: none */
+  gh_attr_fn attr;              /* the caller's attributes (gatehouse/attrs.h); NULL: none */
+  void *attr_ud;
   const gh_route_match *route;  /* NULL: none */
 } gh_transform_input;
 

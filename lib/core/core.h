@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "gatehouse/alloc.h"
+#include "gatehouse/attrs.h"
 #include "gatehouse/error.h"
 
 /* Allocation through the global hook. gh__free(NULL) is a no-op. */
@@ -29,6 +32,13 @@ typedef struct gh__span {
 static inline char gh__lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 static inline void gh__lower_in_place(char *p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = gh__lower(p[i]);
+}
+
+/* An attribute through a view (gatehouse/attrs.h); NULL when the view is
+ * missing or the attribute absent. */
+static inline const char *gh__attr(gh_attr_fn fn, void *ud, const char *name, size_t *len) {
+  *len = 0;
+  return fn ? fn(ud, name, strlen(name), len) : NULL;
 }
 
 /* Numbers from outside (tokens, configurations, the command line) become

@@ -107,6 +107,19 @@ const char *gh_identity_claims(const gh_identity *id, size_t *len) {
   return id ? id->claims : NULL;
 }
 
+const char *gh_identity_attr(void *identity, const char *name, size_t name_len, size_t *value_len) {
+  const gh_identity *id = identity;
+  const char *v = NULL;
+  *value_len = 0;
+  if (!id || !name) return NULL;
+  if (name_len == 6 && !memcmp(name, "claims", 6)) return gh_identity_claims(id, value_len);
+  if (name_len == 7 && !memcmp(name, "subject", 7)) v = id->subject;
+  else if (name_len == 9 && !memcmp(name, "client_id", 9)) v = id->client_id;
+  else if (name_len == 5 && !memcmp(name, "realm", 5)) v = id->realm;
+  if (v) *value_len = strlen(v);
+  return v;
+}
+
 /* A quoted-string value may not hold '"' or '\' (RFC 6750 section 3). */
 static void quoted(char *out, size_t cap, const char *s) {
   size_t o = 0;

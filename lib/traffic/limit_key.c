@@ -11,7 +11,6 @@
 #include "../core/json.h"
 #include "../crypto/crypto.h"
 #include "gatehouse/ratelimit.h"
-#include "gatehouse/realm.h"
 
 #define MAX_PARTS 8
 #define MAX_CHOICES 4
@@ -153,9 +152,9 @@ static const char *value(const choice *c, const gh_limit_key_source *s, const cJ
                          size_t *len) {
   const char *v = NULL;
   switch (c->from) {
-  case SUBJECT: v = gh_identity_subject(s->identity); break;
-  case CLIENT_ID: v = gh_identity_client_id(s->identity); break;
-  case REALM: v = gh_identity_realm(s->identity); break;
+  case SUBJECT: v = gh__attr(s->attr, s->attr_ud, "subject", len); return v && *len ? v : NULL;
+  case CLIENT_ID: v = gh__attr(s->attr, s->attr_ud, "client_id", len); return v && *len ? v : NULL;
+  case REALM: v = gh__attr(s->attr, s->attr_ud, "realm", len); return v && *len ? v : NULL;
   case API_KEY: /* never the key itself: the first 16 bytes of its SHA-256, in hex */
     if (s->api_key && s->api_key_len) {
       unsigned char d[32];
@@ -192,7 +191,7 @@ int gh_limit_key_build(const gh_limit_key *k, const gh_limit_key_source *s, char
   if (!k || !s || (!out && cap)) return GH_EINVAL;
   cJSON *claims = NULL;
   size_t claims_len;
-  const char *text = k->claims ? gh_identity_claims(s->identity, &claims_len) : NULL;
+  const char *text = k->claims ? gh__attr(s->attr, s->attr_ud, "claims", &claims_len) : NULL;
   if (text && gh__json_parse(text, claims_len, claims_len + 1, 64, &claims, NULL, 0) == GH_ENOMEM) return GH_ENOMEM;
   size_t at = 0;
   int rc = GH_OK;

@@ -5,7 +5,6 @@
 
 #include "../core/json.h"
 #include "../core/path.h"
-#include "gatehouse/realm.h"
 
 static int add_part(gh__template *t, gh__tp_kind kind, const char *p, size_t n) {
   gh__tpart *v = gh__realloc(t->parts, (t->n + 1) * sizeof *v);
@@ -92,17 +91,18 @@ void gh__template_render(const gh__template *t, const gh__tvars *v, bool encode,
     const gh__tpart *p = &t->parts[i];
     const char *s = NULL;
     size_t n = 0;
-    bool sized = false; /* n is the length (a parameter is a slice, not a string) */
     char num[32];
     switch (p->kind) {
     case GH__TP_TEXT: gh__buf_put(b, p->text, p->len); continue;
-    case GH__TP_SUBJECT: s = gh_identity_subject(v->identity); break;
-    case GH__TP_CLIENT_ID: s = gh_identity_client_id(v->identity); break;
-    case GH__TP_REALM: s = gh_identity_realm(v->identity); break;
-    case GH__TP_ROUTE: s = v->route && v->route->status == 200 ? v->route->name : NULL; break;
+    case GH__TP_SUBJECT: s = gh__attr(v->attr, v->attr_ud, "subject", &n); break;
+    case GH__TP_CLIENT_ID: s = gh__attr(v->attr, v->attr_ud, "client_id", &n); break;
+    case GH__TP_REALM: s = gh__attr(v->attr, v->attr_ud, "realm", &n); break;
+    case GH__TP_ROUTE:
+      if (v->route && v->route->status == 200) s = v->route->name, n = strlen(s);
+      break;
     case GH__TP_PARAM: {
       const gh_route_param *param = v->route ? gh_route_param_get(v->route, p->text) : NULL;
-      if (param) s = param->value, n = param->len, sized = true;
+      if (param) s = param->value, n = param->len;
       break;
     }
     case GH__TP_CLAIM: {
@@ -110,9 +110,10 @@ void gh__template_render(const gh__template *t, const gh__tvars *v, bool encode,
       if (cJSON_IsString(c)) s = c->valuestring;
       else if (cJSON_IsNumber(c)) snprintf(num, sizeof num, "%.15g", c->valuedouble), s = num;
       else if (cJSON_IsBool(c)) s = cJSON_IsTrue(c) ? "true" : "false";
+      if (s) n = strlen(s);
       break;
     }
     }
-    if (s) put_value(b, s, sized ? n : strlen(s), encode);
+    if (s) put_value(b, s, n, encode);
   }
 }

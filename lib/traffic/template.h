@@ -1,4 +1,4 @@
-/* Templates: text with {variables} from the identity, its claims and the
+/* Templates: text with {variables} from the caller's attributes, claims and the
  * route, compiled once and rendered per request. */
 #ifndef GH_TEMPLATE_H
 #define GH_TEMPLATE_H
@@ -9,8 +9,6 @@
 
 #include "../core/core.h"
 #include "gatehouse/router.h"
-
-typedef struct gh_identity gh_identity;
 
 typedef enum gh__tp_kind { GH__TP_TEXT, GH__TP_CLAIM, GH__TP_PARAM, GH__TP_SUBJECT, GH__TP_CLIENT_ID, GH__TP_REALM, GH__TP_ROUTE } gh__tp_kind;
 
@@ -26,7 +24,8 @@ typedef struct gh__template {
 } gh__template;
 
 typedef struct gh__tvars {
-  const gh_identity *identity;
+  gh_attr_fn attr; /* the caller (gatehouse/attrs.h) */
+  void *attr_ud;
   const cJSON *claims; /* parsed once per request when a template needs them */
   const gh_route_match *route;
 } gh__tvars;

@@ -9,7 +9,6 @@
 #include "../core/core.h"
 #include "../core/path.h"
 #include "../core/json.h"
-#include "gatehouse/realm.h"
 #include "gatehouse/transform.h"
 #include "template.h"
 
@@ -332,9 +331,9 @@ static int apply(const side *s, bool request, const gh_transform_input *in, gh_t
   memset(out, 0, sizeof *out);
   cJSON *claims = NULL;
   size_t claims_len;
-  const char *text = s->claims && in->identity ? gh_identity_claims(in->identity, &claims_len) : NULL;
+  const char *text = s->claims ? gh__attr(in->attr, in->attr_ud, "claims", &claims_len) : NULL;
   if (text && gh__json_parse(text, claims_len, claims_len + 1, 64, &claims, NULL, 0) == GH_ENOMEM) return GH_ENOMEM;
-  gh__tvars v = {in->identity, claims, in->route};
+  gh__tvars v = {in->attr, in->attr_ud, claims, in->route};
   work w = {0};
   int rc = GH_OK;
   const edits *e = &s->headers;

@@ -20,7 +20,7 @@ static void recipe(const uint8_t *data, size_t size) {
     return;
   }
   const char *names[] = {"x-tenant"}, *values[] = {"a&b=c%"};
-  gh_limit_key_source src = {NULL, "2001:db8::1", "route", "key", 3, names, values, 1, 48};
+  gh_limit_key_source src = {NULL, NULL, "2001:db8::1", "route", "key", 3, names, values, 1, 48};
   size_t len;
   rc = gh_limit_key_build(k, &src, key, sizeof key, &len);
   if (rc != GH_OK && rc != GH_ENOTFOUND && rc != GH_EBUFFER) abort();

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   const gh_header in[] = {{"Authorization", "Bearer x", 13, 8}, {"X-A", "1", 3, 1}, {"Host", "h", 4, 1}};
   const char *path = "/a/b?x=1&y=%20";
-  gh_transform_input input = {in, 3, path, strlen(path), NULL, NULL};
+  gh_transform_input input = {in, 3, path, strlen(path), NULL, NULL, NULL};
   gh_transform_result out;
   rc = gh_transform_request(t, &input, &out, msg, sizeof msg);
   if (rc == GH_OK) {

@@ -163,7 +163,7 @@ static int transform(void) {
   m->status = 200, m->name = "r", m->n_params = 1;
   m->params[0] = (gh_route_param){"id", "a b", 3};
   gh_header headers[] = {{"x-debug", "1", 7, 1}, {"x-a", "v", 3, 1}, {"authorization", "Bearer x", 13, 8}};
-  gh_transform_input in = {headers, 3, "/v1/x?keep=1", 12, NULL, m};
+  gh_transform_input in = {headers, 3, "/v1/x?keep=1", 12, NULL, NULL, m};
   gh_transform_result res;
   if (!rc) rc = gh_transform_request(t, &in, &res, NULL, 0);
   if (!rc) {

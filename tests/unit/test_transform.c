@@ -56,7 +56,7 @@ static void test_request_edits(void **state) {
   const gh_header in[] = {{"Authorization", "Bearer abc", 13, 10}, {"X-Debug", "1", 7, 1},        {"X-Old", "v", 5, 1},
                           {"x-user-id", "forged", 9, 6},          {"Accept", "*/*", 6, 3},        {"DPoP", "proof", 4, 5},
                           {"X-API-Key", "k", 9, 1}};
-  gh_transform_input input = {in, 7, path, strlen(path), id, &m};
+  gh_transform_input input = {in, 7, path, strlen(path), gh_identity_attr, id, &m};
   gh_transform_result out;
   assert_int_equal(gh_transform_request(t, &input, &out, msg, sizeof msg), GH_OK);
   assert_null(header(&out, "Authorization")); /* credentials stripped by default */
@@ -76,7 +76,7 @@ static void test_request_edits(void **state) {
   gh_transform_result_free(&out);
 
   const gh_header resp[] = {{"Server", "nginx", 6, 5}, {"Content-Type", "text/plain", 12, 10}};
-  gh_transform_input rin = {resp, 2, NULL, 0, NULL, NULL};
+  gh_transform_input rin = {resp, 2, NULL, 0, NULL, NULL, NULL};
   assert_int_equal(gh_transform_response(t, &rin, &out, msg, sizeof msg), GH_OK);
   assert_null(header(&out, "Server"));
   assert_string_equal(header(&out, "X-Frame-Options"), "DENY");
@@ -95,13 +95,13 @@ static void test_injection_and_options(void **state) {
   gh_transform *t = parse("{\"request\":{\"headers\":{\"set\":{\"X-Name\":\"{claims.name}\",\"X-Missing\":\"[{claims.nope}]\"}},\"strip_credentials\":false}}");
   gh_identity *evil = t_identity_with_claims("acme", "{\"sub\":\"m\",\"name\":\"x\\r\\nX-Admin: true\"}");
   const gh_header in[] = {{"Authorization", "Bearer abc", 13, 10}};
-  gh_transform_input input = {in, 1, "/a", 2, evil, NULL};
+  gh_transform_input input = {in, 1, "/a", 2, gh_identity_attr, evil, NULL};
   gh_transform_result out;
   char msg[256];
   assert_int_equal(gh_transform_request(t, &input, &out, msg, sizeof msg), GH_EDENIED);
   assert_non_null(strstr(msg, "X-Name"));
   gh_identity *good = t_identity_with_claims("acme", "{\"sub\":\"m\",\"name\":\"Ann\"}");
-  input.identity = good;
+  input.attr_ud = good;
   assert_int_equal(gh_transform_request(t, &input, &out, msg, sizeof msg), GH_OK);
   assert_string_equal(header(&out, "Authorization"), "Bearer abc"); /* kept: stripping is off */
   assert_string_equal(header(&out, "X-Missing"), "[]");
