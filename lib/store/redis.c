@@ -175,7 +175,7 @@ static int load_script(gh_redis *r, conn *c) {
 #define MAX_LIMITS 16
 
 int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *keys, const size_t *key_lens,
-                         const gh__limit_params *const *params, size_t n, int64_t cost) {
+                         const gh__remote_limit *limits, size_t n, int64_t cost) {
   if (n > MAX_LIMITS) return GH_EINVAL;
   int k = 0;
   c->argc = 0;
@@ -187,9 +187,7 @@ int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *
   snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)cost);
   c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]), k++;
   for (size_t i = 0; i < n; i++) {
-    bool slots = params[i]->algorithm == GH_LIMIT_CONCURRENCY; /* the script reads their timeout as the period */
-    int64_t v[4] = {params[i]->algorithm, params[i]->limit, slots ? params[i]->timeout_ms : params[i]->period_ms,
-                    params[i]->burst};
+    int64_t v[4] = {limits[i].algorithm, limits[i].limit, limits[i].window_ms, limits[i].burst};
     for (int j = 0; j < 4; j++, k++) {
       snprintf(c->nums[k], sizeof c->nums[k], "%lld", (long long)v[j]);
       c->argv[c->argc] = c->nums[k], c->lens[c->argc++] = strlen(c->nums[k]);
@@ -210,10 +208,10 @@ int gh__limit_reply(const void *redis_reply, size_t n, int *allowed, size_t *den
   return GH_OK;
 }
 
-int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
+int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__remote_limit *limits,
                     size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after) {
   gh__limit_call call_args;
-  if (gh__limit_call_build(&call_args, REDIS_LIMIT_SHA1, keys, key_lens, params, n, cost)) return GH_EINVAL;
+  if (gh__limit_call_build(&call_args, REDIS_LIMIT_SHA1, keys, key_lens, limits, n, cost)) return GH_EINVAL;
   conn *c = acquire(r);
   redisReply *reply = NULL;
   for (int attempt = 0; attempt < 2; attempt++) {

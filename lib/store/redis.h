@@ -1,16 +1,26 @@
-/* Internal: strict-mode limit decisions through the Redis script. */
+/* Internal: the store's interface to the domains for remote limits: strict
+ * decisions through the Redis script, and synced counts. The store knows
+ * what a limit asks of the script (gh__remote_limit), not the limiter that
+ * asks; lib/traffic fills it in. */
 #ifndef GH_STORE_REDIS_H
 #define GH_STORE_REDIS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../traffic/limit_algorithms.h"
 #include "gatehouse/redis.h"
+
+/* One limit as the script reads it. */
+typedef struct gh__remote_limit {
+  int algorithm;     /* GH_LIMIT_* (gatehouse/ratelimit.h) */
+  int64_t limit;
+  int64_t window_ms; /* the period; for concurrency, how long a slot is held */
+  int64_t burst;
+} gh__remote_limit;
 
 /* One atomic decision over n limits. GH_OK with the outcome, or GH_EIO
  * (Redis down, timing out, answering an error, or the breaker open). */
-int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__limit_params *const *params,
+int gh__redis_limit(gh_redis *r, const char *const *keys, const size_t *key_lens, const gh__remote_limit *limits,
                     size_t n, int64_t cost, int *allowed, size_t *denied_by, int64_t *remaining, int64_t *retry_after_ms);
 
 /* Synced mode: adds deltas[i] to keys[i] (INCRBY, PEXPIRE ttl_ms[i]) in one
@@ -27,7 +37,7 @@ typedef struct gh__limit_call {
 } gh__limit_call;
 
 int gh__limit_call_build(gh__limit_call *c, const char *sha, const char *const *keys, const size_t *key_lens,
-                         const gh__limit_params *const *params, size_t n, int64_t cost);
+                         const gh__remote_limit *limits, size_t n, int64_t cost);
 /* Reads the script's reply {allowed, first denied, remaining, retry}; GH_OK or GH_EIO. */
 int gh__limit_reply(const void *redis_reply, size_t n, int *allowed, size_t *denied_by, int64_t *remaining,
                     int64_t *retry_after_ms);

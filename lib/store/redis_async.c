@@ -179,10 +179,10 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
 }
 
 int gh__redis_async_limit(gh_redis_async *a, const char *const *keys, const size_t *key_lens,
-                          const gh__limit_params *const *params, size_t n, int64_t cost, gh__async_done_fn done,
+                          const gh__remote_limit *limits, size_t n, int64_t cost, gh__async_done_fn done,
                           void *ud) {
   gh__limit_call call;
-  if (gh__limit_call_build(&call, REDIS_LIMIT_SHA1, keys, key_lens, params, n, cost)) return GH_EINVAL;
+  if (gh__limit_call_build(&call, REDIS_LIMIT_SHA1, keys, key_lens, limits, n, cost)) return GH_EINVAL;
   pending *p = gh__malloc(sizeof *p);
   if (!p) return GH_ENOMEM;
   *p = (pending){a, n, done, ud};

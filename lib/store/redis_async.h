@@ -9,7 +9,7 @@ typedef void (*gh__async_done_fn)(void *ud, int rc, int allowed, int64_t remaini
 
 /* Queues one decision; GH_EIO if it could not even be queued (done is then not called). */
 int gh__redis_async_limit(gh_redis_async *a, const char *const *keys, const size_t *key_lens,
-                          const gh__limit_params *const *params, size_t n, int64_t cost, gh__async_done_fn done,
+                          const gh__remote_limit *limits, size_t n, int64_t cost, gh__async_done_fn done,
                           void *ud);
 
 #endif

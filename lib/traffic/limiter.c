@@ -148,6 +148,13 @@ static int take_local(gh_limiter *const *limiters, const char *const *keys, cons
                       uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                       int64_t *retry_after_ms);
 
+/* What the store's script needs of a limit: a concurrency slot lapses after
+ * the limiter's timeout, which the script reads as its window. */
+static gh__remote_limit as_remote(const gh__limit_params *p) {
+  bool slots = p->algorithm == GH_LIMIT_CONCURRENCY;
+  return (gh__remote_limit){p->algorithm, p->limit, slots ? p->timeout_ms : p->period_ms, p->burst};
+}
+
 /* Strict mode: one atomic Redis decision over all limits (keys namespaced
  * as remote_key says); when Redis fails, the first limit's failure mode. */
 static int take_remote(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
@@ -156,15 +163,15 @@ static int take_remote(gh_limiter *const *limiters, const char *const *keys, con
   char buf[MAX_TAKE_ALL][600];
   const char *names[MAX_TAKE_ALL];
   size_t lens[MAX_TAKE_ALL];
-  const gh__limit_params *params[MAX_TAKE_ALL];
+  gh__remote_limit remote[MAX_TAKE_ALL];
   for (size_t i = 0; i < n; i++) {
     if (limiters[i]->redis != limiters[0]->redis) return GH_EINVAL;
     if (!(lens[i] = remote_key(limiters[i], keys[i], key_lens[i], buf[i], sizeof buf[i]))) return GH_EINVAL;
-    names[i] = buf[i], params[i] = &limiters[i]->p;
+    names[i] = buf[i], remote[i] = as_remote(&limiters[i]->p);
   }
   int64_t left = 0, retry = 0;
   size_t first = n;
-  int rc = gh__redis_limit(limiters[0]->redis, names, lens, params, n, (int64_t)cost, allowed, &first, &left, &retry);
+  int rc = gh__redis_limit(limiters[0]->redis, names, lens, remote, n, (int64_t)cost, allowed, &first, &left, &retry);
   if (rc == GH_OK) {
     if (denied_by) *denied_by = first;
     if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
@@ -235,8 +242,8 @@ static int queue_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t
   }
   *t = (async_take){l, t->key, len, (uint64_t)(cost < 0 ? -cost : cost), now_ms, done, ud};
   const char *names[] = {buf};
-  const gh__limit_params *params[] = {&l->p};
-  int rc = gh__redis_async_limit(a, names, &n, params, 1, cost, finish, t);
+  gh__remote_limit remote = as_remote(&l->p);
+  int rc = gh__redis_async_limit(a, names, &n, &remote, 1, cost, finish, t);
   if (rc == GH_EIO) { /* the failure mode decides now */
     finish(t, GH_EIO, 0, 0, 0);
     return GH_OK;
@@ -482,11 +489,11 @@ int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost
     size_t n = remote_key(l, key, len, buf, sizeof buf);
     if (!n) return GH_EINVAL;
     const char *names[] = {buf};
-    const gh__limit_params *params[] = {&l->p};
+    gh__remote_limit remote = as_remote(&l->p);
     int allowed;
     size_t first;
     int64_t left, retry;
-    int rc = gh__redis_limit(l->redis, names, &n, params, 1, -(int64_t)cost, &allowed, &first, &left, &retry);
+    int rc = gh__redis_limit(l->redis, names, &n, &remote, 1, -(int64_t)cost, &allowed, &first, &left, &retry);
     if (rc != GH_EIO) return rc;
     atomic_fetch_add(&l->fallbacks, 1);
     release_local(l, key, len, cost);
