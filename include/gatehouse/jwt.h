@@ -196,6 +196,16 @@ GH_EXTERN void gh_signing_key_free(gh_signing_key *k);
  */
 GH_EXTERN int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const char *payload_json,
                           size_t len, char **out, size_t *out_len);
+/**
+ * Decodes a compact JWS's header and payload WITHOUT verifying anything: for
+ * showing a token to a person, never for deciding. Strict base64url (RFC
+ * 7515 section 2); the texts are not parsed as JSON. *header and *payload
+ * are one allocation: free *header with gh_free (payload points into it).
+ * @return GH_OK; GH_EPARSE (not three parts, or not base64url); GH_ETOOBIG
+ *   (over GH_JWT_DEFAULT_MAX_TOKEN_LEN); GH_EINVAL; GH_ENOMEM
+ */
+GH_EXTERN int gh_jwt_decode_unverified(const char *token, size_t len, char **header, size_t *header_len, char **payload,
+                                       size_t *payload_len);
 /** Frees memory the library returned to the caller (gh_jwt_sign's output). */
 GH_EXTERN void gh_free(void *p);
 

@@ -190,3 +190,26 @@ fail:
   gh__jws_clear(out);
   return rc;
 }
+
+int gh_jwt_decode_unverified(const char *token, size_t len, char **header, size_t *header_len, char **payload,
+                             size_t *payload_len) {
+  if (!token || !header || !payload) return GH_EINVAL;
+  *header = *payload = NULL;
+  if (len > GH_JWT_DEFAULT_MAX_TOKEN_LEN) return GH_ETOOBIG;
+  const char *d1 = memchr(token, '.', len), *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
+  if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return GH_EPARSE;
+  size_t h_enc = (size_t)(d1 - token), p_enc = (size_t)(d2 - d1 - 1);
+  size_t h_cap = GH__B64URL_DECODED_MAX(h_enc), p_cap = GH__B64URL_DECODED_MAX(p_enc), h_len, p_len;
+  char *block = gh__malloc(h_cap + p_cap + 2); /* both texts, each with a NUL */
+  if (!block) return GH_ENOMEM;
+  if (gh__b64url_decode(token, h_enc, (unsigned char *)block, h_cap, &h_len) ||
+      gh__b64url_decode(d1 + 1, p_enc, (unsigned char *)block + h_len + 1, p_cap, &p_len)) {
+    gh__free(block);
+    return GH_EPARSE;
+  }
+  block[h_len] = block[h_len + 1 + p_len] = '\0';
+  *header = block, *payload = block + h_len + 1;
+  if (header_len) *header_len = h_len;
+  if (payload_len) *payload_len = p_len;
+  return GH_OK;
+}

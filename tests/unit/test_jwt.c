@@ -497,9 +497,38 @@ static void test_sign_refuses_short_hmac_keys(void **state) {
   }
 }
 
+/* Decoding for display: strict base64url (RFC 7515 section 2), three parts. */
+static void test_decode_unverified(void **state) {
+  (void)state;
+  char *h, *p;
+  size_t hl, pl;
+  const char *t = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.sig"; /* {"alg":"HS256"}.{"sub":"a"} */
+  assert_int_equal(gh_jwt_decode_unverified(t, strlen(t), &h, &hl, &p, &pl), GH_OK);
+  assert_string_equal(h, "{\"alg\":\"HS256\"}");
+  assert_string_equal(p, "{\"sub\":\"a\"}");
+  assert_int_equal(hl, 15);
+  assert_int_equal(pl, 11);
+  gh_free(h);
+  const char *bad[] = {"a.b", "a.b.c.d", "eyJhbGciOiJIUzI1NiJ9=.eyJzdWIiOiJhIn0.s", "eyJ+.eyJzdWIiOiJhIn0.s", "", ".."};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    if (i == 5) { /* empty parts decode to empty texts */
+      assert_int_equal(gh_jwt_decode_unverified(bad[i], 2, &h, NULL, &p, NULL), GH_OK);
+      assert_string_equal(h, "");
+      gh_free(h);
+      continue;
+    }
+    assert_int_equal(gh_jwt_decode_unverified(bad[i], strlen(bad[i]), &h, NULL, &p, NULL), GH_EPARSE);
+    assert_null(h);
+  }
+  char *big = calloc(1, GH_JWT_DEFAULT_MAX_TOKEN_LEN + 2);
+  memset(big, 'A', GH_JWT_DEFAULT_MAX_TOKEN_LEN + 1);
+  assert_int_equal(gh_jwt_decode_unverified(big, GH_JWT_DEFAULT_MAX_TOKEN_LEN + 1, &h, NULL, &p, NULL), GH_ETOOBIG);
+  free(big);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sign_refuses_short_hmac_keys),
+      cmocka_unit_test(test_sign_refuses_short_hmac_keys), cmocka_unit_test(test_decode_unverified),
       cmocka_unit_test(test_jose_fixtures),       cmocka_unit_test(test_configuration_rules),
       cmocka_unit_test(test_alg_allow_list),      cmocka_unit_test(test_typ_and_lifetime),
       cmocka_unit_test(test_required_claims_and_leeway), cmocka_unit_test(test_principal_accessors),

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../lib/core/base64url.h" /* the CLI links the static library */
 #include "cli.h"
 #include "gatehouse.h"
 
@@ -150,26 +149,18 @@ static int decode(int argc, char **argv) {
   size_t len;
   char *token = read_token(argc ? argv[0] : NULL, &len);
   if (!token) return EXIT_USAGE;
-  char *dot1 = strchr(token, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-  int rc = EXIT_USAGE;
-  if (!dot2) {
-    fprintf(stderr, "error: MALFORMED: expected three dot-separated parts\n");
+  char *header, *payload;
+  size_t header_len, payload_len;
+  int err = gh_jwt_decode_unverified(token, len, &header, &header_len, &payload, &payload_len), rc = EXIT_USAGE;
+  if (err == GH_EPARSE) {
+    fprintf(stderr, "error: MALFORMED: expected three dot-separated base64url parts\n");
+  } else if (err) {
+    cli_library_error(err, NULL);
   } else {
     fprintf(stderr, "warning: decoded only, the signature was NOT verified\n");
-    *dot1 = *dot2 = '\0';
-    const char *parts[2] = {token, dot1 + 1};
+    printf("%.*s\n%.*s\n", (int)header_len, header, (int)payload_len, payload);
+    gh_free(header);
     rc = EXIT_VALID;
-    for (int i = 0; i < 2 && rc == EXIT_VALID; i++) {
-      unsigned char *out;
-      size_t n;
-      if (gh__b64url_decode_alloc(parts[i], strlen(parts[i]), &out, &n)) {
-        rc = EXIT_USAGE;
-        break;
-      }
-      printf("%.*s\n", (int)n, (const char *)out);
-      gh_free(out);
-    }
-    if (rc) fprintf(stderr, "error: MALFORMED: not base64url\n");
   }
   free(token);
   return rc;
