@@ -85,7 +85,8 @@ int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
       size_t k = start + i;
       int64_t w = 0, pending = take_pending(l, keys[k], lens[k], &w), wnow, end;
       gh__limit_window(&l->p, now_ms, &wnow, &end);
-      int len = snprintf(names[used], SYNC_NAME_MAX, "gh:rs:%zu:%s:%lld:", strlen(l->name), l->name, (long long)w) /* as remote_key: names may hold ':' */;
+      /* as strict mode's keys: the name's length first, for names holding ':' */
+      int len = snprintf(names[used], SYNC_NAME_MAX, "gh:rs:%zu:%s:%lld:", strlen(l->name), l->name, (long long)w);
       if (!pending || len < 0 || (size_t)len + lens[k] > SYNC_NAME_MAX) continue;
       memcpy(names[used] + len, keys[k], lens[k]);
       name_ptrs[used] = names[used], name_lens[used] = (size_t)len + lens[k];
