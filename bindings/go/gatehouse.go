@@ -276,6 +276,10 @@ func ParseLimiter(config string) (*Limiter, error) {
 	if rc := C.gh_limiter_parse(&l.h, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 256); rc != 0 {
 		return nil, fmt.Errorf("%w: %s", check(rc), C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
 	}
+	if err := check(C.gh_limiter_build(l.h)); err != nil {
+		C.gh_limiter_free(l.h)
+		return nil, err
+	}
 	runtime.SetFinalizer(l, (*Limiter).Close)
 	return l, nil
 }
@@ -433,8 +437,24 @@ const (
 	Random       = C.GH_LB_RANDOM
 )
 
-// NewPool makes a pool over targets ("10.0.0.5:8080"); weights 1-1000, or nil for all 1.
-func NewPool(balancer int, targets []string, weights []uint) (*Pool, error) {
+// Outlier turns passive health on: Failures in a row eject a target for
+// Base times the times it was ejected (at most Longest), with at most
+// MaxPercent of the targets out at once.
+type Outlier struct {
+	Failures      uint
+	Base, Longest time.Duration
+	MaxPercent    uint
+}
+
+// PoolConfig is what a pool is configured with before it is shared.
+type PoolConfig struct {
+	Outlier     *Outlier // nil: no passive health
+	MaxRequests uint64   // the circuit breaker's limit of requests in flight; 0: none
+}
+
+// NewPool makes a pool over targets ("10.0.0.5:8080"); weights 1-1000, or nil
+// for all 1; cfg may be nil. The pool is configured here and shared from here on.
+func NewPool(balancer int, targets []string, weights []uint, cfg *PoolConfig) (*Pool, error) {
 	if len(targets) == 0 || (weights != nil && len(weights) != len(targets)) {
 		return nil, &Error{Code: "EINVAL"}
 	}
@@ -459,8 +479,29 @@ func NewPool(balancer int, targets []string, weights []uint) (*Pool, error) {
 	if err := check(C.gh_upstream_new(&p.h, C.int(balancer), arr, w, C.size_t(len(targets)))); err != nil {
 		return nil, err
 	}
+	if err := p.configure(cfg); err != nil {
+		C.gh_upstream_free(p.h)
+		return nil, err
+	}
 	runtime.SetFinalizer(p, (*Pool).Close)
 	return p, nil
+}
+
+func (p *Pool) configure(cfg *PoolConfig) error {
+	if cfg != nil && cfg.Outlier != nil {
+		o := cfg.Outlier
+		c := C.gh_outlier_config{consecutive_failures: C.unsigned(o.Failures), base_ejection_ms: C.int64_t(o.Base.Milliseconds()),
+			max_ejection_ms: C.int64_t(o.Longest.Milliseconds()), max_ejection_percent: C.unsigned(o.MaxPercent)}
+		if err := check(C.gh_upstream_set_outlier(p.h, &c)); err != nil {
+			return err
+		}
+	}
+	if cfg != nil && cfg.MaxRequests > 0 {
+		if err := check(C.gh_upstream_set_max_requests(p.h, C.uint64_t(cfg.MaxRequests))); err != nil {
+			return err
+		}
+	}
+	return check(C.gh_upstream_build(p.h))
 }
 
 // Pick chooses a healthy target (key: Maglev's hash key, else ignored). Each
@@ -482,14 +523,6 @@ func (p *Pool) Pick(key string) (index int, target string, refused bool, err err
 // Release ends a request that Pick started.
 func (p *Pool) Release(index int) { C.gh_upstream_release(p.h, C.size_t(index)) }
 
-// SetOutlier turns passive health on: failures in a row that eject a target,
-// the base and longest ejection, and the largest share ejected at once.
-func (p *Pool) SetOutlier(failures uint, base, longest time.Duration, maxPercent uint) error {
-	c := C.gh_outlier_config{consecutive_failures: C.unsigned(failures), base_ejection_ms: C.int64_t(base.Milliseconds()),
-		max_ejection_ms: C.int64_t(longest.Milliseconds()), max_ejection_percent: C.unsigned(maxPercent)}
-	return check(C.gh_upstream_set_outlier(p.h, &c))
-}
-
 // Report records a request's outcome (ok false: connection failure, timeout, 5xx).
 func (p *Pool) Report(index int, ok bool, now time.Time) {
 	o := C.int(0)
@@ -502,11 +535,6 @@ func (p *Pool) Report(index int, ok bool, now time.Time) {
 // Healthy says whether picks may choose the target now.
 func (p *Pool) Healthy(index int, now time.Time) bool {
 	return C.gh_upstream_is_healthy(p.h, C.size_t(index), nowMs(now)) != 0
-}
-
-// SetMaxRequests opens the circuit breaker beyond max requests in flight.
-func (p *Pool) SetMaxRequests(max uint64) error {
-	return check(C.gh_upstream_set_max_requests(p.h, C.uint64_t(max)))
 }
 
 // Close frees the pool.

@@ -227,7 +227,7 @@ func TestRouter(t *testing.T) {
 // Pools: weights share round robin, Maglev keeps a key on its target, an
 // ejected target is skipped until its time is up, the breaker refuses.
 func TestPool(t *testing.T) {
-	rr, err := NewPool(RoundRobin, []string{"a:80", "b:80"}, []uint{3, 1})
+	rr, err := NewPool(RoundRobin, []string{"a:80", "b:80"}, []uint{3, 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,8 @@ func TestPool(t *testing.T) {
 		t.Fatalf("round robin 3:1 gave %v", got)
 	}
 
-	mg, err := NewPool(Maglev, []string{"a:80", "b:80", "c:80"}, nil)
+	mg, err := NewPool(Maglev, []string{"a:80", "b:80", "c:80"}, nil,
+		&PoolConfig{Outlier: &Outlier{Failures: 2, Base: 10 * time.Second, Longest: time.Minute, MaxPercent: 50}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,9 +260,6 @@ func TestPool(t *testing.T) {
 			t.Fatalf("Maglev moved user-42 from %d to %d", first, idx)
 		}
 	}
-	if err := mg.SetOutlier(2, 10*time.Second, time.Minute, 50); err != nil {
-		t.Fatal(err)
-	}
 	now := time.UnixMilli(1700000000000)
 	mg.Report(first, false, now)
 	mg.Report(first, false, now)
@@ -269,11 +267,11 @@ func TestPool(t *testing.T) {
 		t.Fatal("two failures should eject for the base time")
 	}
 
-	cap1, _ := NewPool(LeastRequest, []string{"a:80"}, nil)
-	defer cap1.Close()
-	if err := cap1.SetMaxRequests(1); err != nil {
+	cap1, err := NewPool(LeastRequest, []string{"a:80"}, nil, &PoolConfig{MaxRequests: 1})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer cap1.Close()
 	idx, _, refused, _ := cap1.Pick("")
 	if refused {
 		t.Fatal("the first request was refused")
@@ -282,7 +280,7 @@ func TestPool(t *testing.T) {
 		t.Fatal("the breaker let a second request in")
 	}
 	cap1.Release(idx)
-	if _, err := NewPool(RoundRobin, nil, nil); err == nil {
+	if _, err := NewPool(RoundRobin, nil, nil, nil); err == nil {
 		t.Fatal("an empty pool was accepted")
 	}
 }

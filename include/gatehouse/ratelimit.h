@@ -49,7 +49,10 @@ GH_EXTERN size_t gh_limit_bytes_per_key(void);
 typedef struct gh_limiter gh_limiter;
 
 /**
- * A limiter. `period_ms` is ignored for quotas; `burst` 0 means `limit`.
+ * A limiter, configuring: set what it needs (gh_limiter_set_timeout,
+ * gh_limiter_set_redis, ...), then gh_limiter_build, after which it is
+ * shared across threads and its setters answer GH_EMISUSE (as decisions do
+ * before it). `period_ms` is ignored for quotas; `burst` 0 means `limit`.
  * `memory_bytes` 0 means GH_LIMIT_DEFAULT_MEMORY (at least 64 KiB); the whole
  * budget is allocated and touched here (in huge pages where the kernel allows),
  * so that no decision takes a page fault.
@@ -61,13 +64,16 @@ GH_EXTERN int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, 
  * A limiter from JSON: {"name": "per-consumer", "algorithm": "gcra" | "token-bucket" |
  * "sliding-window" | "fixed-window" | "concurrency" | "quota-day" | "quota-month",
  * "limit": 10, "period": 1 (seconds, may be fractional), "burst": 20,
- * "timeout": 30 (concurrency, seconds), "memory": bytes}.
+ * "timeout": 30 (concurrency, seconds), "memory": bytes}. Like gh_limiter_new
+ * and its setters: the limiter still configuring; build it to use it.
  * @return GH_OK, GH_EPARSE (msg names the member), GH_ENOMEM
  */
 GH_EXTERN int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, size_t msg_cap);
 GH_EXTERN void gh_limiter_free(gh_limiter *l);
-/** How long an unreleased concurrency slot lives (default 60 s). Before first use. */
+/** How long an unreleased concurrency slot lives (default 60 s). @return GH_OK; GH_EINVAL; GH_EMISUSE once built */
 GH_EXTERN int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms);
+/** Ends configuration: from here the limiter decides and is thread-safe. @return GH_OK; GH_EMISUSE when built already */
+GH_EXTERN int gh_limiter_build(gh_limiter *l);
 GH_EXTERN const char *gh_limiter_name(const gh_limiter *l);
 
 /**
@@ -75,7 +81,7 @@ GH_EXTERN const char *gh_limiter_name(const gh_limiter *l);
  * [0, GH_TIME_MAX_MS] (gatehouse/alloc.h), periods up to 2^40 ms and costs up
  * to the limit's maximum; anything outside is GH_EINVAL, never a wrap that
  * could admit more than the limit.
- * @return GH_OK; GH_EINVAL (arguments, time or cost out of range); GH_ENOMEM
+ * @return GH_OK; GH_EINVAL (arguments, time or cost out of range); GH_EMISUSE (not built); GH_ENOMEM
  * @param allowed         1 or 0
  * @param remaining       requests of cost 1 still allowed now (may be NULL)
  * @param retry_after_ms  when denied: when this request would first be allowed; -1 never (may be NULL)

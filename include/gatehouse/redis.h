@@ -27,7 +27,8 @@ extern "C" {
 typedef struct gh_redis gh_redis;
 
 /**
- * A client for host:port (nothing is connected until first use).
+ * A client for host:port, configuring (gh_redis_set_breaker) until
+ * gh_redis_build; nothing is connected until its first call.
  * @param timeout_ms    connect and command timeout (default 200 when 0)
  * @param connections   pool size (default 4 when 0)
  */
@@ -40,6 +41,12 @@ GH_EXTERN void gh_redis_free(gh_redis *r);
  * breaker, its failure opens it for another cooldown. Defaults 3, 1000.
  */
 GH_EXTERN int gh_redis_set_breaker(gh_redis *r, int failures, int64_t cooldown_ms);
+/**
+ * Ends configuration: from here the client is thread-safe and may be given
+ * to limiters (gh_limiter_set_redis and the calls below answer GH_EMISUSE
+ * before, gh_redis_set_breaker after). @return GH_OK; GH_EMISUSE when built already
+ */
+GH_EXTERN int gh_redis_build(gh_redis *r);
 /** GH_OK when Redis answers PING now. */
 GH_EXTERN int gh_redis_ping(gh_redis *r);
 GH_EXTERN uint64_t gh_redis_failures(const gh_redis *r);

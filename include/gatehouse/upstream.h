@@ -47,11 +47,16 @@ typedef struct gh_upstream gh_upstream;
 
 /**
  * A pool over n targets (names copied, e.g. "10.0.0.5:8080"); weights 1-1000
- * (NULL: all 1). The sum of weights is at most 100,000 for round robin.
+ * (NULL: all 1). The sum of weights is at most 100,000 for round robin. The
+ * pool is configuring (gh_upstream_set_*) until gh_upstream_build; then it is
+ * shared across threads, its setters answer GH_EMISUSE, and so do picks
+ * before it (reports and releases are ignored before it).
  * @return GH_OK, GH_EINVAL, GH_ETOOBIG, GH_ENOMEM
  */
 GH_EXTERN int gh_upstream_new(gh_upstream **out, int balancer, const char *const *targets, const unsigned *weights,
                               size_t n);
+/** Ends configuration. @return GH_OK; GH_EMISUSE when built already; GH_EINVAL */
+GH_EXTERN int gh_upstream_build(gh_upstream *u);
 GH_EXTERN void gh_upstream_free(gh_upstream *u);
 /**
  * Picks a healthy target; key (Maglev only; may be NULL for the others)

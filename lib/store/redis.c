@@ -24,6 +24,7 @@ typedef struct conn {
 } conn;
 
 struct gh_redis {
+  bool built; /* configuring until gh_redis_build; shared after */
   char *host;
   int port, timeout_ms, n;
   conn conns[MAX_CONNECTIONS];
@@ -70,11 +71,20 @@ void gh_redis_free(gh_redis *r) {
 }
 
 int gh_redis_set_breaker(gh_redis *r, int failures, int64_t cooldown_ms) {
-  if (!r || failures < 1 || cooldown_ms < 0) return GH_EINVAL;
+  GH__CONFIGURING(r);
+  if (failures < 1 || cooldown_ms < 0 || cooldown_ms > GH_TIME_MAX_MS) return GH_EINVAL;
   r->trip_after = failures;
   r->cooldown_ms = cooldown_ms;
   return GH_OK;
 }
+
+int gh_redis_build(gh_redis *r) {
+  GH__CONFIGURING(r);
+  r->built = true;
+  return GH_OK;
+}
+
+bool gh__redis_built(const gh_redis *r) { return r && r->built; }
 
 uint64_t gh_redis_failures(const gh_redis *r) { return r ? atomic_load(&((gh_redis *)r)->failures) : 0; }
 
@@ -149,6 +159,7 @@ static redisReply *call(gh_redis *r, conn *c, int argc, const char **argv, const
 
 int gh_redis_ping(gh_redis *r) {
   if (!r) return GH_EINVAL;
+  if (!r->built) return GH_EMISUSE;
   conn *c = acquire(r);
   const char *argv[] = {"PING"};
   size_t lens[] = {4};
@@ -266,6 +277,7 @@ int gh__redis_add_counts(gh_redis *r, const char *const *keys, const size_t *key
  * 0 when it existed), else EXISTS (*result 1 or 0). */
 static int keyed(gh_redis *r, const char *what, const char *jti, size_t len, const char *ttl, long long *result) {
   if (!r || !jti || !len || len > 512) return GH_EINVAL;
+  if (!r->built) return GH_EMISUSE;
   char key[600];
   int klen = snprintf(key, sizeof key, "gh:%s:", what);
   memcpy(key + klen, jti, len);

@@ -5,6 +5,7 @@
 #ifndef GH_STORE_REDIS_H
 #define GH_STORE_REDIS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,9 @@ typedef struct gh__remote_limit {
   int64_t window_ms; /* the period; for concurrency, how long a slot is held */
   int64_t burst;
 } gh__remote_limit;
+
+/* Whether gh_redis_build was called: a client is shared only once built. */
+bool gh__redis_built(const gh_redis *r);
 
 /* One atomic decision over n limits. GH_OK with the outcome, or GH_EIO
  * (Redis down, timing out, answering an error, or the breaker open). */

@@ -67,8 +67,15 @@ void gh_limiter_free(gh_limiter *l) {
 }
 
 int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms) {
-  if (!l || timeout_ms <= 0 || timeout_ms > (int64_t)1 << 40) return GH_EINVAL; /* as a period: ~35 years */
+  GH__CONFIGURING(l);
+  if (timeout_ms <= 0 || timeout_ms > (int64_t)1 << 40) return GH_EINVAL; /* as a period: ~35 years */
   l->p.timeout_ms = timeout_ms;
+  return GH_OK;
+}
+
+int gh_limiter_build(gh_limiter *l) {
+  GH__CONFIGURING(l);
+  l->built = true;
   return GH_OK;
 }
 
@@ -91,9 +98,11 @@ int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, co
   if (!limiters || !keys || !key_lens || !allowed || !n || n > MAX_TAKE_ALL || cost > GH__LIMIT_MAX ||
       !gh__time_ok(now_ms))
     return GH_EINVAL;
-  for (size_t i = 0; i < n; i++)
-    if (!limiters[i] || (!keys[i] && key_lens[i]) || (limiters[i]->redis != NULL) != (limiters[0]->redis != NULL))
+  for (size_t i = 0; i < n; i++) {
+    GH__LIMITER_BUILT(limiters[i]);
+    if ((!keys[i] && key_lens[i]) || (limiters[i]->redis != NULL) != (limiters[0]->redis != NULL))
       return GH_EINVAL; /* all local, or all in one Redis */
+  }
   if (limiters[0]->redis)
     return gh__limiter_take_remote(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
   return gh__limiter_take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
@@ -188,7 +197,8 @@ int gh__limiter_take_local(gh_limiter *const *limiters, const char *const *keys,
 
 int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64_t cost, int64_t now_ms, int *allowed,
                     uint64_t *remaining, int64_t *retry_after_ms) {
-  if (!l || (!key && len) || !allowed || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
+  GH__LIMITER_BUILT(l);
+  if ((!key && len) || !allowed || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
   if (l->redis) return gh__limiter_take_remote(&l, &key, &len, 1, cost, now_ms, allowed, NULL, remaining, retry_after_ms);
   return take_one_local(l, key, len, cost, now_ms, allowed, remaining, retry_after_ms);
 }
@@ -204,7 +214,8 @@ int gh__limiter_release_local(gh_limiter *l, const char *key, size_t len, uint64
 }
 
 int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost) {
-  if (!l || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  GH__LIMITER_BUILT(l);
+  if ((!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
   if (l->redis) return gh__limiter_release_remote(l, key, len, cost);
   return gh__limiter_release_local(l, key, len, cost);
 }

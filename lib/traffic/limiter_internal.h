@@ -14,7 +14,15 @@
 
 #define MAX_TAKE_ALL 16
 
+/* Decisions need a built limiter: one still being configured is a misuse. */
+#define GH__LIMITER_BUILT(l)              \
+  do {                                    \
+    if (!(l)) return GH_EINVAL;           \
+    if (!(l)->built) return GH_EMISUSE;   \
+  } while (0)
+
 struct gh_limiter {
+  bool built;                  /* configuring until gh_limiter_build; shared and unchangeable after */
   char *name;
   gh__limit_params p;
   uint64_t seed;

@@ -10,8 +10,9 @@
 #include "limiter_internal.h"
 
 int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
-  if (!l || !r || l->synced || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL)
-    return GH_EINVAL;
+  GH__CONFIGURING(l);
+  if (!r || l->synced || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
+  if (!gh__redis_built(r)) return GH_EMISUSE; /* a client is shared once built */
   l->redis = r;
   l->failure_mode = failure_mode;
   return GH_OK;
@@ -20,7 +21,8 @@ int gh_limiter_set_redis(gh_limiter *l, gh_redis *r, int failure_mode) {
 uint64_t gh_limiter_fallbacks(const gh_limiter *l) { return l ? atomic_load(&((gh_limiter *)l)->fallbacks) : 0; }
 
 int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode) {
-  if (!l || failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
+  GH__CONFIGURING(l);
+  if (failure_mode < GH_REDIS_FAIL_OPEN || failure_mode > GH_REDIS_FAIL_LOCAL) return GH_EINVAL;
   l->failure_mode = failure_mode;
   return GH_OK;
 }
@@ -149,7 +151,8 @@ static int queue_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t
 
 int gh_limiter_take_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost, int64_t now_ms,
                           gh_limit_done_fn done, void *ud) {
-  if (!l || !a || !done || (!key && len) || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
+  GH__LIMITER_BUILT(l);
+  if (!a || !done || (!key && len) || cost > GH__LIMIT_MAX || !gh__time_ok(now_ms)) return GH_EINVAL;
   return queue_async(l, a, key, len, (int64_t)cost, now_ms, done, ud, async_done);
 }
 
@@ -184,6 +187,7 @@ static void async_released(void *ud, int rc, int allowed, int64_t remaining, int
 }
 
 int gh_limiter_release_async(gh_limiter *l, gh_redis_async *a, const char *key, size_t len, uint64_t cost) {
-  if (!l || !a || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
+  GH__LIMITER_BUILT(l);
+  if (!a || (!key && len) || l->p.algorithm != GH_LIMIT_CONCURRENCY || cost > GH__LIMIT_MAX) return GH_EINVAL;
   return queue_async(l, a, key, len, -(int64_t)cost, 0, NULL, NULL, async_released);
 }

@@ -29,7 +29,9 @@ void gh__limiter_mark_dirty(gh_limiter *l, const char *key, size_t len) {
 }
 
 int gh_limiter_set_synced(gh_limiter *l, gh_redis *r) {
-  if (!l || !r || l->redis) return GH_EINVAL; /* strict or synced, not both */
+  GH__CONFIGURING(l);
+  if (!r || l->redis) return GH_EINVAL; /* strict or synced, not both */
+  if (!gh__redis_built(r)) return GH_EMISUSE;
   if (l->p.algorithm != GH_LIMIT_FIXED_WINDOW && l->p.algorithm != GH_LIMIT_QUOTA_DAY &&
       l->p.algorithm != GH_LIMIT_QUOTA_MONTH)
     return GH_EUNSUPPORTED;
@@ -66,7 +68,8 @@ static void settle(gh_limiter *l, const char *key, size_t len, int64_t window, i
 }
 
 int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
-  if (!l || !l->synced || !gh__time_ok(now_ms)) return GH_EINVAL;
+  GH__LIMITER_BUILT(l);
+  if (!l->synced || !gh__time_ok(now_ms)) return GH_EINVAL;
   pthread_mutex_lock(&l->dirty_lock);
   char **keys = l->dirty;
   size_t *lens = l->dirty_lens, n = l->n_dirty;

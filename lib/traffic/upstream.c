@@ -144,8 +144,15 @@ static size_t choose_healthy(gh_upstream *u, const void *key, size_t key_len, in
   return t;
 }
 
+int gh_upstream_build(gh_upstream *u) {
+  GH__CONFIGURING(u);
+  u->built = true;
+  return GH_OK;
+}
+
 int gh_upstream_pick(gh_upstream *u, const void *key, size_t key_len, size_t *target) {
-  if (!u || !target || (!key && key_len)) return GH_EINVAL;
+  GH__UPSTREAM_BUILT(u);
+  if (!target || (!key && key_len)) return GH_EINVAL;
   uint64_t active = atomic_fetch_add_explicit(&u->active, 1, memory_order_relaxed);
   if (u->max_requests && active >= u->max_requests) { /* the circuit breaker */
     atomic_fetch_sub_explicit(&u->active, 1, memory_order_relaxed);
@@ -166,7 +173,7 @@ void gh__saturating_decrement(atomic_uint_fast64_t *c) {
 }
 
 void gh_upstream_release(gh_upstream *u, size_t target) {
-  if (!u || target >= u->n) return;
+  if (!u || !u->built || target >= u->n) return;
   gh__saturating_decrement(&u->active);
   if (u->balancer == GH_LB_LEAST_REQUEST) gh__saturating_decrement(&u->in_flight[target]);
 }

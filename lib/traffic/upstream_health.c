@@ -23,7 +23,7 @@ bool gh__target_healthy(const gh_upstream *u, size_t t, int64_t now_ms) {
 }
 
 int gh_upstream_set_outlier(gh_upstream *u, const gh_outlier_config *c) {
-  if (!u) return GH_EINVAL;
+  GH__CONFIGURING(u);
   gh_outlier_config d = {5, 30000, 300000, 10};
   if (c) d = *c;
   if (d.base_ejection_ms <= 0 || d.max_ejection_ms < d.base_ejection_ms || d.max_ejection_ms > GH_TIME_MAX_MS ||
@@ -55,7 +55,7 @@ static uint32_t next_ejection(gh__target_health *h, int64_t base_ms, int64_t now
 }
 
 void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms) {
-  if (!u || target >= u->n || !u->outlier.consecutive_failures || !gh__time_ok(now_ms)) return;
+  if (!u || !u->built || target >= u->n || !u->outlier.consecutive_failures || !gh__time_ok(now_ms)) return;
   gh__target_health *h = &u->health[target];
   if (ok) {
     atomic_store_explicit(&h->consecutive_failures, 0, memory_order_relaxed);
@@ -81,7 +81,7 @@ uint64_t gh_upstream_ejections(const gh_upstream *u) { return u ? atomic_load(&(
 uint64_t gh_upstream_panics(const gh_upstream *u) { return u ? atomic_load(&((gh_upstream *)u)->panics) : 0; }
 
 int gh_upstream_set_health_check(gh_upstream *u, const gh_health_check_config *c) {
-  if (!u) return GH_EINVAL;
+  GH__CONFIGURING(u);
   gh_health_check_config d = {10000, 2, 3};
   if (c) d = *c;
   if (d.interval_ms <= 0 || d.interval_ms > GH_TIME_MAX_MS || !d.healthy_threshold || !d.unhealthy_threshold)
@@ -91,7 +91,8 @@ int gh_upstream_set_health_check(gh_upstream *u, const gh_health_check_config *c
 }
 
 int gh_upstream_health_due(gh_upstream *u, int64_t now_ms, size_t *target, int64_t *wait_ms) {
-  if (!u || !target || !u->check.interval_ms || !gh__time_ok(now_ms)) return GH_EINVAL;
+  GH__UPSTREAM_BUILT(u);
+  if (!target || !u->check.interval_ms || !gh__time_ok(now_ms)) return GH_EINVAL;
   int64_t soonest = INT64_MAX;
   for (size_t i = 0; i < u->n; i++) {
     gh__target_health *h = &u->health[i];
@@ -109,7 +110,7 @@ int gh_upstream_health_due(gh_upstream *u, int64_t now_ms, size_t *target, int64
 }
 
 void gh_upstream_health_result(gh_upstream *u, size_t target, int ok) {
-  if (!u || target >= u->n || !u->check.interval_ms) return;
+  if (!u || !u->built || target >= u->n || !u->check.interval_ms) return;
   gh__target_health *h = &u->health[target];
   bool down = atomic_load(&h->active_down);
   if ((bool)ok != down) { /* agrees with the current state */

@@ -23,6 +23,7 @@ typedef struct gh__target_health {
 } gh__target_health;
 
 struct gh_upstream {
+  bool built; /* configuring until gh_upstream_build; shared after */
   int balancer;
   size_t n;
   char **names;
@@ -43,6 +44,13 @@ struct gh_upstream {
   atomic_uint_fast64_t active, pending, retries_active, overflows;
   gh_retry_config retry;
 };
+
+/* Picks and the counters they drive need a built pool. */
+#define GH__UPSTREAM_BUILT(u)             \
+  do {                                    \
+    if (!(u)) return GH_EINVAL;           \
+    if (!(u)->built) return GH_EMISUSE;   \
+  } while (0)
 
 /* Whether a target may take requests now (not ejected, not down). */
 bool gh__target_healthy(const gh_upstream *u, size_t t, int64_t now_ms);

@@ -6,19 +6,19 @@
 #include "upstream_internal.h"
 
 int gh_upstream_set_max_requests(gh_upstream *u, uint64_t max) {
-  if (!u) return GH_EINVAL;
+  GH__CONFIGURING(u);
   u->max_requests = max;
   return GH_OK;
 }
 
 int gh_upstream_set_max_pending(gh_upstream *u, uint64_t max) {
-  if (!u) return GH_EINVAL;
+  GH__CONFIGURING(u);
   u->max_pending = max;
   return GH_OK;
 }
 
 int gh_upstream_pending_begin(gh_upstream *u) {
-  if (!u) return GH_EINVAL;
+  GH__UPSTREAM_BUILT(u);
   uint64_t waiting = atomic_fetch_add(&u->pending, 1);
   if (u->max_pending && waiting >= u->max_pending) {
     atomic_fetch_sub(&u->pending, 1);
@@ -29,13 +29,13 @@ int gh_upstream_pending_begin(gh_upstream *u) {
 }
 
 void gh_upstream_pending_end(gh_upstream *u) {
-  if (u) gh__saturating_decrement(&u->pending);
+  if (u && u->built) gh__saturating_decrement(&u->pending);
 }
 
 uint64_t gh_upstream_overflows(const gh_upstream *u) { return u ? atomic_load(&((gh_upstream *)u)->overflows) : 0; }
 
 int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c) {
-  if (!u) return GH_EINVAL;
+  GH__CONFIGURING(u);
   gh_retry_config d = {20, 3, 2, 25, 250};
   if (c) d = *c;
   if (d.budget_percent > 100 || d.base_ms <= 0 || d.max_ms < d.base_ms || d.max_ms > GH_TIME_MAX_MS) return GH_EINVAL;
@@ -44,7 +44,8 @@ int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c) {
 }
 
 int gh_upstream_retry_begin(gh_upstream *u, unsigned retry, int64_t *delay_ms) {
-  if (!u || !retry || !delay_ms) return GH_EINVAL;
+  GH__UPSTREAM_BUILT(u);
+  if (!retry || !delay_ms) return GH_EINVAL;
   if (retry > u->retry.max_retries) return GH_EDENIED;
   uint64_t active = atomic_load(&u->active), allowed = active * u->retry.budget_percent / 100;
   if (allowed < u->retry.min_concurrency) allowed = u->retry.min_concurrency;
@@ -61,5 +62,5 @@ int gh_upstream_retry_begin(gh_upstream *u, unsigned retry, int64_t *delay_ms) {
 }
 
 void gh_upstream_retry_done(gh_upstream *u) {
-  if (u) gh__saturating_decrement(&u->retries_active);
+  if (u && u->built) gh__saturating_decrement(&u->retries_active);
 }

@@ -31,7 +31,7 @@ static int distinct(void *ud) {
 int main(int argc, char **argv) {
   double seconds = argc > 1 ? atof(argv[1]) : 0.5;
   run r = {0};
-  if (gh_limiter_new(&r.l, "hot", GH_LIMIT_GCRA, 1000000, 1000, 0, 0)) return 2;
+  if (gh_limiter_new(&r.l, "hot", GH_LIMIT_GCRA, 1000000, 1000, 0, 0) || gh_limiter_build(r.l)) return 2;
   r.keys = 1000;
   r.now = 1700000000000LL;
   bench_report("limit-decide", "1k-hot-keys", "gatehouse", "ops_per_s", bench_rate(hot, &r, seconds, 3));
@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
   /* ten million distinct keys, each new when it arrives, in a budget of 48 bytes
    * per key (twice the slots: 8-way sets overflow early when nearly full) */
   const uint64_t n = 10000000;
-  if (gh_limiter_new(&r.l, "flood", GH_LIMIT_GCRA, 100, 1000, 0, (size_t)(n * 48))) return 2;
+  if (gh_limiter_new(&r.l, "flood", GH_LIMIT_GCRA, 100, 1000, 0, (size_t)(n * 48)) || gh_limiter_build(r.l)) return 2;
   r.next = 0;
   /* exactly n keys, timed once */
   struct timespec t0, t1;

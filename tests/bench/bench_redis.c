@@ -26,8 +26,9 @@ int main(int argc, char **argv) {
   double seconds = argc > 2 ? atof(argv[2]) : 1;
   gh_redis *redis;
   run r = {0};
-  if (gh_redis_new(&redis, "127.0.0.1", atoi(argv[1]), 1000, 1) || gh_limiter_new(&r.l, "bench", GH_LIMIT_GCRA, 1000000, 1000, 0, 0) ||
-      gh_limiter_set_redis(r.l, redis, GH_REDIS_FAIL_CLOSED))
+  if (gh_redis_new(&redis, "127.0.0.1", atoi(argv[1]), 1000, 1) || gh_redis_build(redis) ||
+      gh_limiter_new(&r.l, "bench", GH_LIMIT_GCRA, 1000000, 1000, 0, 0) ||
+      gh_limiter_set_redis(r.l, redis, GH_REDIS_FAIL_CLOSED) || gh_limiter_build(r.l))
     return 2;
   bench_report("limit-decide", "redis-strict", "gatehouse", "ops_per_s", bench_rate(strict_take, &r, seconds, 3));
   if (gh_limiter_fallbacks(r.l)) return fprintf(stderr, "bench_redis: Redis failed during the run\n"), 1;

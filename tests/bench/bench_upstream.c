@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
   static const char *const cases[] = {"round-robin", "least-request", "maglev", "random"};
   for (int b = GH_LB_ROUND_ROBIN; b <= GH_LB_RANDOM; b++) {
     run r = {NULL, 0};
-    if (gh_upstream_new(&r.u, b, names, weights, 16)) return 2;
+    if (gh_upstream_new(&r.u, b, names, weights, 16) || gh_upstream_build(r.u)) return 2;
     double rate = bench_rate(one, &r, seconds, 3);
     bench_report("upstream-pick", cases[b], "gatehouse", "ops_per_s", rate);
     bench_report("upstream-pick", cases[b], "gatehouse", "ns_per_pick", 1e9 / rate);

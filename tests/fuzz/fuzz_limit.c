@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (l || (rc != GH_EPARSE && rc != GH_ETOOBIG && rc != GH_ENOMEM)) abort();
     return 0;
   }
+  if (gh_limiter_build(l)) abort();
   int allowed;
   uint64_t remaining;
   int64_t retry;

@@ -39,12 +39,30 @@ static int teardown(void **state) {
   return 0;
 }
 
-static gh_limiter *strict(const char *name, int algorithm, uint64_t limit, int64_t period, gh_redis **client, int mode) {
+/* A client (with its breaker when trip_after is not 0), built. */
+static gh_redis *client_with(int trip_after, int64_t cooldown_ms) {
+  gh_redis *r;
+  assert_int_equal(gh_redis_new(&r, "127.0.0.1", server.port, 500, 2), GH_OK);
+  if (trip_after) assert_int_equal(gh_redis_set_breaker(r, trip_after, cooldown_ms), GH_OK);
+  assert_int_equal(gh_redis_build(r), GH_OK);
+  return r;
+}
+
+/* A strict-mode limiter on its own client, built (slot_timeout_ms 0: the default). */
+static gh_limiter *strict_with(const char *name, int algorithm, uint64_t limit, int64_t period, gh_redis *client,
+                               int mode, int64_t slot_timeout_ms) {
   gh_limiter *l;
-  assert_int_equal(gh_redis_new(client, "127.0.0.1", server.port, 500, 2), GH_OK);
   assert_int_equal(gh_limiter_new(&l, name, algorithm, limit, period, 0, 1 << 20), GH_OK);
-  assert_int_equal(gh_limiter_set_redis(l, *client, mode), GH_OK);
+  assert_int_equal(gh_limiter_set_redis(l, client, mode), GH_OK);
+  if (slot_timeout_ms) assert_int_equal(gh_limiter_set_timeout(l, slot_timeout_ms), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
+  assert_int_equal(gh_limiter_set_timeout(l, 1000), GH_EMISUSE); /* shared from here: no more changes */
   return l;
+}
+
+static gh_limiter *strict(const char *name, int algorithm, uint64_t limit, int64_t period, gh_redis **client, int mode) {
+  *client = client_with(0, 0);
+  return strict_with(name, algorithm, limit, period, *client, mode, 0);
 }
 
 typedef struct gateway {
@@ -126,7 +144,10 @@ static void test_breaker_probes_once(void **state) {
   assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addr_len), 0);
   gh_redis *r;
   assert_int_equal(gh_redis_new(&r, "127.0.0.1", ntohs(addr.sin_port), 300, 8), GH_OK);
+  assert_int_equal(gh_redis_ping(r), GH_EMISUSE); /* configuring: not shared yet */
   assert_int_equal(gh_redis_set_breaker(r, 1, 50), GH_OK);
+  assert_int_equal(gh_redis_build(r), GH_OK);
+  assert_int_equal(gh_redis_set_breaker(r, 2, 50), GH_EMISUSE);
   assert_int_equal(gh_redis_ping(r), GH_EIO); /* times out: the breaker opens */
   assert_int_equal(gh_redis_failures(r), 1);
   assert_int_equal(gh_redis_ping(r), GH_EIO); /* open: fails at once, not counted */
@@ -173,6 +194,7 @@ static void test_all_or_nothing_in_redis(void **state) {
   gh_limiter *a = strict("a", GH_LIMIT_FIXED_WINDOW, 5, LONG_PERIOD, &r, GH_REDIS_FAIL_CLOSED), *b;
   assert_int_equal(gh_limiter_new(&b, "b", GH_LIMIT_SLIDING_WINDOW, 3, LONG_PERIOD, 0, 1 << 20), GH_OK);
   assert_int_equal(gh_limiter_set_redis(b, r, GH_REDIS_FAIL_CLOSED), GH_OK);
+  assert_int_equal(gh_limiter_build(b), GH_OK);
   gh_limiter *both[] = {a, b};
   const char *keys[] = {"x", "x"};
   size_t lens[] = {1, 1}, denied_by;
@@ -271,8 +293,8 @@ static void test_concurrency_in_redis(void **state) {
 static void test_concurrency_slots_lapse(void **state) {
   (void)state;
   gh_redis *r;
-  gh_limiter *l = strict("lapse", GH_LIMIT_CONCURRENCY, 2, 0, &r, GH_REDIS_FAIL_LOCAL);
-  assert_int_equal(gh_limiter_set_timeout(l, 300), GH_OK);
+  r = client_with(0, 0);
+  gh_limiter *l = strict_with("lapse", GH_LIMIT_CONCURRENCY, 2, 0, r, GH_REDIS_FAIL_LOCAL, 300);
   int allowed;
   int64_t retry;
   for (int i = 0; i < 2; i++) {
@@ -312,10 +334,10 @@ static int64_t elapsed_ms(struct timespec *t0) {
 static void test_failure_modes_and_recovery(void **state) {
   (void)state;
   gh_redis *r_open, *r_closed, *r_local;
-  gh_limiter *open = strict("fo", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_open, GH_REDIS_FAIL_OPEN);
+  r_open = client_with(3, 300);
+  gh_limiter *open = strict_with("fo", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, r_open, GH_REDIS_FAIL_OPEN, 0);
   gh_limiter *closed = strict("fc", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_closed, GH_REDIS_FAIL_CLOSED);
   gh_limiter *local = strict("fl", GH_LIMIT_FIXED_WINDOW, 2, LONG_PERIOD, &r_local, GH_REDIS_FAIL_LOCAL);
-  gh_redis_set_breaker(r_open, 3, 300);
   int allowed;
   assert_int_equal(gh_limiter_take(closed, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK); /* scripts loaded */
   assert_true(allowed);
@@ -362,6 +384,9 @@ static void test_replay_and_revocation(void **state) {
   gh_redis *a, *b;
   assert_int_equal(gh_redis_new(&a, "127.0.0.1", server.port, 500, 1), GH_OK);
   assert_int_equal(gh_redis_new(&b, "127.0.0.1", server.port, 500, 1), GH_OK);
+  assert_int_equal(gh_redis_revoke(a, "t", 1, gh_now_ms() + 1000), GH_EMISUSE); /* not built */
+  assert_int_equal(gh_redis_build(a), GH_OK);
+  assert_int_equal(gh_redis_build(b), GH_OK);
   int64_t later = gh_now_ms() + 60000;
   /* one DPoP proof, two gateway instances: only the first accepts it */
   assert_int_equal(gh_redis_dpop_replay(a, "proof-1", 7, later), 1);
@@ -412,6 +437,7 @@ static void test_async(void **state) {
   assert_int_equal(gh_redis_async_new(&a, "127.0.0.1", server.port), GH_OK);
   assert_int_equal(gh_limiter_new(&l, "async", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
   assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_CLOSED), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   tally t = {0, 0};
   for (int i = 0; i < 25; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &t), GH_OK);
   assert_int_equal(gh_redis_async_pending(a), 25); /* queued, nothing decided yet */
@@ -451,6 +477,7 @@ static void test_async_concurrency(void **state) {
   assert_int_equal(gh_redis_async_new(&a, "127.0.0.1", server.port), GH_OK);
   assert_int_equal(gh_limiter_new(&l, "async-slots", GH_LIMIT_CONCURRENCY, 2, 0, 0, 1 << 20), GH_OK);
   assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_CLOSED), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   tally t = {0, 0};
   for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &t), GH_OK);
   loop_until(a, &t, 3);
@@ -490,6 +517,7 @@ static void test_async_take_from_callback(void **state) {
   assert_int_equal(gh_redis_async_set_timeout(r.a, 150), GH_OK);
   assert_int_equal(gh_limiter_new(&r.l, "retake", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
   assert_int_equal(gh_limiter_set_failure_mode(r.l, GH_REDIS_FAIL_OPEN), GH_OK);
+  assert_int_equal(gh_limiter_build(r.l), GH_OK);
   kill(server.pid, SIGSTOP);
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -515,6 +543,7 @@ static void test_async_timeout(void **state) {
   assert_int_equal(gh_redis_async_set_timeout(a, 150), GH_OK);
   assert_int_equal(gh_limiter_new(&l, "hang", GH_LIMIT_FIXED_WINDOW, 10, LONG_PERIOD, 0, 1 << 20), GH_OK);
   assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_OPEN), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   tally warm = {0, 0};
   assert_int_equal(gh_limiter_take_async(l, a, "k", 1, 1, 0, count, &warm), GH_OK);
   loop_until(a, &warm, 1);
@@ -576,12 +605,17 @@ static void test_monthly_quota_in_redis(void **state) {
   gh_redis_free(r);
 }
 
-static gh_limiter *synced(const char *name, uint64_t limit, gh_redis **client) {
+static gh_limiter *synced_with(const char *name, uint64_t limit, gh_redis *client) {
   gh_limiter *l;
-  assert_int_equal(gh_redis_new(client, "127.0.0.1", server.port, 500, 2), GH_OK);
   assert_int_equal(gh_limiter_new(&l, name, GH_LIMIT_FIXED_WINDOW, limit, LONG_PERIOD, 0, 1 << 20), GH_OK);
-  assert_int_equal(gh_limiter_set_synced(l, *client), GH_OK);
+  assert_int_equal(gh_limiter_set_synced(l, client), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   return l;
+}
+
+static gh_limiter *synced(const char *name, uint64_t limit, gh_redis **client) {
+  *client = client_with(0, 0);
+  return synced_with(name, limit, *client);
 }
 
 static int take_n(gh_limiter *l, const char *key, int n) {
@@ -606,11 +640,16 @@ static void test_synced_counts_meet(void **state) {
   for (int i = 0; i < 3; i++) assert_int_equal(gh_limiter_sync(l[i], 0), GH_OK);
   for (int i = 0; i < 3; i++) assert_int_equal(take_n(l[i], "k", 5), 0); /* all see 60 >= 30 */
   /* strict and synced are exclusive; synced is for windows that are counts */
-  gh_limiter *gcra;
-  assert_int_equal(gh_limiter_set_redis(l[0], r[0], GH_REDIS_FAIL_OPEN), GH_EINVAL);
+  gh_limiter *gcra, *fixed;
+  assert_int_equal(gh_limiter_set_redis(l[0], r[0], GH_REDIS_FAIL_OPEN), GH_EMISUSE); /* built */
+  assert_int_equal(gh_limiter_new(&fixed, "f", GH_LIMIT_FIXED_WINDOW, 10, 1000, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_set_synced(fixed, r[0]), GH_OK);
+  assert_int_equal(gh_limiter_set_redis(fixed, r[0], GH_REDIS_FAIL_OPEN), GH_EINVAL);
+  gh_limiter_free(fixed);
   assert_int_equal(gh_limiter_new(&gcra, "g", GH_LIMIT_GCRA, 10, 1000, 0, 0), GH_OK);
   assert_int_equal(gh_limiter_set_synced(gcra, r[0]), GH_EUNSUPPORTED);
-  assert_int_equal(gh_limiter_sync(gcra, 0), GH_EINVAL);
+  assert_int_equal(gh_limiter_build(gcra), GH_OK);
+  assert_int_equal(gh_limiter_sync(gcra, 0), GH_EINVAL); /* not synced */
   gh_limiter_free(gcra);
   for (int i = 0; i < 3; i++) gh_limiter_free(l[i]), gh_redis_free(r[i]);
 }
@@ -661,8 +700,8 @@ static void test_synced_bounds(void **state) {
 static void test_synced_survives_outage(void **state) {
   (void)state;
   gh_redis *ra, *rb;
-  gh_limiter *a = synced("outage", 10, &ra), *b = synced("outage", 10, &rb);
-  gh_redis_set_breaker(ra, 1, 100);
+  ra = client_with(1, 100);
+  gh_limiter *a = synced_with("outage", 10, ra), *b = synced("outage", 10, &rb);
   assert_int_equal(gh_redis_ping(ra), GH_OK);
   redis_server_stop(&server, 1);
   assert_int_equal(take_n(a, "k", 5), 5);

@@ -256,6 +256,7 @@ static void *take_loop(void *arg) {
 static void test_limiter_shared(void **state) {
   (void)state;
   assert_int_equal(gh_limiter_new(&g_limiter, "shared", GH_LIMIT_GCRA, 100, 1000, 250, 0), GH_OK);
+  assert_int_equal(gh_limiter_build(g_limiter), GH_OK);
   atomic_store(&g_allowed, 0);
   pthread_t t[THREADS];
   for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, take_loop, NULL);

@@ -23,6 +23,7 @@ typedef struct step {
 static void run(int algorithm, uint64_t limit, int64_t period_ms, uint64_t burst, const step *steps, size_t n) {
   gh_limiter *l;
   assert_int_equal(gh_limiter_new(&l, "t", algorithm, limit, period_ms, burst, 0), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   for (size_t i = 0; i < n; i++) {
     int allowed;
     uint64_t remaining;
@@ -96,6 +97,7 @@ static void test_concurrency(void **state) {
   gh_limiter *l;
   assert_int_equal(gh_limiter_new(&l, "inflight", GH_LIMIT_CONCURRENCY, 2, 0, 0, 0), GH_OK);
   assert_int_equal(gh_limiter_set_timeout(l, 30000), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   int allowed;
   int64_t retry;
   gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL);
@@ -122,6 +124,8 @@ static void test_all_or_nothing(void **state) {
   gh_limiter *per_second, *per_day;
   assert_int_equal(gh_limiter_new(&per_second, "per-second", GH_LIMIT_FIXED_WINDOW, 2, 1000, 0, 0), GH_OK);
   assert_int_equal(gh_limiter_new(&per_day, "per-day", GH_LIMIT_QUOTA_DAY, 3, 0, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_build(per_second), GH_OK);
+  assert_int_equal(gh_limiter_build(per_day), GH_OK);
   gh_limiter *both[] = {per_second, per_day};
   const char *keys[] = {"alice", "alice"};
   size_t lens[] = {5, 5}, denied_by;
@@ -158,6 +162,7 @@ static void test_memory_budget(void **state) {
   (void)state;
   gh_limiter *l;
   assert_int_equal(gh_limiter_new(&l, "flood", GH_LIMIT_GCRA, 10, 1000, 0, 256 * 1024), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   assert_true(gh_limiter_memory(l) <= 256 * 1024 && gh_limiter_memory(l) > 250 * 1024);
   assert_int_equal(gh_limiter_memory(l), gh_limiter_capacity(l) * GH_LIMIT_BYTES_PER_KEY);
   char key[32];
@@ -186,6 +191,7 @@ static void test_budget_is_usable(void **state) {
   (void)state;
   gh_limiter *l;
   assert_int_equal(gh_limiter_new(&l, "fill", GH_LIMIT_GCRA, 10, 1000, 0, 4 * 1024 * 1024), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
   size_t half = gh_limiter_capacity(l) / 2;
   int allowed;
   for (size_t i = 0; i < half; i++) gh_limiter_take(l, (const char *)&i, sizeof i, 1, 0, &allowed, NULL, NULL);
@@ -199,6 +205,8 @@ static void test_fields_and_problems(void **state) {
   gh_limiter *l, *q;
   assert_int_equal(gh_limiter_new(&l, "per-consumer", GH_LIMIT_GCRA, 10, 1000, 20, 0), GH_OK);
   assert_int_equal(gh_limiter_new(&q, "plan-gold", GH_LIMIT_QUOTA_MONTH, 100000, 0, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
+  assert_int_equal(gh_limiter_build(q), GH_OK);
   char policy[128], state_field[128], body[512];
   assert_int_equal(gh_limiter_fields(l, 7, 1500, policy, sizeof policy, state_field, sizeof state_field), GH_OK);
   assert_string_equal(policy, "\"per-consumer\";q=10;w=1");
@@ -273,11 +281,33 @@ static void test_configuration(void **state) {
   assert_int_equal(gh_limiter_new(&l, "x", GH_LIMIT_GCRA, 10, 0, 0, 0), GH_EINVAL); /* no period */
 }
 
+/* One lifecycle: configure, build, then decide; setters after build and
+ * decisions before it are misuse, never a race on a shared limiter. */
+static void test_lifecycle(void **state) {
+  (void)state;
+  gh_limiter *l;
+  int allowed;
+  assert_int_equal(gh_limiter_new(&l, "slots", GH_LIMIT_CONCURRENCY, 2, 0, 0, 0), GH_OK);
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL), GH_EMISUSE);
+  assert_int_equal(gh_limiter_release(l, "k", 1, 1), GH_EMISUSE);
+  assert_int_equal(gh_limiter_set_timeout(l, 1000), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_OK);
+  assert_int_equal(gh_limiter_build(l), GH_EMISUSE);
+  assert_int_equal(gh_limiter_set_timeout(l, 2000), GH_EMISUSE);
+  assert_int_equal(gh_limiter_set_failure_mode(l, GH_REDIS_FAIL_OPEN), GH_EMISUSE);
+  assert_int_equal(gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK);
+  assert_true(allowed);
+  assert_int_equal(gh_limiter_set_timeout(NULL, 1000), GH_EINVAL);
+  assert_int_equal(gh_limiter_build(NULL), GH_EINVAL);
+  gh_limiter_free(l);
+}
+
 static int parse_one(void) {
   gh_limiter *l = NULL;
   const char *doc = "{\"name\":\"api\",\"algorithm\":\"gcra\",\"limit\":5,\"period\":1,\"burst\":10}";
   int rc = gh_limiter_parse(&l, doc, strlen(doc), NULL, 0);
   int allowed;
+  if (!rc) rc = gh_limiter_build(l);
   if (!rc) rc = gh_limiter_take(l, "k", 1, 1, 0, &allowed, NULL, NULL);
   gh_limiter_free(l);
   return rc;
@@ -356,6 +386,7 @@ static void test_key_recipes(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lifecycle),
       cmocka_unit_test(test_gcra),          cmocka_unit_test(test_token_bucket),  cmocka_unit_test(test_sliding_window),
       cmocka_unit_test(test_fixed_window),  cmocka_unit_test(test_calendar_quotas), cmocka_unit_test(test_concurrency),
       cmocka_unit_test(test_all_or_nothing), cmocka_unit_test(test_memory_budget), cmocka_unit_test(test_budget_is_usable),

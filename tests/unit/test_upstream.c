@@ -27,6 +27,7 @@ static void test_smooth_round_robin(void **state) {
   gh_upstream *u;
   const unsigned w[] = {5, 1, 1};
   assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, w, 3), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   char seq[15] = {0};
   for (int i = 0; i < 14; i++) seq[i] = NAMES[pick(u, NULL, 0)][0];
   assert_string_equal(seq, "aabacaaaabacaa");
@@ -54,6 +55,7 @@ static void test_round_robin_threads(void **state) {
   gh_upstream *u;
   const unsigned w[] = {5, 1, 1};
   assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, w, 3), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   counter c[4] = {{u, {0}}, {u, {0}}, {u, {0}}, {u, {0}}};
   pthread_t t[4];
   for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, picker, &c[i]);
@@ -73,9 +75,12 @@ static void test_maglev(void **state) {
   (void)state;
   gh_upstream *ten, *nine, *again;
   assert_int_equal(gh_upstream_new(&ten, GH_LB_MAGLEV, NAMES, NULL, 10), GH_OK);
+  assert_int_equal(gh_upstream_build(ten), GH_OK);
   assert_int_equal(gh_upstream_new(&again, GH_LB_MAGLEV, NAMES, NULL, 10), GH_OK);
+  assert_int_equal(gh_upstream_build(again), GH_OK);
   const char *without_e[] = {"a", "b", "c", "d", "f", "g", "h", "i", "j"};
   assert_int_equal(gh_upstream_new(&nine, GH_LB_MAGLEV, without_e, NULL, 9), GH_OK);
+  assert_int_equal(gh_upstream_build(nine), GH_OK);
   size_t per[10] = {0}, moved = 0, on_e = 0, n = 100000;
   for (size_t k = 0; k < n; k++) {
     char key[32];
@@ -95,6 +100,7 @@ static void test_maglev(void **state) {
   const unsigned w[] = {4, 2, 1, 1};
   gh_upstream *weighted;
   assert_int_equal(gh_upstream_new(&weighted, GH_LB_MAGLEV, NAMES, w, 4), GH_OK);
+  assert_int_equal(gh_upstream_build(weighted), GH_OK);
   size_t got[4] = {0};
   for (size_t k = 0; k < n; k++) {
     char key[32];
@@ -118,6 +124,7 @@ static void test_least_request(void **state) {
   (void)state;
   gh_upstream *u;
   assert_int_equal(gh_upstream_new(&u, GH_LB_LEAST_REQUEST, NAMES, NULL, 4), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   for (int i = 0; i < 10000; i++) pick(u, NULL, 0);
   uint64_t lo = UINT64_MAX, hi = 0;
   for (size_t i = 0; i < 4; i++) {
@@ -129,6 +136,7 @@ static void test_least_request(void **state) {
 
   const unsigned w[] = {3, 1};
   assert_int_equal(gh_upstream_new(&u, GH_LB_LEAST_REQUEST, NAMES, w, 2), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   for (int i = 0; i < 400; i++) pick(u, NULL, 0);
   assert_true(gh_upstream_in_flight(u, 0) >= 297 && gh_upstream_in_flight(u, 0) <= 303);
   /* the busier one (per weight) is never chosen over the idle one */
@@ -145,6 +153,7 @@ static void test_weighted_random_and_errors(void **state) {
   gh_upstream *u;
   const unsigned w[] = {1, 3};
   assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, w, 2), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   size_t second = 0;
   for (int i = 0; i < 100000; i++) second += pick(u, NULL, 0);
   assert_true(second > 74000 && second < 76000);
@@ -184,6 +193,7 @@ static void test_outlier_ejection(void **state) {
   assert_int_equal(gh_upstream_new(&u, GH_LB_ROUND_ROBIN, NAMES, NULL, 4), GH_OK);
   gh_outlier_config c = {3, 10000, 25000, 50};
   assert_int_equal(gh_upstream_set_outlier(u, &c), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
   gh_upstream_report(u, 0, 1, clock_now); /* a success in between resets the count */
   gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
@@ -237,6 +247,7 @@ static void test_active_health(void **state) {
   assert_int_equal(gh_upstream_new(&u, GH_LB_MAGLEV, NAMES, NULL, 2), GH_OK);
   gh_health_check_config c = {1000, 2, 2};
   assert_int_equal(gh_upstream_set_health_check(u, &c), GH_OK);
+  assert_int_equal(gh_upstream_build(u), GH_OK);
   size_t t;
   int64_t wait;
   assert_int_equal(gh_upstream_health_due(u, clock_now, &t, &wait), GH_OK);
@@ -275,6 +286,14 @@ static void test_breaker_and_retries(void **state) {
   size_t t[12];
   assert_int_equal(gh_upstream_new(&u, GH_LB_RANDOM, NAMES, NULL, 3), GH_OK);
   assert_int_equal(gh_upstream_set_max_requests(u, 10), GH_OK);
+  assert_int_equal(gh_upstream_set_max_pending(u, 2), GH_OK); /* requests waiting for a connection */
+  gh_retry_config rc = {20, 1, 3, 100, 300};
+  assert_int_equal(gh_upstream_set_retry(u, &rc), GH_OK);
+  gh_retry_config bad = {101, 1, 1, 10, 20};
+  assert_int_equal(gh_upstream_set_retry(u, &bad), GH_EINVAL);
+  assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[0]), GH_EMISUSE); /* configuring: not shared yet */
+  assert_int_equal(gh_upstream_build(u), GH_OK);
+  assert_int_equal(gh_upstream_set_max_requests(u, 20), GH_EMISUSE); /* shared: no more changes */
   for (int i = 0; i < 10; i++) assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[i]), GH_OK);
   assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[10]), GH_EDENIED);
   assert_int_equal(gh_upstream_overflows(u), 1);
@@ -282,7 +301,6 @@ static void test_breaker_and_retries(void **state) {
   assert_int_equal(gh_upstream_pick(u, NULL, 0, &t[0]), GH_OK);
 
   /* requests waiting for a connection: at most 2 */
-  assert_int_equal(gh_upstream_set_max_pending(u, 2), GH_OK);
   assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
   assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
   assert_int_equal(gh_upstream_pending_begin(u), GH_EDENIED);
@@ -291,8 +309,6 @@ static void test_breaker_and_retries(void **state) {
   assert_int_equal(gh_upstream_pending_begin(u), GH_OK);
   gh_upstream_pending_end(u), gh_upstream_pending_end(u);
 
-  gh_retry_config rc = {20, 1, 3, 100, 300};
-  assert_int_equal(gh_upstream_set_retry(u, &rc), GH_OK);
   int64_t delay;
   /* 10 in flight: 20% allows 2 retries in flight */
   assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_OK);
@@ -310,8 +326,6 @@ static void test_breaker_and_retries(void **state) {
   assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_OK);
   assert_int_equal(gh_upstream_retry_begin(u, 1, &delay), GH_EDENIED);
   gh_upstream_retry_done(u);
-  gh_retry_config bad = {101, 1, 1, 10, 20};
-  assert_int_equal(gh_upstream_set_retry(u, &bad), GH_EINVAL);
   gh_upstream_free(u);
 }
 

@@ -42,6 +42,7 @@ int cmd_ratelimit(int argc, char **argv) {
   gh_limiter *l;
   int rc = gh_limiter_new(&l, "simulate", algorithm, (uint64_t)limit, llround(period * 1000.0), (uint64_t)burst, 1 << 20);
   if (rc) return cli_library_error(rc, "the limit cannot be made from these values");
+  gh_limiter_build(l);
   char line[256];
   int status = EXIT_VALID;
   for (long n = 1; fgets(line, sizeof line, stdin); n++) {

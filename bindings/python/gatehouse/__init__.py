@@ -112,6 +112,7 @@ _free = _fn("gh_free", None, _p)
 
 _lim_new = _fn("gh_limiter_new", ctypes.c_int, ctypes.POINTER(_p), _c, ctypes.c_int, ctypes.c_uint64, _i64, ctypes.c_uint64, _sz)
 _lim_free = _fn("gh_limiter_free", None, _p)
+_lim_build = _fn("gh_limiter_build", ctypes.c_int, _p)
 _lim_release = _fn("gh_limiter_release", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64)
 _lim_take = _fn("gh_limiter_take", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64, _i64, ctypes.POINTER(ctypes.c_int),
                 ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(_i64))
@@ -127,6 +128,7 @@ _MAX_PARAMS = 16
 _up_new = _fn("gh_upstream_new", ctypes.c_int, ctypes.POINTER(_p), ctypes.c_int, ctypes.POINTER(_c),
               ctypes.POINTER(ctypes.c_uint), _sz)
 _up_free = _fn("gh_upstream_free", None, _p)
+_up_build = _fn("gh_upstream_build", ctypes.c_int, _p)
 _up_pick = _fn("gh_upstream_pick", ctypes.c_int, _p, _c, _sz, ctypes.POINTER(_sz))
 _up_release = _fn("gh_upstream_release", None, _p, _sz)
 _up_target = _fn("gh_upstream_target", _c, _p, _sz)
@@ -403,6 +405,7 @@ class Limiter:
     def __init__(self, algorithm, limit, period_ms, burst=0, name="limit", memory=0):
         self._h = _p()
         _check(_lim_new(ctypes.byref(self._h), _bytes(name), self.ALGORITHMS[algorithm], limit, period_ms, burst, memory))
+        _check(_lim_build(self._h))
 
     def take(self, key, cost, now_ms):
         """(allowed, remaining, retry_after_ms)."""
@@ -479,13 +482,23 @@ class Pool:
 
     BALANCERS = {"round-robin": 0, "least-request": 1, "maglev": 2, "random": 3}
 
-    def __init__(self, balancer, targets, weights=None):
+    def __init__(self, balancer, targets, weights=None, outlier=None, max_requests=None):
+        """outlier: {"failures", "base_ms", "max_ms", "max_percent"} ejects a target
+        after `failures` in a row for base_ms x times ejected (at most max_ms);
+        max_requests: the circuit breaker's limit of requests in flight. The
+        pool is configured here and shared from here on."""
         if weights is not None and len(weights) != len(targets):
             raise Error(-2, "one weight per target")  # GH_EINVAL
         names = (_c * len(targets))(*[_bytes(t) for t in targets])
         w = (ctypes.c_uint * len(weights))(*weights) if weights is not None else None
         self._h = _p()
         _check(_up_new(ctypes.byref(self._h), self.BALANCERS[balancer], names, w, len(targets)))
+        if outlier is not None:
+            o = {"failures": 5, "base_ms": 30000, "max_ms": 300000, "max_percent": 10, **outlier}
+            _check(_up_outlier(self._h, ctypes.byref(_OutlierConfig(o["failures"], o["base_ms"], o["max_ms"], o["max_percent"]))))
+        if max_requests is not None:
+            _check(_up_max_requests(self._h, max_requests))
+        _check(_up_build(self._h))
 
     def pick(self, key=None):
         """(index, target), or None when the circuit breaker refuses. End each pick with release()."""
@@ -500,19 +513,12 @@ class Pool:
     def release(self, index):
         _up_release(self._h, index)
 
-    def set_outlier(self, failures=5, base_ms=30000, max_ms=300000, max_percent=10):
-        """Ejects a target after `failures` in a row for base_ms x times ejected (at most max_ms)."""
-        _check(_up_outlier(self._h, ctypes.byref(_OutlierConfig(failures, base_ms, max_ms, max_percent))))
-
     def report(self, index, ok, now_ms):
         """A request's outcome: ok False for a connection failure, a timeout or a 5xx."""
         _up_report(self._h, index, 1 if ok else 0, now_ms)
 
     def healthy(self, index, now_ms):
         return bool(_up_healthy(self._h, index, now_ms))
-
-    def set_max_requests(self, limit):
-        _check(_up_max_requests(self._h, limit))
 
     def __del__(self):
         if getattr(self, "_h", None):

@@ -16,14 +16,14 @@ class Pools(unittest.TestCase):
         self.assertEqual(seen, {"a:80": 300, "b:80": 100})
 
     def test_maglev_keeps_a_key_and_ejection_moves_it(self):
-        pool = gatehouse.Pool("maglev", ["a:80", "b:80", "c:80"])
+        pool = gatehouse.Pool("maglev", ["a:80", "b:80", "c:80"],
+                              outlier={"failures": 2, "base_ms": 10000, "max_ms": 60000, "max_percent": 50})
         index, _ = pool.pick("user-42")
         pool.release(index)
         for _ in range(10):
             again, _ = pool.pick("user-42")
             pool.release(again)
             self.assertEqual(again, index)
-        pool.set_outlier(failures=2, base_ms=10000, max_ms=60000, max_percent=50)
         now = 1700000000000
         pool.report(index, False, now)
         pool.report(index, False, now)
@@ -31,8 +31,7 @@ class Pools(unittest.TestCase):
         self.assertTrue(pool.healthy(index, now + 10000))
 
     def test_breaker_and_errors(self):
-        pool = gatehouse.Pool("least-request", ["a:80"])
-        pool.set_max_requests(1)
+        pool = gatehouse.Pool("least-request", ["a:80"], max_requests=1)
         first = pool.pick()
         self.assertIsNotNone(first)
         self.assertIsNone(pool.pick())  # refused: one in flight already
