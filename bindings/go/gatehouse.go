@@ -309,9 +309,9 @@ func (l *Limiter) Close() {
 }
 
 // Router maps a method and a path to a route (see gatehouse/router.h). Add
-// routes, then Build; once built, Match is safe for concurrent use.
+// routes, then Build; once built, Match is safe for concurrent use and Add
+// answers EMISUSE (make a new Router to change routes).
 type Router struct {
-	b *C.gh_router_builder
 	h *C.gh_router
 }
 
@@ -329,7 +329,7 @@ type RouteMatch struct {
 // NewRouter starts an empty router.
 func NewRouter() (*Router, error) {
 	r := &Router{}
-	if err := check(C.gh_router_builder_new(&r.b)); err != nil {
+	if err := check(C.gh_router_new(&r.h)); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(r, (*Router).Close)
@@ -354,27 +354,19 @@ func (r *Router) Add(method, pattern, name string) error {
 		defer C.free(unsafe.Pointer(n))
 	}
 	msg := make([]byte, 256)
-	return r.withMessage(C.gh_router_add(r.b, m, p, n, nil, (*C.char)(unsafe.Pointer(&msg[0])), 256), msg)
+	return r.withMessage(C.gh_router_add(r.h, m, p, n, nil, (*C.char)(unsafe.Pointer(&msg[0])), 256), msg)
 }
 
 // AddOpenAPI adds every operation of an OpenAPI 3.x JSON document.
 func (r *Router) AddOpenAPI(doc string) error {
 	p, n := bytes(doc)
 	msg := make([]byte, 512)
-	return r.withMessage(C.gh_router_add_openapi(r.b, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 512), msg)
+	return r.withMessage(C.gh_router_add_openapi(r.h, p, n, (*C.char)(unsafe.Pointer(&msg[0])), 512), msg)
 }
 
-// Build makes the routes added so far matchable (again, after more Adds).
+// Build ends configuration: the routes become matchable.
 func (r *Router) Build() error {
-	var h *C.gh_router
-	if err := check(C.gh_router_build(r.b, &h)); err != nil {
-		return err
-	}
-	if r.h != nil {
-		C.gh_router_free(r.h)
-	}
-	r.h = h
-	return nil
+	return check(C.gh_router_build(r.h))
 }
 
 // Match finds the route for method and path (the path may carry a query).
@@ -418,10 +410,6 @@ func (r *Router) Close() {
 	if r.h != nil {
 		C.gh_router_free(r.h)
 		r.h = nil
-	}
-	if r.b != nil {
-		C.gh_router_builder_free(r.b)
-		r.b = nil
 	}
 }
 

@@ -28,11 +28,14 @@
  * is canonicalised the same way, so `/caf%C3%A9` and `/café` are one route.
  * Typed parameters check the canonical text (escapes still escaped); the
  * values handed out are percent-decoded. Trailing slashes are strict by
- * default (gh_router_builder_set_trailing_slash); letter case counts unless
- * gh_router_builder_set_ignore_case is on.
+ * default (gh_router_set_trailing_slash); letter case counts unless
+ * gh_router_set_ignore_case is on.
  *
- * A built router is immutable and thread-safe; a lookup allocates nothing
- * and writes only to the caller's gh_route_match.
+ * Lifecycle: gh_router_new, then routes and options (configuring), then
+ * gh_router_build; from there the router is immutable and thread-safe, adding
+ * answers GH_EMISUSE (as matching does before), and a lookup allocates
+ * nothing and writes only to the caller's gh_route_match. To change routes,
+ * build a new router and swap it in.
  */
 #ifndef GATEHOUSE_ROUTER_H
 #define GATEHOUSE_ROUTER_H
@@ -49,18 +52,17 @@ extern "C" {
 #define GH_ROUTER_MAX_SEGMENTS 64
 #define GH_ROUTER_MAX_PARAMS 16
 
-typedef struct gh_router_builder gh_router_builder;
 typedef struct gh_router gh_router;
 
-GH_EXTERN int gh_router_builder_new(gh_router_builder **out);
-GH_EXTERN void gh_router_builder_free(gh_router_builder *b);
+/** An empty router, configuring. @return GH_OK, GH_EINVAL, GH_ENOMEM */
+GH_EXTERN int gh_router_new(gh_router **out);
 /**
  * Adds a route. method: upper-case token ("GET", "POST", ...) or "*" for any.
  * name: the route's name (NULL: "METHOD pattern"). ud: returned on a match.
  * @return GH_OK; GH_EPARSE (msg says where), GH_EEXIST (ambiguous: msg names
- *   both routes), GH_ETOOBIG, GH_ENOMEM
+ *   both routes), GH_ETOOBIG, GH_ENOMEM; GH_EMISUSE once built
  */
-GH_EXTERN int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud,
+GH_EXTERN int gh_router_add(gh_router *r, const char *method, const char *pattern, const char *name, void *ud,
                             char *msg, size_t msg_cap);
 /**
  * A route with constraints beyond method and path. host: NULL for any host,
@@ -74,7 +76,7 @@ typedef struct gh_route_spec {
   const char *host;
   const char *version;
 } gh_route_spec;
-GH_EXTERN int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec, char *msg, size_t msg_cap);
+GH_EXTERN int gh_router_add_spec(gh_router *r, const gh_route_spec *spec, char *msg, size_t msg_cap);
 
 /**
  * Adds every operation of an OpenAPI 3.0 / 3.1 JSON document: one route per
@@ -84,23 +86,26 @@ GH_EXTERN int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec
  * @return GH_OK; GH_EPARSE, GH_EEXIST, GH_ETOOBIG with msg naming the JSON
  *   path ("paths./users/{id}.get: ..."); GH_ENOMEM
  */
-GH_EXTERN int gh_router_add_openapi(gh_router_builder *b, const char *json, size_t len, char *msg, size_t msg_cap);
+GH_EXTERN int gh_router_add_openapi(gh_router *r, const char *json, size_t len, char *msg, size_t msg_cap);
 /* Trailing slashes: strict ("/a/" is not "/a"), or a miss tries the path
  * with the slash toggled and then answers as that route (ignore) or with a
  * 308 to it (redirect; m->location holds the path and query). */
 #define GH_ROUTER_SLASH_STRICT 0
 #define GH_ROUTER_SLASH_IGNORE 1
 #define GH_ROUTER_SLASH_REDIRECT 2
-GH_EXTERN int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode);
+GH_EXTERN int gh_router_set_trailing_slash(gh_router *r, int mode);
 /**
  * Matches paths without regard to letter case (for backends that ignore
  * case): patterns and requests are canonicalised with GH_PATH_IGNORE_CASE,
  * and parameter values come out lower-cased. Call before the first
  * gh_router_add. @return GH_OK; GH_EMISUSE after a route was added; GH_EINVAL
  */
-GH_EXTERN int gh_router_builder_set_ignore_case(gh_router_builder *b, int on);
-/** Builds the router; the builder can be freed afterwards. */
-GH_EXTERN int gh_router_build(const gh_router_builder *b, gh_router **out);
+GH_EXTERN int gh_router_set_ignore_case(gh_router *r, int on);
+/**
+ * Ends configuration: the routes become a trie to match against. On failure
+ * (GH_ENOMEM) the router is still configuring. @return GH_OK; GH_EMISUSE when built already
+ */
+GH_EXTERN int gh_router_build(gh_router *r);
 GH_EXTERN void gh_router_free(gh_router *r);
 GH_EXTERN size_t gh_router_route_count(const gh_router *r);
 
@@ -134,7 +139,8 @@ GH_EXTERN size_t gh_route_match_size(void);
  * Finds the route for method and path (the path may carry a query; its
  * api-version parameter selects versioned routes). Routes bound to a host
  * do not match: use gh_router_match_request.
- * @return GH_OK with m->status telling the outcome; GH_EINVAL on NULL arguments
+ * @return GH_OK with m->status telling the outcome; GH_EINVAL on NULL arguments;
+ *   GH_EMISUSE before gh_router_build
  */
 GH_EXTERN int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path,
                               size_t path_len, gh_route_match *m);

@@ -81,7 +81,7 @@ static int typed_pattern(const cJSON *doc, const cJSON *path_item, const cJSON *
   return GH_OK;
 }
 
-int gh_router_add_openapi(gh_router_builder *b, const char *json, size_t len, char *msg, size_t cap) {
+int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg, size_t cap) {
   if (!b || !json) return GH_EINVAL;
   cJSON *doc;
   int rc = gh__json_parse(json, len, MAX_DOCUMENT, 64, &doc, msg, cap);

@@ -1,5 +1,5 @@
-/* The router's building: routes checked and kept by the builder, then a
- * trie of path segments. Each node has its static children (sorted,
+/* The router's configuring and building: routes checked and kept as they
+ * are added, then, at gh_router_build, a trie of path segments. Each node has its static children (sorted,
  * binary-searched), its pattern children in priority order, and the routes
  * that end at it or continue with a catch-all. Lookups: router_match.c. */
 #include <stdio.h>
@@ -10,17 +10,9 @@
 #include "../core/strmap.h"
 #include "router_internal.h"
 
-struct gh_router_builder {
-  route *routes;
-  size_t n, cap;
-  gh__strmap shapes; /* "METHOD shape" -> route index */
-  int slash;         /* GH_ROUTER_SLASH_* */
-  unsigned path_flags; /* GH_PATH_IGNORE_CASE */
-};
-
-int gh_router_builder_new(gh_router_builder **out) {
+int gh_router_new(gh_router **out) {
   if (!out) return GH_EINVAL;
-  gh_router_builder *b = gh__calloc(1, sizeof *b);
+  gh_router *b = gh__calloc(1, sizeof *b);
   if (!b) return GH_ENOMEM;
   if (gh__strmap_init(&b->shapes)) {
     gh__free(b);
@@ -35,13 +27,6 @@ static void route_free(route *r) {
   gh__route_pattern_free(&r->pat);
 }
 
-void gh_router_builder_free(gh_router_builder *b) {
-  if (!b) return;
-  for (size_t i = 0; i < b->n; i++) route_free(&b->routes[i]);
-  gh__free(b->routes);
-  gh__strmap_free(&b->shapes);
-  gh__free(b);
-}
 
 static bool good_method(const char *m) {
   if (!m || !*m) return false;
@@ -88,8 +73,9 @@ static char *lower_dup(const char *s) {
   return d;
 }
 
-int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap) {
-  if (!b || !spec || !spec->pattern || !shown) return GH_EINVAL;
+int gh__router_add_shown(gh_router *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap) {
+  GH__CONFIGURING(b);
+  if (!spec || !spec->pattern || !shown) return GH_EINVAL;
   const char *method = spec->method, *pattern = spec->pattern, *name = spec->name;
   void *ud = spec->ud;
   if (!good_method(method)) return gh__set_msg(msg, cap, "method: an upper-case token or \"*\""), GH_EPARSE;
@@ -139,11 +125,11 @@ int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const 
   return GH_OK;
 }
 
-int gh_router_add_spec(gh_router_builder *b, const gh_route_spec *spec, char *msg, size_t cap) {
+int gh_router_add_spec(gh_router *b, const gh_route_spec *spec, char *msg, size_t cap) {
   return gh__router_add_shown(b, spec, spec ? spec->pattern : NULL, msg, cap);
 }
 
-int gh_router_add(gh_router_builder *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
+int gh_router_add(gh_router *b, const char *method, const char *pattern, const char *name, void *ud, char *msg,
                   size_t cap) {
   gh_route_spec spec = {method, pattern, name, ud, NULL, NULL};
   return gh__router_add_shown(b, &spec, pattern, msg, cap);
@@ -253,14 +239,15 @@ static int insert(builder *b, rnode *root, const route *r) {
   return add_slot(r->pat.catch_all ? &n->rest : &n->end, r);
 }
 
-int gh_router_builder_set_trailing_slash(gh_router_builder *b, int mode) {
-  if (!b || mode < GH_ROUTER_SLASH_STRICT || mode > GH_ROUTER_SLASH_REDIRECT) return GH_EINVAL;
+int gh_router_set_trailing_slash(gh_router *b, int mode) {
+  GH__CONFIGURING(b);
+  if (mode < GH_ROUTER_SLASH_STRICT || mode > GH_ROUTER_SLASH_REDIRECT) return GH_EINVAL;
   b->slash = mode;
   return GH_OK;
 }
 
-int gh_router_builder_set_ignore_case(gh_router_builder *b, int on) {
-  if (!b) return GH_EINVAL;
+int gh_router_set_ignore_case(gh_router *b, int on) {
+  GH__CONFIGURING(b);
   if (b->n) return GH_EMISUSE; /* routes already added were canonicalised without it */
   b->path_flags = on ? GH_PATH_IGNORE_CASE : 0;
   return GH_OK;
@@ -268,48 +255,27 @@ int gh_router_builder_set_ignore_case(gh_router_builder *b, int on) {
 
 size_t gh_route_match_size(void) { return sizeof(gh_route_match); }
 
-int gh_router_build(const gh_router_builder *b, gh_router **out) {
-  if (!b || !out) return GH_EINVAL;
-  *out = NULL;
-  gh_router *r = gh__calloc(1, sizeof *r);
-  if (!r) return GH_ENOMEM;
-  r->slash = b->slash;
-  r->path_flags = b->path_flags;
-  r->routes = gh__calloc(b->n ? b->n : 1, sizeof *r->routes);
+int gh_router_build(gh_router *r) {
+  GH__CONFIGURING(r);
   r->root = gh__calloc(1, sizeof *r->root);
-  int rc = r->routes && r->root ? GH_OK : GH_ENOMEM;
-  char msg[8];
-  for (size_t i = 0; i < b->n && !rc; i++) { /* each route parsed again: the router owns all it points to */
-    const route *from = &b->routes[i];
-    route *to = &r->routes[r->n];
-    to->method = gh__strndup(from->method, strlen(from->method));
-    to->name = gh__strndup(from->name, strlen(from->name));
-    to->text = gh__strndup(from->text, strlen(from->text));
-    to->source = gh__strndup(from->source, strlen(from->source));
-    to->host = from->host ? gh__strndup(from->host, strlen(from->host)) : NULL;
-    to->version = from->version ? gh__strndup(from->version, strlen(from->version)) : NULL;
-    to->ud = from->ud;
-    if (!to->method || !to->name || !to->text || !to->source || (from->host && !to->host) ||
-        (from->version && !to->version))
-      rc = GH_ENOMEM;
-    if (!rc) rc = gh__route_pattern_parse(to->source, b->path_flags, &to->pat, msg, sizeof msg);
-    r->n++;
-    if (!rc) gh__route_pattern_names(&to->pat, to->names);
-  }
+  int rc = r->root ? GH_OK : GH_ENOMEM;
   builder tb = {0};
   if (!rc) rc = gh__strmap_init(&tb.keys);
-  for (size_t i = 0; i < r->n && !rc; i++) {
+  r->constrained = false;
+  for (size_t i = 0; i < r->n && !rc; i++) { /* the routes stay where they are: nothing is added from here */
     rc = insert(&tb, r->root, &r->routes[i]);
     r->constrained |= r->routes[i].host || r->routes[i].version;
   }
   if (!rc) sort_statics(r->root);
   gh__strmap_free(&tb.keys);
   gh__free(tb.found);
-  if (rc) {
-    gh_router_free(r);
+  if (rc) { /* still configuring, as before the call */
+    node_free(r->root);
+    r->root = NULL;
     return rc;
   }
-  *out = r;
+  gh__strmap_free(&r->shapes); /* only adding needed it */
+  r->built = true;
   return GH_OK;
 }
 
@@ -318,6 +284,7 @@ void gh_router_free(gh_router *r) {
   node_free(r->root);
   for (size_t i = 0; r->routes && i < r->n; i++) route_free(&r->routes[i]);
   gh__free(r->routes);
+  if (!r->built) gh__strmap_free(&r->shapes);
   gh__free(r);
 }
 

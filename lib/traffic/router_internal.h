@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "../core/core.h"
+#include "../core/strmap.h"
 #include "gatehouse/router.h"
 #include "route_pattern.h"
 
 /* gh_router_add with the pattern shown in matches (m->pattern) differing from
  * the one parsed: an OpenAPI template shown, its typed form parsed. */
-int gh__router_add_shown(gh_router_builder *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap);
+int gh__router_add_shown(gh_router *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap);
 
 typedef struct route {
   char *method, *name, *text; /* text: the pattern as shown (an OpenAPI template for imports) */
@@ -57,12 +58,14 @@ struct rnode {
 
 
 struct gh_router {
-  route *routes;
-  size_t n;
-  rnode *root;
-  bool constrained; /* some route has a host or a version */
-  int slash;
-  unsigned path_flags;
+  bool built;          /* configuring (routes added) until gh_router_build; shared after */
+  route *routes;       /* stable once built: the trie points into them */
+  size_t n, cap;
+  gh__strmap shapes;   /* configuring: "METHOD shape" -> route index, for ambiguity */
+  int slash;           /* GH_ROUTER_SLASH_* */
+  unsigned path_flags; /* GH_PATH_IGNORE_CASE */
+  rnode *root;         /* built */
+  bool constrained;    /* some route has a host or a version */
 };
 
 typedef struct walk {

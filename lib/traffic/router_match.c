@@ -2,7 +2,7 @@
  * depth-first walk of the trie (static, then patterns, then the catch-all,
  * backing up when a branch fails further down), collecting the methods of
  * paths that matched so that a miss can say 405 and Allow; the trailing
- * slash toggled where the builder asked. */
+ * slash toggled where the router was told to. */
 #include <string.h>
 
 #include "../core/path.h"
@@ -87,6 +87,7 @@ static void hand_out_params(const route *found, const walk *w, gh_route_match *m
 
 int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m) {
   if (!r || !q || !q->method || !q->path || !m) return GH_EINVAL;
+  if (!r->built) return GH_EMISUSE;
   walk w;
   w.method = q->method, w.method_len = q->method_len;
   w.head = q->method_len == 4 && !memcmp(q->method, "HEAD", 4);

@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
   run r = {0};
   size_t n = (size_t)cJSON_GetArraySize(routes);
   r.methods = calloc(n, sizeof *r.methods), r.paths = calloc(n, sizeof *r.paths);
-  gh_router_builder *b;
-  gh_router_builder_new(&b);
+  gh_router *b;
+  gh_router_new(&b);
   char pattern[512], msg[256];
   cJSON_ArrayForEach(c, routes) {
     const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *path = cJSON_GetObjectItem(c, "path")->valuestring;
@@ -67,9 +67,8 @@ int main(int argc, char **argv) {
     if (gh_router_add(b, method, pattern, NULL, NULL, msg, sizeof msg)) return fprintf(stderr, "%s: %s\n", pattern, msg), 2;
     r.methods[r.n] = strdup(method), r.paths[r.n++] = strdup(path);
   }
-  gh_router *router;
-  if (gh_router_build(b, &router)) return 2;
-  gh_router_builder_free(b);
+  gh_router *router = b;
+  if (gh_router_build(router)) return 2;
   r.r = router;
   double rounds = bench_rate(github_all, &r, seconds, 3);
   bench_report("route-lookup", "github-all", "gatehouse", "ops_per_s", rounds * (double)r.n);
@@ -84,7 +83,7 @@ int main(int argc, char **argv) {
   static const char *const methods[] = {"GET", "POST", "PUT", "DELETE"};
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  gh_router_builder_new(&b);
+  gh_router_new(&b);
   for (int i = 0; i < 10000; i++) {
     switch (i % 4) {
     case 0: snprintf(pattern, sizeof pattern, "/api/v%d/res%d", i % 7, i); break;
@@ -94,9 +93,9 @@ int main(int argc, char **argv) {
     }
     if (gh_router_add(b, methods[(i / 4) % 4], pattern, NULL, NULL, msg, sizeof msg)) return fprintf(stderr, "%s\n", msg), 2;
   }
-  if (gh_router_build(b, &router)) return 2;
+  router = b;
+  if (gh_router_build(router)) return 2;
   double build_ms = ms_since(&t0);
-  gh_router_builder_free(b);
   long bytes = bench_live_bytes();
   bench_report("route-build", "10k-routes", "gatehouse", "build_ms", build_ms);
   bench_report("route-build", "10k-routes", "gatehouse", "kib", (double)bytes / 1024.0);

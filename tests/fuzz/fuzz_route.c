@@ -20,20 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *nl = strchr(text, '\n');
   const char *request = nl ? nl + 1 : "GET /users/7";
   if (nl) *nl = 0;
-  gh_router_builder *b;
-  if (gh_router_builder_new(&b)) return 0;
+  gh_router *b;
+  if (gh_router_new(&b)) return 0;
   char msg[256];
   for (size_t i = 0; i < sizeof FIXED / sizeof FIXED[0]; i += 2)
     if (gh_router_add(b, FIXED[i], FIXED[i + 1], NULL, NULL, msg, sizeof msg)) abort();
   int rc = gh_router_add(b, "GET", text, "fuzzed", NULL, msg, sizeof msg);
   if (rc != GH_OK && rc != GH_EPARSE && rc != GH_EEXIST && rc != GH_ETOOBIG && rc != GH_ENOMEM) abort();
   if (rc && !msg[0]) abort(); /* an error always says why */
-  gh_router *r;
-  if (gh_router_build(b, &r)) {
-    gh_router_builder_free(b);
+  gh_router *r = b;
+  if (gh_router_build(r)) {
+    gh_router_free(r);
     return 0;
   }
-  gh_router_builder_free(b);
   const char *space = strchr(request, ' ');
   const char *method = space ? request : "GET", *path = space ? space + 1 : request;
   size_t method_len = space ? (size_t)(space - request) : 3, path_len = strlen(path);

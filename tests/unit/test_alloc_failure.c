@@ -135,14 +135,12 @@ static int oidc(void) {
 static int router(void) {
   static const char *const routes[] = {"/users/{id:int}", "/users/{name}/posts", "/files/{name}.{ext}",
                                        "/static/{rest*}", "/caf\xc3\xa9/{x}", "/a/b/c/d"};
-  gh_router_builder *b = NULL;
   gh_router *r = NULL;
-  int rc = gh_router_builder_new(&b);
-  if (!rc) rc = gh_router_builder_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE);
+  int rc = gh_router_new(&r);
+  if (!rc) rc = gh_router_set_trailing_slash(r, GH_ROUTER_SLASH_IGNORE);
   for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rc; i++)
-    rc = gh_router_add(b, "GET", routes[i], NULL, NULL, NULL, 0);
-  if (!rc) rc = gh_router_build(b, &r);
-  gh_router_builder_free(b);
+    rc = gh_router_add(r, "GET", routes[i], NULL, NULL, NULL, 0);
+  if (!rc) rc = gh_router_build(r);
   gh_route_match *m = malloc(gh_route_match_size());
   if (!rc) rc = gh_router_match(r, "GET", 3, "/files/a.b.c", 12, m);
   if (!rc && (m->status != 200 || m->n_params != 2)) rc = GH_EINVAL;

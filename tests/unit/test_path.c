@@ -177,17 +177,16 @@ static void test_spellings_against_rule_kinds(void **state) {
  * route that names what the policy denied. */
 static void test_spellings_through_the_router(void **state) {
   (void)state;
-  gh_router_builder *b;
+  gh_router *b;
   char msg[256];
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
-  assert_int_equal(gh_router_builder_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE), GH_OK);
+  assert_int_equal(gh_router_new(&b), GH_OK);
+  assert_int_equal(gh_router_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/admin/{rest*}", "no-admin", NULL, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/orders/{id}/secret", "no-secret", NULL, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/keys", "no-keys", NULL, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/{any*}", "open", NULL, msg, sizeof msg), GH_OK);
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   gh_route_match *m = malloc(gh_route_match_size());
   for (size_t i = 0; i < sizeof SPELLINGS / sizeof SPELLINGS[0]; i++) {
     const char *path = SPELLINGS[i].path, *want = SPELLINGS[i].rule;
@@ -216,15 +215,14 @@ static void test_spellings_through_the_router(void **state) {
 /* Route and policy patterns are canonicalised as requests are. */
 static void test_patterns_are_canonical(void **state) {
   (void)state;
-  gh_router_builder *b;
+  gh_router *b;
   char msg[256];
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  assert_int_equal(gh_router_new(&b), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/caf\xc3\xa9/%7Bx%7d", "cafe", NULL, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/a/../b", NULL, NULL, msg, sizeof msg), GH_EPARSE);
   assert_non_null(strstr(msg, "dot segment"));
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   gh_route_match *m = malloc(gh_route_match_size());
   assert_int_equal(gh_router_match(r, "GET", 3, "/caf%c3%a9/%7bx%7D", 18, m), GH_OK);
   assert_int_equal(m->status, 200);
@@ -254,15 +252,14 @@ static void test_patterns_are_canonical(void **state) {
 /* Opt-in case-insensitive matching, in the router and in the policy. */
 static void test_case_insensitive_matching(void **state) {
   (void)state;
-  gh_router_builder *b;
+  gh_router *b;
   char msg[256];
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
-  assert_int_equal(gh_router_builder_set_ignore_case(b, 1), GH_OK);
+  assert_int_equal(gh_router_new(&b), GH_OK);
+  assert_int_equal(gh_router_set_ignore_case(b, 1), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/Admin/{id}", "admin", NULL, msg, sizeof msg), GH_OK);
-  assert_int_equal(gh_router_builder_set_ignore_case(b, 0), GH_EMISUSE); /* routes were added with it */
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  assert_int_equal(gh_router_set_ignore_case(b, 0), GH_EMISUSE); /* routes were added with it */
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   gh_route_match *m = malloc(gh_route_match_size());
   assert_int_equal(gh_router_match(r, "GET", 3, "/ADMIN/X", 8, m), GH_OK);
   assert_int_equal(m->status, 200);
@@ -346,16 +343,16 @@ static void test_router_and_policy_agree(void **state) {
   gh_policy *policies[N];
   char msg[256], doc[512];
   for (size_t k = 0; k < N; k++) {
-    gh_router_builder *b;
-    gh_router_builder_new(&b);
-    gh_router_builder_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE);
+    gh_router *b;
+    gh_router_new(&b);
+    gh_router_set_trailing_slash(b, GH_ROUTER_SLASH_IGNORE);
     char route[64];
     snprintf(route, sizeof route, "%s", PATTERNS[k]);
     size_t n = strlen(route);
     if (route[n - 1] == '*') snprintf(route + n - 1, sizeof route - n + 1, "{rest*}");
     assert_int_equal(gh_router_add(b, "GET", route, "r", NULL, msg, sizeof msg), GH_OK);
-    assert_int_equal(gh_router_build(b, &routers[k]), GH_OK);
-    gh_router_builder_free(b);
+    assert_int_equal(gh_router_build(b), GH_OK);
+    routers[k] = b;
     snprintf(doc, sizeof doc,
              "{\"rules\":[{\"id\":\"r\",\"effect\":\"allow\",\"subjects\":[\"*\"],\"actions\":[\"GET\"],\"resources\":[\"%s\"]}]}",
              PATTERNS[k]);

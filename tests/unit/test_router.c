@@ -19,16 +19,15 @@
 #include "helpers.h"
 
 static gh_router *build(const char *const *routes, size_t n) {
-  gh_router_builder *b;
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  gh_router *b;
+  assert_int_equal(gh_router_new(&b), GH_OK);
   char msg[256];
   for (size_t i = 0; i < n; i += 2) {
     int rc = gh_router_add(b, routes[i], routes[i + 1], NULL, NULL, msg, sizeof msg);
     if (rc) fail_msg("%s %s: %s", routes[i], routes[i + 1], msg);
   }
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   return r;
 }
 
@@ -283,9 +282,9 @@ static void test_path_hygiene(void **state) {
 /* Registration errors name what is wrong; ambiguity names both routes. */
 static void test_registration_errors(void **state) {
   (void)state;
-  gh_router_builder *b;
+  gh_router *b;
   char msg[256];
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  assert_int_equal(gh_router_new(&b), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/u/{id}", "get-user", NULL, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add(b, "GET", "/u/{name}", "by-name", NULL, msg, sizeof msg), GH_EEXIST);
   assert_non_null(strstr(msg, "by-name"));
@@ -299,9 +298,8 @@ static void test_registration_errors(void **state) {
     assert_true(msg[0]);
   }
   assert_int_equal(gh_router_add(b, "get", "/x", NULL, NULL, msg, sizeof msg), GH_EPARSE);
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b); /* the router owns what it needs */
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   assert_int_equal(gh_router_route_count(r), 3);
   assert_int_equal(find(r, "GET", "/u/12"), 200);
   assert_string_equal(m.pattern, "/u/{id:int}");
@@ -319,16 +317,15 @@ static void differential(const char *set) {
   cJSON *doc = cJSON_ParseWithLength(text, len);
   assert_non_null(doc);
   const cJSON *routes = cJSON_GetObjectItem(doc, "routes"), *cases = cJSON_GetObjectItem(doc, "cases"), *c;
-  gh_router_builder *b;
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  gh_router *b;
+  assert_int_equal(gh_router_new(&b), GH_OK);
   char msg[256];
   cJSON_ArrayForEach(c, routes) {
     const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *pattern = cJSON_GetObjectItem(c, "pattern")->valuestring;
     if (gh_router_add(b, method, pattern, NULL, NULL, msg, sizeof msg)) fail_msg("%s %s: %s", method, pattern, msg);
   }
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   int n = 0;
   cJSON_ArrayForEach(c, cases) {
     const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *url = cJSON_GetObjectItem(c, "path")->valuestring;
@@ -364,11 +361,11 @@ static void test_openapi_import(void **state) {
   (void)state;
   size_t len;
   char *doc = t_read_vector("routes/openapi-shop.json", &len), msg[512];
-  gh_router_builder *b;
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  gh_router *b;
+  assert_int_equal(gh_router_new(&b), GH_OK);
   if (gh_router_add_openapi(b, doc, len, msg, sizeof msg)) fail_msg("%s", msg);
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
   assert_int_equal(gh_router_route_count(r), 7);
   assert_int_equal(find(r, "GET", "/pets/42"), 200);
   assert_string_equal(m.name, "getPet");
@@ -387,21 +384,24 @@ static void test_openapi_import(void **state) {
   expect_param("sku", "9");
   assert_int_equal(find(r, "PUT", "/pets"), 405);
   assert_string_equal(m.allow, "GET, POST, HEAD, OPTIONS");
+  assert_int_equal(gh_router_add_openapi(r, doc, len, msg, sizeof msg), GH_EMISUSE); /* built: no more routes */
   gh_router_free(r);
   /* the same document twice: every route is ambiguous with itself */
+  assert_int_equal(gh_router_new(&b), GH_OK);
+  assert_int_equal(gh_router_add_openapi(b, doc, len, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_router_add_openapi(b, doc, len, msg, sizeof msg), GH_EEXIST);
   assert_non_null(strstr(msg, "paths./pets.get"));
-  gh_router_builder_free(b);
+  gh_router_free(b);
   free(doc);
   const char *bad[] = {"{\"openapi\":\"2.0\",\"paths\":{}}", "{\"openapi\":\"3.0.3\"}",
                        "{\"openapi\":\"3.0.3\",\"paths\":{\"/a/{x\":{\"get\":{}}}}", "{\"openapi\":\"3.0.3\",\"paths\":{\"nope\":{\"get\":{}}}}",
                        "{\"openapi\":\"3.0.3\",\"paths\":{\"/a\":[]}}", "[1,2"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    assert_int_equal(gh_router_builder_new(&b), GH_OK);
+    assert_int_equal(gh_router_new(&b), GH_OK);
     msg[0] = 0;
     assert_int_not_equal(gh_router_add_openapi(b, bad[i], strlen(bad[i]), msg, sizeof msg), GH_OK);
     assert_true(msg[0]);
-    gh_router_builder_free(b);
+    gh_router_free(b);
   }
 }
 
@@ -416,9 +416,9 @@ static int find_request(const gh_router *r, const char *method, const char *path
  * Accept-Version, by media type, by query; others' routes are absent. */
 static void test_hosts_and_versions(void **state) {
   (void)state;
-  gh_router_builder *b;
+  gh_router *b;
   char msg[256];
-  assert_int_equal(gh_router_builder_new(&b), GH_OK);
+  assert_int_equal(gh_router_new(&b), GH_OK);
   const gh_route_spec specs[] = {
       {"GET", "/status", "any-host", NULL, NULL, NULL},
       {"GET", "/status", "wild", NULL, "*.example.com", NULL},
@@ -437,9 +437,8 @@ static void test_hosts_and_versions(void **state) {
   gh_route_spec bad_host = {"GET", "/x", NULL, NULL, "*example.com", NULL}, bad_version = {"GET", "/x", NULL, NULL, NULL, "2 beta"};
   assert_int_equal(gh_router_add_spec(b, &bad_host, msg, sizeof msg), GH_EPARSE);
   assert_int_equal(gh_router_add_spec(b, &bad_version, msg, sizeof msg), GH_EPARSE);
-  gh_router *r;
-  assert_int_equal(gh_router_build(b, &r), GH_OK);
-  gh_router_builder_free(b);
+  gh_router *r = b;
+  assert_int_equal(gh_router_build(r), GH_OK);
 
   assert_int_equal(find_request(r, "GET", "/status", "api.example.com:8443", NULL, NULL), 200);
   assert_string_equal(m.name, "exact");
@@ -473,17 +472,16 @@ static void test_hosts_and_versions(void **state) {
 static void test_trailing_slash_policies(void **state) {
   (void)state;
   for (int mode = GH_ROUTER_SLASH_STRICT; mode <= GH_ROUTER_SLASH_REDIRECT; mode++) {
-    gh_router_builder *b;
+    gh_router *b;
     char msg[128];
-    assert_int_equal(gh_router_builder_new(&b), GH_OK);
-    assert_int_equal(gh_router_builder_set_trailing_slash(b, mode), GH_OK);
+    assert_int_equal(gh_router_new(&b), GH_OK);
+    assert_int_equal(gh_router_set_trailing_slash(b, mode), GH_OK);
     assert_int_equal(gh_router_add(b, "GET", "/a/{id}", NULL, NULL, msg, sizeof msg), GH_OK);
     assert_int_equal(gh_router_add(b, "GET", "/dir/", NULL, NULL, msg, sizeof msg), GH_OK);
     assert_int_equal(gh_router_add(b, "GET", "/", NULL, NULL, msg, sizeof msg), GH_OK);
-    assert_int_equal(gh_router_builder_set_trailing_slash(b, 7), GH_EINVAL);
-    gh_router *r;
-    assert_int_equal(gh_router_build(b, &r), GH_OK);
-    gh_router_builder_free(b);
+    assert_int_equal(gh_router_set_trailing_slash(b, 7), GH_EINVAL);
+    gh_router *r = b;
+    assert_int_equal(gh_router_build(r), GH_OK);
     int a = find(r, "GET", "/a/x%20y/?q=1");
     const char *a_loc = m.location;
     if (mode == GH_ROUTER_SLASH_STRICT) assert_int_equal(a, 404);

@@ -45,15 +45,16 @@ int cmd_route(int argc, char **argv) {
   size_t len;
   char *doc = cli_read_file(argv[2], 16u << 20, &len);
   if (!doc) return EXIT_USAGE;
-  gh_router_builder *b;
   gh_router *r = NULL;
   char msg[512] = "";
-  int rc = gh_router_builder_new(&b);
-  if (!rc) rc = gh_router_add_openapi(b, doc, len, msg, sizeof msg);
-  if (!rc) rc = gh_router_build(b, &r);
-  gh_router_builder_free(b);
+  int rc = gh_router_new(&r);
+  if (!rc) rc = gh_router_add_openapi(r, doc, len, msg, sizeof msg);
+  if (!rc) rc = gh_router_build(r);
   free(doc);
-  if (rc) return cli_library_error(rc, msg);
+  if (rc) {
+    gh_router_free(r);
+    return cli_library_error(rc, msg);
+  }
   int status = EXIT_VALID;
   if (argc == 5) {
     if (!answer(r, argv[3], argv[4])) status = EXIT_REJECTED;

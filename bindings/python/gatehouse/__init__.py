@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import threading
 import time
 
 __all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Policy", "Limiter", "Router",
@@ -117,11 +118,10 @@ _lim_release = _fn("gh_limiter_release", ctypes.c_int, _p, _c, _sz, ctypes.c_uin
 _lim_take = _fn("gh_limiter_take", ctypes.c_int, _p, _c, _sz, ctypes.c_uint64, _i64, ctypes.POINTER(ctypes.c_int),
                 ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(_i64))
 
-_rb_new = _fn("gh_router_builder_new", ctypes.c_int, ctypes.POINTER(_p))
-_rb_free = _fn("gh_router_builder_free", None, _p)
-_rb_add = _fn("gh_router_add", ctypes.c_int, _p, _c, _c, _c, _p, _c, _sz)
-_rb_openapi = _fn("gh_router_add_openapi", ctypes.c_int, _p, _c, _sz, _c, _sz)
-_rb_build = _fn("gh_router_build", ctypes.c_int, _p, ctypes.POINTER(_p))
+_router_new = _fn("gh_router_new", ctypes.c_int, ctypes.POINTER(_p))
+_router_add = _fn("gh_router_add", ctypes.c_int, _p, _c, _c, _c, _p, _c, _sz)
+_router_openapi = _fn("gh_router_add_openapi", ctypes.c_int, _p, _c, _sz, _c, _sz)
+_router_build = _fn("gh_router_build", ctypes.c_int, _p)
 _router_free = _fn("gh_router_free", None, _p)
 _MAX_PARAMS = 16
 
@@ -428,36 +428,36 @@ class Limiter:
 
 class Router:
     """Method and path to a route (see gatehouse/router.h): add routes or an
-    OpenAPI document, then match."""
+    OpenAPI document, then match. The first match builds the router; from
+    then on it is shared and takes no more routes (make a new Router)."""
 
     def __init__(self):
-        self._b, self._h = _p(), None
-        _check(_rb_new(ctypes.byref(self._b)))
+        self._h, self._built = _p(), False
+        self._lock = threading.Lock()
+        _check(_router_new(ctypes.byref(self._h)))
 
     def add(self, method, pattern, name=None):
         msg = ctypes.create_string_buffer(256)
-        _check(_rb_add(self._b, _bytes(method), _bytes(pattern), _bytes(name) if name else None, None, msg, 256), msg)
-        self._drop_built()
+        _check(_router_add(self._h, _bytes(method), _bytes(pattern), _bytes(name) if name else None, None, msg, 256), msg)
         return self
 
     def add_openapi(self, document):
         data, msg = _bytes(document), ctypes.create_string_buffer(512)
-        _check(_rb_openapi(self._b, data, len(data), msg, 512), msg)
-        self._drop_built()
+        _check(_router_openapi(self._h, data, len(data), msg, 512), msg)
         return self
 
-    def _drop_built(self):
-        """Routes changed: the router is built again on the next match."""
-        if self._h:
-            _router_free(self._h)
-            self._h = None
+    def build(self):
+        """Ends configuration (the first match does it too)."""
+        with self._lock:
+            if not self._built:
+                _check(_router_build(self._h))
+                self._built = True
+        return self
 
     def match(self, method, path):
         """{"status", "route", "pattern", "params", "allow", "location", "path"} (path: the canonical path)."""
-        if self._h is None:
-            h = _p()
-            _check(_rb_build(self._b, ctypes.byref(h)))
-            self._h = h
+        if not self._built:
+            self.build()
         block, meth, target = ctypes.create_string_buffer(_route_match_size), _bytes(method), _bytes(path)
         m = _RouteMatch.from_buffer(block)
         _check(_router_match(self._h, meth, len(meth), target, len(target), ctypes.byref(m)))
@@ -470,10 +470,8 @@ class Router:
 
     def __del__(self):
         if getattr(self, "_h", None):
-            self._drop_built()
-        if getattr(self, "_b", None):
-            _rb_free(self._b)
-            self._b = None
+            _router_free(self._h)
+            self._h = None
 
 
 class Pool:
