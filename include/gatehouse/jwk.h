@@ -39,6 +39,8 @@ typedef struct gh_jwks_limits {
   size_t max_keys;
   unsigned min_rsa_bits;
 } gh_jwks_limits;
+/** sizeof(gh_jwks_limits), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_jwks_limits_size(void);
 
 /**
  * Parses a JWK Set `{"keys":[...]}` or a single JWK object with default limits.

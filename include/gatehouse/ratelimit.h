@@ -167,6 +167,8 @@ typedef struct gh_limit_key_source {
   size_t n_headers;
   unsigned v6_prefix; /* 0: 64 */
 } gh_limit_key_source;
+/** sizeof(gh_limit_key_source), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_limit_key_source_size(void);
 
 /**
  * Builds the key: "source=value" per part, joined by '&', with '%', '&', '='

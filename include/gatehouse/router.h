@@ -76,6 +76,8 @@ typedef struct gh_route_spec {
   const char *host;
   const char *version;
 } gh_route_spec;
+/** sizeof(gh_route_spec), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_route_spec_size(void);
 GH_EXTERN int gh_router_add_spec(gh_router *r, const gh_route_spec *spec, char *msg, size_t msg_cap);
 
 /**
@@ -114,6 +116,8 @@ typedef struct gh_route_param {
   const char *value; /* percent-decoded: into the request path, or into the match's buffer */
   size_t len;
 } gh_route_param;
+/** sizeof(gh_route_param), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_route_param_size(void);
 
 /* The match of one lookup. Its fields come first and stay in this order;
  * buffers follow. FFI callers allocate gh_route_match_size() bytes. */
@@ -158,6 +162,8 @@ typedef struct gh_route_request {
   size_t method_len, path_len, host_len;
   const char *accept_version, *accept; /* header values, or NULL */
 } gh_route_request;
+/** sizeof(gh_route_request), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_route_request_size(void);
 GH_EXTERN int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m);
 
 /** A parameter's value by name, or NULL. */

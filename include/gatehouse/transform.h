@@ -53,6 +53,8 @@ typedef struct gh_header {
   const char *name, *value;
   size_t name_len, value_len;
 } gh_header;
+/** sizeof(gh_header), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_header_size(void);
 
 /** What a transformation reads: the request's headers and target, and who and which route. */
 typedef struct gh_transform_input {
@@ -64,6 +66,8 @@ typedef struct gh_transform_input {
   void *attr_ud;
   const gh_route_match *route;  /* NULL: none */
 } gh_transform_input;
+/** sizeof(gh_transform_input), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_transform_input_size(void);
 
 /** The new header list and path (with query); one allocation, freed with gh_transform_result_free. */
 typedef struct gh_transform_result {
@@ -73,6 +77,8 @@ typedef struct gh_transform_result {
   size_t path_len;
   void *block;
 } gh_transform_result;
+/** sizeof(gh_transform_result), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_transform_result_size(void);
 
 /**
  * Applies the request part. @return GH_OK; GH_EDENIED when a rendered header

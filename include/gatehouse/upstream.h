@@ -80,6 +80,8 @@ typedef struct gh_outlier_config {
   int64_t max_ejection_ms;       /* at most this long (default 300000) */
   unsigned max_ejection_percent; /* never more ejected at once (default 10; at least one target) */
 } gh_outlier_config;
+/** sizeof(gh_outlier_config), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_outlier_config_size(void);
 /** Turns outlier detection on (NULL: the defaults). */
 GH_EXTERN int gh_upstream_set_outlier(gh_upstream *u, const gh_outlier_config *c);
 /** A request's outcome: ok 0 for a connection failure, a timeout or a 5xx. */
@@ -96,6 +98,8 @@ typedef struct gh_health_check_config {
   unsigned healthy_threshold;   /* passes in a row to come back (default 2) */
   unsigned unhealthy_threshold; /* failures in a row to go down (default 3) */
 } gh_health_check_config;
+/** sizeof(gh_health_check_config), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_health_check_config_size(void);
 GH_EXTERN int gh_upstream_set_health_check(gh_upstream *u, const gh_health_check_config *c);
 /**
  * The next target due for a check at now_ms (its next check is then
@@ -126,6 +130,8 @@ typedef struct gh_retry_config {
   unsigned max_retries;     /* per request (default 2) */
   int64_t base_ms, max_ms;  /* backoff: uniform in [0, min(max, base x 2^(retry-1))] (default 25, 250) */
 } gh_retry_config;
+/** sizeof(gh_retry_config), for FFI callers that mirror it: check the mirror against it. */
+GH_EXTERN size_t gh_retry_config_size(void);
 /** NULL: the defaults (which apply until this is called). */
 GH_EXTERN int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c);
 /**

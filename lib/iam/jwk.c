@@ -305,3 +305,5 @@ int gh_jwk_thumbprint(const char *jwk_json, size_t len, char *out, size_t out_ca
   cJSON_Delete(jwk);
   return rc;
 }
+
+size_t gh_jwks_limits_size(void) { return sizeof(gh_jwks_limits); }

@@ -217,3 +217,5 @@ int gh_limit_key_build(const gh_limit_key *k, const gh_limit_key_source *s, char
   cJSON_Delete(claims);
   return rc;
 }
+
+size_t gh_limit_key_source_size(void) { return sizeof(gh_limit_key_source); }

@@ -289,3 +289,9 @@ void gh_router_free(gh_router *r) {
 }
 
 size_t gh_router_route_count(const gh_router *r) { return r ? r->n : 0; }
+
+size_t gh_route_spec_size(void) { return sizeof(gh_route_spec); }
+
+size_t gh_route_param_size(void) { return sizeof(gh_route_param); }
+
+size_t gh_route_request_size(void) { return sizeof(gh_route_request); }

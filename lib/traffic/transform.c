@@ -388,3 +388,9 @@ void gh_transform_result_free(gh_transform_result *r) {
   gh__free(r->block);
   memset(r, 0, sizeof *r);
 }
+
+size_t gh_header_size(void) { return sizeof(gh_header); }
+
+size_t gh_transform_input_size(void) { return sizeof(gh_transform_input); }
+
+size_t gh_transform_result_size(void) { return sizeof(gh_transform_result); }

@@ -123,3 +123,7 @@ void gh_upstream_health_result(gh_upstream *u, size_t target, int ok) {
     atomic_store(&h->active_streak, 0);
   }
 }
+
+size_t gh_outlier_config_size(void) { return sizeof(gh_outlier_config); }
+
+size_t gh_health_check_config_size(void) { return sizeof(gh_health_check_config); }

@@ -64,3 +64,5 @@ int gh_upstream_retry_begin(gh_upstream *u, unsigned retry, int64_t *delay_ms) {
 void gh_upstream_retry_done(gh_upstream *u) {
   if (u && u->built) gh__saturating_decrement(&u->retries_active);
 }
+
+size_t gh_retry_config_size(void) { return sizeof(gh_retry_config); }

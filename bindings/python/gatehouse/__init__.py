@@ -159,6 +159,20 @@ class _RouteMatch(ctypes.Structure):
 
 
 _route_match_size = _fn("gh_route_match_size", _sz)()
+
+
+def _mirrors(*pairs):
+    """Each ctypes mirror has the size the library says its struct has."""
+    for mirror, c_name in pairs:
+        size = _fn(c_name + "_size", _sz)()
+        if ctypes.sizeof(mirror) != size:
+            raise ImportError("gatehouse: %s is %d bytes in this library, %d in the binding: rebuild or update the "
+                              "binding" % (c_name, size, ctypes.sizeof(mirror)))
+
+
+_mirrors((_OutlierConfig, "gh_outlier_config"), (_RouteParam, "gh_route_param"))
+if ctypes.sizeof(_RouteMatch) > _route_match_size:
+    raise ImportError("gatehouse: gh_route_match is smaller in this library than the binding's view of it")
 _router_match = _fn("gh_router_match", ctypes.c_int, _p, _c, _sz, _c, _sz, ctypes.POINTER(_RouteMatch))
 
 _EDENIED = -12
