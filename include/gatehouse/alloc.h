@@ -50,7 +50,18 @@ GH_EXTERN int64_t gh_now_ms(void);
 typedef enum gh_log_level { GH_LOG_DEBUG = 0, GH_LOG_INFO = 1, GH_LOG_WARN = 2, GH_LOG_ERROR = 3 } gh_log_level;
 /** Log hook: a NUL-terminated message without trailing newline. */
 typedef void (*gh_log_fn)(void *ud, int level, const char *msg);
-/** Install a log hook (NULL: the library logs nothing, the default). */
+/**
+ * Install a log hook (NULL: the library logs nothing, the default), before
+ * any object exists; messages below min_level are not made. The hook runs on
+ * the thread that caused the event and must be thread-safe. What an operator
+ * hears, never a secret (no key, token or credential):
+ * - GH_LOG_INFO: a verifier's key set swapped in; an identity provider added
+ *   to or removed from a realm; a Redis breaker going half-open; a limiter
+ *   whose Redis answers again after an outage.
+ * - GH_LOG_WARN: a Redis circuit breaker opening (and closing again); a
+ *   limiter whose Redis became unreachable, with its failure mode (once per
+ *   outage); an upstream target ejected, with for how long.
+ */
 GH_EXTERN void gh_set_log(gh_log_fn fn, void *ud, int min_level);
 
 #ifdef __cplusplus

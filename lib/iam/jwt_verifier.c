@@ -173,6 +173,7 @@ int gh_jwt_verifier_set_jwks(gh_jwt_verifier *v, gh_jwks *set, int64_t now_ms) {
   pthread_rwlock_unlock(&v->keys_lock);
   atomic_store(&v->fetched_ms, now_ms);
   atomic_store(&v->kid_miss, false);
+  gh__log(GH_LOG_INFO, "jwt verifier: key set swapped in (%zu keys, %zu skipped)", gh_jwks_count(set), gh_jwks_skipped(set));
   gh_jwks_free(old);
   return GH_OK;
 }

@@ -134,7 +134,10 @@ static int change(gh_realm *r, const char *drop, gh_idp *add) {
   else if (drop && !found) rc = GH_ENOTFOUND;
   else if (!(rc = snapshot_with(old, drop, add, &fresh))) r->current = fresh;
   pthread_rwlock_unlock(&r->lock);
-  if (!rc) snapshot_release(old);
+  if (!rc) {
+    snapshot_release(old);
+    gh__log(GH_LOG_INFO, "realm %s: identity provider %s %s", r->name, drop ? drop : add->name, drop ? "removed" : "added");
+  }
   return rc;
 }
 

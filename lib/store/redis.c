@@ -111,17 +111,28 @@ static bool admit(gh_redis *r) {
   if (!until) return true;
   int64_t now = gh_now_ms();
   if (now < until) return false;
-  return atomic_compare_exchange_strong(&r->open_until, &until, now + r->cooldown_ms + r->timeout_ms);
+  bool probe = atomic_compare_exchange_strong(&r->open_until, &until, now + r->cooldown_ms + r->timeout_ms);
+  if (probe) gh__log(GH_LOG_INFO, "redis %s:%d: circuit breaker half-open, one call probes", r->host, r->port);
+  return probe;
 }
 
+/* Operators hear of each transition once: the breaker opening (or opening
+ * again after a failed probe) and closing. */
 static void record(gh_redis *r, bool ok) {
   if (ok) {
     atomic_store(&r->consecutive, 0);
-    atomic_store(&r->open_until, 0);
+    if (atomic_exchange(&r->open_until, 0))
+      gh__log(GH_LOG_WARN, "redis %s:%d: circuit breaker closed, Redis answers again", r->host, r->port);
     return;
   }
   atomic_fetch_add(&r->failures, 1);
-  if (atomic_fetch_add(&r->consecutive, 1) + 1 >= r->trip_after) atomic_store(&r->open_until, gh_now_ms() + r->cooldown_ms);
+  int failures = atomic_fetch_add(&r->consecutive, 1) + 1;
+  if (failures >= r->trip_after) {
+    bool was_closed = !atomic_exchange(&r->open_until, gh_now_ms() + r->cooldown_ms);
+    if (was_closed || failures == r->trip_after)
+      gh__log(GH_LOG_WARN, "redis %s:%d: circuit breaker open after %d failures in a row; calls fail at once for %lld ms",
+              r->host, r->port, failures, (long long)r->cooldown_ms);
+  }
 }
 
 static bool connected(gh_redis *r, conn *c) {

@@ -37,6 +37,7 @@ int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, uint64_t l
                             60000};
   l->seed = gh__hash_seed();
   atomic_init(&l->fallbacks, 0);
+  atomic_init(&l->degraded, false);
   if (pthread_mutex_init(&l->dirty_lock, NULL)) {
     gh__free(l->name);
     gh__free(l);

@@ -31,6 +31,7 @@ struct gh_limiter {
   gh_redis *redis;             /* strict mode: decisions in Redis */
   int failure_mode;            /* GH_REDIS_FAIL_* */
   atomic_uint_fast64_t fallbacks;
+  atomic_bool degraded;        /* Redis failed the last time: logged once per outage */
   gh_redis *synced;            /* synced mode: local decisions, counts pushed by gh_limiter_sync */
   pthread_mutex_t dirty_lock;  /* keys with a local count not yet pushed */
   char **dirty;
@@ -52,6 +53,10 @@ int gh__limiter_take_remote(gh_limiter *const *limiters, const char *const *keys
                             uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                             int64_t *retry_after_ms);
 int gh__limiter_release_remote(gh_limiter *l, const char *key, size_t len, uint64_t cost);
+/* A remote call failed (counted; the first of an outage is logged) or
+ * succeeded (the end of an outage is logged). limiter_redis.c */
+void gh__limiter_degraded(gh_limiter *l);
+void gh__limiter_recovered(gh_limiter *l);
 /* Synced mode (limiter_synced.c): remembers a key for the next push. */
 void gh__limiter_mark_dirty(gh_limiter *l, const char *key, size_t len);
 

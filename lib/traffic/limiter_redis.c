@@ -27,6 +27,20 @@ int gh_limiter_set_failure_mode(gh_limiter *l, int failure_mode) {
   return GH_OK;
 }
 
+void gh__limiter_degraded(gh_limiter *l) {
+  static const char *const MODES[] = {"failing open (allow)", "failing closed (deny)", "deciding locally"};
+  atomic_fetch_add(&l->fallbacks, 1);
+  if (!atomic_exchange(&l->degraded, true))
+    gh__log(GH_LOG_WARN, "limiter %s: Redis unreachable, %s until it answers", l->name,
+            l->synced ? "counting locally" : MODES[l->failure_mode]);
+}
+
+void gh__limiter_recovered(gh_limiter *l) {
+  if (atomic_load_explicit(&l->degraded, memory_order_relaxed) && atomic_exchange(&l->degraded, false))
+    gh__log(GH_LOG_INFO, "limiter %s: Redis answers again, %s", l->name,
+            l->synced ? "counts are pushed again" : "decisions are strict again");
+}
+
 /* A key in Redis: "gh:rl:<length of the limit's name>:<name>:<key>"; 0 when
  * too long. Names may hold ':', so the length keeps limiter "a" with key
  * "b:c" apart from limiter "a:b" with key "c". */
@@ -52,8 +66,9 @@ static gh__remote_limit as_remote(const gh__limit_params *p) {
 /* Strict mode: one atomic Redis decision over all limits (keys namespaced
  * as remote_key says); when Redis fails, the first limit's failure mode. */
 int gh__limiter_take_remote(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
-                       uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
-                       int64_t *retry_after_ms) {
+                            uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
+                            int64_t *retry_after_ms) {
+  if (!n || n > MAX_TAKE_ALL) return GH_EINVAL;
   char buf[MAX_TAKE_ALL][600];
   const char *names[MAX_TAKE_ALL];
   size_t lens[MAX_TAKE_ALL];
@@ -67,6 +82,7 @@ int gh__limiter_take_remote(gh_limiter *const *limiters, const char *const *keys
   size_t first = n;
   int rc = gh__redis_limit(limiters[0]->redis, names, lens, remote, n, (int64_t)cost, allowed, &first, &left, &retry);
   if (rc == GH_OK) {
+    for (size_t i = 0; i < n; i++) gh__limiter_recovered(limiters[i]);
     if (denied_by) *denied_by = first;
     if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
     if (retry_after_ms) *retry_after_ms = *allowed ? 0 : retry;
@@ -80,7 +96,7 @@ int gh__limiter_take_remote(gh_limiter *const *limiters, const char *const *keys
 static void fallback(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens, size_t n,
                      uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by, uint64_t *remaining,
                      int64_t *retry_after_ms) {
-  for (size_t i = 0; i < n; i++) atomic_fetch_add(&limiters[i]->fallbacks, 1);
+  for (size_t i = 0; i < n; i++) gh__limiter_degraded(limiters[i]);
   switch (limiters[0]->failure_mode) {
   case GH_REDIS_FAIL_LOCAL:
     gh__limiter_take_local(limiters, keys, key_lens, n, cost, now_ms, allowed, denied_by, remaining, retry_after_ms);
@@ -113,6 +129,7 @@ typedef struct async_take {
 static void async_done(void *ud, int rc, int allowed, int64_t remaining, int64_t retry) {
   async_take *t = ud;
   uint64_t left = (uint64_t)(remaining > 0 ? remaining : 0);
+  if (!rc) gh__limiter_recovered(t->l);
   if (rc) {
     const char *key = t->key;
     fallback(&t->l, &key, &t->len, 1, t->cost, t->now_ms, &allowed, NULL, &left, &retry);
@@ -169,8 +186,11 @@ int gh__limiter_release_remote(gh_limiter *l, const char *key, size_t len, uint6
   size_t first;
   int64_t left, retry;
   int rc = gh__redis_limit(l->redis, names, &n, &remote, 1, -(int64_t)cost, &allowed, &first, &left, &retry);
-  if (rc != GH_EIO) return rc;
-  atomic_fetch_add(&l->fallbacks, 1);
+  if (rc != GH_EIO) {
+    if (!rc) gh__limiter_recovered(l);
+    return rc;
+  }
+  gh__limiter_degraded(l);
   gh__limiter_release_local(l, key, len, cost);
   return GH_OK;
 }
@@ -178,8 +198,9 @@ int gh__limiter_release_remote(gh_limiter *l, const char *key, size_t len, uint6
 static void async_released(void *ud, int rc, int allowed, int64_t remaining, int64_t retry) {
   (void)allowed, (void)remaining, (void)retry;
   async_take *t = ud;
+  if (!rc) gh__limiter_recovered(t->l);
   if (rc) {
-    atomic_fetch_add(&t->l->fallbacks, 1);
+    gh__limiter_degraded(t->l);
     gh__limiter_release_local(t->l, t->key, t->len, t->cost);
   }
   gh__free(t->key);

@@ -104,8 +104,9 @@ int gh_limiter_sync(gh_limiter *l, int64_t now_ms) {
       settle(l, keys[k], lens[k], windows[j], rc ? 0 : totals[j], rc ? deltas[j] : 0);
       if (rc) gh__limiter_mark_dirty(l, keys[k], lens[k]); /* pushed again at the next sync */
     }
+    if (!rc) gh__limiter_recovered(l);
     if (rc) {
-      atomic_fetch_add(&l->fallbacks, 1);
+      gh__limiter_degraded(l);
       for (size_t k = start + m; k < n; k++) gh__limiter_mark_dirty(l, keys[k], lens[k]);
     }
   }

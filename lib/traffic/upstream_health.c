@@ -71,6 +71,8 @@ void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms) {
   atomic_store(&h->ejected_until, now_ms + duration);
   atomic_store_explicit(&h->consecutive_failures, 0, memory_order_relaxed);
   atomic_fetch_add_explicit(&u->ejections, 1, memory_order_relaxed);
+  gh__log(GH_LOG_WARN, "upstream %s: ejected for %lld ms after %u failures in a row (ejection %u)", u->names[target],
+          (long long)duration, failures, times);
 }
 
 int gh_upstream_is_healthy(const gh_upstream *u, size_t target, int64_t now_ms) {

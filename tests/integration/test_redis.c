@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "gatehouse.h"
+#include "helpers.h"
 #include "redis_server.h"
 
 static redis_server server;
@@ -341,6 +342,7 @@ static void test_failure_modes_and_recovery(void **state) {
   int allowed;
   assert_int_equal(gh_limiter_take(closed, "k", 1, 1, 0, &allowed, NULL, NULL), GH_OK); /* scripts loaded */
   assert_true(allowed);
+  t_log_capture(GH_LOG_INFO); /* what an operator hears of the outage */
   redis_server_stop(&server, 1);
 
   for (int i = 0; i < 5; i++) {
@@ -355,6 +357,11 @@ static void test_failure_modes_and_recovery(void **state) {
     local_allowed += allowed; /* the local limit: 2 per window on this instance */
   }
   assert_int_equal(local_allowed, 2);
+  /* once per limiter per outage, with its failure mode; the breaker once */
+  assert_int_equal(t_log_count("2 limiter fo: Redis unreachable, failing open (allow) until it answers"), 1);
+  assert_int_equal(t_log_count("2 limiter fc: Redis unreachable, failing closed (deny)"), 1);
+  assert_int_equal(t_log_count("2 limiter fl: Redis unreachable, deciding locally"), 1);
+  assert_int_equal(t_log_count("circuit breaker open after 3 failures in a row; calls fail at once for 300 ms"), 1);
   assert_int_equal(gh_limiter_fallbacks(open), 5);
   assert_int_equal(gh_limiter_fallbacks(local), 5);
   /* the breaker is open: no connection attempts, an immediate answer */
@@ -375,6 +382,9 @@ static void test_failure_modes_and_recovery(void **state) {
   gh_limiter_take(open, "k2", 2, 1, 2000, &allowed, NULL, NULL);
   assert_false(allowed); /* strict again: the limit is 2 */
   assert_int_equal(gh_limiter_fallbacks(open), before);
+  assert_int_equal(t_log_count("1 limiter fo: Redis answers again, decisions are strict again"), 1);
+  assert_int_equal(t_log_count("circuit breaker closed, Redis answers again"), 1);
+  t_log_stop();
   gh_limiter_free(open), gh_limiter_free(closed), gh_limiter_free(local);
   gh_redis_free(r_open), gh_redis_free(r_closed), gh_redis_free(r_local);
 }

@@ -124,3 +124,27 @@ gh_identity *t_identity_with_claims(const char *realm, const char *claims_json) 
   gh_realm_free(r);
   return id;
 }
+
+static char g_log[16384];
+static size_t g_log_len;
+
+static void capture(void *ud, int level, const char *msg) {
+  (void)ud;
+  int n = snprintf(g_log + g_log_len, sizeof g_log - g_log_len, "%d %s\n", level, msg);
+  if (n > 0 && g_log_len + (size_t)n < sizeof g_log) g_log_len += (size_t)n;
+}
+
+void t_log_capture(int min_level) {
+  g_log_len = 0, g_log[0] = 0;
+  gh_set_log(capture, NULL, min_level);
+}
+
+int t_log_count(const char *text) {
+  int n = 0;
+  for (const char *p = g_log; (p = strstr(p, text)); p += strlen(text)) n++;
+  return n;
+}
+
+const char *t_log_all(void) { return g_log; }
+
+void t_log_stop(void) { gh_set_log(NULL, NULL, GH_LOG_WARN); }

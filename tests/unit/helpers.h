@@ -25,6 +25,13 @@ long t_alloc_count(void);       /* allocations made since the last fail_at */
  * says otherwise: the valgrind run strides, the ASan run is exhaustive. */
 long t_faultsim_step(void);
 
+/* The library's log (gh_set_log) captured from here on at min_level and
+ * above; t_log_count counts the lines holding text; t_log_stop uninstalls. */
+void t_log_capture(int min_level);
+int t_log_count(const char *text);
+const char *t_log_all(void); /* every line so far, '\n'-separated */
+void t_log_stop(void);
+
 /* An identity authenticated in a fresh realm by a custom IdP that answers
  * with these claims (JSON). */
 typedef struct gh_identity gh_identity;

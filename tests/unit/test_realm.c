@@ -362,11 +362,57 @@ static void test_allocation_failure(void **state) {
   free(g_token);
 }
 
+static int operator_idp(void *ud, const char *cred, size_t len, char **json, size_t *json_len) {
+  (void)ud, (void)cred, (void)len, (void)json, (void)json_len;
+  return 0;
+}
+
+/* What an operator hears through gh_set_log: key sets swapped, identity
+ * providers added and removed; never a key. */
+static void test_operator_log(void **state) {
+  (void)state;
+  t_log_capture(GH_LOG_INFO);
+  cJSON *sets = t_load_json("jose/jwks.json");
+  char *oct = cJSON_PrintUnformatted(cJSON_GetObjectItem(sets, "oct-HS256"));
+  gh_jwks *keys;
+  assert_int_equal(gh_jwks_parse(&keys, oct, strlen(oct), NULL, 0), GH_OK);
+  gh_jwt_verifier *v;
+  assert_int_equal(gh_jwt_verifier_new(&v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_build(v), GH_OK);
+  assert_int_equal(gh_jwt_verifier_set_jwks(v, keys, 1700000000000LL), GH_OK);
+  assert_int_equal(t_log_count("1 jwt verifier: key set swapped in (1 keys, 0 skipped)"), 1);
+  const char *k = strstr(oct, "\"k\":\"");
+  assert_non_null(k);
+  char secret[16];
+  memcpy(secret, k + 5, sizeof secret - 1), secret[sizeof secret - 1] = 0;
+  assert_null(strstr(t_log_all(), secret)); /* the key itself, never */
+  gh_realm *r;
+  gh_idp *idp;
+  assert_int_equal(gh_realm_new(&r, "acme"), GH_OK);
+  assert_int_equal(gh_idp_new_custom(&idp, "legacy", operator_idp, NULL), GH_OK);
+  assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
+  assert_int_equal(gh_realm_add_idp(r, idp), GH_EEXIST); /* nothing changed: nothing said */
+  assert_int_equal(gh_realm_remove_idp(r, "legacy"), GH_OK);
+  assert_int_equal(t_log_count("1 realm acme: identity provider legacy added"), 1);
+  assert_int_equal(t_log_count("1 realm acme: identity provider legacy removed"), 1);
+  assert_int_equal(t_log_count("legacy"), 2);
+  t_log_capture(GH_LOG_WARN); /* below the level: not even made */
+  assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
+  assert_int_equal(t_log_count("legacy"), 0);
+  t_log_stop();
+  gh_idp_free(idp);
+  gh_realm_free(r);
+  gh_jwt_verifier_free(v);
+  gh_jwks_free(keys);
+  free(oct);
+  cJSON_Delete(sets);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_isolation_and_mapping), cmocka_unit_test(test_providers_in_order),
       cmocka_unit_test(test_revocation),            cmocka_unit_test(test_binding),
-      cmocka_unit_test(test_allocation_failure),
+      cmocka_unit_test(test_allocation_failure), cmocka_unit_test(test_operator_log),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

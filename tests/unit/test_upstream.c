@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "gatehouse.h"
+#include "helpers.h"
 
 static const char *const NAMES[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
 
@@ -194,6 +195,7 @@ static void test_outlier_ejection(void **state) {
   gh_outlier_config c = {3, 10000, 25000, 50};
   assert_int_equal(gh_upstream_set_outlier(u, &c), GH_OK);
   assert_int_equal(gh_upstream_build(u), GH_OK);
+  t_log_capture(GH_LOG_WARN);
   gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
   gh_upstream_report(u, 0, 1, clock_now); /* a success in between resets the count */
   gh_upstream_report(u, 0, 0, clock_now), gh_upstream_report(u, 0, 0, clock_now);
@@ -211,6 +213,11 @@ static void test_outlier_ejection(void **state) {
   assert_false(gh_upstream_is_healthy(u, 1, clock_now));
   assert_true(gh_upstream_is_healthy(u, 2, clock_now));
   assert_int_equal(gh_upstream_ejections(u), 2);
+  /* each ejection told to the operator, with its length */
+  assert_int_equal(t_log_count("2 upstream a: ejected for 10000 ms after 3 failures in a row (ejection 1)"), 1);
+  assert_int_equal(t_log_count("2 upstream b: ejected for 10000 ms"), 1);
+  assert_int_equal(t_log_count("upstream c:"), 0); /* the third was not ejected */
+  t_log_stop();
   /* back after base x 1 */
   clock_now += 10000;
   assert_true(gh_upstream_is_healthy(u, 0, clock_now));
