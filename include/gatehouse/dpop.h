@@ -86,13 +86,14 @@ GH_EXTERN uint64_t gh_dpop_verifier_replay_evictions(const gh_dpop_verifier *v);
  * Verifies a DPoP proof (RFC 9449 section 4.3) for a request.
  * @param htm, htu        the request's method and absolute URI (query and fragment are ignored)
  * @param access_token    the access token presented with it (its hash must be `ath`), or NULL
- * @param expected_jkt    the token's `cnf.jkt`, or NULL
+ * @param expected_jkt    the token's `cnf.jkt` (expected_jkt_len bytes), or NULL
  * @param jkt_out         receives the proof key's thumbprint (GH_DPOP_JKT_LEN + NUL); may be NULL
  * @return GH_OK, GH_EDENIED (see reason), GH_ENOMEM, GH_EMISUSE (not built)
  */
 GH_EXTERN int gh_dpop_verify(const gh_dpop_verifier *v, const char *proof, size_t proof_len, const char *htm,
                              size_t htm_len, const char *htu, size_t htu_len, const char *access_token,
-                             size_t access_token_len, const char *expected_jkt, int64_t now_ms, char *jkt_out,
+                             size_t access_token_len, const char *expected_jkt, size_t expected_jkt_len,
+                             int64_t now_ms, char *jkt_out,
                              int *reason, char *msg, size_t msg_cap);
 
 /**
@@ -100,12 +101,12 @@ GH_EXTERN int gh_dpop_verify(const gh_dpop_verifier *v, const char *proof, size_
  * thumbprint of a verified DPoP proof's key (RFC 9449 section 6), and
  * `cnf.x5t#S256` needs the SHA-256 of the client certificate (DER) the TLS
  * layer saw (RFC 8705 section 3). An unbound token passes.
- * @param dpop_jkt     thumbprint from gh_dpop_verify, or NULL when no proof came
+ * @param dpop_jkt     thumbprint from gh_dpop_verify (dpop_jkt_len bytes), or NULL when no proof came
  * @param cert_sha256  32 bytes, or NULL when no client certificate
  * @return GH_OK or GH_EDENIED with a GH_DPOP_* reason
  */
-GH_EXTERN int gh_principal_check_binding(const gh_principal *p, const char *dpop_jkt, const unsigned char *cert_sha256,
-                                         int *reason);
+GH_EXTERN int gh_principal_check_binding(const gh_principal *p, const char *dpop_jkt, size_t dpop_jkt_len,
+                                         const unsigned char *cert_sha256, int *reason);
 
 #ifdef __cplusplus
 }

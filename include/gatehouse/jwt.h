@@ -165,12 +165,14 @@ GH_EXTERN const char *gh_principal_payload(const gh_principal *p, size_t *len);
  * of these calls builds the claims tree (once per principal, thread-safe).
  * Strings live as long as the principal.
  */
-GH_EXTERN int gh_principal_claim_string(const gh_principal *p, const char *path, const char **out);
-GH_EXTERN int gh_principal_claim_number(const gh_principal *p, const char *path, double *out);
-GH_EXTERN int gh_principal_claim_bool(const gh_principal *p, const char *path, int *out);
+GH_EXTERN int gh_principal_claim_string(const gh_principal *p, const char *path, size_t path_len, const char **out);
+GH_EXTERN int gh_principal_claim_number(const gh_principal *p, const char *path, size_t path_len, double *out);
+GH_EXTERN int gh_principal_claim_bool(const gh_principal *p, const char *path, size_t path_len, int *out);
 /** Number of strings in an array claim; a single string counts as one (as "aud" allows). */
-GH_EXTERN int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t *count);
-GH_EXTERN int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_t index, const char **out);
+GH_EXTERN int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t path_len, size_t *count);
+/** The index-th string of an array claim (or the single string at index 0). */
+GH_EXTERN int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_t path_len, size_t index,
+                                            const char **out);
 
 /* Signing, for tests, demos and the CLI. */
 typedef struct gh_signing_key gh_signing_key;

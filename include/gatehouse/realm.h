@@ -100,7 +100,7 @@ GH_EXTERN const char *gh_realm_name(const gh_realm *r);
 /** Appends an IdP (the realm takes a reference). Thread-safe, any time. GH_EEXIST for a taken name. */
 GH_EXTERN int gh_realm_add_idp(gh_realm *r, gh_idp *idp);
 /** Removes an IdP by name. Thread-safe, any time. GH_ENOTFOUND if absent. */
-GH_EXTERN int gh_realm_remove_idp(gh_realm *r, const char *name);
+GH_EXTERN int gh_realm_remove_idp(gh_realm *r, const char *name, size_t name_len);
 GH_EXTERN size_t gh_realm_idp_count(const gh_realm *r);
 /** DPoP proofs for "DPoP" tokens (RFC 9449): the realm takes a reference to a built verifier. */
 GH_EXTERN int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v);

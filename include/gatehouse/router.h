@@ -167,7 +167,7 @@ GH_EXTERN size_t gh_route_request_size(void);
 GH_EXTERN int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m);
 
 /** A parameter's value by name, or NULL. */
-GH_EXTERN const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name);
+GH_EXTERN const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name, size_t name_len);
 
 #ifdef __cplusplus
 }

@@ -26,16 +26,18 @@ int gh__binding_check(const char *cnf_jkt, const char *cnf_x5t, const char *dpop
   return GH_OK;
 }
 
-int gh_principal_check_binding(const gh_principal *p, const char *dpop_jkt, const unsigned char *cert_sha256,
-                               int *reason) {
+int gh_principal_check_binding(const gh_principal *p, const char *dpop_jkt, size_t dpop_jkt_len,
+                               const unsigned char *cert_sha256, int *reason) {
   int why_storage;
   if (!reason) reason = &why_storage;
   *reason = GH_DPOP_OK;
-  if (!p) return GH_EINVAL;
+  if (!p || (!dpop_jkt && dpop_jkt_len)) return GH_EINVAL;
   const char *jkt = NULL, *x5t = NULL;
-  int rc = gh_principal_claim_string(p, "cnf.jkt", &jkt);
+  int rc = gh_principal_claim_string(p, "cnf.jkt", 7, &jkt);
   if (rc == GH_ENOMEM) return rc;
-  rc = gh_principal_claim_string(p, "cnf.x5t#S256", &x5t);
+  rc = gh_principal_claim_string(p, "cnf.x5t#S256", 12, &x5t);
   if (rc == GH_ENOMEM) return rc;
-  return gh__binding_check(jkt, x5t, dpop_jkt, cert_sha256, reason);
+  char proven[GH_DPOP_JKT_LEN + 1] = ""; /* a thumbprint has one length: any other matches nothing */
+  if (dpop_jkt && dpop_jkt_len == GH_DPOP_JKT_LEN) memcpy(proven, dpop_jkt, GH_DPOP_JKT_LEN);
+  return gh__binding_check(jkt, x5t, dpop_jkt ? proven : NULL, cert_sha256, reason);
 }

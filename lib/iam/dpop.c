@@ -250,7 +250,8 @@ static int verify_claims(const gh_dpop_verifier *v, const payload *c, const char
 
 int gh_dpop_verify(const gh_dpop_verifier *v, const char *proof, size_t proof_len, const char *htm, size_t htm_len,
                    const char *htu, size_t htu_len, const char *access_token, size_t access_token_len,
-                   const char *expected_jkt, int64_t now_ms, char *jkt_out, int *reason, char *msg, size_t cap) {
+                   const char *expected_jkt, size_t expected_jkt_len, int64_t now_ms, char *jkt_out, int *reason,
+                   char *msg, size_t cap) {
   int why_storage;
   if (!reason) reason = &why_storage;
   *reason = GH_DPOP_OK;
@@ -278,7 +279,7 @@ int gh_dpop_verify(const gh_dpop_verifier *v, const char *proof, size_t proof_le
     if (rc != GH_ENOMEM && (rc || !object)) rc = deny(reason, GH_DPOP_MALFORMED, msg, cap, "payload");
   }
   if (!rc) rc = verify_claims(v, &c, htm, htm_len, htu, htu_len, access_token, access_token_len, now_ms, reason, msg, cap);
-  if (!rc && expected_jkt && (strlen(expected_jkt) != GH_DPOP_JKT_LEN || !gh__ct_equal(expected_jkt, jkt, GH_DPOP_JKT_LEN)))
+  if (!rc && expected_jkt && (expected_jkt_len != GH_DPOP_JKT_LEN || !gh__ct_equal(expected_jkt, jkt, GH_DPOP_JKT_LEN)))
     rc = deny(reason, GH_DPOP_BINDING_MISMATCH, msg, cap, NULL);
   /* step 12: a jti seen before is a replay; kept until the proof could no longer be fresh */
   if (!rc) {

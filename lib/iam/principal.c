@@ -93,45 +93,45 @@ const cJSON *gh__principal_tree(const gh_principal *p) {
   return claims_tree(p, &tree) ? NULL : tree;
 }
 
-static int claim(const gh_principal *p, const char *path, const cJSON **out) {
+static int claim(const gh_principal *p, const char *path, size_t path_len, const cJSON **out) {
   if (!p || !path) return GH_EINVAL;
   const cJSON *tree;
   int rc = claims_tree(p, &tree);
   if (rc) return rc;
-  *out = gh__json_path(tree, path, strlen(path));
+  *out = gh__json_path(tree, path, path_len);
   return *out ? GH_OK : GH_ENOTFOUND;
 }
 
-int gh_principal_claim_string(const gh_principal *p, const char *path, const char **out) {
+int gh_principal_claim_string(const gh_principal *p, const char *path, size_t path_len, const char **out) {
   const cJSON *c;
-  int rc = claim(p, path, &c);
+  int rc = claim(p, path, path_len, &c);
   if (rc) return rc;
   if (!cJSON_IsString(c)) return GH_EINVAL;
   *out = c->valuestring;
   return GH_OK;
 }
 
-int gh_principal_claim_number(const gh_principal *p, const char *path, double *out) {
+int gh_principal_claim_number(const gh_principal *p, const char *path, size_t path_len, double *out) {
   const cJSON *c;
-  int rc = claim(p, path, &c);
+  int rc = claim(p, path, path_len, &c);
   if (rc) return rc;
   if (!cJSON_IsNumber(c)) return GH_EINVAL;
   *out = c->valuedouble;
   return GH_OK;
 }
 
-int gh_principal_claim_bool(const gh_principal *p, const char *path, int *out) {
+int gh_principal_claim_bool(const gh_principal *p, const char *path, size_t path_len, int *out) {
   const cJSON *c;
-  int rc = claim(p, path, &c);
+  int rc = claim(p, path, path_len, &c);
   if (rc) return rc;
   if (!cJSON_IsBool(c)) return GH_EINVAL;
   *out = cJSON_IsTrue(c);
   return GH_OK;
 }
 
-int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t *count) {
+int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t path_len, size_t *count) {
   const cJSON *c, *e;
-  int rc = claim(p, path, &c);
+  int rc = claim(p, path, path_len, &c);
   if (rc) return rc;
   if (cJSON_IsString(c)) {
     *count = 1;
@@ -147,13 +147,14 @@ int gh_principal_claim_strings_count(const gh_principal *p, const char *path, si
   return GH_OK;
 }
 
-int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_t index, const char **out) {
+int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_t path_len, size_t index,
+                                  const char **out) {
   size_t n;
-  int rc = gh_principal_claim_strings_count(p, path, &n);
+  int rc = gh_principal_claim_strings_count(p, path, path_len, &n);
   if (rc) return rc;
   if (index >= n) return GH_ENOTFOUND;
   const cJSON *c;
-  claim(p, path, &c);
+  if ((rc = claim(p, path, path_len, &c))) return rc; /* found just now: the tree does not change */
   *out = cJSON_IsString(c) ? c->valuestring : cJSON_GetArrayItem(c, (int)index)->valuestring;
   return GH_OK;
 }

@@ -142,7 +142,12 @@ static int change(gh_realm *r, const char *drop, gh_idp *add) {
 }
 
 int gh_realm_add_idp(gh_realm *r, gh_idp *idp) { return r && idp ? change(r, NULL, idp) : GH_EINVAL; }
-int gh_realm_remove_idp(gh_realm *r, const char *name) { return r && name ? change(r, name, NULL) : GH_EINVAL; }
+int gh_realm_remove_idp(gh_realm *r, const char *name, size_t name_len) {
+  if (!r || !name || !name_len || name_len > 255) return GH_EINVAL;
+  char copy[256]; /* IdP names are short identifiers */
+  memcpy(copy, name, name_len), copy[name_len] = '\0';
+  return strlen(copy) == name_len ? change(r, copy, NULL) : GH_ENOTFOUND;
+}
 
 int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v) {
   if (!r || !v) return GH_EINVAL;
@@ -194,7 +199,7 @@ static int check_binding(gh_realm *r, const gh_auth_request *q, const char *sche
     if (!id->cnf_jkt) return deny(r, scheme, GH_AUTH_BINDING, "the token is not bound to a key", reason, challenge, cap);
     int why;
     int rc = gh_dpop_verify(r->dpop, q->dpop, q->dpop_len, q->method, q->method_len, q->uri, q->uri_len, token, len,
-                            NULL, now_ms, jkt, &why, msg, sizeof msg);
+                            NULL, 0, now_ms, jkt, &why, msg, sizeof msg);
     if (rc == GH_EDENIED) return deny(r, scheme, GH_AUTH_INVALID_DPOP_PROOF, msg, reason, challenge, cap);
     if (rc) return rc;
     proven = jkt;

@@ -145,9 +145,9 @@ int gh_router_match(const gh_router *r, const char *method, size_t method_len, c
   return gh_router_match_request(r, &q, m);
 }
 
-const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name) {
+const gh_route_param *gh_route_param_get(const gh_route_match *m, const char *name, size_t name_len) {
   if (!m || !name) return NULL;
   for (size_t i = 0; i < m->n_params; i++)
-    if (!strcmp(m->params[i].name, name)) return &m->params[i];
+    if (strlen(m->params[i].name) == name_len && !memcmp(m->params[i].name, name, name_len)) return &m->params[i];
   return NULL;
 }

@@ -101,7 +101,7 @@ void gh__template_render(const gh__template *t, const gh__tvars *v, bool encode,
       if (v->route && v->route->status == 200) s = v->route->name, n = strlen(s);
       break;
     case GH__TP_PARAM: {
-      const gh_route_param *param = v->route ? gh_route_param_get(v->route, p->text) : NULL;
+      const gh_route_param *param = v->route ? gh_route_param_get(v->route, p->text, p->len) : NULL;
       if (param) s = param->value, n = param->len;
       break;
     }

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *htu = "https://api.example.com/orders", *at = "access-token";
   char jkt[GH_DPOP_JKT_LEN + 1];
   int reason = -1;
-  int rc = gh_dpop_verify(v, (const char *)data, size, "GET", 3, htu, strlen(htu), at, strlen(at), NULL,
+  int rc = gh_dpop_verify(v, (const char *)data, size, "GET", 3, htu, strlen(htu), at, strlen(at), NULL, 0,
                           1700000000000LL, jkt, &reason, NULL, 0);
   if (rc == GH_OK ? reason != GH_DPOP_OK : rc != GH_EDENIED || !strcmp(gh_dpop_reason_name(reason), "UNKNOWN")) abort();
   return 0;

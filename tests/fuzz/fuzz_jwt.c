@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t len;
       if (!gh_principal_payload(p, &len) || reason != GH_JWT_OK) abort();
       const char *s;
-      (void)gh_principal_claim_string(p, "sub", &s);
+      (void)gh_principal_claim_string(p, "sub", 3, &s);
     } else if (rc != GH_EDENIED || !strcmp(gh_jwt_reason_name(reason), "UNKNOWN")) {
       abort();
     }

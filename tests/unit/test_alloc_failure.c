@@ -87,7 +87,7 @@ static int verify_all(void) {
     rc = gh_jwt_verify(i == 3 ? h : v, g_tokens[i], strlen(g_tokens[i]), NOW_MS, &p, &reason, NULL, 0);
     if (rc == GH_OK) {
       const char *sub = NULL;
-      int c = gh_principal_claim_string(p, "sub", &sub); /* builds the claims tree */
+      int c = gh_principal_claim_string(p, "sub", 3, &sub); /* builds the claims tree */
       if (c == GH_ENOMEM) rc = c;
       else if (c != GH_OK || strcmp(sub, "alice") != 0) rc = GH_EINVAL;
     }

@@ -227,9 +227,9 @@ static void test_realm_changes_under_load(void **state) {
   for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, authenticate_loop, NULL);
   for (int i = 0; i < 500; i++) {
     assert_int_equal(gh_realm_add_idp(g_realm, idp), GH_OK);
-    assert_int_equal(gh_realm_remove_idp(g_realm, "legacy"), GH_OK);
+    assert_int_equal(gh_realm_remove_idp(g_realm, "legacy", 6), GH_OK);
   }
-  assert_int_equal(gh_realm_remove_idp(g_realm, "legacy"), GH_ENOTFOUND);
+  assert_int_equal(gh_realm_remove_idp(g_realm, "legacy", 6), GH_ENOTFOUND);
   for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
   assert_int_equal(atomic_load(&g_failures), 0);
   gh_idp_free(idp);

@@ -26,7 +26,8 @@ static int verify_case(gh_dpop_verifier *v, const cJSON *c, const char *expected
              *htu = cJSON_GetObjectItem(c, "htu")->valuestring, *at = cJSON_GetObjectItem(c, "access_token")->valuestring;
   int64_t now = (int64_t)cJSON_GetObjectItem(c, "now")->valuedouble * 1000;
   char msg[200];
-  return gh_dpop_verify(v, proof, strlen(proof), htm, strlen(htm), htu, strlen(htu), at, strlen(at), expected_jkt, now, jkt,
+  return gh_dpop_verify(v, proof, strlen(proof), htm, strlen(htm), htu, strlen(htu), at, strlen(at), expected_jkt,
+                        expected_jkt ? strlen(expected_jkt) : 0, now, jkt,
                         reason, msg, sizeof msg);
 }
 
@@ -123,14 +124,14 @@ static void test_binding(void **state) {
   const char *jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
   int reason;
   gh_principal *plain = principal_with(NULL);
-  assert_int_equal(gh_principal_check_binding(plain, NULL, NULL, &reason), GH_OK); /* unbound */
+  assert_int_equal(gh_principal_check_binding(plain, NULL, 0, NULL, &reason), GH_OK); /* unbound */
   gh_principal_free(plain);
 
   gh_principal *dpop = principal_with("{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}");
-  assert_int_equal(gh_principal_check_binding(dpop, jkt, NULL, &reason), GH_OK);
-  assert_int_equal(gh_principal_check_binding(dpop, NULL, NULL, &reason), GH_EDENIED);
+  assert_int_equal(gh_principal_check_binding(dpop, jkt, strlen(jkt), NULL, &reason), GH_OK);
+  assert_int_equal(gh_principal_check_binding(dpop, NULL, 0, NULL, &reason), GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_PROOF_REQUIRED); /* a bound token without its proof */
-  assert_int_equal(gh_principal_check_binding(dpop, "AAAAOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", NULL, &reason), GH_EDENIED);
+  assert_int_equal(gh_principal_check_binding(dpop, "AAAAOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", 44, NULL, &reason), GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_BINDING_MISMATCH);
   gh_principal_free(dpop);
 
@@ -138,11 +139,11 @@ static void test_binding(void **state) {
   for (int i = 0; i < 32; i++) cert[i] = (unsigned char)i;
   /* base64url of bytes 0..31 */
   gh_principal *mtls = principal_with("{\"x5t#S256\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"}");
-  assert_int_equal(gh_principal_check_binding(mtls, NULL, cert, &reason), GH_OK);
-  assert_int_equal(gh_principal_check_binding(mtls, NULL, NULL, &reason), GH_EDENIED);
+  assert_int_equal(gh_principal_check_binding(mtls, NULL, 0, cert, &reason), GH_OK);
+  assert_int_equal(gh_principal_check_binding(mtls, NULL, 0, NULL, &reason), GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_CERT_MISMATCH);
   cert[31] ^= 1;
-  assert_int_equal(gh_principal_check_binding(mtls, NULL, cert, &reason), GH_EDENIED);
+  assert_int_equal(gh_principal_check_binding(mtls, NULL, 0, cert, &reason), GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_CERT_MISMATCH);
   gh_principal_free(mtls);
 }
@@ -156,14 +157,14 @@ static void test_no_access_token(void **state) {
   gh_dpop_verifier *v = verifier();
   int reason;
   const char *htu = "https://api.example.com/orders";
-  assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, htu, strlen(htu), NULL, 0, NULL, 1700000000000LL, NULL,
+  assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, htu, strlen(htu), NULL, 0, NULL, 0, 1700000000000LL, NULL,
                                   &reason, NULL, 0),
                    GH_OK);
   /* the htu check normalises only what RFC 3986 section 6.2 allows: the path is exact */
   const char *other = "https://api.example.com/Orders";
   gh_dpop_verifier_free(v);
   v = verifier();
-  assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, other, strlen(other), NULL, 0, NULL, 1700000000000LL,
+  assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, other, strlen(other), NULL, 0, NULL, 0, 1700000000000LL,
                                   NULL, &reason, NULL, 0),
                    GH_EDENIED);
   assert_int_equal(reason, GH_DPOP_BAD_HTU);
@@ -175,7 +176,7 @@ static void test_no_access_token(void **state) {
   for (size_t i = 0; i < 3; i++) {
     gh_dpop_verifier_free(v);
     v = verifier();
-    if (gh_dpop_verify(v, proof, strlen(proof), "GET", 3, same[i], strlen(same[i]), NULL, 0, NULL, 1700000000000LL, NULL,
+    if (gh_dpop_verify(v, proof, strlen(proof), "GET", 3, same[i], strlen(same[i]), NULL, 0, NULL, 0, 1700000000000LL, NULL,
                        &reason, NULL, 0) != GH_OK)
       fail_msg("%s: refused", same[i]);
   }
@@ -183,7 +184,7 @@ static void test_no_access_token(void **state) {
   for (size_t i = 0; i < 2; i++) {
     gh_dpop_verifier_free(v);
     v = verifier();
-    assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, not_same[i], strlen(not_same[i]), NULL, 0, NULL,
+    assert_int_equal(gh_dpop_verify(v, proof, strlen(proof), "GET", 3, not_same[i], strlen(not_same[i]), NULL, 0, NULL, 0,
                                     1700000000000LL, NULL, &reason, NULL, 0),
                      GH_EDENIED);
     assert_int_equal(reason, GH_DPOP_BAD_HTU);

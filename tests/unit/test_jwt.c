@@ -199,19 +199,19 @@ static void test_principal_accessors(void **state) {
   const char *s;
   double d;
   int b;
-  assert_int_equal(gh_principal_claim_strings_count(p, "realm_access.roles", &n), GH_OK);
+  assert_int_equal(gh_principal_claim_strings_count(p, "realm_access.roles", 18, &n), GH_OK);
   assert_int_equal(n, 2);
-  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 1, &s), GH_OK);
+  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 18, 1, &s), GH_OK);
   assert_string_equal(s, "viewer");
-  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 2, &s), GH_ENOTFOUND);
-  assert_int_equal(gh_principal_claim_strings_count(p, "aud", &n), GH_OK); /* a string counts as one */
+  assert_int_equal(gh_principal_claim_strings_at(p, "realm_access.roles", 18, 2, &s), GH_ENOTFOUND);
+  assert_int_equal(gh_principal_claim_strings_count(p, "aud", 3, &n), GH_OK); /* a string counts as one */
   assert_int_equal(n, 1);
-  assert_int_equal(gh_principal_claim_number(p, "n", &d), GH_OK);
+  assert_int_equal(gh_principal_claim_number(p, "n", 1, &d), GH_OK);
   assert_true(d == 42.5);
-  assert_int_equal(gh_principal_claim_bool(p, "ok", &b), GH_OK);
+  assert_int_equal(gh_principal_claim_bool(p, "ok", 2, &b), GH_OK);
   assert_int_equal(b, 1);
-  assert_int_equal(gh_principal_claim_string(p, "n", &s), GH_EINVAL);
-  assert_int_equal(gh_principal_claim_string(p, "realm_access.missing", &s), GH_ENOTFOUND);
+  assert_int_equal(gh_principal_claim_string(p, "n", 1, &s), GH_EINVAL);
+  assert_int_equal(gh_principal_claim_string(p, "realm_access.missing", 20, &s), GH_ENOTFOUND);
   assert_string_equal(gh_principal_alg(p), "HS256");
   assert_string_equal(gh_principal_kid(p), "k-HS256");
   size_t len;

@@ -135,8 +135,8 @@ static void test_isolation_and_mapping(void **state) {
   assert_int_equal(authenticate(b, h, NULL, &id, challenge), GH_AUTH_OK);
   assert_string_equal(gh_identity_realm(id), "beta");
   gh_identity_free(id);
-  assert_int_equal(gh_realm_remove_idp(b, "trust-acme"), GH_OK);
-  assert_int_equal(gh_realm_remove_idp(b, "trust-acme"), GH_ENOTFOUND);
+  assert_int_equal(gh_realm_remove_idp(b, "trust-acme", 10), GH_OK);
+  assert_int_equal(gh_realm_remove_idp(b, "trust-acme", 10), GH_ENOTFOUND);
   assert_int_equal(authenticate(b, h, NULL, &id, challenge), GH_AUTH_UNKNOWN_ISSUER);
   gh_idp_free(trust);
   /* no credentials: 401 with a bare challenge (RFC 6750 3.1) */
@@ -392,7 +392,7 @@ static void test_operator_log(void **state) {
   assert_int_equal(gh_idp_new_custom(&idp, "legacy", operator_idp, NULL), GH_OK);
   assert_int_equal(gh_realm_add_idp(r, idp), GH_OK);
   assert_int_equal(gh_realm_add_idp(r, idp), GH_EEXIST); /* nothing changed: nothing said */
-  assert_int_equal(gh_realm_remove_idp(r, "legacy"), GH_OK);
+  assert_int_equal(gh_realm_remove_idp(r, "legacy", 6), GH_OK);
   assert_int_equal(t_log_count("1 realm acme: identity provider legacy added"), 1);
   assert_int_equal(t_log_count("1 realm acme: identity provider legacy removed"), 1);
   assert_int_equal(t_log_count("legacy"), 2);

@@ -83,9 +83,9 @@ static void test_appendix_a(void **state) {
       if (rc != GH_OK) fail_msg("%s: %s", t->name, msg);
       const char *iss;
       int is_root = 0;
-      assert_int_equal(gh_principal_claim_string(p, "iss", &iss), GH_OK);
+      assert_int_equal(gh_principal_claim_string(p, "iss", 3, &iss), GH_OK);
       assert_string_equal(iss, "joe");
-      assert_int_equal(gh_principal_claim_bool(p, "http://example", &is_root), GH_ENOTFOUND);
+      assert_int_equal(gh_principal_claim_bool(p, "http://example", 14, &is_root), GH_ENOTFOUND);
       assert_int_equal(gh_principal_expires_at(p), 1300819380);
       gh_principal_free(p);
       /* leeway is 60 s by default: 61 s after exp the token is expired */
