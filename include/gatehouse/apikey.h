@@ -24,6 +24,7 @@ typedef struct gh_apikey gh_apikey;
 
 #define GH_APIKEY_MAX_LEN 512u
 #define GH_APIKEY_DIGEST_LEN 32u
+/** GH_APIKEY_MAX_LEN, for callers that cannot see macros. */
 GH_EXTERN size_t gh_apikey_max_len(void);
 
 /* Why a lookup was denied. */
@@ -32,8 +33,12 @@ GH_EXTERN size_t gh_apikey_max_len(void);
 #define GH_APIKEY_EXPIRED 2
 #define GH_APIKEY_REVOKED 3
 #define GH_APIKEY_MALFORMED 4
+/** The reason's name without prefix ("REVOKED"), or "UNKNOWN". Static, thread-safe. */
 GH_EXTERN const char *gh_apikey_reason_name(int reason);
 
+/** An empty store, configuring (gh_apikey_store_add*) until gh_apikey_store_build. @return GH_OK, GH_EINVAL,
+ * GH_ENOMEM
+ */
 GH_EXTERN int gh_apikey_store_new(gh_apikey_store **out);
 /** Frees the store and every entry. NULL is a no-op. */
 GH_EXTERN void gh_apikey_store_free(gh_apikey_store *s);
@@ -64,9 +69,11 @@ GH_EXTERN size_t gh_apikey_store_count(const gh_apikey_store *s);
  */
 GH_EXTERN int gh_apikey_lookup(const gh_apikey_store *s, const char *key, size_t len, int64_t now_ms,
                                const gh_apikey **out, int *reason);
+/** The consumer id the key was added with; lives as long as the store. Thread-safe. */
 GH_EXTERN const char *gh_apikey_consumer(const gh_apikey *k);
 /** Space-separated scopes, "" when none. */
 GH_EXTERN const char *gh_apikey_scopes(const gh_apikey *k);
+/** When the key expires (Unix ms), 0 when never. Thread-safe. */
 GH_EXTERN int64_t gh_apikey_expires_ms(const gh_apikey *k);
 
 #ifdef __cplusplus

@@ -48,6 +48,7 @@ typedef enum gh_dpop_reason {
 #undef GH__DPOP_REASON_ENUM
 } gh_dpop_reason;
 
+/** The reason's name without prefix ("BAD_HTU"), or "UNKNOWN". Static, thread-safe. */
 GH_EXTERN const char *gh_dpop_reason_name(int reason);
 
 #define GH_DPOP_MAX_PROOF_LEN 8192u
@@ -68,9 +69,13 @@ typedef int (*gh_dpop_replay_fn)(void *ud, const char *jti, size_t len, int64_t 
 /** Defaults: ES256/384/512, RS256/384/512, PS256/384/512; iat no older than
  *  300 s and no more than 5 s ahead; an in-memory replay cache of 100,000 jti. */
 GH_EXTERN int gh_dpop_verifier_new(gh_dpop_verifier **out);
+/** Frees the verifier and its replay cache. NULL is a no-op; not while another thread verifies with it. */
 GH_EXTERN void gh_dpop_verifier_free(gh_dpop_verifier *v);
 /** Restricts the algorithms (the first call replaces the default list); symmetric ones are refused. */
 GH_EXTERN int gh_dpop_verifier_allow_alg(gh_dpop_verifier *v, const char *alg);
+/** How old a proof's iat may be (1-86400 s, default 300) and how far ahead (0-3600 s, default 5). @return GH_OK;
+ * GH_EINVAL; GH_EMISUSE once built
+ */
 GH_EXTERN int gh_dpop_verifier_set_window(gh_dpop_verifier *v, int64_t max_age_s, int64_t max_skew_s);
 /** Capacity of the in-memory replay cache. When it is full of live entries the
  *  soonest-expiring is evicted and counted (gh_dpop_verifier_replay_evictions):
@@ -78,7 +83,11 @@ GH_EXTERN int gh_dpop_verifier_set_window(gh_dpop_verifier *v, int64_t max_age_s
 GH_EXTERN int gh_dpop_verifier_set_replay_capacity(gh_dpop_verifier *v, size_t entries);
 /** Replaces the in-memory cache with a host hook (e.g. Redis SET NX PX, for a cluster). */
 GH_EXTERN int gh_dpop_verifier_set_replay_hook(gh_dpop_verifier *v, gh_dpop_replay_fn fn, void *ud);
+/** Ends configuration: from here gh_dpop_verify may be called from any thread. @return GH_OK; GH_EMISUSE when built
+ * already
+ */
 GH_EXTERN int gh_dpop_verifier_build(gh_dpop_verifier *v);
+/** Live replay-cache entries evicted because it was full (a sign the capacity is too small). Thread-safe. */
 GH_EXTERN uint64_t gh_dpop_verifier_replay_evictions(const gh_dpop_verifier *v);
 
 #define GH_DPOP_JKT_LEN 43

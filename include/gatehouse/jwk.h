@@ -30,7 +30,9 @@ typedef struct gh_jwks gh_jwks;
 #define GH_JWKS_DEFAULT_MIN_RSA_BITS 2048u
 /** FFI-visible copies of the defaults above. */
 GH_EXTERN size_t gh_jwks_default_max_bytes(void);
+/** GH_JWKS_DEFAULT_MAX_KEYS. */
 GH_EXTERN size_t gh_jwks_default_max_keys(void);
+/** GH_JWKS_DEFAULT_MIN_RSA_BITS. */
 GH_EXTERN unsigned gh_jwks_default_min_rsa_bits(void);
 
 /** Limits for gh_jwks_parse_limited(); 0 in a field means its default. */

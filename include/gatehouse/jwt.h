@@ -71,7 +71,9 @@ GH_EXTERN const char *gh_jwt_reason_message(int reason);
 
 #define GH_JWT_DEFAULT_LEEWAY_S 60
 #define GH_JWT_DEFAULT_MAX_TOKEN_LEN (16u * 1024u)
+/** GH_JWT_DEFAULT_LEEWAY_S, for callers that cannot see macros. */
 GH_EXTERN int gh_jwt_default_leeway_s(void);
+/** GH_JWT_DEFAULT_MAX_TOKEN_LEN, for callers that cannot see macros. */
 GH_EXTERN size_t gh_jwt_default_max_token_len(void);
 
 typedef struct gh_jwt_verifier gh_jwt_verifier;
@@ -166,7 +168,9 @@ GH_EXTERN const char *gh_principal_payload(const gh_principal *p, size_t *len);
  * Strings live as long as the principal.
  */
 GH_EXTERN int gh_principal_claim_string(const gh_principal *p, const char *path, size_t path_len, const char **out);
+/** A number claim by dotted path (see gh_principal_claim_string). */
 GH_EXTERN int gh_principal_claim_number(const gh_principal *p, const char *path, size_t path_len, double *out);
+/** A boolean claim by dotted path, as 1 or 0 (see gh_principal_claim_string). */
 GH_EXTERN int gh_principal_claim_bool(const gh_principal *p, const char *path, size_t path_len, int *out);
 /** Number of strings in an array claim; a single string counts as one (as "aud" allows). */
 GH_EXTERN int gh_principal_claim_strings_count(const gh_principal *p, const char *path, size_t path_len, size_t *count);

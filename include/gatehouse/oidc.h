@@ -29,11 +29,15 @@ typedef struct gh_oidc_metadata gh_oidc_metadata;
  */
 GH_EXTERN int gh_oidc_metadata_parse(gh_oidc_metadata **out, const char *json, size_t len,
                                      const char *expected_issuer, char *msg, size_t msg_cap);
+/** Frees the metadata. NULL is a no-op. */
 GH_EXTERN void gh_oidc_metadata_free(gh_oidc_metadata *m);
+/** The issuer (equal to the expected one). Lives as long as the metadata; thread-safe. */
 GH_EXTERN const char *gh_oidc_issuer(const gh_oidc_metadata *m);
+/** The https URL of the key set to fetch. Lives as long as the metadata; thread-safe. */
 GH_EXTERN const char *gh_oidc_jwks_uri(const gh_oidc_metadata *m);
 /** NULL when the document has none. */
 GH_EXTERN const char *gh_oidc_introspection_endpoint(const gh_oidc_metadata *m);
+/** The token endpoint, or NULL when the document has none. */
 GH_EXTERN const char *gh_oidc_token_endpoint(const gh_oidc_metadata *m);
 /** 1 when the document lists alg in id_token_signing_alg_values_supported. */
 GH_EXTERN int gh_oidc_supports_alg(const gh_oidc_metadata *m, const char *alg);

@@ -12,9 +12,11 @@
  * order, else the first applicable allow.
  *
  * Resource patterns: "{name}" matches one non-empty path segment; a last
- * segment "*" matches any remainder (so "/admin/" followed by "*" matches
- * "/admin/" and "/admin/x/y" but not "/admin"); everything else matches
- * literally.
+ * segment "*" takes the rest of the path, possibly nothing (so "/admin/"
+ * followed by "*" covers "/admin", "/admin/" and "/admin/x/y"); everything
+ * else matches literally. Patterns and resources are compared in their
+ * canonical form (gatehouse/path.h), a trailing slash never counts, and
+ * letter case counts unless the document says "ignore_case": true.
  *
  * Conditions ("when"; several members must all hold):
  *   "ip": ["10.0.0.0/8", "fd00::/8"]               client IP in any prefix
@@ -47,6 +49,7 @@ typedef struct gh_policy_request gh_policy_request;
 #define GH_POLICY_MAX_BYTES (64u * 1024u * 1024u)
 #define GH_POLICY_MAX_ROLES 10000u
 #define GH_POLICY_MAX_RULES 1000000u
+/** GH_POLICY_MAX_ROLES, for callers that cannot see macros. */
 GH_EXTERN size_t gh_policy_max_roles(void);
 
 /* Decisions. */
@@ -64,28 +67,41 @@ GH_EXTERN int gh_policy_parse(gh_policy **out, const char *json, size_t len, cha
 GH_EXTERN gh_policy *gh_policy_ref(gh_policy *p);
 /** Drops a reference. NULL is a no-op. */
 GH_EXTERN void gh_policy_free(gh_policy *p);
+/** Rules in the compiled policy. Thread-safe. */
 GH_EXTERN size_t gh_policy_rule_count(const gh_policy *p);
+/** Roles the policy declares. Thread-safe. */
 GH_EXTERN size_t gh_policy_role_count(const gh_policy *p);
 
 /* A request: reusable, owned by one thread at a time. Strings are copied. */
 GH_EXTERN int gh_policy_request_new(gh_policy_request **out);
+/** Frees the request. NULL is a no-op. */
 GH_EXTERN void gh_policy_request_free(gh_policy_request *r);
 /** Forgets everything set, keeping the allocation. */
 GH_EXTERN void gh_policy_request_reset(gh_policy_request *r);
+/** Who asks (compared with "subjects" and bindings). Copied. @return GH_OK, GH_EINVAL, GH_ENOMEM */
 GH_EXTERN int gh_policy_request_set_subject(gh_policy_request *r, const char *s, size_t n);
 /** Roles the caller holds directly (e.g. from token claims); bindings add more. */
 GH_EXTERN int gh_policy_request_add_role(gh_policy_request *r, const char *s, size_t n);
+/** A scope the caller holds (compared with "scopes"). Copied. @return GH_OK, GH_EINVAL, GH_ENOMEM */
 GH_EXTERN int gh_policy_request_add_scope(gh_policy_request *r, const char *s, size_t n);
+/** What is asked, usually the HTTP method ("GET"). Copied. @return GH_OK, GH_EINVAL, GH_ENOMEM */
 GH_EXTERN int gh_policy_request_set_action(gh_policy_request *r, const char *s, size_t n);
-/** The resource path, e.g. "/tenants/acme/orders/7" (no query string). */
+/**
+ * The resource path, e.g. "/tenants/acme/orders/7", kept in its canonical
+ * form (gatehouse/path.h) with one trailing slash dropped.
+ * @return GH_OK; GH_EPARSE when the path is refused (a dot segment, an encoded
+ *   '/', broken escapes: gh_path_canonicalize says why), and the request then
+ *   holds no resource; GH_ETOOBIG; GH_EINVAL; GH_ENOMEM
+ */
 GH_EXTERN int gh_policy_request_set_resource(gh_policy_request *r, const char *s, size_t n);
 /** Claims for "claim" and "param" conditions: a JSON object (strict JSON). */
 GH_EXTERN int gh_policy_request_set_claims(gh_policy_request *r, const char *json, size_t n);
 /** The client address, "192.0.2.7" or "2001:db8::7". GH_EINVAL if unparsable. */
 GH_EXTERN int gh_policy_request_set_client_ip(gh_policy_request *r, const char *s, size_t n);
+/** A request header for "header" conditions (names compare without case). Copied. @return GH_OK, GH_EINVAL, GH_ENOMEM */
 GH_EXTERN int gh_policy_request_add_header(gh_policy_request *r, const char *name, size_t name_len,
                                            const char *value, size_t value_len);
-/** Time for "time" conditions, ms since the epoch (default: 0, i.e. unset). */
+/** Time for "time" conditions, ms since the epoch in [0, GH_TIME_MAX_MS] (default: unset). GH_EINVAL outside. */
 GH_EXTERN int gh_policy_request_set_time(gh_policy_request *r, int64_t unix_ms);
 
 /**

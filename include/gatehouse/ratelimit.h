@@ -44,6 +44,7 @@ extern "C" {
 
 #define GH_LIMIT_BYTES_PER_KEY 24u
 #define GH_LIMIT_DEFAULT_MEMORY (64u * 1024u * 1024u)
+/** GH_LIMIT_BYTES_PER_KEY, for callers that cannot see macros. */
 GH_EXTERN size_t gh_limit_bytes_per_key(void);
 
 typedef struct gh_limiter gh_limiter;
@@ -69,11 +70,13 @@ GH_EXTERN int gh_limiter_new(gh_limiter **out, const char *name, int algorithm, 
  * @return GH_OK, GH_EPARSE (msg names the member), GH_ENOMEM
  */
 GH_EXTERN int gh_limiter_parse(gh_limiter **out, const char *json, size_t len, char *msg, size_t msg_cap);
+/** Frees the limiter and its store. NULL is a no-op; not while another thread decides with it. */
 GH_EXTERN void gh_limiter_free(gh_limiter *l);
 /** How long an unreleased concurrency slot lives (default 60 s). @return GH_OK; GH_EINVAL; GH_EMISUSE once built */
 GH_EXTERN int gh_limiter_set_timeout(gh_limiter *l, int64_t timeout_ms);
 /** Ends configuration: from here the limiter decides and is thread-safe. @return GH_OK; GH_EMISUSE when built already */
 GH_EXTERN int gh_limiter_build(gh_limiter *l);
+/** The limiter's name, as in its RateLimit fields. Lives as long as the limiter. */
 GH_EXTERN const char *gh_limiter_name(const gh_limiter *l);
 
 /**
@@ -106,9 +109,13 @@ GH_EXTERN int gh_limiter_take_all(gh_limiter *const *limiters, const char *const
  */
 GH_EXTERN int gh_limiter_release(gh_limiter *l, const char *key, size_t len, uint64_t cost);
 
+/** Keys the memory budget can track at once. Thread-safe. */
 GH_EXTERN size_t gh_limiter_capacity(const gh_limiter *l);
+/** Bytes of the store (capacity times GH_LIMIT_BYTES_PER_KEY). Thread-safe. */
 GH_EXTERN size_t gh_limiter_memory(const gh_limiter *l);
+/** Keys tracked now (approximate while other threads decide). */
 GH_EXTERN size_t gh_limiter_tracked_keys(const gh_limiter *l);
+/** Keys evicted while their state still mattered (the budget is too small when this grows). Thread-safe. */
 GH_EXTERN uint64_t gh_limiter_active_evictions(const gh_limiter *l);
 
 /**
@@ -152,7 +159,9 @@ GH_EXTERN int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix
  * @return GH_OK, GH_EPARSE (msg says why), GH_ENOMEM
  */
 typedef struct gh_limit_key gh_limit_key;
+/** Parses a key recipe (above) into an immutable, thread-safe object; free with gh_limit_key_free. */
 GH_EXTERN int gh_limit_key_parse(gh_limit_key **out, const char *recipe, char *msg, size_t msg_cap);
+/** Frees a recipe. NULL is a no-op. */
 GH_EXTERN void gh_limit_key_free(gh_limit_key *k);
 
 /** What a key is built from; absent fields are absent sources. */

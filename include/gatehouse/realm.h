@@ -50,6 +50,7 @@ typedef enum gh_auth_reason {
 #undef GH__AUTH_REASON_ENUM
 } gh_auth_reason;
 
+/** The reason's name without prefix ("INVALID_TOKEN"), or "UNKNOWN". Static, thread-safe. */
 GH_EXTERN const char *gh_auth_reason_name(int reason);
 /** The HTTP status a host should answer with (401, or 503 for IDP_ERROR). */
 GH_EXTERN int gh_auth_reason_status(int reason);
@@ -73,6 +74,7 @@ GH_EXTERN int gh_idp_new_apikey(gh_idp **out, const char *name, gh_apikey_store 
  * at most cache_ttl_ms.
  */
 typedef int (*gh_introspect_fn)(void *ud, const char *token, size_t len, char **json, size_t *json_len);
+/** An IdP that asks fn (RFC 7662 introspection by the host), caching answers. @return GH_OK, GH_EINVAL, GH_ENOMEM */
 GH_EXTERN int gh_idp_new_introspection(gh_idp **out, const char *name, gh_introspect_fn fn, void *ud,
                                        int64_t cache_ttl_ms);
 /**
@@ -82,6 +84,9 @@ GH_EXTERN int gh_idp_new_introspection(gh_idp **out, const char *name, gh_intros
  * credential is not one of its own, negative on failure.
  */
 typedef int (*gh_custom_auth_fn)(void *ud, const char *credential, size_t len, char **claims_json, size_t *claims_len);
+/** An IdP that asks fn (the host's own check). fn runs on the authenticating thread and must be thread-safe.
+ * @return GH_OK, GH_EINVAL, GH_ENOMEM
+ */
 GH_EXTERN int gh_idp_new_custom(gh_idp **out, const char *name, gh_custom_auth_fn fn, void *ud);
 /** Where roles come from: a claim path holding a string array or a space-separated
  *  string (e.g. "realm_access.roles", "roles"); may be called several times. */
@@ -90,17 +95,24 @@ GH_EXTERN int gh_idp_map_roles(gh_idp *idp, const char *claim_path);
 GH_EXTERN int gh_idp_map_scopes(gh_idp *idp, const char *claim_path);
 /** Where groups come from (e.g. "groups"). */
 GH_EXTERN int gh_idp_map_groups(gh_idp *idp, const char *claim_path);
+/** Drops the caller's reference (realms keep their own). NULL is a no-op. */
 GH_EXTERN void gh_idp_free(gh_idp *idp);
 
 /* ---- realms ---- */
 
+/** An empty realm named name (copied). Thread-safe once made: IdPs come and go at any time. @return GH_OK,
+ * GH_EINVAL, GH_ENOMEM
+ */
 GH_EXTERN int gh_realm_new(gh_realm **out, const char *name);
+/** Frees the realm and drops its IdP references. NULL is a no-op; not while another thread authenticates with it. */
 GH_EXTERN void gh_realm_free(gh_realm *r);
+/** The realm's name. Lives as long as the realm. */
 GH_EXTERN const char *gh_realm_name(const gh_realm *r);
 /** Appends an IdP (the realm takes a reference). Thread-safe, any time. GH_EEXIST for a taken name. */
 GH_EXTERN int gh_realm_add_idp(gh_realm *r, gh_idp *idp);
 /** Removes an IdP by name. Thread-safe, any time. GH_ENOTFOUND if absent. */
 GH_EXTERN int gh_realm_remove_idp(gh_realm *r, const char *name, size_t name_len);
+/** Identity providers now in the realm. Thread-safe. */
 GH_EXTERN size_t gh_realm_idp_count(const gh_realm *r);
 /** DPoP proofs for "DPoP" tokens (RFC 9449): the realm takes a reference to a built verifier. */
 GH_EXTERN int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v);
@@ -112,8 +124,13 @@ GH_EXTERN int gh_realm_revoke(gh_realm *r, const char *jti, size_t len, int64_t 
 
 /* ---- one request's credentials ---- */
 
+/** An empty request, owned by one thread at a time and reusable with gh_auth_request_reset. @return GH_OK,
+ * GH_EINVAL, GH_ENOMEM
+ */
 GH_EXTERN int gh_auth_request_new(gh_auth_request **out);
+/** Frees the request. NULL is a no-op. */
 GH_EXTERN void gh_auth_request_free(gh_auth_request *q);
+/** Forgets every credential set, keeping the allocation. */
 GH_EXTERN void gh_auth_request_reset(gh_auth_request *q);
 /** The Authorization header value ("Bearer ..." or "DPoP ..."). */
 GH_EXTERN int gh_auth_request_set_authorization(gh_auth_request *q, const char *value, size_t len);
@@ -137,20 +154,35 @@ GH_EXTERN int gh_realm_authenticate(gh_realm *r, const gh_auth_request *q, int64
 
 /* ---- the authenticated caller ---- */
 
+/** Drops a reference. NULL is a no-op. */
 GH_EXTERN void gh_identity_free(gh_identity *id);
+/** The subject ("sub", or the API key's consumer). Lives as long as the identity; thread-safe, as are the accessors
+ * below.
+ */
 GH_EXTERN const char *gh_identity_subject(const gh_identity *id);
+/** The realm that authenticated the caller. */
 GH_EXTERN const char *gh_identity_realm(const gh_identity *id);
+/** The identity provider that authenticated the caller. */
 GH_EXTERN const char *gh_identity_idp(const gh_identity *id);
 /** "client_id" or "azp", or NULL. */
 GH_EXTERN const char *gh_identity_client_id(const gh_identity *id);
+/** "acr", or NULL. */
 GH_EXTERN const char *gh_identity_acr(const gh_identity *id);
+/** Roles mapped from the claims (gh_idp_map_roles). */
 GH_EXTERN size_t gh_identity_role_count(const gh_identity *id);
+/** The i-th role, or NULL past the end. */
 GH_EXTERN const char *gh_identity_role(const gh_identity *id, size_t i);
+/** Scopes mapped from the claims (gh_idp_map_scopes). */
 GH_EXTERN size_t gh_identity_scope_count(const gh_identity *id);
+/** The i-th scope, or NULL past the end. */
 GH_EXTERN const char *gh_identity_scope(const gh_identity *id, size_t i);
+/** Groups mapped from the claims (gh_idp_map_groups). */
 GH_EXTERN size_t gh_identity_group_count(const gh_identity *id);
+/** The i-th group, or NULL past the end. */
 GH_EXTERN const char *gh_identity_group(const gh_identity *id, size_t i);
+/** Authentication methods in "amr". */
 GH_EXTERN size_t gh_identity_amr_count(const gh_identity *id);
+/** The i-th method of "amr", or NULL past the end. */
 GH_EXTERN const char *gh_identity_amr(const gh_identity *id, size_t i);
 /** All claims as JSON text (the token payload, the introspection response or the custom hook's document). */
 GH_EXTERN const char *gh_identity_claims(const gh_identity *id, size_t *len);

@@ -33,6 +33,7 @@ typedef struct gh_redis gh_redis;
  * @param connections   pool size (default 4 when 0)
  */
 GH_EXTERN int gh_redis_new(gh_redis **out, const char *host, int port, int timeout_ms, int connections);
+/** Closes the connections and frees the client. NULL is a no-op; not while a limiter still uses it. */
 GH_EXTERN void gh_redis_free(gh_redis *r);
 /**
  * Circuit breaker: open after `failures` consecutive failures (calls then
@@ -49,6 +50,7 @@ GH_EXTERN int gh_redis_set_breaker(gh_redis *r, int failures, int64_t cooldown_m
 GH_EXTERN int gh_redis_build(gh_redis *r);
 /** GH_OK when Redis answers PING now. */
 GH_EXTERN int gh_redis_ping(gh_redis *r);
+/** Calls that failed (connection, timeout or error reply) since the client was made. Thread-safe. */
 GH_EXTERN uint64_t gh_redis_failures(const gh_redis *r);
 
 /**
@@ -118,6 +120,9 @@ typedef struct gh_redis_async gh_redis_async;
 #define GH_REDIS_READABLE 1
 #define GH_REDIS_WRITABLE 2
 
+/** An asynchronous client for host:port, driven by the host's event loop on one thread. @return GH_OK, GH_EINVAL,
+ * GH_ENOMEM
+ */
 GH_EXTERN int gh_redis_async_new(gh_redis_async **out, const char *host, int port);
 /** Closes the connection; decisions still pending complete through their failure mode. */
 GH_EXTERN void gh_redis_async_free(gh_redis_async *a);

@@ -78,6 +78,7 @@ typedef struct gh_route_spec {
 } gh_route_spec;
 /** sizeof(gh_route_spec), for FFI callers that mirror it: check the mirror against it. */
 GH_EXTERN size_t gh_route_spec_size(void);
+/** Adds a route with constraints (above). @return as gh_router_add */
 GH_EXTERN int gh_router_add_spec(gh_router *r, const gh_route_spec *spec, char *msg, size_t msg_cap);
 
 /**
@@ -95,6 +96,7 @@ GH_EXTERN int gh_router_add_openapi(gh_router *r, const char *json, size_t len, 
 #define GH_ROUTER_SLASH_STRICT 0
 #define GH_ROUTER_SLASH_IGNORE 1
 #define GH_ROUTER_SLASH_REDIRECT 2
+/** One of GH_ROUTER_SLASH_* (default strict). @return GH_OK; GH_EINVAL; GH_EMISUSE once built */
 GH_EXTERN int gh_router_set_trailing_slash(gh_router *r, int mode);
 /**
  * Matches paths without regard to letter case (for backends that ignore
@@ -108,7 +110,9 @@ GH_EXTERN int gh_router_set_ignore_case(gh_router *r, int on);
  * (GH_ENOMEM) the router is still configuring. @return GH_OK; GH_EMISUSE when built already
  */
 GH_EXTERN int gh_router_build(gh_router *r);
+/** Frees the router and its routes. NULL is a no-op; not while another thread matches with it. */
 GH_EXTERN void gh_router_free(gh_router *r);
+/** Routes added. Thread-safe once built. */
 GH_EXTERN size_t gh_router_route_count(const gh_router *r);
 
 typedef struct gh_route_param {
@@ -164,6 +168,9 @@ typedef struct gh_route_request {
 } gh_route_request;
 /** sizeof(gh_route_request), for FFI callers that mirror it: check the mirror against it. */
 GH_EXTERN size_t gh_route_request_size(void);
+/** Finds the route for a request (see gh_route_request). Thread-safe once built; allocates nothing. @return as
+ * gh_router_match
+ */
 GH_EXTERN int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_route_match *m);
 
 /** A parameter's value by name, or NULL. */

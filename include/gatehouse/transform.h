@@ -46,7 +46,11 @@ extern "C" {
 
 typedef struct gh_transform gh_transform;
 
+/** Parses a transformation document (above) into an immutable, thread-safe object. @return GH_OK; GH_EPARSE (msg
+ * names the JSON path); GH_ETOOBIG; GH_ENOMEM
+ */
 GH_EXTERN int gh_transform_parse(gh_transform **out, const char *json, size_t len, char *msg, size_t msg_cap);
+/** Frees the transformation. NULL is a no-op. */
 GH_EXTERN void gh_transform_free(gh_transform *t);
 
 typedef struct gh_header {
@@ -90,6 +94,7 @@ GH_EXTERN int gh_transform_request(const gh_transform *t, const gh_transform_inp
 /** Applies the response part to the response's headers (in->path unused). */
 GH_EXTERN int gh_transform_response(const gh_transform *t, const gh_transform_input *in, gh_transform_result *out,
                                     char *msg, size_t msg_cap);
+/** Frees what gh_transform_request or gh_transform_response returned. NULL is a no-op. */
 GH_EXTERN void gh_transform_result_free(gh_transform_result *r);
 
 #ifdef __cplusplus

@@ -57,6 +57,7 @@ GH_EXTERN int gh_upstream_new(gh_upstream **out, int balancer, const char *const
                               size_t n);
 /** Ends configuration. @return GH_OK; GH_EMISUSE when built already; GH_EINVAL */
 GH_EXTERN int gh_upstream_build(gh_upstream *u);
+/** Frees the pool. NULL is a no-op; not while another thread picks from it. */
 GH_EXTERN void gh_upstream_free(gh_upstream *u);
 /**
  * Picks a healthy target; key (Maglev only; may be NULL for the others)
@@ -67,7 +68,9 @@ GH_EXTERN void gh_upstream_free(gh_upstream *u);
 GH_EXTERN int gh_upstream_pick(gh_upstream *u, const void *key, size_t key_len, size_t *target);
 /** Ends a request that gh_upstream_pick started. */
 GH_EXTERN void gh_upstream_release(gh_upstream *u, size_t target);
+/** Targets in the pool. */
 GH_EXTERN size_t gh_upstream_count(const gh_upstream *u);
+/** The i-th target's name, or NULL past the end. Lives as long as the pool. */
 GH_EXTERN const char *gh_upstream_target(const gh_upstream *u, size_t i);
 /** Requests in flight on a target (least request). */
 GH_EXTERN uint64_t gh_upstream_in_flight(const gh_upstream *u, size_t i);
@@ -86,9 +89,11 @@ GH_EXTERN size_t gh_outlier_config_size(void);
 GH_EXTERN int gh_upstream_set_outlier(gh_upstream *u, const gh_outlier_config *c);
 /** A request's outcome: ok 0 for a connection failure, a timeout or a 5xx. */
 GH_EXTERN void gh_upstream_report(gh_upstream *u, size_t target, int ok, int64_t now_ms);
+/** Whether picks may choose the target at now_ms (not ejected, not down). Thread-safe. */
 GH_EXTERN int gh_upstream_is_healthy(const gh_upstream *u, size_t target, int64_t now_ms);
 /** Ejections so far, and picks made in panic (every target out). */
 GH_EXTERN uint64_t gh_upstream_ejections(const gh_upstream *u);
+/** Picks made while every target was out (all are used then, rather than none). */
 GH_EXTERN uint64_t gh_upstream_panics(const gh_upstream *u);
 
 /* ---- active health: the host runs the checks, the pool schedules and judges ---- */
@@ -100,12 +105,16 @@ typedef struct gh_health_check_config {
 } gh_health_check_config;
 /** sizeof(gh_health_check_config), for FFI callers that mirror it: check the mirror against it. */
 GH_EXTERN size_t gh_health_check_config_size(void);
+/** Turns active checks on (NULL: the defaults): the host probes the targets gh_upstream_health_due names. @return
+ * GH_OK; GH_EINVAL; GH_EMISUSE once built
+ */
 GH_EXTERN int gh_upstream_set_health_check(gh_upstream *u, const gh_health_check_config *c);
 /**
  * The next target due for a check at now_ms (its next check is then
  * scheduled), or GH_ENOTFOUND with *wait_ms until one is due.
  */
 GH_EXTERN int gh_upstream_health_due(gh_upstream *u, int64_t now_ms, size_t *target, int64_t *wait_ms);
+/** The outcome of the host's probe of target: ok 1 or 0. Thread-safe. */
 GH_EXTERN void gh_upstream_health_result(gh_upstream *u, size_t target, int ok);
 
 /* ---- circuit breaker and retries ---- */
@@ -119,7 +128,11 @@ GH_EXTERN int gh_upstream_set_max_requests(gh_upstream *u, uint64_t max);
  * gh_upstream_pending_end once it has one or gives up.
  */
 GH_EXTERN int gh_upstream_set_max_pending(gh_upstream *u, uint64_t max);
+/** A picked request starts waiting for a connection. @return GH_OK; GH_EDENIED over the limit (counted in
+ * gh_upstream_overflows); GH_EMISUSE before build
+ */
 GH_EXTERN int gh_upstream_pending_begin(gh_upstream *u);
+/** A waiting request got its connection or gave up. */
 GH_EXTERN void gh_upstream_pending_end(gh_upstream *u);
 /** Requests refused by the circuit breaker (max requests or max pending). */
 GH_EXTERN uint64_t gh_upstream_overflows(const gh_upstream *u);
@@ -140,6 +153,7 @@ GH_EXTERN int gh_upstream_set_retry(gh_upstream *u, const gh_retry_config *c);
  * GH_EDENIED (the budget is spent or the request has retried enough).
  */
 GH_EXTERN int gh_upstream_retry_begin(gh_upstream *u, unsigned retry, int64_t *delay_ms);
+/** A retry granted by gh_upstream_retry_begin has ended. */
 GH_EXTERN void gh_upstream_retry_done(gh_upstream *u);
 
 #ifdef __cplusplus
