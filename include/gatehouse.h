@@ -9,6 +9,7 @@
 #include "gatehouse/error.h"
 #include "gatehouse/alloc.h"
 #include "gatehouse/attrs.h"
+#include "gatehouse/http.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
 #include "gatehouse/apikey.h"

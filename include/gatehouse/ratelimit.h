@@ -29,6 +29,7 @@
 
 #include "gatehouse/attrs.h"
 #include "gatehouse/export.h"
+#include "gatehouse/http.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -168,11 +169,13 @@ GH_EXTERN void gh_limit_key_free(gh_limit_key *k);
 typedef struct gh_limit_key_source {
   gh_attr_fn attr; /* the caller's attributes (gatehouse/attrs.h); NULL: none */
   void *attr_ud;
-  const char *client_ip;
-  const char *route;
+  const char *client_ip; /* "192.0.2.7" or "2001:db8::7" */
+  size_t client_ip_len;
+  const char *route; /* the route's name */
+  size_t route_len;
   const char *api_key;
   size_t api_key_len;
-  const char *const *header_names, *const *header_values;
+  const gh_header *headers; /* the request's, as its parser cut them out */
   size_t n_headers;
   unsigned v6_prefix; /* 0: 64 */
 } gh_limit_key_source;

@@ -165,6 +165,7 @@ typedef struct gh_route_request {
   const char *method, *path, *host; /* host may carry ":port"; NULL: none */
   size_t method_len, path_len, host_len;
   const char *accept_version, *accept; /* header values, or NULL */
+  size_t accept_version_len, accept_len;
 } gh_route_request;
 /** sizeof(gh_route_request), for FFI callers that mirror it: check the mirror against it. */
 GH_EXTERN size_t gh_route_request_size(void);

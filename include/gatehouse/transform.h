@@ -38,6 +38,7 @@
 
 #include "gatehouse/attrs.h"
 #include "gatehouse/export.h"
+#include "gatehouse/http.h"
 #include "gatehouse/router.h"
 
 #ifdef __cplusplus
@@ -53,12 +54,6 @@ GH_EXTERN int gh_transform_parse(gh_transform **out, const char *json, size_t le
 /** Frees the transformation. NULL is a no-op. */
 GH_EXTERN void gh_transform_free(gh_transform *t);
 
-typedef struct gh_header {
-  const char *name, *value;
-  size_t name_len, value_len;
-} gh_header;
-/** sizeof(gh_header), for FFI callers that mirror it: check the mirror against it. */
-GH_EXTERN size_t gh_header_size(void);
 
 /** What a transformation reads: the request's headers and target, and who and which route. */
 typedef struct gh_transform_input {

@@ -139,11 +139,14 @@ static void put_escaped(char *out, size_t cap, size_t *at, const char *v, size_t
 }
 
 static const char *header(const gh_limit_key_source *s, const char *name, size_t *len) {
-  for (size_t i = 0; i < s->n_headers; i++)
-    if (s->header_names[i] && s->header_values[i] && !strcasecmp(s->header_names[i], name)) {
-      *len = strlen(s->header_values[i]);
-      return s->header_values[i];
+  size_t n = strlen(name);
+  for (size_t i = 0; s->headers && i < s->n_headers; i++) {
+    const gh_header *h = &s->headers[i];
+    if (h->name && h->value && h->name_len == n && !strncasecmp(h->name, name, n) && h->value_len) {
+      *len = h->value_len;
+      return h->value;
     }
+  }
   return NULL;
 }
 
@@ -165,12 +168,14 @@ static const char *value(const choice *c, const gh_limit_key_source *s, const cJ
     }
     return NULL;
   case IP:
-    if (s->client_ip && gh_limit_key_for_ip(s->client_ip, strlen(s->client_ip), s->v6_prefix, buf, cap) == GH_OK) {
+    if (s->client_ip && gh_limit_key_for_ip(s->client_ip, s->client_ip_len, s->v6_prefix, buf, cap) == GH_OK) {
       *len = strlen(buf);
       return buf;
     }
     return NULL;
-  case ROUTE: v = s->route; break;
+  case ROUTE:
+    *len = s->route ? s->route_len : 0;
+    return *len ? s->route : NULL;
   case HEADER: return header(s, c->arg, len);
   case CLAIM: {
     int64_t whole;

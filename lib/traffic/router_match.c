@@ -141,7 +141,7 @@ int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_ro
 
 int gh_router_match(const gh_router *r, const char *method, size_t method_len, const char *path, size_t path_len,
                     gh_route_match *m) {
-  gh_route_request q = {method, path, NULL, method_len, path_len, 0, NULL, NULL};
+  gh_route_request q = {method, path, NULL, method_len, path_len, 0, NULL, NULL, 0, 0};
   return gh_router_match_request(r, &q, m);
 }
 

@@ -98,12 +98,21 @@ static gh__span query_version(const char *path, size_t len) {
   return (gh__span){NULL, 0};
 }
 
+/* Where needle first stands in (p, n), or NULL. */
+static const char *find(const char *p, size_t n, const char *needle, size_t k) {
+  for (size_t i = 0; p && i + k <= n; i++)
+    if (!memcmp(p + i, needle, k)) return p + i;
+  return NULL;
+}
+
 /* "application/vnd.acme.v2+json" gives "2". */
-static gh__span media_version(const char *accept) {
-  const char *vnd = accept ? strstr(accept, "vnd.") : NULL;
-  for (const char *p = vnd; p && (p = strstr(p, ".v"));) {
+static gh__span media_version(const char *accept, size_t len) {
+  if (!accept) return (gh__span){NULL, 0};
+  const char *end = accept + len, *vnd = find(accept, len, "vnd.", 4);
+  for (const char *p = vnd; p && (p = find(p, (size_t)(end - p), ".v", 2));) {
     p += 2;
-    size_t n = strcspn(p, "+;, ");
+    size_t n = 0;
+    while (p + n < end && !strchr("+;, ", p[n])) n++;
     if (n && p[0] >= '0' && p[0] <= '9') return (gh__span){p, n};
   }
   return (gh__span){NULL, 0};
@@ -141,7 +150,7 @@ static void request_host(const char *h, size_t len, walk *w) {
 /* The host and the version a request asks for, when some route cares. */
 void gh__router_asked(const gh_route_request *q, walk *w) {
   request_host(q->host, q->host_len, w);
-  w->version = q->accept_version && *q->accept_version ? (gh__span){q->accept_version, strlen(q->accept_version)}
-                                                       : media_version(q->accept);
+  w->version = q->accept_version && q->accept_version_len ? (gh__span){q->accept_version, q->accept_version_len}
+                                                          : media_version(q->accept, q->accept_len);
   if (!w->version.len) w->version = query_version(q->path, q->path_len);
 }

@@ -389,7 +389,6 @@ void gh_transform_result_free(gh_transform_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-size_t gh_header_size(void) { return sizeof(gh_header); }
 
 size_t gh_transform_input_size(void) { return sizeof(gh_transform_input); }
 

@@ -19,8 +19,8 @@ static void recipe(const uint8_t *data, size_t size) {
     if (k || (rc != GH_EPARSE && rc != GH_ENOMEM)) abort();
     return;
   }
-  const char *names[] = {"x-tenant"}, *values[] = {"a&b=c%"};
-  gh_limit_key_source src = {NULL, NULL, "2001:db8::1", "route", "key", 3, names, values, 1, 48};
+  const gh_header headers[] = {{"x-tenant", "a&b=c%", 8, 6}};
+  gh_limit_key_source src = {NULL, NULL, "2001:db8::1", 11, "route", 5, "key", 3, headers, 1, 48};
   size_t len;
   rc = gh_limit_key_build(k, &src, key, sizeof key, &len);
   if (rc != GH_OK && rc != GH_ENOTFOUND && rc != GH_EBUFFER) abort();

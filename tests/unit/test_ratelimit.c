@@ -348,8 +348,9 @@ static void expect_key(const char *recipe, const gh_limit_key_source *src, int r
 static void test_key_recipes(void **state) {
   (void)state;
   gh_identity *id = t_identity_with_claims("keys", "{\"sub\":\"alice\",\"client_id\":\"app-1\",\"org\":{\"id\":\"acme&co=1\"},\"plan\":3}");
-  const char *names[] = {"X-Tenant", "Accept"}, *values[] = {"blue team", "*/*"};
-  gh_limit_key_source src = {gh_identity_attr, id, "2001:db8:1:2:3:4:5:6", "orders.list", "sk_live_secret", 14, names, values, 2, 0};
+  const gh_header headers[] = {{"X-Tenant", "blue team", 8, 9}, {"Accept", "*/*", 6, 3}};
+  gh_limit_key_source src = {gh_identity_attr, id, "2001:db8:1:2:3:4:5:6", 20, "orders.list", 11, "sk_live_secret", 14,
+                             headers, 2, 0};
   expect_key("subject", &src, GH_OK, "subject=alice");
   expect_key("client_id+route", &src, GH_OK, "client_id=app-1&route=orders.list");
   expect_key("ip", &src, GH_OK, "ip=2001:db8:1:2:0:0:0:0/64");
@@ -370,7 +371,7 @@ static void test_key_recipes(void **state) {
   assert_int_equal(len, strlen("api_key=") + 32); /* what it needs */
   gh_limit_key_free(k);
   /* without an identity, identity sources are absent; IPv4 stays whole */
-  gh_limit_key_source anon = {NULL, NULL, "192.0.2.7", NULL, NULL, 0, NULL, NULL, 0, 0};
+  gh_limit_key_source anon = {NULL, NULL, "192.0.2.7", 9, NULL, 0, NULL, 0, NULL, 0, 0};
   expect_key("subject|ip", &anon, GH_OK, "ip=192.0.2.7");
   expect_key("route", &anon, GH_ENOTFOUND, NULL);
   /* recipes that are wrong say why */

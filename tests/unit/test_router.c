@@ -407,7 +407,8 @@ static void test_openapi_import(void **state) {
 
 static int find_request(const gh_router *r, const char *method, const char *path, const char *host, const char *accept_version,
                         const char *accept) {
-  gh_route_request q = {method, path, host, strlen(method), strlen(path), host ? strlen(host) : 0, accept_version, accept};
+  gh_route_request q = {method, path, host, strlen(method), strlen(path), host ? strlen(host) : 0, accept_version, accept,
+                        accept_version ? strlen(accept_version) : 0, accept ? strlen(accept) : 0};
   assert_int_equal(gh_router_match_request(r, &q, &m), GH_OK);
   return m.status;
 }
