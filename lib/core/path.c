@@ -49,36 +49,50 @@ static size_t path_part(const char *in, size_t len) {
   return len;
 }
 
-bool gh__path_is_canonical(const char *in, size_t len, unsigned flags) {
-  if (!len || len > GH_PATH_MAX || in[0] != '/') return false;
-  bool fold = flags & GH_PATH_IGNORE_CASE;
-  size_t seg = 1;
-  for (size_t i = 1; i <= len; i++) {
-    if (i == len || in[i] == '/') {
-      if (i == seg ? i < len : is_dot_segment(in + seg, i - seg)) return false; /* "//" or a dot segment */
-      seg = i + 1;
+/* Bytes that stand for themselves in a canonical path: unreserved and
+ * sub-delims, ':' and '@'; the folded table leaves out upper-case letters. */
+#define PLAIN_OF(c, fold) ((CLASS_OF(c, 0) == UNRESERVED || CLASS_OF(c, 0) == KEEP) && !((fold) && (c) >= 'A' && (c) <= 'Z'))
+static const unsigned char PLAIN[256] = {GH__TABLE256(PLAIN_OF, 0)};
+static const unsigned char PLAIN_FOLDED[256] = {GH__TABLE256(PLAIN_OF, 1)};
+
+static bool upper_hex(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+
+/* On the hot path of every lookup: plain runs are skipped by table, and only
+ * segment ends and escapes are looked at; the segments are cut on the way
+ * when segs is not NULL. */
+int gh__path_split_canonical(const char *in, size_t len, unsigned flags, gh__span *segs, size_t max, bool *escaped) {
+  if (!len || len > GH_PATH_MAX || in[0] != '/') return 0;
+  const unsigned char *t = flags & GH_PATH_IGNORE_CASE ? PLAIN_FOLDED : PLAIN;
+  const unsigned char *q = (const unsigned char *)in + 1, *end = (const unsigned char *)in + len, *seg = q;
+  int n_segs = 0;
+  bool pct = false;
+  for (;;) {
+    while (end - q >= 4 && t[q[0]] & t[q[1]] & t[q[2]] & t[q[3]]) q += 4; /* four plain bytes a step */
+    while (q < end && t[*q]) q++;
+    if (q == end || *q == '/') {
+      size_t n = (size_t)(q - seg);
+      if (n ? seg[0] == '.' && is_dot_segment((const char *)seg, n) : q < end) return 0; /* a dot segment, or "//" */
+      if (segs) {
+        if ((size_t)n_segs == max) return -1;
+        segs[n_segs] = (gh__span){(const char *)seg, n};
+      }
+      n_segs++;
+      if (q == end) break;
+      seg = ++q;
       continue;
     }
-    unsigned char c = (unsigned char)in[i];
-    switch (CLASS[c]) {
-    case UNRESERVED:
-    case KEEP:
-      if (fold && c >= 'A' && c <= 'Z') return false;
-      break;
-    case PERCENT: {
-      if (i + 2 >= len) return false;
-      char a = in[i + 1], b = in[i + 2];
-      if (!((a >= '0' && a <= '9') || (a >= 'A' && a <= 'F')) || !((b >= '0' && b <= '9') || (b >= 'A' && b <= 'F')))
-        return false;
-      unsigned char v = (unsigned char)(hex_value(a) << 4 | hex_value(b));
-      if (CLASS[v] == UNRESERVED || forbidden_escape(v)) return false;
-      i += 2;
-      break;
-    }
-    default: return false;
-    }
+    if (*q != '%' || end - q < 3 || !upper_hex(q[1]) || !upper_hex(q[2])) return 0;
+    unsigned char v = (unsigned char)(hex_value((char)q[1]) << 4 | hex_value((char)q[2]));
+    if (CLASS[v] == UNRESERVED || forbidden_escape(v)) return 0;
+    pct = true;
+    q += 3;
   }
-  return true;
+  if (escaped) *escaped = pct;
+  return n_segs;
+}
+
+bool gh__path_is_canonical(const char *in, size_t len, unsigned flags) {
+  return gh__path_split_canonical(in, len, flags, NULL, 0, NULL) > 0;
 }
 
 int gh__path_canon(const char *in, size_t len, unsigned flags, char *out, size_t cap, size_t *out_len,

@@ -20,6 +20,11 @@ int gh__path_canon(const char *in, size_t len, unsigned flags, char *out, size_t
 /* True when (in, len) is already its own canonical form: most paths are, and
  * then a caller can use them without a copy. */
 bool gh__path_is_canonical(const char *in, size_t len, unsigned flags);
+/* When (in, len) is canonical (as gh__path_is_canonical), cuts its segments
+ * after the leading '/' into segs (a trailing slash gives a last empty one)
+ * and returns their count, with *escaped telling whether a '%' stands in it;
+ * 0 when it is not canonical; -1 when it has more than max segments. */
+int gh__path_split_canonical(const char *in, size_t len, unsigned flags, gh__span *segs, size_t max, bool *escaped);
 /* Percent-decodes n bytes of canonical text into out (n bytes always fit);
  * returns the decoded length. */
 size_t gh__pct_decode(const char *in, size_t n, char *out);

@@ -257,6 +257,10 @@ size_t gh_route_match_size(void) { return sizeof(gh_route_match); }
 
 int gh_router_build(gh_router *r) {
   GH__CONFIGURING(r);
+  if (r->n && r->n < r->cap) { /* no route is added from here: the array sheds its growth room first */
+    route *fit = gh__realloc(r->routes, r->n * sizeof *fit);
+    if (fit) r->routes = fit, r->cap = r->n;
+  }
   r->root = gh__calloc(1, sizeof *r->root);
   int rc = r->root ? GH_OK : GH_ENOMEM;
   builder tb = {0};

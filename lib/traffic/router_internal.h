@@ -76,6 +76,7 @@ typedef struct walk {
   char host_buf[256];
   gh__span segs[GH_ROUTER_MAX_SEGMENTS];
   size_t n_segs;
+  bool escaped; /* the canonical path holds a '%' escape: parameters may need decoding */
   const char *path_end;
   gh__span vals[GH_ROUTER_MAX_PARAMS];
   const route *found;

@@ -50,23 +50,19 @@ static int prepare(const char *path, size_t len, unsigned flags, walk *w, gh_rou
   if (q) len = (size_t)(q - path);
   if (len > GH_ROUTER_MAX_PATH) return 414;
   const char *p = path;
-  if (!gh__path_is_canonical(path, len, flags)) {
+  /* most paths are canonical already: checked and cut into segments in one pass */
+  int n = gh__path_split_canonical(p, len, flags, w->segs, GH_ROUTER_MAX_SEGMENTS, &w->escaped);
+  if (!n) {
     const char *why;
     int rc = gh__path_canon(path, len, flags, m->canonical, sizeof m->canonical, &len, &why);
     if (rc) return rc == GH_EPARSE ? 400 : 414;
     p = m->canonical;
+    n = gh__path_split_canonical(p, len, flags, w->segs, GH_ROUTER_MAX_SEGMENTS, &w->escaped);
   }
+  if (n < 0) return 400; /* more than GH_ROUTER_MAX_SEGMENTS */
   m->path = p, m->path_len = len;
-  w->n_segs = 0;
+  w->n_segs = (size_t)n;
   w->path_end = p + len;
-  for (size_t start = 1;;) {
-    const char *slash = memchr(p + start, '/', len - start);
-    size_t end = slash ? (size_t)(slash - p) : len;
-    if (w->n_segs == GH_ROUTER_MAX_SEGMENTS) return 400;
-    w->segs[w->n_segs++] = (gh__span){p + start, end - start};
-    if (!slash) break;
-    start = end + 1;
-  }
   return 0;
 }
 
@@ -76,7 +72,7 @@ static void hand_out_params(const route *found, const walk *w, gh_route_match *m
   size_t at = 0;
   for (size_t i = 0; i < m->n_params; i++) {
     gh__span v = w->vals[i];
-    if (memchr(v.p, '%', v.len)) { /* decoding shrinks: the values fit where the path did */
+    if (w->escaped && memchr(v.p, '%', v.len)) { /* decoding shrinks: the values fit where the path did */
       size_t n = gh__pct_decode(v.p, v.len, m->values + at);
       v.p = m->values + at, v.len = n;
       at += n;
