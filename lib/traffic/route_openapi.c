@@ -83,6 +83,7 @@ static int typed_pattern(const cJSON *doc, const cJSON *path_item, const cJSON *
 
 int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg, size_t cap) {
   if (!b || !json) return GH_EINVAL;
+  if (b->built) return gh__set_msg(msg, cap, "the router is built: routes are added before gh_router_build"), GH_EMISUSE;
   cJSON *doc;
   int rc = gh__json_parse(json, len, MAX_DOCUMENT, 64, &doc, msg, cap);
   if (rc) return rc;
@@ -116,7 +117,7 @@ int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg,
         gh__set_msg(msg, cap, "paths.%.200s: an unclosed '{' or a template too long", item->string);
         break;
       }
-      char inner[256];
+      char inner[256] = "";
       gh_route_spec spec = {method, pattern, cJSON_IsString(id) ? id->valuestring : NULL, NULL, NULL, NULL};
       rc = gh__router_add_shown(b, &spec, shown, inner, sizeof inner);
       if (rc) {

@@ -74,6 +74,7 @@ static char *lower_dup(const char *s) {
 }
 
 int gh__router_add_shown(gh_router *b, const gh_route_spec *spec, const char *shown, char *msg, size_t cap) {
+  if (b && b->built) return gh__set_msg(msg, cap, "the router is built: routes are added before gh_router_build"), GH_EMISUSE;
   GH__CONFIGURING(b);
   if (!spec || !spec->pattern || !shown) return GH_EINVAL;
   const char *method = spec->method, *pattern = spec->pattern, *name = spec->name;
