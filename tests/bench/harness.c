@@ -1,46 +1,111 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "bench.h"
 #include "gatehouse.h"
 
-static double now_s(void) {
+#define MAX_SUBJECTS 128
+
+typedef struct subject {
+  const char *bench, *tcase, *name;
+  bench_fn fn;
+  void *ud;
+  double ops;
+  int warmed;
+} subject;
+
+static subject subjects[MAX_SUBJECTS];
+static int n_subjects;
+
+double bench_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double bench_rate(int (*fn)(void *ud), void *ud, double seconds, int rounds) {
-  double best = 0;
-  for (int r = 0; r < rounds; r++) {
-    long n = 0, batch = 1;
-    double start = now_s(), elapsed;
-    do {
-      for (long i = 0; i < batch; i++)
-        if (fn(ud) != 0) {
-          fprintf(stderr, "bench: operation failed\n");
-          exit(1);
-        }
-      n += batch;
-      if (batch < (1L << 20)) batch *= 2;
-      elapsed = now_s() - start;
-    } while (elapsed < seconds);
-    if (n / elapsed > best) best = n / elapsed;
-  }
-  return best;
+double bench_seconds(void) {
+  const char *s = getenv("BENCH_SECONDS");
+  double v = s ? atof(s) : 0.2;
+  return v > 0 ? v : 0.2;
 }
 
-void bench_report(const char *bench, const char *tcase, const char *subject, const char *metric, double value) {
-  printf("  %-12s %-8s %-26s %-12s %14.1f\n", bench, tcase, subject, metric, value);
+/* JSON strings here are names chosen by the programs: no escaping needed. */
+static void line(const char *kind, const char *bench, const char *tcase, const char *name, const char *tail) {
+  printf("{\"kind\":\"%s\",\"bench\":\"%s\",\"case\":\"%s\",\"subject\":\"%s\"%s}\n", kind, bench, tcase, name, tail);
   fflush(stdout);
-  const char *path = getenv("BENCH_RESULTS");
-  if (!path) return;
-  FILE *f = fopen(path, "a");
-  if (!f) return;
-  fprintf(f, "{\"bench\":\"%s\",\"case\":\"%s\",\"subject\":\"%s\",\"metric\":\"%s\",\"value\":%.3f}\n", bench, tcase,
-          subject, metric, value);
-  fclose(f);
+}
+
+void bench_subject(const char *bench, const char *tcase, const char *name, bench_fn fn, void *ud, double ops) {
+  if (n_subjects == MAX_SUBJECTS) {
+    fprintf(stderr, "bench: more than %d subjects\n", MAX_SUBJECTS);
+    exit(2);
+  }
+  subjects[n_subjects++] = (subject){bench, tcase, name, fn, ud, ops, 0};
+  char tail[64];
+  snprintf(tail, sizeof tail, ",\"id\":%d", n_subjects - 1);
+  line("subject", bench, tcase, name, tail);
+}
+
+void bench_fact(const char *bench, const char *tcase, const char *name, const char *metric, double value) {
+  char tail[160];
+  snprintf(tail, sizeof tail, ",\"metric\":\"%s\",\"value\":%.6g", metric, value);
+  line("fact", bench, tcase, name, tail);
+}
+
+void bench_note(const char *bench, const char *tcase, const char *name, const char *note) {
+  char tail[400];
+  snprintf(tail, sizeof tail, ",\"note\":\"%s\"", note);
+  line("note", bench, tcase, name, tail);
+}
+
+/* Calls fn for about `seconds` (doubling batches, at least one call); ops/s. */
+static double timed(subject *s, double seconds) {
+  long calls = 0, batch = 1;
+  double start = bench_now(), elapsed;
+  do {
+    for (long i = 0; i < batch; i++)
+      if (s->fn(s->ud) != 0) {
+        fprintf(stderr, "bench: %s %s %s: operation failed\n", s->bench, s->tcase, s->name);
+        exit(1);
+      }
+    calls += batch;
+    if (batch < (1L << 20)) batch *= 2;
+    elapsed = bench_now() - start;
+  } while (elapsed < seconds);
+  return (double)calls * s->ops / elapsed;
+}
+
+static void round_of(int id, double seconds) {
+  subject *s = &subjects[id];
+  if (!s->warmed) { /* caches, branch predictors and page faults settle before anything counts */
+    timed(s, seconds / 2);
+    s->warmed = 1;
+  }
+  char tail[96];
+  snprintf(tail, sizeof tail, ",\"metric\":\"ops_per_s\",\"value\":%.6g", timed(s, seconds));
+  line("round", s->bench, s->tcase, s->name, tail);
+}
+
+int bench_serve(int argc, char **argv) {
+  double seconds = bench_seconds();
+  printf("{\"kind\":\"ready\"}\n");
+  fflush(stdout);
+  if (argc > 1 && !strcmp(argv[1], "--once")) {
+    for (int i = 0; i < n_subjects; i++) round_of(i, seconds);
+    return 0;
+  }
+  char buf[64];
+  while (fgets(buf, sizeof buf, stdin)) {
+    int id;
+    if (sscanf(buf, "round %d", &id) != 1 || id < 0 || id >= n_subjects) {
+      fprintf(stderr, "bench: expected \"round N\" with N < %d, got %s", n_subjects, buf);
+      return 2;
+    }
+    round_of(id, seconds);
+  }
+  return 0;
 }
 
 char *bench_read_file(const char *dir, const char *name, size_t *len) {

@@ -24,7 +24,7 @@ g = _, _
 [policy_effect]
 e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 [matchers]
-m = (p.sub == "*" || g(r.sub, p.sub)) && keyMatch2(r.obj, p.obj) && (p.act == "*" || r.act == p.act)
+m = (p.act == "*" || r.act == p.act) && (p.sub == "*" || g(r.sub, p.sub)) && keyMatch2(r.obj, p.obj)
 `;
 
 function rng(seed) {
@@ -41,7 +41,7 @@ const ACTIONS = ['GET', 'POST', 'PUT', 'DELETE'];
 
 // roles r0..: levels 0..6, each inheriting from the level below (casbin
 // follows at most 10 links); users u0..: bound to 0-3 roles.
-export function makeWorld(seed, nRoles, nRules, nUsers, nResources) {
+export function makeWorld(seed, nRoles, nRules, nUsers, nResources, nQueries = Math.max(200, Math.min(2000, nRules))) {
   const rnd = rng(seed);
   const level = Array.from({ length: nRoles }, (_, i) => (i < 7 ? i : rnd(7)));
   const roles = {};
@@ -91,7 +91,6 @@ export function makeWorld(seed, nRoles, nRules, nUsers, nResources) {
   }
   // queries: mostly instances of rule patterns, some mutated
   const queries = [];
-  const nQueries = Math.max(200, Math.min(2000, nRules));
   for (let q = 0; q < nQueries; q++) {
     const pat = resources[rnd(nResources)];
     let path = pat.replace(/\{\w+\}/g, () => `v${rnd(3)}`).replace(/\/\*$/, rnd(2) ? `/t${rnd(3)}` : '/');
@@ -128,7 +127,8 @@ if (mode === 'import') {
   console.log(`wrote ${worlds.length} worlds, ${n} queries (${allowed} allowed) to ${args[0]}`);
 } else if (mode === 'world') {
   const [roles, rules, dir] = [Number(args[0]), Number(args[1]), args[2]];
-  const w = makeWorld(7, roles, rules, Math.max(50, roles), Math.max(20, Math.floor(rules / 5)));
+  // the same users and queries in every world: worlds differ in their rules alone
+  const w = makeWorld(7, roles, rules, 1000, Math.max(20, Math.floor(rules / 5)), 2000);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(w.policy));
   writeFileSync(join(dir, 'casbin-policy.csv'), w.casbinPolicy + '\n');
