@@ -13,6 +13,7 @@ inconclusive otherwise). Everything goes to build/bench/results.jsonl.
   python3 scripts/bench.py            (BENCH_ROUNDS=10, BENCH_SECONDS=0.2 per round)
 """
 import json
+import math
 import os
 import random
 import shutil
@@ -49,7 +50,11 @@ def bootstrap(values, stat=median, n=2000, seed=7):
 
 
 def sig3(x):
-    return "%.3g" % x if abs(x) < 1e6 else "%.0f" % x
+    """Three significant digits, large numbers written out: 58,900 and 1,230,000."""
+    if x != x or abs(x) < 1000:
+        return "%.3g" % x
+    digits = math.floor(math.log10(abs(x)))
+    return "{:,.0f}".format(round(x, -(digits - 2)))
 
 
 class Program:
@@ -143,8 +148,8 @@ class Run:
             verdict = "  [%s %s %s]" % (sense, sig3(target), "met" if ok else "NOT MET" if bad else "inconclusive")
         print("  %-64s %9s  (95%%: %s - %s)%s" % (name, sig3(value), sig3(lo), sig3(hi), verdict))
         return {"bench": num[0], "case": num[1] if num[1] == den[1] else "%s/%s" % (num[1], den[1]),
-                "subject": "%s/%s" % (num[2], den[2]), "metric": "ratio", "value": float(sig3(value)),
-                "lo": float(sig3(lo)), "hi": float(sig3(hi)), "rounds": len(per_round), "target": target}
+                "subject": "%s/%s" % (num[2], den[2]), "metric": "ratio", "value": float("%.3g" % value),
+                "lo": float("%.3g" % lo), "hi": float("%.3g" % hi), "rounds": len(per_round), "target": target}
 
     def level(self, key, target, sense=">=", transform=None, label=None, unit=""):
         """A single subject's median against a target, with its bootstrap interval."""
