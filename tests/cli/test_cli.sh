@@ -170,5 +170,19 @@ printf '{"openapi":"3.0.0","paths":{"/a/{x":{"get":{}}}}' > "$tmp/bad-openapi.js
 check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
 "$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
+# every command answers --help with its own usage (exit 0), wherever --help stands
+for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "policy check" "policy explain" "ratelimit simulate" "route match"; do
+  "$CLI" $c --help > "$tmp/out" 2>&1; check "$c --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
+  "$CLI" $c --jwks x --help > "$tmp/out" 2>&1; check "$c ... --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
+done
+"$CLI" --help > "$tmp/out"; check "--help" 0 $? "route match --openapi" "$tmp/out"
+"$CLI" jwt --help > "$tmp/out"; check "jwt --help" 0 $? "^usage: gatehouse jwt decode" "$tmp/out"
+"$CLI" --version > "$tmp/out"; check "--version" 0 $? "^gatehouse [0-9]" "$tmp/out"
+# an unknown option is named, and the usage follows
+"$CLI" jwt sign --alg HS256 --bogus x '{}' > /dev/null 2> "$tmp/err"; check "jwt sign unknown option" 2 $? "unknown option '--bogus'" "$tmp/err"
+"$CLI" policy check --policy "$P" --frob > /dev/null 2> "$tmp/err"; check "policy unknown option" 2 $? "unknown option '--frob'" "$tmp/err"
+"$CLI" ratelimit simulate --limt 3 > /dev/null 2> "$tmp/err"; check "ratelimit unknown option" 2 $? "unknown option '--limt'" "$tmp/err"
+"$CLI" jwt nope > /dev/null 2> "$tmp/err"; check "unknown jwt command" 2 $? "unknown jwt command 'nope'" "$tmp/err"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,9 +5,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes: 0 valid/ok, 1 rejected, 2 usage or input error. */
 enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
+
+/* The command table (help.c): synopsis and help of each command. */
+typedef struct cli_command {
+  const char *group, *sub, *synopsis, *help;
+} cli_command;
+const cli_command *cli_find(const char *group, const char *sub);
+/* Every command's synopsis; exit EXIT_VALID on stdout, EXIT_USAGE on stderr. */
+int cli_overview(FILE *out);
+/* A command's help (a group alone: each of its commands) on stdout; EXIT_VALID. */
+int cli_help(const char *group, const char *sub);
+/* "error: <why>" and the command's synopsis on stderr; EXIT_USAGE. */
+int cli_usage(const char *group, const char *sub, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 int cmd_jwt(int argc, char **argv);
 int cmd_jwk(int argc, char **argv);

@@ -6,10 +6,9 @@
 #include "gatehouse.h"
 
 int cmd_jwk(int argc, char **argv) {
-  if (argc < 1 || strcmp(argv[0], "thumbprint") != 0 || argc > 2) {
-    fprintf(stderr, "usage: gatehouse jwk thumbprint [JWK_FILE]\n");
-    return EXIT_USAGE;
-  }
+  if (argc < 1) return cli_usage("jwk", NULL, "which jwk command?");
+  if (strcmp(argv[0], "thumbprint")) return cli_usage("jwk", NULL, "unknown jwk command '%s'", argv[0]);
+  if (argc > 2) return cli_usage("jwk", "thumbprint", "one JWK file at most");
   size_t len;
   char *jwk = cli_read_file(argc == 2 ? argv[1] : "-", 64 * 1024, &len);
   if (!jwk) return EXIT_USAGE;

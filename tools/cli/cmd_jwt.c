@@ -9,10 +9,6 @@
 
 #define MAX_INPUT (1024 * 1024)
 
-static int usage_error(const char *what) {
-  fprintf(stderr, "error: usage: %s (see gatehouse --help)\n", what);
-  return EXIT_USAGE;
-}
 
 /* The token from the argument, or standard input when absent or "-". */
 static char *read_token(const char *arg, size_t *len) {
@@ -51,11 +47,11 @@ static int verify(int argc, char **argv) {
     else if (!strcmp(a, "--alg") && val) bad = gh_jwt_verifier_allow_alg(v, val), i++;
     else if (!strcmp(a, "--typ") && val) bad = gh_jwt_verifier_set_typ(v, val), i++;
     else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "error: unknown or incomplete option '%s'\n", a);
+      cli_usage("jwt", "verify", "unknown option '%s', or it lacks its value", a);
       goto out;
     } else if (!token_arg) token_arg = a;
     else {
-      usage_error("one token at most");
+      cli_usage("jwt", "verify", "one token at most (got '%s' too)", a);
       goto out;
     }
     if (bad) {
@@ -64,7 +60,7 @@ static int verify(int argc, char **argv) {
     }
   }
   if (!jwks_path) {
-    usage_error("jwt verify --jwks FILE [TOKEN]");
+    cli_usage("jwt", "verify", "--jwks FILE is required (the issuer's key set, JSON)");
     goto out;
   }
   size_t jwks_len, token_len;
@@ -113,11 +109,12 @@ static int sign(int argc, char **argv) {
     else if (!strcmp(a, "--key") && val) key_path = argv[++i];
     else if (!strcmp(a, "--jwk") && val) jwk_path = argv[++i];
     else if (!strcmp(a, "--kid") && val) kid = argv[++i];
-    else if (a[0] == '-' && a[1]) return usage_error("unknown or incomplete option");
+    else if (a[0] == '-' && a[1]) return cli_usage("jwt", "sign", "unknown option '%s', or it lacks its value", a);
     else if (!payload_arg) payload_arg = a;
-    else return usage_error("one payload at most");
+    else return cli_usage("jwt", "sign", "one payload at most (got '%s' too)", a);
   }
-  if (!alg || !key_path == !jwk_path) return usage_error("jwt sign --alg ALG (--key PEM | --jwk JWK) [PAYLOAD]");
+  if (!alg) return cli_usage("jwt", "sign", "--alg is required (HS256, RS256, PS256, ES256, ...)");
+  if (!key_path == !jwk_path) return cli_usage("jwt", "sign", "one of --key PEM_FILE or --jwk JWK_FILE is required");
   size_t key_len, payload_len;
   char *key_text = cli_read_file(key_path ? key_path : jwk_path, 64 * 1024, &key_len);
   if (!key_text) return EXIT_USAGE;
@@ -145,7 +142,7 @@ static int sign(int argc, char **argv) {
 
 /* Prints header and payload without verifying anything, and says so. */
 static int decode(int argc, char **argv) {
-  if (argc > 1) return usage_error("jwt decode [TOKEN]");
+  if (argc > 1) return cli_usage("jwt", "decode", "one token at most");
   size_t len;
   char *token = read_token(argc ? argv[0] : NULL, &len);
   if (!token) return EXIT_USAGE;
@@ -167,9 +164,9 @@ static int decode(int argc, char **argv) {
 }
 
 int cmd_jwt(int argc, char **argv) {
-  if (argc < 1) return usage_error("gatehouse jwt verify|sign|decode ...");
+  if (argc < 1) return cli_usage("jwt", NULL, "which jwt command?");
   if (!strcmp(argv[0], "verify")) return verify(argc - 1, argv + 1);
   if (!strcmp(argv[0], "sign")) return sign(argc - 1, argv + 1);
   if (!strcmp(argv[0], "decode")) return decode(argc - 1, argv + 1);
-  return usage_error("gatehouse jwt verify|sign|decode ...");
+  return cli_usage("jwt", NULL, "unknown jwt command '%s'", argv[0]);
 }

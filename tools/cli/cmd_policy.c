@@ -111,11 +111,9 @@ static int batch(const gh_policy *p) {
 }
 
 int cmd_policy(int argc, char **argv) {
-  if (argc < 1 || (strcmp(argv[0], "check") && strcmp(argv[0], "explain"))) {
-    fprintf(stderr, "usage: gatehouse policy check|explain --policy FILE (--batch | --subject S [--role R]... "
-                    "[--scope S]... --action A --resource PATH [--context JSON])\n");
-    return EXIT_USAGE;
-  }
+  if (argc < 1) return cli_usage("policy", NULL, "which policy command?");
+  if (strcmp(argv[0], "check") && strcmp(argv[0], "explain"))
+    return cli_usage("policy", NULL, "unknown policy command '%s'", argv[0]);
   bool explain = argv[0][0] == 'e', is_batch = false;
   const char *policy_path = NULL, *context = NULL;
   gh_policy_request *r;
@@ -123,9 +121,15 @@ int cmd_policy(int argc, char **argv) {
   int status = EXIT_USAGE;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    static const char *const takes_value[] = {"--policy", "--subject", "--role", "--scope", "--action", "--resource", "--context"};
+    bool known = false;
+    for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0]; k++) known |= !strcmp(a, takes_value[k]);
     if (!strcmp(a, "--batch")) is_batch = true;
-    else if (!v) {
-      fprintf(stderr, "error: %s needs a value\n", a);
+    else if (!known) {
+      cli_usage("policy", argv[0], "unknown option '%s'", a);
+      goto out;
+    } else if (!v) {
+      cli_usage("policy", argv[0], "%s needs a value", a);
       goto out;
     } else if (!strcmp(a, "--policy")) policy_path = v, i++;
     else if (!strcmp(a, "--subject")) gh_policy_request_set_subject(r, v, strlen(v)), i++;
@@ -143,12 +147,12 @@ int cmd_policy(int argc, char **argv) {
     }
     else if (!strcmp(a, "--context")) context = v, i++;
     else {
-      fprintf(stderr, "error: unknown option '%s'\n", a);
+      cli_usage("policy", argv[0], "unknown option '%s'", a);
       goto out;
     }
   }
   if (!policy_path) {
-    fprintf(stderr, "error: --policy FILE is required\n");
+    cli_usage("policy", argv[0], "--policy FILE is required (a policy document, docs/authorization.md)");
     goto out;
   }
   size_t len;

@@ -12,15 +12,14 @@ static const char *const ALGORITHMS[] = {"gcra", "token-bucket", "sliding-window
                                          "quota-day", "quota-month"};
 
 int cmd_ratelimit(int argc, char **argv) {
-  const char *usage = "usage: gatehouse ratelimit simulate --algorithm gcra|token-bucket|sliding-window|fixed-window "
-                      "--limit N --period SECONDS [--burst B]   (arrivals on stdin: <unix-ms> [cost])\n";
-  if (argc < 1 || strcmp(argv[0], "simulate") != 0) return fputs(usage, stderr), EXIT_USAGE;
+  if (argc < 1) return cli_usage("ratelimit", NULL, "which ratelimit command?");
+  if (strcmp(argv[0], "simulate")) return cli_usage("ratelimit", NULL, "unknown ratelimit command '%s'", argv[0]);
   int algorithm = -1;
   int64_t limit = 0, burst = 0;
   double period = 0;
   for (int i = 1; i < argc; i += 2) { /* every option takes a value */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL, *want = NULL;
-    if (!v) return fprintf(stderr, "error: %s needs a value\n", a), EXIT_USAGE;
+    if (!v) return cli_usage("ratelimit", "simulate", "%s needs a value", a);
     if (!strcmp(a, "--algorithm")) {
       for (int k = 0; k < 7; k++)
         if (!strcmp(v, ALGORITHMS[k])) algorithm = k;
@@ -32,13 +31,13 @@ int cmd_ratelimit(int argc, char **argv) {
     } else if (!strcmp(a, "--period")) {
       if (cli_parse_decimal(v, 0.001, 1e9, &period)) want = "seconds from 0.001 to 1000000000, like 1 or 0.5";
     } else {
-      return fprintf(stderr, "error: unknown option '%s'\n%s", a, usage), EXIT_USAGE;
+      return cli_usage("ratelimit", "simulate", "unknown option '%s'", a);
     }
-    if (want) return fprintf(stderr, "error: %s %s: expected %s\n", a, v, want), EXIT_USAGE;
+    if (want) return cli_usage("ratelimit", "simulate", "%s %s: expected %s", a, v, want);
   }
   bool calendar = algorithm == GH_LIMIT_QUOTA_DAY || algorithm == GH_LIMIT_QUOTA_MONTH;
   if (algorithm < 0 || !limit || (!period && !calendar && algorithm != GH_LIMIT_CONCURRENCY))
-    return fprintf(stderr, "error: --algorithm, --limit and --period are required\n%s", usage), EXIT_USAGE;
+    return cli_usage("ratelimit", "simulate", "--algorithm, --limit and --period are required");
   gh_limiter *l;
   int rc = gh_limiter_new(&l, "simulate", algorithm, (uint64_t)limit, llround(period * 1000.0), (uint64_t)burst, 1 << 20);
   if (rc) return cli_library_error(rc, "the limit cannot be made from these values");

@@ -39,9 +39,10 @@ static bool answer(const gh_router *r, const char *method, const char *path) {
 }
 
 int cmd_route(int argc, char **argv) {
-  const char *usage = "usage: gatehouse route match --openapi FILE [METHOD PATH]   (else METHOD PATH lines on stdin)\n";
-  if (argc < 3 || strcmp(argv[0], "match") || strcmp(argv[1], "--openapi") || (argc != 3 && argc != 5))
-    return fputs(usage, stderr), EXIT_USAGE;
+  if (argc < 1) return cli_usage("route", NULL, "which route command?");
+  if (strcmp(argv[0], "match")) return cli_usage("route", NULL, "unknown route command '%s'", argv[0]);
+  if (argc < 3 || strcmp(argv[1], "--openapi")) return cli_usage("route", "match", "--openapi FILE is required");
+  if (argc != 3 && argc != 5) return cli_usage("route", "match", "METHOD and PATH go together, or neither (then lines on stdin)");
   size_t len;
   char *doc = cli_read_file(argv[2], 16u << 20, &len);
   if (!doc) return EXIT_USAGE;

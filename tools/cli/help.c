@@ -1,0 +1,93 @@
+/* The commands, their synopses and their help: one table, so that the
+ * overview, each command's --help and each usage error say the same. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command COMMANDS[] = {
+    {"jwt", "verify", "gatehouse jwt verify --jwks FILE [--iss ISSUER]... [--aud AUDIENCE]... [--now UNIX_SECONDS]\n"
+                      "                     [--leeway SECONDS] [--alg ALG]... [--typ TYP] [TOKEN]",
+     "Verifies a compact JWS/JWT against a JWK Set (RFC 7515, 7517, 7519, 8725).\n"
+     "  --jwks FILE      the key set (JSON, as an issuer's jwks_uri serves it)\n"
+     "  --iss ISSUER     accept this issuer only (repeatable); --aud AUDIENCE likewise\n"
+     "  --now SECONDS    the time to check exp/nbf/iat against (default: now)\n"
+     "  --leeway SECONDS clock skew allowed, 0 to 86400 (default 60)\n"
+     "  --alg ALG        accept only these algorithms (repeatable); --typ TYP requires the typ header\n"
+     "Prints the claims and exits 0, or prints `error: REASON: explanation` and exits 1.\n"
+     "Example: gatehouse jwt verify --jwks examples/tokens/jwks.json --now 1700000000 TOKEN"},
+    {"jwt", "sign", "gatehouse jwt sign --alg ALG (--key PEM_FILE | --jwk JWK_FILE) [--kid KID] [PAYLOAD_JSON]",
+     "Signs a JSON object as a compact JWS. --key takes a private PEM key (RSA or EC);\n"
+     "--jwk takes a private JWK (oct for HS*, RSA, EC) and keeps its kid.\n"
+     "Example: gatehouse jwt sign --alg RS256 --jwk private.jwk.json '{\"sub\":\"alice\"}'"},
+    {"jwt", "decode", "gatehouse jwt decode [TOKEN]",
+     "Prints a token's header and payload WITHOUT verifying anything (it says so on stderr)."},
+    {"jwk", "thumbprint", "gatehouse jwk thumbprint [JWK_FILE]",
+     "Prints a JWK's RFC 7638 thumbprint (SHA-256, base64url): DPoP's jkt, for instance."},
+    {"policy", "check", "gatehouse policy check --policy FILE (--batch | --subject S [--role R]... [--scope S]...\n"
+                        "                       --action A --resource PATH [--context JSON])",
+     "Decides one request against a policy document (docs/authorization.md).\n"
+     "Prints `allow RULE` (exit 0) or `deny RULE|no-rule` (exit 1).\n"
+     "  --context JSON   {\"claims\": {...}, \"ip\": \"10.1.2.3\", \"headers\": {\"x-env\": \"prod\"}, \"time\": UNIX_SECONDS}\n"
+     "  --batch          one JSON request per line on stdin: {\"subject\", \"roles\", \"scopes\", \"action\",\n"
+     "                   \"resource\", \"context\"}; one verdict per line on stdout"},
+    {"policy", "explain", "gatehouse policy explain --policy FILE --subject S [--role R]... [--scope S]... --action A\n"
+                          "                         --resource PATH [--context JSON]",
+     "Like policy check, and prints every rule with why it applies or not."},
+    {"ratelimit", "simulate", "gatehouse ratelimit simulate --algorithm ALG --limit N --period SECONDS [--burst B]",
+     "Replays arrivals for one key through a limiter (docs/ratelimits.md).\n"
+     "  --algorithm      gcra, token-bucket, sliding-window, fixed-window, concurrency, quota-day, quota-month\n"
+     "  --limit N        requests per period; --period SECONDS (0.001 to 1e9); --burst B (default: the limit)\n"
+     "Input, one arrival per line: <unix-ms> [cost] (whole numbers; cost 1 by default).\n"
+     "Output, one line per arrival: allow|deny REMAINING RETRY_AFTER_MS, where REMAINING is how many\n"
+     "requests of cost 1 are still allowed now and RETRY_AFTER_MS when a denied one would first pass.\n"
+     "Example: printf '0\\n0\\n100\\n' | gatehouse ratelimit simulate --algorithm gcra --limit 10 --period 1"},
+    {"route", "match", "gatehouse route match --openapi FILE [METHOD PATH]",
+     "Builds a router from an OpenAPI 3.x document and looks one request up, or one\n"
+     "`METHOD PATH` line at a time from stdin; prints one JSON object per request\n"
+     "(status, route, pattern, params). Exit 0 when every request matched, 1 otherwise."},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+const cli_command *cli_find(const char *group, const char *sub) {
+  for (size_t i = 0; i < N_COMMANDS; i++)
+    if (!strcmp(COMMANDS[i].group, group) && (!sub || !strcmp(COMMANDS[i].sub, sub))) return &COMMANDS[i];
+  return NULL;
+}
+
+int cli_overview(FILE *out) {
+  fprintf(out, "usage: gatehouse <command> [options]        (gatehouse <command> --help for one command)\n\ncommands:\n");
+  for (size_t i = 0; i < N_COMMANDS; i++) fprintf(out, "  %s\n", COMMANDS[i].synopsis + strlen("gatehouse "));
+  fprintf(out, "  --version\n\n"
+               "A TOKEN, payload or file given as '-' or left out is read from standard input.\n"
+               "Exit status: 0 valid, 1 rejected (a token, a request, a route), 2 usage or input error.\n");
+  return out == stdout ? EXIT_VALID : EXIT_USAGE;
+}
+
+int cli_help(const char *group, const char *sub) {
+  int shown = 0;
+  for (size_t i = 0; i < N_COMMANDS; i++) /* a group alone: each of its commands */
+    if (!strcmp(COMMANDS[i].group, group) && (!sub || !strcmp(COMMANDS[i].sub, sub))) {
+      printf("%susage: %s\n\n%s\n", shown++ ? "\n" : "", COMMANDS[i].synopsis, COMMANDS[i].help);
+    }
+  if (shown) return EXIT_VALID;
+  fprintf(stderr, "error: no command '%s%s%s'\n", group, sub ? " " : "", sub ? sub : "");
+  return cli_overview(stderr);
+}
+
+int cli_usage(const char *group, const char *sub, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  const cli_command *c = cli_find(group, sub);
+  if (c && sub) fprintf(stderr, "\nusage: %s\n(gatehouse %s %s --help says more)\n", c->synopsis, group, sub);
+  else {
+    fprintf(stderr, "\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+      if (!strcmp(COMMANDS[i].group, group)) fprintf(stderr, "  %s\n", COMMANDS[i].synopsis);
+  }
+  return EXIT_USAGE;
+}
