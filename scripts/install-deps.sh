@@ -2,15 +2,19 @@
 # Installs the Debian packages gatehouse needs to build, test, fuzz and
 # benchmark. Idempotent: installs only what is missing, and runs apt-get
 # update only when something is. The one source of truth for dependencies.
-#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh          install what is missing (everything: make test, bench, fuzz)
+#   scripts/install-deps.sh --run    only what `make run` needs: the build and the library's deps
 #   scripts/install-deps.sh --check  exit 1 (listing them) if any are missing
 set -euo pipefail
 
-PACKAGES=(
+RUN_PACKAGES=(
   # build
   build-essential cmake pkg-config
   # library dependencies: crypto backends, JSON, Redis client
   libmbedtls-dev libssl-dev libcjson-dev libhiredis-dev
+)
+PACKAGES=(
+  "${RUN_PACKAGES[@]}"
   # tests: unit tests, sanitizers and fuzzing with clang, valgrind; a real
   # Redis for the distributed tests (redis-tools brings redis-benchmark)
   libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
@@ -20,6 +24,8 @@ PACKAGES=(
   libjwt-dev
 )
 
+only_run=false
+[ "${1:-}" = "--run" ] && only_run=true && PACKAGES=("${RUN_PACKAGES[@]}")
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,8 +33,10 @@ done
 
 # node and npm (fixture generation, the jose benchmark peer): any package
 # that provides the commands will do (Debian's, or one that bundles npm).
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
+if ! $only_run; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
