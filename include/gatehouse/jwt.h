@@ -212,6 +212,10 @@ GH_EXTERN int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *
  */
 GH_EXTERN int gh_jwt_decode_unverified(const char *token, size_t len, char **header, size_t *header_len, char **payload,
                                        size_t *payload_len);
+/** What a signing key is: "oct", "RSA", "EC P-256", "EC P-384" or "EC P-521" (static). */
+GH_EXTERN const char *gh_signing_key_kind(const gh_signing_key *k);
+/** What key an algorithm needs, in gh_signing_key_kind's words ("ES256": "EC P-256"); NULL if unknown. */
+GH_EXTERN const char *gh_jwt_alg_key_kind(const char *alg);
 /** Frees memory the library returned to the caller (gh_jwt_sign's output). */
 GH_EXTERN void gh_free(void *p);
 

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/core.h"
@@ -115,6 +116,19 @@ static int audience_match(gh__span aud, const gh__strs *accepted) {
   return match;
 }
 
+/* For a refusal's message: a token's value (printable bytes only, at most
+ * 80) beside the accepted ones, so that a mismatch shows itself. */
+static void mismatch(gh__span got, const gh__strs *accepted, char *out, size_t cap) {
+  char value[96];
+  size_t n = 0;
+  for (size_t i = 0; i < got.len && n < 80; i++) value[n++] = got.p[i] >= 0x20 && got.p[i] < 0x7f ? got.p[i] : '?';
+  value[n] = '\0';
+  int at = snprintf(out, cap, "%s in the token; accepted:", value);
+  for (size_t i = 0; i < accepted->n && at > 0 && (size_t)at < cap; i++)
+    at += snprintf(out + at, cap - (size_t)at, "%s \"%.*s\"", i ? "," : "", (int)(accepted->len[i] > 80 ? 80 : accepted->len[i]),
+                   accepted->v[i]);
+}
+
 int gh__claims_check(const gh__claim_rules *r, const gh__registered *reg, int64_t now_ms, int *reason, char *msg,
                      size_t cap) {
   static const struct {
@@ -150,12 +164,19 @@ int gh__claims_check(const gh__claim_rules *r, const gh__registered *reg, int64_
     if (exp - start > r->max_lifetime_s * 1000) return gh__deny(reason, GH_JWT_LIFETIME_TOO_LONG, msg, cap, NULL);
   }
   /* Exact, case-sensitive comparison (RFC 7519 section 4.1.1, RFC 8725 section 3.8). */
-  if (r->issuers.n && !string_in(reg->iss, &r->issuers)) return gh__deny(reason, GH_JWT_BAD_ISSUER, msg, cap, NULL);
+  char detail[512];
+  if (r->issuers.n && !string_in(reg->iss, &r->issuers)) {
+    mismatch(reg->iss, &r->issuers, detail, sizeof detail);
+    return gh__deny(reason, GH_JWT_BAD_ISSUER, msg, cap, detail);
+  }
   if (reg->aud.p) {
     /* An "aud" the verifier was not told to expect is still type-checked. */
     int m = audience_match(reg->aud, &r->audiences);
     if (m < 0) return gh__deny(reason, GH_JWT_BAD_CLAIM, msg, cap, "aud");
-    if (r->audiences.n && !m) return gh__deny(reason, GH_JWT_BAD_AUDIENCE, msg, cap, NULL);
+    if (r->audiences.n && !m) {
+      mismatch(reg->aud, &r->audiences, detail, sizeof detail);
+      return gh__deny(reason, GH_JWT_BAD_AUDIENCE, msg, cap, detail);
+    }
   }
   return GH_OK;
 }

@@ -18,6 +18,26 @@ struct gh_signing_key {
 
 void gh_free(void *p) { gh__free(p); }
 
+const char *gh_signing_key_kind(const gh_signing_key *k) {
+  if (!k) return NULL;
+  if (k->secret) return "oct";
+  switch (gh__pkey_ec_curve(k->pkey)) {
+  case GH__P256: return "EC P-256";
+  case GH__P384: return "EC P-384";
+  case GH__P521: return "EC P-521";
+  default: return gh__pkey_rsa_bits(k->pkey) ? "RSA" : "unknown";
+  }
+}
+
+const char *gh_jwt_alg_key_kind(const char *alg) {
+  int a = alg ? gh__alg_find(alg, strlen(alg)) : -1;
+  if (a < 0) return NULL;
+  const gh__alg *info = &gh__algs[a];
+  if (info->kty == GH__KTY_OCT) return "oct";
+  if (info->kty == GH__KTY_RSA) return "RSA";
+  return info->curve == GH__P256 ? "EC P-256" : info->curve == GH__P384 ? "EC P-384" : "EC P-521";
+}
+
 int gh_signing_key_from_pem(gh_signing_key **out, const char *pem, size_t len) {
   if (!out || !pem) return GH_EINVAL;
   gh_signing_key *k = gh__calloc(1, sizeof *k);

@@ -67,10 +67,10 @@ done
 "$CLI" jwt sign --alg HS256 --jwk "$V/oct-HS256.jwk.json" --kid k-HS256 '{"sub":"c","exp":1700003600}' > "$tmp/t" 2>&1
 check "sign HS256" 0 $?
 "$CLI" jwt verify --jwks "$tmp/oct-HS256.json" --now $NOW < "$tmp/t" > /dev/null 2>&1; check "verify HS256" 0 $?
-"$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with RSA key" 2 $? 'EKEY' "$tmp/err"
+"$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with RSA key" 2 $? 'signs with a shared secret, not a PEM key' "$tmp/err"
 # RFC 7518 section 3.2: an HMAC key at least as long as the hash output (16 bytes is too short for HS256)
 echo '{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"}' > "$tmp/short.jwk"
-"$CLI" jwt sign --alg HS256 --jwk "$tmp/short.jwk" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with a short key" 2 $? 'EKEY' "$tmp/err"
+"$CLI" jwt sign --alg HS256 --jwk "$tmp/short.jwk" '{}' > /dev/null 2> "$tmp/err"; check "HS256 with a short key" 2 $? 'HS256 needs a longer key' "$tmp/err"
 # private JWKs (exported by jose from the same keys)
 for alg in RS256 PS384 ES256 ES512; do
   python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['keys'][sys.argv[2]]))" \
@@ -183,6 +183,25 @@ done
 "$CLI" policy check --policy "$P" --frob > /dev/null 2> "$tmp/err"; check "policy unknown option" 2 $? "unknown option '--frob'" "$tmp/err"
 "$CLI" ratelimit simulate --limt 3 > /dev/null 2> "$tmp/err"; check "ratelimit unknown option" 2 $? "unknown option '--limt'" "$tmp/err"
 "$CLI" jwt nope > /dev/null 2> "$tmp/err"; check "unknown jwt command" 2 $? "unknown jwt command 'nope'" "$tmp/err"
+
+# errors name the cause and the way out (issue 11)
+"$CLI" jwt sign --alg ES256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"
+check "sign: wrong key kind" 2 $? "ES256 needs an EC P-256 key; this key is RSA" "$tmp/err"
+"$CLI" jwt sign --alg HS256 --key "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"
+check "sign: HS256 with a PEM key" 2 $? "use --jwk with an oct key" "$tmp/err"
+"$CLI" jwt sign --alg RS256 --jwk "$V/keys/RS256.pem" '{}' > /dev/null 2> "$tmp/err"
+check "sign: a PEM file given to --jwk" 2 $? "is a PEM key; --jwk takes one private JWK (use --key" "$tmp/err"
+"$CLI" jwt sign --alg RS256 --jwk "$tmp/public.json" '{}' > /dev/null 2> "$tmp/err"
+check "sign: a JWK Set given to --jwk" 2 $? "is a JWK Set; --jwk takes one private JWK: pick one" "$tmp/err"
+"$CLI" jwt verify --jwks "$V/keys/RS256.pem" x > /dev/null 2> "$tmp/err"
+check "verify: a PEM file given to --jwks" 2 $? "is a PEM key; it takes a JWK Set" "$tmp/err"
+printf 'keys:\n  - kty: oct\n' > "$tmp/keys.yaml"
+"$CLI" jwt verify --jwks "$tmp/keys.yaml" x > /dev/null 2> "$tmp/err"
+check "verify: YAML given for JSON" 2 $? "is YAML; it takes a JWK Set, JSON" "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" "Bearer $(cat "$tmp/valid.jwt")" > /dev/null 2> "$tmp/err"
+check "verify: a token with its Bearer prefix" 2 $? "starts with its HTTP scheme ('Bearer'): pass the token alone" "$tmp/err"
+"$CLI" jwt verify --jwks "$tmp/public.json" --iss https://other.example --now $NOW < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
+check "verify: BAD_ISSUER shows both" 1 $? 'in the token; accepted: "https://other.example"' "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -526,9 +526,33 @@ static void test_decode_unverified(void **state) {
   free(big);
 }
 
+/* A refused issuer or audience shows the token's value beside the accepted
+ * ones (RFC 7519 sections 4.1.1 and 4.1.3): the mismatch explains itself. */
+static void test_mismatch_messages(void **state) {
+  (void)state;
+  gh_jwks *set = hs256_set();
+  char *token = hs256_token("{\"sub\":\"a\",\"iss\":\"https://other.example\",\"aud\":[\"api://x\",\"api://y\"],\"exp\":1700000100}");
+  gh_jwt_verifier *v = standard_verifier(set);
+  char msg[512];
+  int reason;
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, NULL, &reason, msg, sizeof msg), GH_EDENIED);
+  assert_int_equal(reason, GH_JWT_BAD_ISSUER);
+  assert_non_null(strstr(msg, "\"https://other.example\" in the token; accepted: \"" ISS "\""));
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  token = hs256_token("{\"sub\":\"a\",\"iss\":\"" ISS "\",\"aud\":[\"api://x\",\"api://y\"],\"exp\":1700000100}");
+  v = standard_verifier(set);
+  assert_int_equal(gh_jwt_verify(v, token, strlen(token), NOW_MS, NULL, &reason, msg, sizeof msg), GH_EDENIED);
+  assert_int_equal(reason, GH_JWT_BAD_AUDIENCE);
+  assert_non_null(strstr(msg, "[\"api://x\",\"api://y\"] in the token; accepted: \"" AUD "\""));
+  gh_jwt_verifier_free(v);
+  gh_free(token);
+  gh_jwks_free(set);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sign_refuses_short_hmac_keys), cmocka_unit_test(test_decode_unverified),
+      cmocka_unit_test(test_sign_refuses_short_hmac_keys), cmocka_unit_test(test_mismatch_messages), cmocka_unit_test(test_decode_unverified),
       cmocka_unit_test(test_jose_fixtures),       cmocka_unit_test(test_configuration_rules),
       cmocka_unit_test(test_alg_allow_list),      cmocka_unit_test(test_typ_and_lifetime),
       cmocka_unit_test(test_required_claims_and_leeway), cmocka_unit_test(test_principal_accessors),

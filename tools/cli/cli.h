@@ -43,6 +43,9 @@ int cli_library_error(int rc, const char *msg);
 int cli_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* The same for a decimal that may have a fraction ("0.5"). */
 int cli_parse_decimal(const char *s, double lo, double hi, double *out);
+/* What a file handed to an option looks like, when it is not what the option
+ * takes: "a PEM key", "a JWK Set", "one JWK", "YAML", "JSON", "not JSON". */
+const char *cli_shape(const char *text, size_t len);
 /* Strips trailing white space (a token piped in ends with a newline). */
 void cli_trim(char *s, size_t *len);
 

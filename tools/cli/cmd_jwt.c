@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -21,6 +22,12 @@ static char *read_token(const char *arg, size_t *len) {
     t = cli_read_file("-", MAX_INPUT, len);
   }
   if (t) cli_trim(t, len);
+  if (t && *len > 7 && (!strncasecmp(t, "Bearer ", 7) || !strncasecmp(t, "DPoP ", 5))) {
+    fprintf(stderr, "error: the token starts with its HTTP scheme ('%.*s'): pass the token alone, what follows it\n",
+            t[0] == 'B' || t[0] == 'b' ? 6 : 4, t);
+    free(t);
+    return NULL;
+  }
   return t;
 }
 
@@ -69,9 +76,13 @@ static int verify(int argc, char **argv) {
   char msg[256] = "";
   gh_jwks *set;
   int err = gh_jwks_parse(&set, jwks_json, jwks_len, msg, sizeof msg);
+  const char *shape = err ? cli_shape(jwks_json, jwks_len) : NULL;
   free(jwks_json);
   if (err) {
-    cli_library_error(err, msg);
+    if (!strcmp(shape, "a PEM key") || !strcmp(shape, "one JWK") || !strcmp(shape, "YAML"))
+      fprintf(stderr, "error: --jwks %s is %s; it takes a JWK Set, JSON like {\"keys\": [{\"kty\": ...}]}%s\n", jwks_path,
+              shape, !strcmp(shape, "one JWK") ? ": put the JWK in the \"keys\" array" : "");
+    else cli_library_error(err, msg);
     goto out;
   }
   gh_jwt_verifier_set_jwks(v, set, now_s * 1000);
@@ -115,14 +126,27 @@ static int sign(int argc, char **argv) {
   }
   if (!alg) return cli_usage("jwt", "sign", "--alg is required (HS256, RS256, PS256, ES256, ...)");
   if (!key_path == !jwk_path) return cli_usage("jwt", "sign", "one of --key PEM_FILE or --jwk JWK_FILE is required");
+  const char *needs = gh_jwt_alg_key_kind(alg);
+  if (!needs) return cli_usage("jwt", "sign", "unknown algorithm '%s' (HS256/384/512, RS*, PS*, ES256/384/512)", alg);
+  if (key_path && !strcmp(needs, "oct"))
+    return cli_usage("jwt", "sign", "%s signs with a shared secret, not a PEM key: use --jwk with an oct key, "
+                     "{\"kty\":\"oct\",\"k\":\"<the secret, base64url>\"}", alg);
   size_t key_len, payload_len;
-  char *key_text = cli_read_file(key_path ? key_path : jwk_path, 64 * 1024, &key_len);
+  const char *path = key_path ? key_path : jwk_path;
+  char *key_text = cli_read_file(path, 64 * 1024, &key_len);
   if (!key_text) return EXIT_USAGE;
   gh_signing_key *key;
   int err = key_path ? gh_signing_key_from_pem(&key, key_text, key_len) : gh_signing_key_from_jwk(&key, key_text, key_len);
+  const char *shape = err ? cli_shape(key_text, key_len) : NULL;
   free(key_text);
   if (err) {
-    fprintf(stderr, "error: %s: cannot load the key: %s\n", gh_err_name(err), gh_strerror(err));
+    if (key_path && strcmp(shape, "a PEM key"))
+      fprintf(stderr, "error: --key %s is %s; --key takes a private PEM key%s\n", path, shape,
+              strstr(shape, "JWK") ? " (use --jwk for a JWK)" : "");
+    else if (jwk_path && strcmp(shape, "one JWK"))
+      fprintf(stderr, "error: --jwk %s is %s; --jwk takes one private JWK%s\n", path, shape,
+              !strcmp(shape, "a PEM key") ? " (use --key for a PEM key)" : !strcmp(shape, "a JWK Set") ? ": pick one of its keys" : "");
+    else fprintf(stderr, "error: %s: cannot load the key from %s: %s\n", gh_err_name(err), path, gh_strerror(err));
     return EXIT_USAGE;
   }
   char *payload = read_token(payload_arg, &payload_len);
@@ -130,11 +154,16 @@ static int sign(int argc, char **argv) {
   size_t token_len;
   err = payload ? gh_jwt_sign(key, alg, kid, payload, payload_len, &token, &token_len) : GH_EIO;
   free(payload);
-  gh_signing_key_free(key);
-  if (err) {
+  if (err == GH_EKEY && strcmp(gh_signing_key_kind(key), needs))
+    fprintf(stderr, "error: %s needs an %s key; this key is %s\n", alg, needs, gh_signing_key_kind(key));
+  else if (err == GH_EKEY) /* the right kind, too small: RFC 7518 section 3.2 for HMAC */
+    fprintf(stderr, "error: %s needs a longer key: an HMAC key at least as long as the hash output (RFC 7518 3.2)\n", alg);
+  else if (err == GH_EPARSE)
+    fprintf(stderr, "error: the payload is not a JSON object (strict JSON: no name twice)\n");
+  else if (err)
     fprintf(stderr, "error: %s: %s\n", gh_err_name(err), gh_strerror(err));
-    return EXIT_USAGE;
-  }
+  gh_signing_key_free(key);
+  if (err) return EXIT_USAGE;
   printf("%s\n", token);
   gh_free(token);
   return EXIT_VALID;

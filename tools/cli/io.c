@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "gatehouse.h"
 
@@ -81,4 +83,20 @@ int cli_parse_decimal(const char *s, double lo, double hi, double *out) {
   if (!(v >= lo && v <= hi)) return -1;
   *out = v;
   return 0;
+}
+
+const char *cli_shape(const char *text, size_t len) {
+  while (len && strchr(" \t\r\n", *text)) text++, len--;
+  if (len >= 10 && !strncmp(text, "-----BEGIN", 10)) return "a PEM key";
+  cJSON *j = cJSON_ParseWithLength(text, len);
+  const char *shape = "not JSON";
+  if (j) {
+    shape = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "keys")) ? "a JWK Set"
+            : cJSON_GetObjectItemCaseSensitive(j, "kty")                 ? "one JWK"
+                                                                         : "JSON";
+    cJSON_Delete(j);
+  } else if (len && (text[0] == '-' || memchr(text, ':', len < 200 ? len : 200)) && text[0] != '{' && text[0] != '[') {
+    shape = "YAML"; /* "key: value" lines or "- item": YAML, which gatehouse does not read */
+  }
+  return shape;
 }
