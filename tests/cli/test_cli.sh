@@ -116,6 +116,21 @@ printf '%s\n' '{"action":"GET","resource":""}' '{"subject":"alice","action":"GET
   "^error: line 1: resource \"\" is refused: a path starts with '/'" "$tmp/err"
 printf 'error\nallow read-orders\n' | cmp -s - "$tmp/batch" && pass=$((pass + 1)) ||
   { echo "FAIL: batch with a bad line"; cat "$tmp/batch"; fail=$((fail + 1)); }
+# batch lines are checked as strictly as the policy format: a misspelt member is named, not ignored
+printf '%s\n' '{"subject":"bob","role":["admin"],"action":"GET","resource":"/orders/1"}' \
+  | "$CLI" policy check --policy "$P" --batch > /dev/null 2> "$tmp/err"
+check "policy batch unknown member" 2 $? 'line 1: unknown member "role"' "$tmp/err"
+printf '%s\n' '{"subject":"bob","roles":"viewer","action":"GET","resource":"/orders/1"}' \
+  | "$CLI" policy check --policy "$P" --batch > /dev/null 2> "$tmp/err"
+check "policy batch roles not a list" 2 $? '"roles" must be an array of strings' "$tmp/err"
+printf '%s\n' '{"subject":7,"action":"GET","resource":"/orders/1"}' \
+  | "$CLI" policy check --policy "$P" --batch > /dev/null 2> "$tmp/err"
+check "policy batch subject not a string" 2 $? '"subject" must be a string' "$tmp/err"
+printf '%s\n' '{"subject":"alice","action":"GET","resource":"/orders/1"}' '{"subject":"bob","action":"GET","resource":"/orders/1"}' \
+  | "$CLI" policy explain --policy "$P" --batch > "$tmp/out" 2> "$tmp/err"; check "policy explain batch" 0 $?
+[ "$(grep -c '^decision: ' "$tmp/out")" = 2 ] && grep -q '^decision: allow read-orders' "$tmp/out" &&
+  grep -q '^decision: deny' "$tmp/out" && [ "$(grep -c '^$' "$tmp/out")" = 2 ] &&
+  pass=$((pass + 1)) || { echo "FAIL: explain batch output"; cat "$tmp/out"; fail=$((fail + 1)); }
 "$CLI" policy explain --policy "$P" --subject alice --action GET --resource /orders/7 > "$tmp/out"; check "policy explain" 0 $?
 grep -q '^rule read-orders (rules\[0\], allow): APPLIES' "$tmp/out" && grep -q '^decision: allow read-orders' "$tmp/out" &&
   pass=$((pass + 1)) || { echo "FAIL: explain output"; cat "$tmp/out"; fail=$((fail + 1)); }

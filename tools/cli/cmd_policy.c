@@ -53,18 +53,45 @@ static int set_resource(gh_policy_request *r, const char *path, char *reason, si
   return -1;
 }
 
-/* One request as a JSON line: {"subject", "roles", "scopes", "action", "resource", "context"}. */
+/* Adds every string of a JSON array (roles or scopes); anything else is refused, as the policy format does. */
+static int add_strings(gh_policy_request *r, const cJSON *list, int (*add)(gh_policy_request *, const char *, size_t),
+                       char *reason, size_t cap, const char **why) {
+  if (!list) return 0;
+  const cJSON *e;
+  if (cJSON_IsArray(list)) {
+    cJSON_ArrayForEach(e, list) {
+      if (!cJSON_IsString(e)) break;
+      if (add(r, e->valuestring, strlen(e->valuestring))) return *why = "out of memory", -1;
+    }
+    if (!e) return 0;
+  }
+  snprintf(reason, cap, "\"%s\" must be an array of strings", list->string);
+  return *why = reason, -1;
+}
+
+/* One request as a JSON line: {"subject", "roles", "scopes", "action", "resource", "context"};
+ * any other member is refused by name, so that a misspelt "role" is not silently no role. */
 static int request_from_json(gh_policy_request *r, const cJSON *j, char *reason, size_t cap, const char **why) {
+  static const char *const members[] = {"subject", "roles", "scopes", "action", "resource", "context"};
+  for (const cJSON *m = j->child; m; m = m->next) {
+    size_t k = 0;
+    while (k < sizeof members / sizeof members[0] && strcmp(m->string, members[k])) k++;
+    if (k == sizeof members / sizeof members[0]) {
+      snprintf(reason, cap, "unknown member \"%.100s\" (members are subject, roles, scopes, action, resource, context)",
+               m->string);
+      return *why = reason, -1;
+    }
+  }
   const cJSON *sub = cJSON_GetObjectItemCaseSensitive(j, "subject"), *act = cJSON_GetObjectItemCaseSensitive(j, "action"),
-              *res = cJSON_GetObjectItemCaseSensitive(j, "resource"), *e;
+              *res = cJSON_GetObjectItemCaseSensitive(j, "resource");
   if (!cJSON_IsString(act) || !cJSON_IsString(res)) return *why = "\"action\" and \"resource\" are required strings", -1;
+  if (sub && !cJSON_IsString(sub)) return *why = "\"subject\" must be a string", -1;
   gh_policy_request_set_action(r, act->valuestring, strlen(act->valuestring));
   if (set_resource(r, res->valuestring, reason, cap, why)) return -1;
-  if (cJSON_IsString(sub)) gh_policy_request_set_subject(r, sub->valuestring, strlen(sub->valuestring));
-  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "roles")) if (cJSON_IsString(e))
-      gh_policy_request_add_role(r, e->valuestring, strlen(e->valuestring));
-  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "scopes")) if (cJSON_IsString(e))
-      gh_policy_request_add_scope(r, e->valuestring, strlen(e->valuestring));
+  if (sub) gh_policy_request_set_subject(r, sub->valuestring, strlen(sub->valuestring));
+  if (add_strings(r, cJSON_GetObjectItemCaseSensitive(j, "roles"), gh_policy_request_add_role, reason, cap, why) ||
+      add_strings(r, cJSON_GetObjectItemCaseSensitive(j, "scopes"), gh_policy_request_add_scope, reason, cap, why))
+    return -1;
   return apply_context(r, cJSON_GetObjectItemCaseSensitive(j, "context"), why);
 }
 
@@ -78,7 +105,10 @@ static bool strict_json(const char *text) {
   return ok;
 }
 
-static int batch(const gh_policy *p) {
+/* One request per line on stdin. check prints one verdict line per request; explain prints
+ * each request's trace followed by an empty line. A refused line prints `error` and its reason
+ * on stderr, and the run goes on. */
+static int batch(const gh_policy *p, bool explain) {
   gh_policy_request *r;
   if (gh_policy_request_new(&r)) return EXIT_USAGE;
   char *line = malloc(LINE_MAX_BYTES);
@@ -95,14 +125,18 @@ static int batch(const gh_policy *p) {
     gh_policy_request_reset(r);
     int decision;
     const char *rule;
+    char *trace = NULL;
     if (!cJSON_IsObject(j) || request_from_json(r, j, reason, sizeof reason, &why) ||
-        gh_policy_decide(p, r, &decision, &rule)) {
+        (explain ? gh_policy_explain(p, r, &decision, &rule, &trace, NULL) : gh_policy_decide(p, r, &decision, &rule))) {
       fprintf(stderr, "error: line %ld: %s\n", n, why);
-      printf("error\n");
+      printf(explain ? "error\n\n" : "error\n");
       status = EXIT_USAGE;
+    } else if (trace) {
+      printf("%s\n", trace);
     } else {
       printf("%s %s\n", decision == GH_POLICY_ALLOW ? "allow" : "deny", rule ? rule : "no-rule");
     }
+    gh_free(trace);
     cJSON_Delete(j);
   }
   free(line);
@@ -167,7 +201,7 @@ int cmd_policy(int argc, char **argv) {
     goto out;
   }
   if (is_batch) {
-    status = batch(p);
+    status = batch(p, explain);
   } else {
     const char *why = NULL;
     cJSON *ctx = context && strict_json(context) ? cJSON_Parse(context) : NULL;

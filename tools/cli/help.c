@@ -30,11 +30,15 @@ static const cli_command COMMANDS[] = {
      "Decides one request against a policy document (docs/authorization.md).\n"
      "Prints `allow RULE` (exit 0) or `deny RULE|no-rule` (exit 1).\n"
      "  --context JSON   {\"claims\": {...}, \"ip\": \"10.1.2.3\", \"headers\": {\"x-env\": \"prod\"}, \"time\": UNIX_SECONDS}\n"
-     "  --batch          one JSON request per line on stdin: {\"subject\", \"roles\", \"scopes\", \"action\",\n"
-     "                   \"resource\", \"context\"}; one verdict per line on stdout"},
-    {"policy", "explain", "gatehouse policy explain --policy FILE --subject S [--role R]... [--scope S]... --action A\n"
-                          "                         --resource PATH [--context JSON]",
-     "Like policy check, and prints every rule with why it applies or not."},
+     "  --batch          one JSON request per line on stdin, in place of the request options:\n"
+     "                   {\"subject\": S, \"roles\": [R...], \"scopes\": [S...], \"action\": A, \"resource\": PATH,\n"
+     "                    \"context\": {...}}; action and resource required, other members refused by name.\n"
+     "                   One line per request on stdout: the verdict, or `error` (its reason on stderr);\n"
+     "                   exit 0 when no line was refused, 2 otherwise."},
+    {"policy", "explain", "gatehouse policy explain --policy FILE (--batch | --subject S [--role R]... [--scope S]...\n"
+                          "                         --action A --resource PATH [--context JSON])",
+     "Like policy check, and prints every rule with why it applies or not.\n"
+     "  --batch          requests as for policy check --batch; each trace is followed by an empty line"},
     {"ratelimit", "simulate", "gatehouse ratelimit simulate --algorithm ALG --limit N --period SECONDS [--burst B]",
      "Replays arrivals for one key through a limiter (docs/ratelimits.md).\n"
      "  --algorithm      gcra, token-bucket, sliding-window, fixed-window, concurrency, quota-day, quota-month\n"
