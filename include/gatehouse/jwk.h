@@ -68,6 +68,17 @@ GH_EXTERN size_t gh_jwks_skipped(const gh_jwks *set);
  * @return GH_OK, GH_EPARSE, GH_EUNSUPPORTED (kty), GH_EBUFFER, GH_ENOMEM
  */
 GH_EXTERN int gh_jwk_thumbprint(const char *jwk_json, size_t len, char *out, size_t out_cap);
+/**
+ * One PEM key as a JWK: a private key (PKCS#1, SEC1 or PKCS#8, unencrypted)
+ * gives a private JWK, a public key (SubjectPublicKeyInfo or PKCS#1
+ * "RSA PUBLIC KEY") a public one. kid, alg and use as gh_signing_key_jwk
+ * (jwt.h) takes them; the key must pass the checks a key set applies.
+ * Free *out with gh_free_secret.
+ * @return GH_OK, GH_EKEY (not a PEM key, or one a set refuses; alg for another
+ *   kind), GH_EUNSUPPORTED (a key type JWS has no algorithm for), GH_EINVAL, GH_ENOMEM
+ */
+GH_EXTERN int gh_jwk_from_pem(const char *pem, size_t len, const char *kid, const char *alg, const char *use,
+                              char **out, size_t *out_len);
 
 #ifdef __cplusplus
 }

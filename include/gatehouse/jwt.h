@@ -212,6 +212,37 @@ GH_EXTERN int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *
  */
 GH_EXTERN int gh_jwt_decode_unverified(const char *token, size_t len, char **header, size_t *header_len, char **payload,
                                        size_t *payload_len);
+/**
+ * A new key from the system's CSPRNG: kty "RSA" (size: modulus bits, 2048 to
+ * 8192, default 2048, exponent 65537), "EC" (size: 256, 384 or 521 for P-256,
+ * P-384, P-521; default 256) or "oct" (size: bytes, 32 to 1024, default 32).
+ * size 0 takes the default.
+ * @return GH_OK, GH_EUNSUPPORTED (kty, curve), GH_EINVAL (size), GH_ECRYPTO, GH_ENOMEM
+ */
+GH_EXTERN int gh_signing_key_generate(gh_signing_key **out, const char *kty, unsigned size);
+/**
+ * The key as one JWK (RFC 7517; members per RFC 7518 section 6): the public
+ * members, and the private ones too when include_private (an "oct" key has
+ * only private members). kid, alg and use are added when not NULL; alg must
+ * suit the key ("ES256" needs P-256) and use is "sig" or "enc". RSA and EC
+ * keys are first read back as a key set reads them, so a key the verifier
+ * would refuse is refused here. *out is NUL-terminated; free it with
+ * gh_free_secret when it holds private members, else gh_free.
+ * @return GH_OK, GH_EKEY (oct without include_private, a key a set refuses, alg
+ *   for another key kind, an HMAC key shorter than alg's hash), GH_EUNSUPPORTED
+ *   (alg), GH_EINVAL (use, a control character in kid), GH_ENOMEM
+ */
+GH_EXTERN int gh_signing_key_jwk(const gh_signing_key *k, int include_private, const char *kid, const char *alg,
+                                 const char *use, char **out, size_t *out_len);
+/**
+ * The key as PEM: the private key as PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC
+ * PRIVATE KEY") when include_private, else the public key as
+ * SubjectPublicKeyInfo ("PUBLIC KEY"). Free with gh_free_secret.
+ * @return GH_OK, GH_EUNSUPPORTED (an oct key), GH_EKEY, GH_ENOMEM
+ */
+GH_EXTERN int gh_signing_key_pem(const gh_signing_key *k, int include_private, char **out, size_t *out_len);
+/** Wipes, then frees, a NUL-terminated secret the library returned (a private JWK or PEM). NULL is a no-op. */
+GH_EXTERN void gh_free_secret(char *s);
 /** What a signing key is: "oct", "RSA", "EC P-256", "EC P-384" or "EC P-521" (static). */
 GH_EXTERN const char *gh_signing_key_kind(const gh_signing_key *k);
 /** What key an algorithm needs, in gh_signing_key_kind's words ("ES256": "EC P-256"); NULL if unknown. */

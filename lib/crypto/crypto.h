@@ -70,6 +70,23 @@ int gh__pkey_sign(const gh__pkey *k, gh__sig_scheme s, gh__hash h, const unsigne
 /* Exports public components (RSA n, e; EC x, y) into a fresh allocation each. */
 int gh__pkey_public_parts(const gh__pkey *k, unsigned char **a, size_t *a_len, unsigned char **b, size_t *b_len);
 
+/* Key management, for the CLI and tests (never on the verification path). */
+/* Fills buf with len bytes from the backend's seeded CSPRNG. */
+int gh__random(unsigned char *buf, size_t len);
+/* A new key pair: RSA of rsa_bits (exponent 65537) when rsa_bits, else EC on curve. */
+int gh__pkey_generate(gh__pkey **out, size_t rsa_bits, gh__curve curve);
+/* Public key from PEM: SubjectPublicKeyInfo ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC KEY"). */
+int gh__pkey_public_pem(gh__pkey **out, const char *pem, size_t len);
+/* A private key's private members, big-endian, each in a fresh allocation (free
+ * with gh__free_secret): RSA d, p, q, dp, dq, qi (*count 6); EC d padded to the
+ * curve length (*count 1). GH_EKEY for a public key. */
+#define GH__PRIVATE_PARTS_MAX 6
+int gh__pkey_private_parts(const gh__pkey *k, unsigned char **parts, size_t *lens, size_t *count);
+/* The key as PEM, NUL-terminated: the private key as PKCS#1 ("RSA PRIVATE KEY")
+ * or SEC1 ("EC PRIVATE KEY") when private, else the public key as
+ * SubjectPublicKeyInfo ("PUBLIC KEY"). Free with gh__free_secret(*out, *len). */
+int gh__pkey_pem(const gh__pkey *k, bool private_key, char **out, size_t *len);
+
 /* ROCA (CVE-2017-15361) fingerprint of an RSA modulus (big-endian); backend-neutral. */
 bool gh__rsa_modulus_is_roca(const unsigned char *n, size_t len);
 

@@ -131,13 +131,16 @@ int gh__pkey_ec_new(gh__pkey **out, gh__curve curve, const unsigned char *x, con
   return rc;
 }
 
-/* A private key in PEM (NUL-terminated, the NUL counted) or DER. */
-static int load_private(gh__pkey **out, const unsigned char *buf, size_t len) {
+/* A private key in PEM (NUL-terminated, the NUL counted) or DER; or, when
+ * public, a public key in PEM (the same way) or DER. */
+static int load(gh__pkey **out, const unsigned char *buf, size_t len, bool public) {
   *out = NULL;
   gh__pkey *k = gh__calloc(1, sizeof *k);
   if (!k) return GH_ENOMEM;
   mbedtls_pk_init(&k->pk);
-  int rc = mbedtls_pk_parse_key(&k->pk, buf, len, NULL, 0) == 0 ? GH_OK : GH_EKEY;
+  int rc = (public ? mbedtls_pk_parse_public_key(&k->pk, buf, len) : mbedtls_pk_parse_key(&k->pk, buf, len, NULL, 0)) == 0
+               ? GH_OK
+               : GH_EKEY;
   if (!rc) {
     if (mbedtls_pk_get_type(&k->pk) == MBEDTLS_PK_RSA) {
       k->rsa_bits = mbedtls_pk_get_bitlen(&k->pk);
@@ -155,19 +158,21 @@ static int load_private(gh__pkey **out, const unsigned char *buf, size_t len) {
   return rc;
 }
 
-int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
+static int load_pem(gh__pkey **out, const char *pem, size_t len, bool public) {
   /* mbedTLS wants PEM NUL-terminated and the NUL counted. */
   char *copy = gh__strndup(pem, len);
   if (!copy) {
     *out = NULL;
     return GH_ENOMEM;
   }
-  int rc = load_private(out, (const unsigned char *)copy, len + 1);
+  int rc = load(out, (const unsigned char *)copy, len + 1, public);
   gh__free_secret(copy, len);
   return rc;
 }
 
-int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) { return load_private(out, der, len); }
+int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) { return load_pem(out, pem, len, false); }
+int gh__pkey_public_pem(gh__pkey **out, const char *pem, size_t len) { return load_pem(out, pem, len, true); }
+int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) { return load(out, der, len, false); }
 
 void gh__pkey_free(gh__pkey *k) {
   if (!k) return;
@@ -214,17 +219,73 @@ typedef struct rng {
   mbedtls_ctr_drbg_context drbg;
 } rng;
 
-int gh__pkey_sign(const gh__pkey *k, gh__sig_scheme s, gh__hash h, const unsigned char *digest, unsigned char *sig,
-                  size_t *sig_len) {
-  if ((s == GH__SIG_ECDSA) != (k->curve != 0)) return GH_EKEY;
-  rng *g = gh__malloc(sizeof *g);
+/* A freshly seeded generator (heap: the contexts are large): GH_OK, GH_ENOMEM or GH_ECRYPTO. */
+static int rng_open(rng **out) {
+  rng *g = *out = gh__malloc(sizeof *g);
   if (!g) return GH_ENOMEM;
   mbedtls_entropy_init(&g->entropy);
   mbedtls_ctr_drbg_init(&g->drbg);
-  int rc = GH_ECRYPTO;
+  if (mbedtls_ctr_drbg_seed(&g->drbg, mbedtls_entropy_func, &g->entropy, (const unsigned char *)"gatehouse", 9) == 0)
+    return GH_OK;
+  mbedtls_ctr_drbg_free(&g->drbg);
+  mbedtls_entropy_free(&g->entropy);
+  gh__free(g);
+  *out = NULL;
+  return GH_ECRYPTO;
+}
+
+static void rng_close(rng *g) {
+  if (!g) return;
+  mbedtls_ctr_drbg_free(&g->drbg);
+  mbedtls_entropy_free(&g->entropy);
+  gh__free(g);
+}
+
+int gh__random(unsigned char *buf, size_t len) {
+  rng *g;
+  int rc = rng_open(&g);
+  for (size_t off = 0; off < len && !rc; off += MBEDTLS_CTR_DRBG_MAX_REQUEST) {
+    size_t n = len - off < MBEDTLS_CTR_DRBG_MAX_REQUEST ? len - off : MBEDTLS_CTR_DRBG_MAX_REQUEST;
+    if (mbedtls_ctr_drbg_random(&g->drbg, buf + off, n)) rc = GH_ECRYPTO;
+  }
+  rng_close(g);
+  return rc;
+}
+
+int gh__pkey_generate(gh__pkey **out, size_t rsa_bits, gh__curve curve) {
+  *out = NULL;
+  gh__pkey *k;
+  int rc = alloc_key(&k, rsa_bits ? MBEDTLS_PK_RSA : MBEDTLS_PK_ECKEY);
+  if (rc) return rc;
+  rng *g;
+  if ((rc = rng_open(&g))) {
+    gh__pkey_free(k);
+    return rc;
+  }
+  rc = GH_ECRYPTO;
+  if (rsa_bits) {
+    if (mbedtls_rsa_gen_key(mbedtls_pk_rsa(k->pk), mbedtls_ctr_drbg_random, &g->drbg, (unsigned)rsa_bits, 65537) == 0) {
+      k->rsa_bits = rsa_bits;
+      rc = GH_OK;
+    }
+  } else if (mbedtls_ecp_gen_key(group_id(curve), mbedtls_pk_ec(k->pk), mbedtls_ctr_drbg_random, &g->drbg) == 0) {
+    k->curve = curve;
+    rc = GH_OK;
+  }
+  rng_close(g);
+  if (rc) gh__pkey_free(k);
+  else *out = k;
+  return rc;
+}
+
+int gh__pkey_sign(const gh__pkey *k, gh__sig_scheme s, gh__hash h, const unsigned char *digest, unsigned char *sig,
+                  size_t *sig_len) {
+  if ((s == GH__SIG_ECDSA) != (k->curve != 0)) return GH_EKEY;
+  rng *g;
+  int rc = rng_open(&g);
+  if (rc) return rc;
+  rc = GH_ECRYPTO;
   size_t hl = gh__hash_len(h);
-  if (mbedtls_ctr_drbg_seed(&g->drbg, mbedtls_entropy_func, &g->entropy, (const unsigned char *)"gatehouse", 9) != 0)
-    goto done;
   if (s == GH__SIG_ECDSA) {
     mbedtls_ecp_keypair *ec = mbedtls_pk_ec(k->pk);
     size_t cl = gh__curve_len((gh__curve)k->curve);
@@ -262,9 +323,7 @@ int gh__pkey_sign(const gh__pkey *k, gh__sig_scheme s, gh__hash h, const unsigne
     }
   }
 done:
-  mbedtls_ctr_drbg_free(&g->drbg);
-  mbedtls_entropy_free(&g->entropy);
-  gh__free(g);
+  rng_close(g);
   return rc;
 }
 
@@ -298,4 +357,54 @@ int gh__pkey_public_parts(const gh__pkey *k, unsigned char **a, size_t *a_len, u
     *a = *b = NULL;
   }
   return rc;
+}
+
+/* A big number written big-endian into exactly len bytes (0: its own size). */
+static int mpi_part(const mbedtls_mpi *m, size_t len, unsigned char **out, size_t *out_len) {
+  *out_len = len ? len : mbedtls_mpi_size(m);
+  if (!(*out = gh__malloc(*out_len ? *out_len : 1))) return GH_ENOMEM;
+  return mbedtls_mpi_write_binary(m, *out, *out_len) == 0 ? GH_OK : GH_EKEY;
+}
+
+int gh__pkey_private_parts(const gh__pkey *k, unsigned char **parts, size_t *lens, size_t *count) {
+  *count = 0;
+  if (!mbedtls_pk_can_do(&k->pk, MBEDTLS_PK_RSA) && !mbedtls_pk_can_do(&k->pk, MBEDTLS_PK_ECKEY)) return GH_EKEY;
+  mbedtls_mpi m[GH__PRIVATE_PARTS_MAX];
+  size_t n = k->rsa_bits ? 6 : 1;
+  for (size_t i = 0; i < n; i++) mbedtls_mpi_init(&m[i]);
+  int rc = GH_EKEY;
+  if (k->rsa_bits) {
+    const mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->pk);
+    if (mbedtls_rsa_check_privkey(rsa) == 0 && mbedtls_rsa_export(rsa, NULL, &m[1], &m[2], &m[0], NULL) == 0 &&
+        mbedtls_rsa_export_crt(rsa, &m[3], &m[4], &m[5]) == 0)
+      rc = GH_OK;
+  } else if (mbedtls_mpi_cmp_int(&mbedtls_pk_ec(k->pk)->d, 0) != 0) {
+    rc = mbedtls_mpi_copy(&m[0], &mbedtls_pk_ec(k->pk)->d) == 0 ? GH_OK : GH_ENOMEM;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    rc = mpi_part(&m[i], k->curve ? gh__curve_len((gh__curve)k->curve) : 0, &parts[i], &lens[i]);
+    if (!rc || parts[i]) (*count)++;
+  }
+  for (size_t i = 0; i < n; i++) mbedtls_mpi_free(&m[i]);
+  if (rc) {
+    for (size_t i = 0; i < *count; i++) gh__free_secret(parts[i], lens[i]);
+    *count = 0;
+  }
+  return rc;
+}
+
+int gh__pkey_pem(const gh__pkey *k, bool private_key, char **out, size_t *len) {
+  size_t cap = 16384;
+  unsigned char *buf = gh__malloc(cap);
+  if (!buf) return GH_ENOMEM;
+  /* The writers take a non-const context but only read it. */
+  mbedtls_pk_context *pk = (mbedtls_pk_context *)&k->pk;
+  int v = private_key ? mbedtls_pk_write_key_pem(pk, buf, cap) : mbedtls_pk_write_pubkey_pem(pk, buf, cap);
+  if (v) {
+    gh__free_secret(buf, cap);
+    return GH_EKEY;
+  }
+  *len = strlen((char *)buf);
+  *out = (char *)buf;
+  return GH_OK;
 }

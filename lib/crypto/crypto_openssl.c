@@ -8,7 +8,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/decoder.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <stdatomic.h>
@@ -168,6 +170,20 @@ int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
   return wrap_private(out, pkey);
 }
 
+int gh__pkey_public_pem(gh__pkey **out, const char *pem, size_t len) {
+  *out = NULL;
+  EVP_PKEY *pkey = NULL;
+  /* The decoder reads both SubjectPublicKeyInfo and PKCS#1 RSAPublicKey. */
+  OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL, EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+  if (!dctx) return GH_ENOMEM;
+  const unsigned char *p = (const unsigned char *)pem;
+  size_t left = len;
+  if (OSSL_DECODER_from_data(dctx, &p, &left) != 1) pkey = NULL;
+  OSSL_DECODER_CTX_free(dctx);
+  ERR_clear_error();
+  return wrap_private(out, pkey);
+}
+
 int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) {
   *out = NULL;
   const unsigned char *p = der;
@@ -297,5 +313,62 @@ int gh__pkey_public_parts(const gh__pkey *k, unsigned char **a, size_t *a_len, u
     gh__free(*b);
     *a = *b = NULL;
   }
+  return rc;
+}
+
+int gh__random(unsigned char *buf, size_t len) {
+  return len > INT32_MAX || RAND_priv_bytes(buf, (int)len) != 1 ? GH_ECRYPTO : GH_OK;
+}
+
+int gh__pkey_generate(gh__pkey **out, size_t rsa_bits, gh__curve curve) {
+  *out = NULL;
+  EVP_PKEY *pkey = rsa_bits ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", rsa_bits)
+                            : EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve_name(curve));
+  if (!pkey) return GH_ECRYPTO;
+  return wrap(out, pkey, rsa_bits, rsa_bits ? 0 : (int)curve);
+}
+
+int gh__pkey_private_parts(const gh__pkey *k, unsigned char **parts, size_t *lens, size_t *count) {
+  static const char *const rsa[] = {OSSL_PKEY_PARAM_RSA_D,        OSSL_PKEY_PARAM_RSA_FACTOR1,
+                                    OSSL_PKEY_PARAM_RSA_FACTOR2,  OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                                    OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+  static const char *const ec[] = {OSSL_PKEY_PARAM_PRIV_KEY};
+  const char *const *names = k->rsa_bits ? rsa : ec;
+  size_t n = k->rsa_bits ? 6 : 1, pad = k->curve ? gh__curve_len((gh__curve)k->curve) : 0;
+  int rc = GH_OK;
+  *count = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    BIGNUM *bn = NULL;
+    if (EVP_PKEY_get_bn_param(k->pkey, names[i], &bn) != 1) {
+      rc = GH_EKEY; /* a public key, or RSA without its CRT members */
+      break;
+    }
+    size_t len = pad ? pad : (size_t)BN_num_bytes(bn);
+    lens[i] = len;
+    if (!(parts[i] = gh__malloc(len ? len : 1))) rc = GH_ENOMEM;
+    else if ((*count)++, BN_bn2binpad(bn, parts[i], (int)len) < 0) rc = GH_EKEY;
+    BN_clear_free(bn);
+  }
+  ERR_clear_error();
+  if (rc) {
+    for (size_t i = 0; i < *count; i++) gh__free_secret(parts[i], lens[i]);
+    *count = 0;
+  }
+  return rc;
+}
+
+int gh__pkey_pem(const gh__pkey *k, bool private_key, char **out, size_t *len) {
+  BIO *bio = BIO_new(BIO_s_secmem());
+  if (!bio) return GH_ENOMEM;
+  int rc = GH_EKEY;
+  if (private_key ? PEM_write_bio_PrivateKey_traditional(bio, k->pkey, NULL, NULL, 0, NULL, NULL)
+                  : PEM_write_bio_PUBKEY(bio, k->pkey)) {
+    char *data;
+    long n = BIO_get_mem_data(bio, &data);
+    rc = n > 0 && (*out = gh__strndup(data, (size_t)n)) ? GH_OK : GH_ENOMEM;
+    if (!rc) *len = (size_t)n;
+  }
+  BIO_free(bio);
+  ERR_clear_error();
   return rc;
 }

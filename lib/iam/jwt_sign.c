@@ -9,23 +9,21 @@
 #include "gatehouse/jwt.h"
 #include "jose.h"
 #include "signing_jwk.h"
-
-struct gh_signing_key {
-  gh__pkey *pkey;         /* RSA or EC */
-  unsigned char *secret;  /* HMAC */
-  size_t secret_len;
-};
+#include "signing_key.h"
 
 void gh_free(void *p) { gh__free(p); }
 
 const char *gh_signing_key_kind(const gh_signing_key *k) {
   if (!k) return NULL;
-  if (k->secret) return "oct";
-  switch (gh__pkey_ec_curve(k->pkey)) {
+  return k->secret ? "oct" : gh__pkey_kind(k->pkey);
+}
+
+const char *gh__pkey_kind(const gh__pkey *pkey) {
+  switch (gh__pkey_ec_curve(pkey)) {
   case GH__P256: return "EC P-256";
   case GH__P384: return "EC P-384";
   case GH__P521: return "EC P-521";
-  default: return gh__pkey_rsa_bits(k->pkey) ? "RSA" : "unknown";
+  default: return gh__pkey_rsa_bits(pkey) ? "RSA" : "unknown";
   }
 }
 

@@ -186,7 +186,7 @@ check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
 "$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
 # every command answers --help with its own usage (exit 0), wherever --help stands
-for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "policy check" "policy explain" "ratelimit simulate" "route match"; do
+for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match"; do
   "$CLI" $c --help > "$tmp/out" 2>&1; check "$c --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
   "$CLI" $c --jwks x --help > "$tmp/out" 2>&1; check "$c ... --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
 done
@@ -217,6 +217,46 @@ check "verify: YAML given for JSON" 2 $? "is YAML; it takes a JWK Set, JSON" "$t
 check "verify: a token with its Bearer prefix" 2 $? "starts with its HTTP scheme ('Bearer'): pass the token alone" "$tmp/err"
 "$CLI" jwt verify --jwks "$tmp/public.json" --iss https://other.example --now $NOW < "$tmp/valid.jwt" > /dev/null 2> "$tmp/err"
 check "verify: BAD_ISSUER shows both" 1 $? 'in the token; accepted: "https://other.example"' "$tmp/err"
+
+# keys and key sets with nothing but the CLI (RFC 7517): generate, build the set, sign, verify
+for alg in ES256 ES384 ES512 RS256 PS384 HS256 HS512; do
+  "$CLI" jwk generate --alg $alg > "$tmp/k-$alg.jwk" 2> "$tmp/err"; check "jwk generate --alg $alg" 0 $?
+  "$CLI" jwks add "$tmp/k-$alg.jwk" > "$tmp/set-$alg.json" 2> "$tmp/err"; check "jwks add ($alg)" 0 $?
+  tok=$("$CLI" jwt sign --alg $alg --jwk "$tmp/k-$alg.jwk" '{"sub":"alice","iss":"demo","exp":4000000000}')
+  "$CLI" jwt verify --jwks "$tmp/set-$alg.json" --iss demo "$tok" > /dev/null 2> "$tmp/err"; check "round trip $alg" 0 $?
+done
+# the set holds the public half only; kid defaults to the RFC 7638 thumbprint, which jwt sign --jwk keeps
+grep -q '"d"' "$tmp/set-ES256.json" && { echo "FAIL: private member in the set"; fail=$((fail + 1)); } || pass=$((pass + 1))
+kid=$("$CLI" jwk thumbprint "$tmp/k-ES256.jwk")
+grep -q "\"kid\":\"$kid\"" "$tmp/k-ES256.jwk" && pass=$((pass + 1)) || { echo "FAIL: kid is not the thumbprint"; fail=$((fail + 1)); }
+tok=$("$CLI" jwt sign --alg ES256 --jwk "$tmp/k-ES256.jwk" '{"sub":"a"}')
+"$CLI" jwt decode "$tok" 2> /dev/null | grep -q "\"kid\":\"$kid\"" && pass=$((pass + 1)) ||
+  { echo "FAIL: jwt sign --jwk dropped the kid"; fail=$((fail + 1)); }
+# two keys in one set, then a third with a kid already there
+"$CLI" jwks add "$tmp/k-ES256.jwk" "$tmp/k-RS256.jwk" > "$tmp/two.json"; check "jwks add two keys" 0 $?
+"$CLI" jwks add --set "$tmp/two.json" "$tmp/k-ES256.jwk" > /dev/null 2> "$tmp/err"
+check "jwks add duplicate kid" 2 $? "kid \"$kid\" is already in the set" "$tmp/err"
+"$CLI" jwks add "$tmp/k-HS256.jwk" > /dev/null 2> "$tmp/err"; check "jwks add oct" 0 $? "shared secret" "$tmp/err"
+# PEM in and out: the private PEM written by generate reads back as the same JWK
+"$CLI" jwk generate --kty EC --crv P-384 --kid mine --pem "$tmp/ec.pem" > "$tmp/ec.jwk"; check "generate --pem" 0 $?
+[ "$(stat -c %a "$tmp/ec.pem")" = 600 ] && pass=$((pass + 1)) || { echo "FAIL: PEM file mode"; fail=$((fail + 1)); }
+"$CLI" jwk from-pem --kid mine "$tmp/ec.pem" | cmp -s - "$tmp/ec.jwk" && pass=$((pass + 1)) ||
+  { echo "FAIL: from-pem of generate's PEM"; fail=$((fail + 1)); }
+"$CLI" jwk generate --kty EC --pem "$tmp/ec.pem" > /dev/null 2> "$tmp/err"; check "generate --pem exists" 2 $? "must not exist yet" "$tmp/err"
+"$CLI" jwk from-pem --alg RS256 "$2/jose/keys/RS256.pem" > "$tmp/rs.jwk"; check "from-pem jose key" 0 $?
+tok=$("$CLI" jwt sign --alg RS256 --key "$2/jose/keys/RS256.pem" '{"sub":"a","exp":4000000000}')
+"$CLI" jwks add "$tmp/rs.jwk" > "$tmp/rs-set.json" && "$CLI" jwt verify --jwks "$tmp/rs-set.json" "$tok" > /dev/null
+check "PEM-signed token verifies against from-pem's set" 0 $?
+# errors name the cause
+"$CLI" jwk from-pem --alg ES256 "$2/jose/keys/RS256.pem" > /dev/null 2> "$tmp/err"; check "from-pem wrong alg" 2 $? "ES256 needs an EC P-256 key" "$tmp/err"
+"$CLI" jwk from-pem "$2/jose/keys/weak-rsa-1024.pem" > /dev/null 2> "$tmp/err"; check "from-pem weak RSA" 2 $? "under 2048 bits" "$tmp/err"
+"$CLI" jwk from-pem "$tmp/ec.jwk" > /dev/null 2> "$tmp/err"; check "from-pem given a JWK" 2 $? "is one JWK; from-pem takes a PEM key" "$tmp/err"
+"$CLI" jwks add "$tmp/ec.pem" > /dev/null 2> "$tmp/err"; check "jwks add given PEM" 2 $? "jwk from-pem" "$tmp/err"
+"$CLI" jwk generate --kty RSA --bits 1024 > /dev/null 2> "$tmp/err"; check "generate short RSA" 2 $? "multiple of 8 from 2048" "$tmp/err"
+"$CLI" jwk generate --kty EC --crv P-192 > /dev/null 2> "$tmp/err"; check "generate bad curve" 2 $? "P-256, P-384 or P-521" "$tmp/err"
+"$CLI" jwk generate --kty oct --alg ES256 > /dev/null 2> "$tmp/err"; check "generate alg/kty mismatch" 2 $? "ES256 needs an EC P-256 key; this key is oct" "$tmp/err"
+"$CLI" jwk generate --kty oct --pem x > /dev/null 2> "$tmp/err"; check "generate oct pem" 2 $? "no PEM form" "$tmp/err"
+"$CLI" jwk generate > /dev/null 2> "$tmp/err"; check "generate no kty" 2 $? "--kty EC|RSA|oct (or --alg ALG) is required" "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,6 +28,7 @@ int cli_usage(const char *group, const char *sub, const char *fmt, ...)
 
 int cmd_jwt(int argc, char **argv);
 int cmd_jwk(int argc, char **argv);
+int cmd_jwks(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_ratelimit(int argc, char **argv);
 int cmd_route(int argc, char **argv);

@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,14 @@ static int sign(int argc, char **argv) {
   gh_signing_key *key;
   int err = key_path ? gh_signing_key_from_pem(&key, key_text, key_len) : gh_signing_key_from_jwk(&key, key_text, key_len);
   const char *shape = err ? cli_shape(key_text, key_len) : NULL;
+  char *jwk_kid = NULL; /* --jwk keeps the JWK's kid unless --kid says otherwise */
+  if (!err && jwk_path && !kid) {
+    cJSON *jwk = cJSON_ParseWithLength(key_text, key_len);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(jwk, "kid");
+    if (cJSON_IsString(k)) kid = jwk_kid = strdup(k->valuestring);
+    cJSON_Delete(jwk);
+  }
+  memset(key_text, 0, key_len);
   free(key_text);
   if (err) {
     if (key_path && strcmp(shape, "a PEM key"))
@@ -163,6 +172,7 @@ static int sign(int argc, char **argv) {
   else if (err)
     fprintf(stderr, "error: %s: %s\n", gh_err_name(err), gh_strerror(err));
   gh_signing_key_free(key);
+  free(jwk_kid);
   if (err) return EXIT_USAGE;
   printf("%s\n", token);
   gh_free(token);

@@ -25,6 +25,23 @@ static const cli_command COMMANDS[] = {
      "Prints a token's header and payload WITHOUT verifying anything (it says so on stderr)."},
     {"jwk", "thumbprint", "gatehouse jwk thumbprint [JWK_FILE]",
      "Prints a JWK's RFC 7638 thumbprint (SHA-256, base64url): DPoP's jkt, for instance."},
+    {"jwk", "generate", "gatehouse jwk generate (--kty EC|RSA|oct | --alg ALG) [--crv P-256|P-384|P-521] [--bits N]\n"
+                        "                       [--bytes N] [--kid KID] [--alg ALG] [--use sig|enc] [--pem FILE]",
+     "Makes a new private key and prints it as a JWK (RFC 7517) on stdout.\n"
+     "  --kty            EC (--crv, default P-256), RSA (--bits, 2048 to 8192, default 2048) or\n"
+     "                   oct (--bytes, 32 to 1024, default 32); --alg alone picks the kty and curve\n"
+     "  --kid KID        the key's id (default: its RFC 7638 thumbprint); --alg and --use label it\n"
+     "  --pem FILE       also writes the private key as PEM to FILE (created, mode 0600)\n"
+     "Example: gatehouse jwk generate --alg ES256 > private.jwk.json"},
+    {"jwk", "from-pem", "gatehouse jwk from-pem [PEM_FILE] [--kid KID] [--alg ALG] [--use sig|enc]",
+     "Prints a PEM key as a JWK: a private key (PKCS#1, SEC1, PKCS#8) as a private JWK, a public\n"
+     "key (PUBLIC KEY, RSA PUBLIC KEY) as a public one. kid defaults to the RFC 7638 thumbprint.\n"
+     "Example: gatehouse jwk from-pem --alg RS256 key.pem > private.jwk.json"},
+    {"jwks", "add", "gatehouse jwks add [--set JWKS_FILE] JWK_FILE...",
+     "Prints a JWK Set of the keys in --set (if any) and the public half of each JWK file: private\n"
+     "members dropped, kid kept or set to the key's thumbprint, a kid given twice refused. The set\n"
+     "is checked as jwt verify --jwks reads it.\n"
+     "Example: gatehouse jwks add private.jwk.json > jwks.json"},
     {"policy", "check", "gatehouse policy check --policy FILE (--batch | --subject S [--role R]... [--scope S]...\n"
                         "                       --action A --resource PATH [--context JSON])",
      "Decides one request against a policy document (docs/authorization.md).\n"

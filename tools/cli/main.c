@@ -21,6 +21,7 @@ int main(int argc, char **argv) {
     if (is_help(argv[i])) return cli_help(cmd, argc > 2 && argv[2][0] != '-' && cli_find(cmd, argv[2]) ? argv[2] : NULL);
   if (!strcmp(cmd, "jwt")) return cmd_jwt(argc - 2, argv + 2);
   if (!strcmp(cmd, "jwk")) return cmd_jwk(argc - 2, argv + 2);
+  if (!strcmp(cmd, "jwks")) return cmd_jwks(argc - 2, argv + 2);
   if (!strcmp(cmd, "policy")) return cmd_policy(argc - 2, argv + 2);
   if (!strcmp(cmd, "ratelimit")) return cmd_ratelimit(argc - 2, argv + 2);
   if (!strcmp(cmd, "route")) return cmd_route(argc - 2, argv + 2);
