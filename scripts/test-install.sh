@@ -1,20 +1,58 @@
 #!/usr/bin/env bash
-# `make install` into a scratch prefix, then build and run a consumer through
-# find_package(gatehouse) (shared and static targets) and through pkg-config.
+# `make install` into a scratch prefix, then build and run consumers the ways
+# docs/embedding.md (Building against gatehouse) tells a user to:
+# find_package(gatehouse) (shared and static targets), examples/embed as a
+# standalone project, pkg-config (shared, rpath, and --static).
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cmake --install "$build" --prefix "$tmp/prefix" > /dev/null
-cmake -S "$root/tests/install" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$tmp/prefix" > /dev/null
+pass=0
+ok() { pass=$((pass + 1)); }
+prefix=$tmp/prefix
+cmake --install "$build" --prefix "$prefix" > /dev/null
+libdir=$(dirname "$(ls -d "$prefix"/lib*/pkgconfig | head -1)")
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+
+# find_package, with CMAKE_PREFIX_PATH pointing at the prefix
+cmake -S "$root/tests/install" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
 cmake --build "$tmp/consumer" > /dev/null
-LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/consumer/consumer_shared"
-"$tmp/consumer/consumer_static"
-libdir=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1)
-cc "$root/tests/install/consumer.c" -o "$tmp/consumer_pc" $(PKG_CONFIG_PATH="$libdir" pkg-config --cflags --libs gatehouse)
-LD_LIBRARY_PATH="$(dirname "$libdir")" "$tmp/consumer_pc"
-test -f "$(dirname "$libdir")/libgatehouse.a"
-test -f "$tmp/prefix/include/gatehouse/jwt.h"
-test -x "$tmp/prefix/bin/gatehouse"
-echo "install: find_package (shared, static) and pkg-config consumers: 3 passed, 0 failed"
+LD_LIBRARY_PATH="$libdir" "$tmp/consumer/consumer_shared" > /dev/null && ok
+"$tmp/consumer/consumer_static" > /dev/null && ok
+
+# examples/embed, standalone, verifying a token signed by the installed CLI with the demo key
+cmake -S "$root/examples/embed" -B "$tmp/embed" -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+cmake --build "$tmp/embed" > /dev/null
+LD_LIBRARY_PATH="$libdir" "$prefix/bin/gatehouse" jwt sign --alg ES256 --jwk "$root/examples/tokens/demo-signing-key.jwk.json" \
+  '{"sub":"alice","iss":"https://id.example.com","aud":"api://orders","exp":4102444800}' > "$tmp/token.txt"
+out=$(LD_LIBRARY_PATH="$libdir" "$tmp/embed/embed" "$root/examples/tokens/demo-jwks.json" "$tmp/token.txt")
+[ "$out" = "allow sub=alice" ] && ok || { echo "install: examples/embed printed '$out'" >&2; exit 1; }
+set +e
+out=$(LD_LIBRARY_PATH="$libdir" "$tmp/embed/embed" "$root/examples/tokens/demo-jwks.json" "$tmp/token.txt" https://other.example)
+rc=$?
+set -e
+[ $rc = 1 ] && [[ $out == "deny BAD_ISSUER"* ]] && ok || { echo "install: embed with another issuer: $rc '$out'" >&2; exit 1; }
+
+# pkg-config: shared with LD_LIBRARY_PATH, shared with an rpath, static with --static
+cc "$root/tests/install/consumer.c" -o "$tmp/pc_shared" $(pkg-config --cflags --libs gatehouse)
+LD_LIBRARY_PATH="$libdir" "$tmp/pc_shared" > /dev/null && ok
+cc "$root/tests/install/consumer.c" -o "$tmp/pc_rpath" $(pkg-config --cflags --libs gatehouse) -Wl,-rpath,"$libdir"
+env -u LD_LIBRARY_PATH "$tmp/pc_rpath" > /dev/null && ok
+cc "$root/tests/install/consumer.c" -o "$tmp/pc_static" -l:libgatehouse.a -Wl,--as-needed \
+  $(pkg-config --cflags --static --libs gatehouse)
+env -u LD_LIBRARY_PATH "$tmp/pc_static" > /dev/null && ok
+! ldd "$tmp/pc_static" | grep -q libgatehouse && ok || { echo "install: pc_static links libgatehouse.so" >&2; exit 1; }
+
+# the bindings against the installed library, configured as docs/embedding.md says
+GATEHOUSE_LIB="$libdir/libgatehouse.so" PYTHONPATH="$root/bindings/python" \
+  python3 -c 'import gatehouse; gatehouse.KeySet(open("'"$root"'/examples/tokens/demo-jwks.json").read())' && ok
+if command -v go > /dev/null; then
+  (cd "$root/bindings/go" && CGO_CFLAGS="$(pkg-config --cflags gatehouse)" \
+    CGO_LDFLAGS="$(pkg-config --libs gatehouse) -Wl,-rpath,$libdir" GOCACHE="$tmp/go-cache" GOFLAGS=-mod=mod \
+    GOTOOLCHAIN=local env -u LD_LIBRARY_PATH go test -count=1 -run '^$' . > /dev/null) && ok
+fi
+test -f "$libdir/libgatehouse.a" && ok
+test -f "$prefix/include/gatehouse/jwt.h" && ok
+test -x "$prefix/bin/gatehouse" && ok
+echo "install: find_package, examples/embed standalone, pkg-config shared/rpath/static, bindings: $pass passed, 0 failed"
