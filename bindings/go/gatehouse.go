@@ -203,7 +203,7 @@ type Request struct {
 	Claims                    string            // JSON object, optional
 	ClientIP                  string            // optional
 	Headers                   map[string]string // optional; names match case-insensitively
-	TimeMs                    int64             // Unix ms for time conditions; 0: the library's clock
+	Time                      time.Time         // for time conditions; the zero Time: the library's clock
 }
 
 // Decide answers: allowed, and the deciding rule ("" when none applied).
@@ -246,8 +246,8 @@ func (pol *Policy) Decide(r Request) (bool, string, error) {
 			return false, "", err
 		}
 	}
-	if r.TimeMs != 0 {
-		C.gh_policy_request_set_time(req, C.int64_t(r.TimeMs))
+	if !r.Time.IsZero() {
+		C.gh_policy_request_set_time(req, nowMs(r.Time))
 	}
 	var decision C.int
 	var rule *C.char
@@ -284,14 +284,14 @@ func ParseLimiter(config string) (*Limiter, error) {
 	return l, nil
 }
 
-// Take decides one request of `cost` for key at now (Unix ms).
-func (l *Limiter) Take(key string, cost uint64, nowMs int64) (allowed bool, remaining uint64, retryAfterMs int64, err error) {
+// Take decides one request of `cost` for key at now; retryAfter is when a denied request would first pass.
+func (l *Limiter) Take(key string, cost uint64, now time.Time) (allowed bool, remaining uint64, retryAfter time.Duration, err error) {
 	p, n := bytes(key)
 	var a C.int
 	var r C.uint64_t
 	var retry C.int64_t
-	err = check(C.gh_limiter_take(l.h, p, n, C.uint64_t(cost), C.int64_t(nowMs), &a, &r, &retry))
-	return a != 0, uint64(r), int64(retry), err
+	err = check(C.gh_limiter_take(l.h, p, n, C.uint64_t(cost), nowMs(now), &a, &r, &retry))
+	return a != 0, uint64(r), time.Duration(retry) * time.Millisecond, err
 }
 
 // Release gives `cost` concurrency slots back for key.

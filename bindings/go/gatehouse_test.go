@@ -109,9 +109,9 @@ func TestPolicy(t *testing.T) {
 		r     Request
 		allow bool
 	}{
-		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, TimeMs: monday10}, true},
-		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "sales"}, TimeMs: monday10}, false},
-		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, TimeMs: monday10 - 2*86400000}, false},
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, Time: time.UnixMilli(monday10)}, true},
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "sales"}, Time: time.UnixMilli(monday10)}, false},
+		{Request{Subject: "x", Action: "GET", Resource: "/reports/q3", Headers: map[string]string{"X-Team": "finance"}, Time: time.UnixMilli(monday10 - 2*86400000)}, false},
 	} {
 		if allow, _, err := hours.Decide(c.r); err != nil || allow != c.allow {
 			t.Errorf("%+v: got %v %v", c.r, allow, err)
@@ -130,14 +130,14 @@ func TestLimiterRelease(t *testing.T) {
 	}
 	defer l.Close()
 	for i, want := range []bool{true, true, false} {
-		if ok, _, _, err := l.Take("up", 1, 0); err != nil || ok != want {
+		if ok, _, _, err := l.Take("up", 1, time.UnixMilli(0)); err != nil || ok != want {
 			t.Fatalf("take %d: %v %v", i, ok, err)
 		}
 	}
 	if err := l.Release("up", 1); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, _, _ := l.Take("up", 1, 0); !ok {
+	if ok, _, _, _ := l.Take("up", 1, time.UnixMilli(0)); !ok {
 		t.Fatal("a released slot was not given back")
 	}
 	if err := l.Release("never", 1); err == nil {
@@ -160,7 +160,7 @@ func TestLimiter(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
-				ok, _, _, err := l.Take("k", 1, 0)
+				ok, _, _, err := l.Take("k", 1, time.UnixMilli(0))
 				if err != nil {
 					t.Error(err)
 				}
@@ -177,8 +177,8 @@ func TestLimiter(t *testing.T) {
 		t.Fatalf("allowed %d, want 3", allowed)
 	}
 	// TAT is 300 ms after the burst: at 50 ms, 300 + T(100) - 300 - 50 = 50 ms to wait
-	if ok, _, retry, _ := l.Take("k", 1, 50); ok || retry != 50 {
-		t.Fatalf("at 50 ms: %v, retry %d (want denied, 50)", ok, retry)
+	if ok, _, retry, _ := l.Take("k", 1, time.UnixMilli(50)); ok || retry != 50*time.Millisecond {
+		t.Fatalf("at 50 ms: %v, retry %v (want denied, 50ms)", ok, retry)
 	}
 }
 

@@ -203,8 +203,9 @@ def _bytes(s):
     return s.encode() if isinstance(s, str) else bytes(s)
 
 
-def _now_ms(now):
-    return int((time.time() if now is None else now) * 1000)
+def _now_ms(now_ms):
+    """Times cross every interface as Unix milliseconds (docs/embedding.md, Units); None: now."""
+    return int(time.time() * 1000) if now_ms is None else int(now_ms)
 
 
 def version():
@@ -265,7 +266,9 @@ class Principal:
 class Verifier:
     """A JWT verifier; configure in the constructor, then set_keys() at any time."""
 
-    def __init__(self, issuers=(), audiences=(), algorithms=None, leeway=None, typ=None, cache=None):
+    def __init__(self, issuers=(), audiences=(), algorithms=None, leeway_s=None, typ=None, cache=None):
+        """leeway_s: clock skew in seconds (JWT times are seconds, RFC 7519 section 2);
+        cache: (entries, ttl_ms)."""
         self._h = _p()
         _check(_v_new(ctypes.byref(self._h)))
         for alg in algorithms or ():
@@ -274,24 +277,24 @@ class Verifier:
             _check(_v_iss(self._h, _bytes(iss), len(_bytes(iss))))
         for aud in audiences:
             _check(_v_aud(self._h, _bytes(aud), len(_bytes(aud))))
-        if leeway is not None:
-            _check(_v_leeway(self._h, int(leeway)))
+        if leeway_s is not None:
+            _check(_v_leeway(self._h, int(leeway_s)))
         if typ is not None:
             _check(_v_typ(self._h, _bytes(typ)))
         if cache is not None:
-            entries, ttl_seconds = cache
-            _check(_v_cache(self._h, int(entries), int(ttl_seconds * 1000)))
+            entries, ttl_ms = cache
+            _check(_v_cache(self._h, int(entries), int(ttl_ms)))
         _check(_v_build(self._h))
 
-    def set_keys(self, keyset, now=None):
-        _check(_v_set_jwks(self._h, keyset._h, _now_ms(now)))
+    def set_keys(self, keyset, now_ms=None):
+        _check(_v_set_jwks(self._h, keyset._h, _now_ms(now_ms)))
 
-    def verify(self, token, now=None):
+    def verify(self, token, now_ms=None):
         """Returns a Principal, or raises TokenRejected (or Error)."""
         data = _bytes(token)
         out, reason = _p(), ctypes.c_int(-1)
         msg = ctypes.create_string_buffer(256)
-        rc = _verify(self._h, data, len(data), _now_ms(now), ctypes.byref(out), ctypes.byref(reason), msg, 256)
+        rc = _verify(self._h, data, len(data), _now_ms(now_ms), ctypes.byref(out), ctypes.byref(reason), msg, 256)
         if rc == _EDENIED:
             raise TokenRejected(_reason_name(reason.value).decode(), msg.value.decode(errors="replace"))
         _check(rc)
@@ -321,11 +324,11 @@ class ApiKeyStore:
         data = _bytes(key)
         _check(_ak_revoke(self._h, data, len(data)))
 
-    def lookup(self, key, now=None):
+    def lookup(self, key, now_ms=None):
         """(consumer, scopes) for a valid key; raises TokenRejected otherwise."""
         data = _bytes(key)
         out, reason = _p(), ctypes.c_int(-1)
-        rc = _ak_lookup(self._h, data, len(data), _now_ms(now), ctypes.byref(out), ctypes.byref(reason))
+        rc = _ak_lookup(self._h, data, len(data), _now_ms(now_ms), ctypes.byref(out), ctypes.byref(reason))
         if rc == _EDENIED:
             raise TokenRejected(_ak_reason(reason.value).decode(), "API key rejected")
         _check(rc)
