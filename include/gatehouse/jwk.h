@@ -74,7 +74,8 @@ GH_EXTERN int gh_jwk_thumbprint(const char *jwk_json, size_t len, char *out, siz
  * "RSA PUBLIC KEY") a public one. kid, alg and use as gh_signing_key_jwk
  * (jwt.h) takes them; the key must pass the checks a key set applies.
  * Free *out with gh_free_secret.
- * @return GH_OK, GH_EKEY (not a PEM key, or one a set refuses; alg for another
+ * @return GH_OK, GH_EPARSE (not a PEM key the library reads: RSA or EC P-256,
+ *   P-384, P-521, unencrypted), GH_EKEY (a key a set refuses; alg for another
  *   kind), GH_EUNSUPPORTED (a key type JWS has no algorithm for), GH_EINVAL, GH_ENOMEM
  */
 GH_EXTERN int gh_jwk_from_pem(const char *pem, size_t len, const char *kid, const char *alg, const char *use,

@@ -208,7 +208,9 @@ int gh_jwk_from_pem(const char *pem, size_t len, const char *kid, const char *al
     return rc;
   }
   gh__pkey *pk;
-  if ((rc = gh__pkey_public_pem(&pk, pem, len))) return rc;
+  rc = gh__pkey_public_pem(&pk, pem, len);
+  if (rc == GH_EKEY) return GH_EPARSE; /* neither a private nor a public key this backend reads */
+  if (rc) return rc;
   if (!(rc = check_labels(gh__pkey_kind(pk), alg, use)) && !(rc = check_public(pk))) {
     text t = {0};
     put_pkey(&t, pk, false);

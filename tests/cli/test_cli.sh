@@ -250,6 +250,8 @@ check "PEM-signed token verifies against from-pem's set" 0 $?
 # errors name the cause
 "$CLI" jwk from-pem --alg ES256 "$2/jose/keys/RS256.pem" > /dev/null 2> "$tmp/err"; check "from-pem wrong alg" 2 $? "ES256 needs an EC P-256 key" "$tmp/err"
 "$CLI" jwk from-pem "$2/jose/keys/weak-rsa-1024.pem" > /dev/null 2> "$tmp/err"; check "from-pem weak RSA" 2 $? "under 2048 bits" "$tmp/err"
+printf -- '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBSoTiQlgu4nh5oFHQtMnGqnaYhDPBE3FhPuzz4pJbBW\n-----END PRIVATE KEY-----\n' > "$tmp/ed.pem"
+"$CLI" jwk from-pem "$tmp/ed.pem" > /dev/null 2> "$tmp/err"; check "from-pem Ed25519" 2 $? "not a key gatehouse reads: RSA, or EC" "$tmp/err"
 "$CLI" jwk from-pem "$tmp/ec.jwk" > /dev/null 2> "$tmp/err"; check "from-pem given a JWK" 2 $? "is one JWK; from-pem takes a PEM key" "$tmp/err"
 "$CLI" jwks add "$tmp/ec.pem" > /dev/null 2> "$tmp/err"; check "jwks add given PEM" 2 $? "jwk from-pem" "$tmp/err"
 "$CLI" jwk generate --kty RSA --bits 1024 > /dev/null 2> "$tmp/err"; check "generate short RSA" 2 $? "multiple of 8 from 2048" "$tmp/err"

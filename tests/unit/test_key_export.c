@@ -203,7 +203,7 @@ static void test_refusals(void **state) {
   static const char *const not_keys[] = {"", "not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
                                          "{\"kty\":\"EC\"}"};
   for (size_t i = 0; i < sizeof not_keys / sizeof not_keys[0]; i++)
-    assert_int_equal(gh_jwk_from_pem(not_keys[i], strlen(not_keys[i]), NULL, NULL, NULL, &out, NULL), GH_EKEY);
+    assert_int_equal(gh_jwk_from_pem(not_keys[i], strlen(not_keys[i]), NULL, NULL, NULL, &out, NULL), GH_EPARSE);
   assert_null(out);
   assert_int_equal(gh_jwk_from_pem(NULL, 0, NULL, NULL, NULL, &out, NULL), GH_EINVAL);
   gh_free_secret(NULL);

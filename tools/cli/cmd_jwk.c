@@ -42,7 +42,10 @@ static int label_error(int rc, const char *kind, const labels *l, const char *co
   const char *needs = l->alg ? gh_jwt_alg_key_kind(l->alg) : NULL;
   if (rc == GH_EUNSUPPORTED && l->alg && !needs)
     return cli_usage("jwk", command, "unknown algorithm '%s' (HS256/384/512, RS*, PS*, ES256/384/512)", l->alg);
-  if (rc == GH_EKEY && needs && kind && strcmp(needs, kind))
+  if (rc == GH_EPARSE || rc == GH_EUNSUPPORTED)
+    fprintf(stderr, "error: %s: not a key gatehouse reads: RSA, or EC P-256, P-384, P-521, as unencrypted PEM "
+                    "(PKCS#1, SEC1, PKCS#8, or a public key)\n", gh_err_name(rc));
+  else if (rc == GH_EKEY && needs && kind && strcmp(needs, kind))
     fprintf(stderr, "error: %s needs an %s key; this key is %s\n", l->alg, needs, kind);
   else if (rc == GH_EINVAL && l->use && strcmp(l->use, "sig") && strcmp(l->use, "enc"))
     return cli_usage("jwk", command, "--use is sig or enc (RFC 7517 section 4.2), not '%s'", l->use);
