@@ -197,6 +197,12 @@ done
 "$CLI" jwt sign --alg HS256 --bogus x '{}' > /dev/null 2> "$tmp/err"; check "jwt sign unknown option" 2 $? "unknown option '--bogus'" "$tmp/err"
 "$CLI" policy check --policy "$P" --frob > /dev/null 2> "$tmp/err"; check "policy unknown option" 2 $? "unknown option '--frob'" "$tmp/err"
 "$CLI" ratelimit simulate --limt 3 > /dev/null 2> "$tmp/err"; check "ratelimit unknown option" 2 $? "unknown option '--limt'" "$tmp/err"
+# ... wherever it stands, in every command; a known option without its value says so
+for c in "jwt verify --jwks x" "jwt sign --alg ES256" "jwt decode" "jwk thumbprint" "jwk generate --alg ES256" "jwk from-pem" \
+         "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match"; do
+  "$CLI" $c --bogus < /dev/null > /dev/null 2> "$tmp/err"; check "$c --bogus" 2 $? "^error: unknown option '--bogus'" "$tmp/err"
+done
+"$CLI" jwt verify --jwks > /dev/null 2> "$tmp/err"; check "jwt verify --jwks alone" 2 $? "^error: --jwks needs a value" "$tmp/err"
 "$CLI" jwt nope > /dev/null 2> "$tmp/err"; check "unknown jwt command" 2 $? "unknown jwt command 'nope'" "$tmp/err"
 
 # errors name the cause and the way out (issue 11)

@@ -47,6 +47,11 @@ int cli_parse_decimal(const char *s, double lo, double hi, double *out);
 /* What a file handed to an option looks like, when it is not what the option
  * takes: "a PEM key", "a JWK Set", "one JWK", "YAML", "JSON", "not JSON". */
 const char *cli_shape(const char *text, size_t len);
+/* The usage error for an option arg the parser did not take: "needs a value"
+ * when arg is one of the NULL-terminated known options, else "unknown option". */
+int cli_option_error(const char *group, const char *sub, const char *arg, const char *const *known);
+/* An option ("--x", "-x"), as opposed to a value or "-" (standard input). */
+bool cli_is_option(const char *arg);
 /* Strips trailing white space (a token piped in ends with a newline). */
 void cli_trim(char *s, size_t *len);
 

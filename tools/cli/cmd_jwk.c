@@ -10,6 +10,8 @@
 #include "gatehouse.h"
 
 static int thumbprint(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (cli_is_option(argv[i])) return cli_usage("jwk", "thumbprint", "unknown option '%s'", argv[i]);
   if (argc > 1) return cli_usage("jwk", "thumbprint", "one JWK file at most");
   size_t len;
   char *jwk = cli_read_file(argc == 1 ? argv[0] : "-", 64 * 1024, &len);
@@ -171,7 +173,7 @@ static int from_pem(int argc, char **argv) {
     int took = take_label(&l, argc, argv, &i);
     if (took < 0) return cli_usage("jwk", "from-pem", "%s needs a value", argv[i]);
     if (took) continue;
-    if (argv[i][0] == '-' && argv[i][1]) return cli_usage("jwk", "from-pem", "unknown option '%s'", argv[i]);
+    if (cli_is_option(argv[i])) return cli_usage("jwk", "from-pem", "unknown option '%s'", argv[i]);
     if (path) return cli_usage("jwk", "from-pem", "one PEM file at most (got '%s' too)", argv[i]);
     path = argv[i];
   }

@@ -60,13 +60,14 @@ static int add_key(cJSON *keys, const char *path, bool *has_secret) {
 
 static int add(int argc, char **argv) {
   const char *set_path = NULL;
-  int first = 0;
-  for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
-    if (strcmp(argv[first], "--set")) return cli_usage("jwks", "add", "unknown option '%s'", argv[first]);
-    if (first + 1 >= argc) return cli_usage("jwks", "add", "--set needs a value");
-    set_path = argv[++first];
+  int files = 0;
+  for (int i = 0; i < argc; i++) { /* options anywhere; the JWK files keep their order */
+    if (!cli_is_option(argv[i])) argv[files++] = argv[i];
+    else if (strcmp(argv[i], "--set")) return cli_usage("jwks", "add", "unknown option '%s'", argv[i]);
+    else if (i + 1 >= argc) return cli_usage("jwks", "add", "--set needs a value");
+    else set_path = argv[++i];
   }
-  if (first >= argc) return cli_usage("jwks", "add", "which JWK files?");
+  if (!files) return cli_usage("jwks", "add", "which JWK files?");
   cJSON *set = NULL;
   if (set_path) {
     size_t len;
@@ -86,7 +87,7 @@ static int add(int argc, char **argv) {
   cJSON *keys = cJSON_GetObjectItemCaseSensitive(set, "keys");
   bool has_secret = false;
   int status = EXIT_VALID;
-  for (int i = first; i < argc && status == EXIT_VALID; i++) status = add_key(keys, argv[i], &has_secret);
+  for (int i = 0; i < files && status == EXIT_VALID; i++) status = add_key(keys, argv[i], &has_secret);
   char *text = status == EXIT_VALID ? cJSON_Print(set) : NULL;
   cJSON_Delete(set);
   if (status == EXIT_VALID) { /* the set must load as a verifier loads it, every key used */

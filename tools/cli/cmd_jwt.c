@@ -54,8 +54,9 @@ static int verify(int argc, char **argv) {
     }
     else if (!strcmp(a, "--alg") && val) bad = gh_jwt_verifier_allow_alg(v, val), i++;
     else if (!strcmp(a, "--typ") && val) bad = gh_jwt_verifier_set_typ(v, val), i++;
-    else if (a[0] == '-' && a[1]) {
-      cli_usage("jwt", "verify", "unknown option '%s', or it lacks its value", a);
+    else if (cli_is_option(a)) {
+      static const char *const known[] = {"--jwks", "--iss", "--aud", "--now", "--leeway", "--alg", "--typ", NULL};
+      cli_option_error("jwt", "verify", a, known);
       goto out;
     } else if (!token_arg) token_arg = a;
     else {
@@ -121,7 +122,10 @@ static int sign(int argc, char **argv) {
     else if (!strcmp(a, "--key") && val) key_path = argv[++i];
     else if (!strcmp(a, "--jwk") && val) jwk_path = argv[++i];
     else if (!strcmp(a, "--kid") && val) kid = argv[++i];
-    else if (a[0] == '-' && a[1]) return cli_usage("jwt", "sign", "unknown option '%s', or it lacks its value", a);
+    else if (cli_is_option(a)) {
+      static const char *const known[] = {"--alg", "--key", "--jwk", "--kid", NULL};
+      return cli_option_error("jwt", "sign", a, known);
+    }
     else if (!payload_arg) payload_arg = a;
     else return cli_usage("jwt", "sign", "one payload at most (got '%s' too)", a);
   }
@@ -181,6 +185,7 @@ static int sign(int argc, char **argv) {
 
 /* Prints header and payload without verifying anything, and says so. */
 static int decode(int argc, char **argv) {
+  if (argc && cli_is_option(argv[0])) return cli_usage("jwt", "decode", "unknown option '%s'", argv[0]);
   if (argc > 1) return cli_usage("jwt", "decode", "one token at most");
   size_t len;
   char *token = read_token(argc ? argv[0] : NULL, &len);

@@ -19,6 +19,8 @@ int cmd_ratelimit(int argc, char **argv) {
   double period = 0;
   for (int i = 1; i < argc; i += 2) { /* every option takes a value */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL, *want = NULL;
+    if (strcmp(a, "--algorithm") && strcmp(a, "--limit") && strcmp(a, "--burst") && strcmp(a, "--period"))
+      return cli_usage("ratelimit", "simulate", "unknown option '%s'", a);
     if (!v) return cli_usage("ratelimit", "simulate", "%s needs a value", a);
     if (!strcmp(a, "--algorithm")) {
       for (int k = 0; k < 7; k++)

@@ -41,10 +41,24 @@ static bool answer(const gh_router *r, const char *method, const char *path) {
 int cmd_route(int argc, char **argv) {
   if (argc < 1) return cli_usage("route", NULL, "which route command?");
   if (strcmp(argv[0], "match")) return cli_usage("route", NULL, "unknown route command '%s'", argv[0]);
-  if (argc < 3 || strcmp(argv[1], "--openapi")) return cli_usage("route", "match", "--openapi FILE is required");
-  if (argc != 3 && argc != 5) return cli_usage("route", "match", "METHOD and PATH go together, or neither (then lines on stdin)");
+  const char *openapi = NULL, *request[2] = {NULL, NULL};
+  int given = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--openapi")) {
+      if (i + 1 >= argc) return cli_usage("route", "match", "--openapi needs a value");
+      openapi = argv[++i];
+    } else if (cli_is_option(argv[i])) {
+      return cli_usage("route", "match", "unknown option '%s'", argv[i]);
+    } else if (given < 2) {
+      request[given++] = argv[i];
+    } else {
+      return cli_usage("route", "match", "one METHOD and one PATH at most (got '%s' too)", argv[i]);
+    }
+  }
+  if (!openapi) return cli_usage("route", "match", "--openapi FILE is required");
+  if (given == 1) return cli_usage("route", "match", "METHOD and PATH go together, or neither (then lines on stdin)");
   size_t len;
-  char *doc = cli_read_file(argv[2], 16u << 20, &len);
+  char *doc = cli_read_file(openapi, 16u << 20, &len);
   if (!doc) return EXIT_USAGE;
   gh_router *r = NULL;
   char msg[512] = "";
@@ -57,8 +71,8 @@ int cmd_route(int argc, char **argv) {
     return cli_library_error(rc, msg);
   }
   int status = EXIT_VALID;
-  if (argc == 5) {
-    if (!answer(r, argv[3], argv[4])) status = EXIT_REJECTED;
+  if (given == 2) {
+    if (!answer(r, request[0], request[1])) status = EXIT_REJECTED;
   } else {
     char line[8192];
     for (long n = 1; fgets(line, sizeof line, stdin); n++) {

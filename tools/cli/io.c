@@ -100,3 +100,11 @@ const char *cli_shape(const char *text, size_t len) {
   }
   return shape;
 }
+
+bool cli_is_option(const char *arg) { return arg[0] == '-' && arg[1]; }
+
+int cli_option_error(const char *group, const char *sub, const char *arg, const char *const *known) {
+  for (; *known; known++)
+    if (!strcmp(arg, *known)) return cli_usage(group, sub, "%s needs a value", arg);
+  return cli_usage(group, sub, "unknown option '%s'", arg);
+}
