@@ -202,6 +202,9 @@ for c in "jwt verify --jwks x" "jwt sign --alg ES256" "jwt decode" "jwk thumbpri
          "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match"; do
   "$CLI" $c --bogus < /dev/null > /dev/null 2> "$tmp/err"; check "$c --bogus" 2 $? "^error: unknown option '--bogus'" "$tmp/err"
 done
+printf 'openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n' > "$tmp/o.yaml"
+"$CLI" route match --openapi "$tmp/o.yaml" GET /a > /dev/null 2> "$tmp/err"; check "route match YAML" 2 $? "is YAML; gatehouse reads JSON" "$tmp/err"
+"$CLI" policy check --policy "$tmp/o.yaml" --action GET --resource / > /dev/null 2> "$tmp/err"; check "policy YAML" 2 $? "is YAML; gatehouse reads JSON" "$tmp/err"
 "$CLI" jwt verify --jwks > /dev/null 2> "$tmp/err"; check "jwt verify --jwks alone" 2 $? "^error: --jwks needs a value" "$tmp/err"
 "$CLI" jwt nope > /dev/null 2> "$tmp/err"; check "unknown jwt command" 2 $? "unknown jwt command 'nope'" "$tmp/err"
 

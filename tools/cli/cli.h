@@ -50,6 +50,9 @@ const char *cli_shape(const char *text, size_t len);
 /* The usage error for an option arg the parser did not take: "needs a value"
  * when arg is one of the NULL-terminated known options, else "unknown option". */
 int cli_option_error(const char *group, const char *sub, const char *arg, const char *const *known);
+/* A document (the text of option's file at path) the library refused: says so
+ * plainly when it is YAML, where gatehouse reads JSON; else cli_library_error. */
+int cli_document_error(const char *option, const char *path, const char *text, size_t len, int rc, const char *msg);
 /* An option ("--x", "-x"), as opposed to a value or "-" (standard input). */
 bool cli_is_option(const char *arg);
 /* Strips trailing white space (a token piped in ends with a newline). */

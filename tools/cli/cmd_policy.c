@@ -195,11 +195,9 @@ int cmd_policy(int argc, char **argv) {
   char msg[512] = "";
   gh_policy *p;
   int rc = gh_policy_parse(&p, text, len, msg, sizeof msg);
+  if (rc) cli_document_error("--policy", policy_path, text, len, rc, msg);
   free(text);
-  if (rc) {
-    cli_library_error(rc, msg);
-    goto out;
-  }
+  if (rc) goto out;
   if (is_batch) {
     status = batch(p, explain);
   } else {

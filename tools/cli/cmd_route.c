@@ -65,10 +65,11 @@ int cmd_route(int argc, char **argv) {
   int rc = gh_router_new(&r);
   if (!rc) rc = gh_router_add_openapi(r, doc, len, msg, sizeof msg);
   if (!rc) rc = gh_router_build(r);
+  if (rc) rc = cli_document_error("--openapi", openapi, doc, len, rc, msg);
   free(doc);
   if (rc) {
     gh_router_free(r);
-    return cli_library_error(rc, msg);
+    return rc;
   }
   int status = EXIT_VALID;
   if (given == 2) {

@@ -108,3 +108,12 @@ int cli_option_error(const char *group, const char *sub, const char *arg, const 
     if (!strcmp(arg, *known)) return cli_usage(group, sub, "%s needs a value", arg);
   return cli_usage(group, sub, "unknown option '%s'", arg);
 }
+
+int cli_document_error(const char *option, const char *path, const char *text, size_t len, int rc, const char *msg) {
+  if (rc == GH_EPARSE && !strcmp(cli_shape(text, len), "YAML")) {
+    fprintf(stderr, "error: %s %s is YAML; gatehouse reads JSON: convert it first (for instance `yq -o=json %s`)\n",
+            option, path, path);
+    return EXIT_USAGE;
+  }
+  return cli_library_error(rc, msg);
+}
