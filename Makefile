@@ -11,6 +11,8 @@ JOBS ?= 2
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j$(JOBS)
+# cmake --build runs make again: without this, each level prints "Entering directory" lines
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all build deps run test test-mbedtls test-openssl test-install sanitize valgrind tsan bench fuzz install clean
 
