@@ -251,7 +251,7 @@ class Principal:
         self._h = handle
         self.subject = (_pr_sub(handle) or b"").decode() or None
         self.issuer = (_pr_iss(handle) or b"").decode() or None
-        self.expires_at = _pr_exp(handle)
+        self.expires_at = _pr_exp(handle)  # the token's "exp": Unix seconds, as JWT counts (RFC 7519 2)
         self.alg = _pr_alg(handle).decode()
         n = _sz()
         p = _pr_payload(handle, ctypes.byref(n))
@@ -313,9 +313,9 @@ class ApiKeyStore:
         self._h = _p()
         _check(_ak_new(ctypes.byref(self._h)))
 
-    def add(self, key, consumer, scopes="", expires_at=0):
+    def add(self, key, consumer, scopes="", expires_at_ms=0):
         data = _bytes(key)
-        _check(_ak_add(self._h, data, len(data), _bytes(consumer), _bytes(scopes), int(expires_at * 1000)))
+        _check(_ak_add(self._h, data, len(data), _bytes(consumer), _bytes(scopes), int(expires_at_ms)))
 
     def build(self):
         _check(_ak_build(self._h))

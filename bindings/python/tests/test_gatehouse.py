@@ -61,7 +61,7 @@ class Keys(unittest.TestCase):
     def test_api_keys(self):
         store = gatehouse.ApiKeyStore()
         store.add("k-alice", "alice", "orders:read")
-        store.add("k-bob", "bob", expires_at=NOW)
+        store.add("k-bob", "bob", expires_at_ms=NOW * 1000)
         store.build()
         self.assertEqual(store.lookup("k-alice", now_ms=NOW * 1000), ("alice", "orders:read"))
         with self.assertRaises(gatehouse.TokenRejected) as ctx:
