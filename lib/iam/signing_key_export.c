@@ -200,7 +200,7 @@ int gh_jwk_from_pem(const char *pem, size_t len, const char *kid, const char *al
                     size_t *out_len) {
   if (!pem || !out) return GH_EINVAL;
   *out = NULL;
-  gh_signing_key *k;
+  gh_signing_key *k = NULL; /* left untouched by a failed load */
   int rc = gh_signing_key_from_pem(&k, pem, len);
   if (rc != GH_EKEY) {
     if (!rc) rc = gh_signing_key_jwk(k, 1, kid, alg, use, out, out_len);
