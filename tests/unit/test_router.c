@@ -384,7 +384,12 @@ static void test_openapi_import(void **state) {
   expect_param("sku", "9");
   assert_int_equal(find(r, "PUT", "/pets"), 405);
   assert_string_equal(m.allow, "GET, POST, HEAD, OPTIONS");
+  msg[0] = 0;
   assert_int_equal(gh_router_add_openapi(r, doc, len, msg, sizeof msg), GH_EMISUSE); /* built: no more routes */
+  assert_non_null(strstr(msg, "the router is built")); /* and says so */
+  msg[0] = 0;
+  assert_int_equal(gh_router_add(r, "GET", "/late", NULL, NULL, msg, sizeof msg), GH_EMISUSE);
+  assert_non_null(strstr(msg, "the router is built"));
   gh_router_free(r);
   /* the same document twice: every route is ambiguous with itself */
   assert_int_equal(gh_router_new(&b), GH_OK);
