@@ -245,6 +245,8 @@ tok=$("$CLI" jwt sign --alg ES256 --jwk "$tmp/k-ES256.jwk" '{"sub":"a"}')
 "$CLI" jwks add "$tmp/k-ES256.jwk" "$tmp/k-RS256.jwk" > "$tmp/two.json"; check "jwks add two keys" 0 $?
 "$CLI" jwks add --set "$tmp/two.json" "$tmp/k-ES256.jwk" > /dev/null 2> "$tmp/err"
 check "jwks add duplicate kid" 2 $? "kid \"$kid\" is already in the set" "$tmp/err"
+printf '{"keys":[],"keys":[]}' > "$tmp/dup-set.json"
+"$CLI" jwks add --set "$tmp/dup-set.json" "$tmp/k-ES256.jwk" > /dev/null 2> "$tmp/err"; check "jwks add --set strict JSON" 2 $? "EPARSE" "$tmp/err"
 "$CLI" jwks add "$tmp/k-HS256.jwk" > /dev/null 2> "$tmp/err"; check "jwks add oct" 0 $? "shared secret" "$tmp/err"
 # PEM in and out: the private PEM written by generate reads back as the same JWK
 "$CLI" jwk generate --kty EC --crv P-384 --kid mine --pem "$tmp/ec.pem" > "$tmp/ec.jwk"; check "generate --pem" 0 $?

@@ -74,8 +74,13 @@ static int add(int argc, char **argv) {
     char *text = cli_read_file(set_path, 16 * 1024 * 1024, &len);
     if (!text) return EXIT_USAGE;
     const char *shape = cli_shape(text, len);
-    if (!strcmp(shape, "a JWK Set")) set = cJSON_ParseWithLength(text, len);
+    char msg[256] = "";
+    gh_jwks *strict = NULL; /* the library's strict JSON first: cJSON would keep the first of two names */
+    int rc = strcmp(shape, "a JWK Set") ? GH_EPARSE : gh_jwks_parse(&strict, text, len, msg, sizeof msg);
+    gh_jwks_free(strict);
+    if (!rc) set = cJSON_ParseWithLength(text, len);
     free(text);
+    if (rc && !strcmp(shape, "a JWK Set")) return cli_library_error(rc, msg);
     if (!set) {
       fprintf(stderr, "error: --set %s is %s; it takes a JWK Set, JSON like {\"keys\": [...]}\n", set_path, shape);
       return EXIT_USAGE;
