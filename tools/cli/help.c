@@ -77,9 +77,29 @@ const cli_command *cli_find(const char *group, const char *sub) {
   return NULL;
 }
 
+/* lead, then the synopsis without its first skip bytes; continuation lines
+ * re-indented by what lead adds and skip removes, so they stay aligned. */
+static void put_synopsis(FILE *out, const char *lead, const char *synopsis, size_t skip) {
+  fputs(lead, out);
+  const char *last = strrchr(lead, '\n');
+  size_t width = strlen(last ? last + 1 : lead); /* of lead's last line */
+  const char *line = synopsis + skip;
+  for (;;) {
+    const char *end = strchr(line, '\n');
+    fwrite(line, 1, end ? (size_t)(end - line) : strlen(line), out);
+    fputc('\n', out);
+    if (!end) return;
+    line = end + 1;
+    size_t spaces = strspn(line, " ");
+    size_t indent = spaces + width > skip + 2 ? spaces + width - skip : 2;
+    fprintf(out, "%*s", (int)indent, "");
+    line += spaces;
+  }
+}
+
 int cli_overview(FILE *out) {
   fprintf(out, "usage: gatehouse <command> [options]        (gatehouse <command> --help for one command)\n\ncommands:\n");
-  for (size_t i = 0; i < N_COMMANDS; i++) fprintf(out, "  %s\n", COMMANDS[i].synopsis + strlen("gatehouse "));
+  for (size_t i = 0; i < N_COMMANDS; i++) put_synopsis(out, "  ", COMMANDS[i].synopsis, strlen("gatehouse "));
   fprintf(out, "  --version\n\n"
                "A TOKEN, payload or file given as '-' or left out is read from standard input.\n"
                "Exit status: 0 valid, 1 rejected (a token, a request, a route), 2 usage or input error.\n");
@@ -90,7 +110,8 @@ int cli_help(const char *group, const char *sub) {
   int shown = 0;
   for (size_t i = 0; i < N_COMMANDS; i++) /* a group alone: each of its commands */
     if (!strcmp(COMMANDS[i].group, group) && (!sub || !strcmp(COMMANDS[i].sub, sub))) {
-      printf("%susage: %s\n\n%s\n", shown++ ? "\n" : "", COMMANDS[i].synopsis, COMMANDS[i].help);
+      put_synopsis(stdout, shown++ ? "\nusage: " : "usage: ", COMMANDS[i].synopsis, 0);
+      printf("\n%s\n", COMMANDS[i].help);
     }
   if (shown) return EXIT_VALID;
   fprintf(stderr, "error: no command '%s%s%s'\n", group, sub ? " " : "", sub ? sub : "");
@@ -104,11 +125,14 @@ int cli_usage(const char *group, const char *sub, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   const cli_command *c = cli_find(group, sub);
-  if (c && sub) fprintf(stderr, "\nusage: %s\n(gatehouse %s %s --help says more)\n", c->synopsis, group, sub);
+  if (c && sub) {
+    put_synopsis(stderr, "\nusage: ", c->synopsis, 0);
+    fprintf(stderr, "(gatehouse %s %s --help says more)\n", group, sub);
+  }
   else {
     fprintf(stderr, "\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-      if (!strcmp(COMMANDS[i].group, group)) fprintf(stderr, "  %s\n", COMMANDS[i].synopsis);
+      if (!strcmp(COMMANDS[i].group, group)) put_synopsis(stderr, "  ", COMMANDS[i].synopsis, 0);
   }
   return EXIT_USAGE;
 }
