@@ -5,6 +5,7 @@ the built tree, so that a doc that drifts from the code fails `make test`.
   usage: scripts/doc-test.py BUILD_DIR [MARKDOWN_FILE...]
 
 What runs, by the block's language:
+  (a block without its tool here, go, counts as skipped)
   sh      run with bash -e in a fresh scratch directory holding `build`,
           `examples` and `tests` (links into the tree), build/bin on PATH.
           A block written as a transcript (`$ command` lines, each followed by
@@ -14,6 +15,8 @@ What runs, by the block's language:
           the library (so a renamed function or a changed argument list fails),
           and run too when marked `run`.
   python  run with the binding on PYTHONPATH and GATEHOUSE_LIB set.
+  go      a main package, run with `go run` in a module that points at
+          bindings/go, linked against the build (cgo).
   json    parsed.
 An HTML comment on the line before the fence configures the block:
   <!-- doc-test: skip: REASON -->     not run here (REASON says what runs it)
@@ -27,6 +30,7 @@ Several may be given in one comment, separated by ' ;; '.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +38,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FENCE = re.compile(r"^```(\w*)\s*$")
 NOTE = re.compile(r"^<!--\s*doc-test:\s*(.*?)\s*-->\s*$")
-RUNNABLE = ("sh", "c", "python", "json")
+RUNNABLE = ("sh", "c", "python", "go", "json")
 
 
 def blocks(path):
@@ -153,6 +157,23 @@ def check_python(code, opts, cwd, env):
     return None if rc == 0 else f"exit {rc}\n{out}{err}"
 
 
+def check_go(code, opts, cwd, env, build):
+    if opts.get("setup"):
+        rc, out, err = run(["bash", "-e", "-c", opts["setup"]], cwd, env)
+        if rc:
+            return f"setup: exit {rc}\n{err}"
+    lib = os.path.abspath(build)
+    with open(os.path.join(cwd, "go.mod"), "w") as f:
+        f.write("module doc\n\ngo 1.19\n\nrequire gatehouse v0.0.0\n\nreplace gatehouse => %s\n"
+                % os.path.join(ROOT, "bindings", "go"))
+    with open(os.path.join(cwd, "main.go"), "w") as f:
+        f.write(code + "\n")
+    go_env = dict(env, CGO_CFLAGS="-I" + os.path.join(ROOT, "include"), CGO_LDFLAGS="-L" + lib,
+                  LD_LIBRARY_PATH=lib, GOCACHE=os.path.join(lib, "go-cache"), GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
+    rc, out, err = run(["go", "run", "."], cwd, go_env)
+    return None if rc == 0 else f"exit {rc}\n{out}{err}"
+
+
 def main():
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__.strip())
@@ -181,6 +202,11 @@ def main():
                     why = check_c(code, opts, cwd, env, build)
                 elif lang == "python":
                     why = check_python(code, opts, cwd, env)
+                elif lang == "go":
+                    why = check_go(code, opts, cwd, env, build) if shutil.which("go") else None
+                    if why is None and not shutil.which("go"):
+                        skipped += 1
+                        continue
                 else:
                     try:
                         json.loads(code)
