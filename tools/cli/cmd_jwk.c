@@ -122,8 +122,9 @@ static int generate(int argc, char **argv) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int took = take_label(&l, argc, argv, &i);
     if (took > 0) continue;
-    if (a[0] != '-' || !(!strcmp(a, "--kty") || !strcmp(a, "--crv") || !strcmp(a, "--bits") || !strcmp(a, "--bytes") ||
-                         !strcmp(a, "--pem") || took < 0))
+    if (!cli_is_option(a)) return cli_usage("jwk", "generate", "unexpected argument '%s' (the key goes to stdout)", a);
+    if (!(!strcmp(a, "--kty") || !strcmp(a, "--crv") || !strcmp(a, "--bits") || !strcmp(a, "--bytes") ||
+          !strcmp(a, "--pem") || took < 0))
       return cli_usage("jwk", "generate", "unknown option '%s'", a);
     if (!v || took < 0) return cli_usage("jwk", "generate", "%s needs a value", a);
     i++;
