@@ -139,8 +139,8 @@ int gh__pkey_ec_new(gh__pkey **out, gh__curve curve, const unsigned char *x, con
   return rc ? rc : wrap(out, pkey, 0, curve);
 }
 
-/* Wraps a loaded private key once it is RSA or one of the JWS curves. */
-static int wrap_private(gh__pkey **out, EVP_PKEY *pkey) {
+/* Wraps a loaded key, private or public, once it is RSA or on one of the JWS curves. */
+static int wrap_loaded(gh__pkey **out, EVP_PKEY *pkey) {
   if (!pkey) return GH_EKEY;
   int curve = 0;
   size_t bits = 0;
@@ -167,7 +167,7 @@ int gh__pkey_private_pem(gh__pkey **out, const char *pem, size_t len) {
   if (!bio) return GH_ENOMEM;
   EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
   BIO_free(bio);
-  return wrap_private(out, pkey);
+  return wrap_loaded(out, pkey);
 }
 
 int gh__pkey_public_pem(gh__pkey **out, const char *pem, size_t len) {
@@ -181,13 +181,13 @@ int gh__pkey_public_pem(gh__pkey **out, const char *pem, size_t len) {
   if (OSSL_DECODER_from_data(dctx, &p, &left) != 1) pkey = NULL;
   OSSL_DECODER_CTX_free(dctx);
   ERR_clear_error();
-  return wrap_private(out, pkey);
+  return wrap_loaded(out, pkey);
 }
 
 int gh__pkey_private_der(gh__pkey **out, const unsigned char *der, size_t len) {
   *out = NULL;
   const unsigned char *p = der;
-  return wrap_private(out, d2i_AutoPrivateKey(NULL, &p, (long)len));
+  return wrap_loaded(out, d2i_AutoPrivateKey(NULL, &p, (long)len));
 }
 
 void gh__pkey_free(gh__pkey *k) {
