@@ -9,7 +9,8 @@ What runs, by the block's language:
   sh      run with bash -e in a fresh scratch directory holding `build`,
           `examples` and `tests` (links into the tree), build/bin on PATH.
           A block written as a transcript (`$ command` lines, each followed by
-          its output) has each output compared exactly.
+          its output; a command may go on over lines ending in a backslash)
+          has each output compared exactly.
   c       a whole program (has main) is compiled, linked and run; a fragment
           is compiled with -Wall -Werror into a function and linked against
           the library (so a renamed function or a changed argument list fails),
@@ -91,11 +92,15 @@ def transcript(code):
     if not code.lstrip().startswith("$ "):
         return None
     steps = []
+    continued = False
     for line in code.split("\n"):
-        if line.startswith("$ "):
+        if continued:  # a command's line ending in a backslash goes on
+            steps[-1][0] += "\n" + line
+        elif line.startswith("$ "):
             steps.append([line[2:], []])
         else:
             steps[-1][1].append(line)
+        continued = (continued or line.startswith("$ ")) and line.endswith("\\")
     return [(c, "\n".join(out).rstrip("\n") + "\n" if out else "") for c, out in steps]
 
 
