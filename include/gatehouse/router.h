@@ -99,6 +99,20 @@ GH_EXTERN int gh_router_add_openapi(gh_router *r, const char *json, size_t len, 
 /** One of GH_ROUTER_SLASH_* (default strict). @return GH_OK; GH_EINVAL; GH_EMISUSE once built */
 GH_EXTERN int gh_router_set_trailing_slash(gh_router *r, int mode);
 /**
+ * The most trie steps one lookup may take (a step: entering a node, or
+ * trying a parameter pattern), so that no path can make a lookup expensive,
+ * whatever the route set: a route set whose patterns all match a hostile
+ * path would otherwise be walked whole. A lookup that spends its budget
+ * before it finds a route ends as a miss (404, or 405 when routes of other
+ * methods matched on the way). The default suits any route set a person
+ * writes: the GitHub API's 203 routes need 12 steps at most.
+ * @return GH_OK; GH_EINVAL for 0; GH_EMISUSE once built
+ */
+GH_EXTERN int gh_router_set_visit_budget(gh_router *r, size_t steps);
+#define GH_ROUTER_DEFAULT_VISIT_BUDGET 1024
+/** GH_ROUTER_DEFAULT_VISIT_BUDGET. */
+GH_EXTERN size_t gh_router_default_visit_budget(void);
+/**
  * Matches paths without regard to letter case (for backends that ignore
  * case): patterns and requests are canonicalised with GH_PATH_IGNORE_CASE,
  * and parameter values come out lower-cased. Call before the first

@@ -18,6 +18,7 @@ int gh_router_new(gh_router **out) {
     gh__free(b);
     return GH_ENOMEM;
   }
+  b->visit_budget = GH_ROUTER_DEFAULT_VISIT_BUDGET;
   *out = b;
   return GH_OK;
 }
@@ -246,6 +247,15 @@ int gh_router_set_trailing_slash(gh_router *b, int mode) {
   b->slash = mode;
   return GH_OK;
 }
+
+int gh_router_set_visit_budget(gh_router *b, size_t steps) {
+  GH__CONFIGURING(b);
+  if (!steps) return GH_EINVAL;
+  b->visit_budget = steps;
+  return GH_OK;
+}
+
+size_t gh_router_default_visit_budget(void) { return GH_ROUTER_DEFAULT_VISIT_BUDGET; }
 
 int gh_router_set_ignore_case(gh_router *b, int on) {
   GH__CONFIGURING(b);

@@ -66,6 +66,7 @@ struct gh_router {
   unsigned path_flags; /* GH_PATH_IGNORE_CASE */
   rnode *root;         /* built */
   bool constrained;    /* some route has a host or a version */
+  size_t visit_budget; /* trie steps one lookup may take */
 };
 
 typedef struct walk {
@@ -82,6 +83,7 @@ typedef struct walk {
   const route *found;
   const route *allow[16]; /* routes whose path matched, for Allow */
   size_t n_allow;
+  size_t steps_left; /* of the router's visit budget; 0: the walk gives up */
 } walk;
 
 static inline int gh__router_cmp_label(const char *a, size_t an, const char *b, size_t bn) {

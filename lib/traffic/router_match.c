@@ -2,13 +2,16 @@
  * depth-first walk of the trie (static, then patterns, then the catch-all,
  * backing up when a branch fails further down), collecting the methods of
  * paths that matched so that a miss can say 405 and Allow; the trailing
- * slash toggled where the router was told to. */
+ * slash toggled where the router was told to. Every step is paid from the
+ * router's visit budget, so that no path makes a lookup expensive. */
 #include <string.h>
 
 #include "../core/path.h"
 #include "router_internal.h"
 
 static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
+  if (!w->steps_left) return false; /* spent: the walk gives up, as a miss */
+  w->steps_left--;
   if (i == w->n_segs) {
     const route *r = n->end.n ? gh__router_pick(&n->end, w) : NULL;
     if (r) w->found = r;
@@ -28,6 +31,8 @@ static bool descend(const rnode *n, size_t i, size_t k, walk *w) {
   }
   for (size_t j = 0; j < n->n_patterns; j++) {
     const pedge *e = &n->patterns[j];
+    if (!w->steps_left) return false;
+    w->steps_left--;
     if (gh__segpat_match(e->pat, s->p, s->len, w->vals + k) && descend(e->child, i + 1, k + e->pat->params, w))
       return true;
   }
@@ -89,6 +94,7 @@ int gh_router_match_request(const gh_router *r, const gh_route_request *q, gh_ro
   w.head = q->method_len == 4 && !memcmp(q->method, "HEAD", 4);
   w.options = q->method_len == 7 && !memcmp(q->method, "OPTIONS", 7);
   w.found = NULL, w.n_allow = 0;
+  w.steps_left = r->visit_budget; /* shared by both walks, the slash toggled or not */
   w.constrained = r->constrained;
   if (r->constrained) {
     gh__router_asked(q, &w);

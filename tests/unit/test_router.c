@@ -309,7 +309,7 @@ static void test_registration_errors(void **state) {
 /* find-my-way (npm, default options) decided every request in
  * tests/vectors/routes/<set>.expected.json; the router must agree on the
  * route, every parameter, and found / not found. */
-static void differential(const char *set) {
+static void differential_within(const char *set, size_t budget) {
   char path[512];
   snprintf(path, sizeof path, "routes/%s.expected.json", set);
   size_t len;
@@ -319,6 +319,7 @@ static void differential(const char *set) {
   const cJSON *routes = cJSON_GetObjectItem(doc, "routes"), *cases = cJSON_GetObjectItem(doc, "cases"), *c;
   gh_router *b;
   assert_int_equal(gh_router_new(&b), GH_OK);
+  assert_int_equal(gh_router_set_visit_budget(b, budget), GH_OK);
   char msg[256];
   cJSON_ArrayForEach(c, routes) {
     const char *method = cJSON_GetObjectItem(c, "method")->valuestring, *pattern = cJSON_GetObjectItem(c, "pattern")->valuestring;
@@ -348,6 +349,8 @@ static void differential(const char *set) {
   free(text);
   gh_router_free(r);
 }
+
+static void differential(const char *set) { differential_within(set, GH_ROUTER_DEFAULT_VISIT_BUDGET); }
 
 static void test_differential_github(void **state) { (void)state, differential("github"); }
 static void test_differential_parse(void **state) { (void)state, differential("parse"); }
@@ -509,6 +512,43 @@ static void test_trailing_slash_policies(void **state) {
   }
 }
 
+/* The visit budget: a route set that a hostile path can make a lookup walk
+ * whole (2,000 parameter patterns of different shapes side by side, each
+ * tried in turn) costs at most the budget; a real route set never comes near
+ * it (the GitHub API's 203 routes need 12 steps at most). */
+static void test_visit_budget(void **state) {
+  (void)state;
+  char msg[256], pattern[64];
+  gh_router *small, *large;
+  assert_int_equal(gh_router_new(&small), GH_OK);
+  assert_int_equal(gh_router_new(&large), GH_OK);
+  assert_int_equal(gh_router_set_visit_budget(small, 0), GH_EINVAL);
+  assert_int_equal(gh_router_set_visit_budget(small, 64), GH_OK);
+  assert_int_equal(gh_router_set_visit_budget(large, 100000), GH_OK);
+  for (int i = 0; i < 2000; i++) {
+    snprintf(pattern, sizeof pattern, "/{a}/{b}/{c}/{d}x%d", i);
+    assert_int_equal(gh_router_add(small, "GET", pattern, NULL, NULL, msg, sizeof msg), GH_OK);
+    assert_int_equal(gh_router_add(large, "GET", pattern, NULL, NULL, msg, sizeof msg), GH_OK);
+  }
+  assert_int_equal(gh_router_build(small), GH_OK);
+  assert_int_equal(gh_router_build(large), GH_OK);
+  assert_int_equal(gh_router_set_visit_budget(small, 10), GH_EMISUSE); /* configuration is over */
+  int found_small = 0;
+  for (int i = 0; i < 2000; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/1/2/3/5x%d", i);
+    assert_int_equal(find(large, "GET", path), 200); /* every route is there */
+    found_small += find(small, "GET", path) == 200;
+  }
+  assert_true(found_small > 0 && found_small <= 64); /* the small budget reaches only the first few */
+  assert_int_equal(find(small, "GET", "/1/2/3/5xq"), 404); /* a hostile miss ends as a miss */
+  assert_int_equal(find(large, "GET", "/1/2/3/5xq"), 404);
+  gh_router_free(small);
+  gh_router_free(large);
+  differential_within("github", 16);
+  assert_int_equal(gh_router_default_visit_budget(), GH_ROUTER_DEFAULT_VISIT_BUDGET);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_priority_and_backtracking), cmocka_unit_test(test_typed_and_multi_parameters),
@@ -518,6 +558,7 @@ int main(void) {
       cmocka_unit_test(test_differential_parse),        cmocka_unit_test(test_differential_gplus),
       cmocka_unit_test(test_differential_static),        cmocka_unit_test(test_openapi_import),
       cmocka_unit_test(test_hosts_and_versions),        cmocka_unit_test(test_trailing_slash_policies),
+      cmocka_unit_test(test_visit_budget),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
