@@ -86,3 +86,15 @@ size_t gh__b64url_encode(const unsigned char *in, size_t n, char *out) {
   out[o] = '\0';
   return o;
 }
+
+void gh__buf_put_b64url(gh__buf *b, const void *in, size_t n) {
+  char tmp[GH__B64URL_ENCODED_LEN(1536) + 1];
+  const unsigned char *p = in;
+  /* whole 3-byte groups per piece, so that the pieces concatenate */
+  for (size_t done = 0; done < n;) {
+    size_t chunk = n - done > 1536 ? 1536 : n - done;
+    gh__buf_put(b, tmp, gh__b64url_encode(p + done, chunk, tmp));
+    done += chunk;
+  }
+  if (b->secret) gh__wipe(tmp, sizeof tmp);
+}

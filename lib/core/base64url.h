@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core.h"
+
 /* Upper bound of the decoded size of n encoded characters. */
 #define GH__B64URL_DECODED_MAX(n) (((n) / 4) * 3 + 2)
 /* Exact encoded size (no NUL) of n bytes. */
@@ -19,5 +21,8 @@ int gh__b64url_decode(const char *in, size_t n, unsigned char *out, size_t cap, 
 int gh__b64url_decode_alloc(const char *in, size_t n, unsigned char **out, size_t *out_len);
 /* Encodes n bytes; out must hold GH__B64URL_ENCODED_LEN(n) + 1 (NUL written). */
 size_t gh__b64url_encode(const unsigned char *in, size_t n, char *out);
+/* Appends the encoding of n bytes to b (in pieces, without one large scratch
+ * copy; the pieces are wiped when b is secret). */
+void gh__buf_put_b64url(gh__buf *b, const void *in, size_t n);
 
 #endif

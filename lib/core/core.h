@@ -93,6 +93,7 @@ typedef struct gh__buf {
   char *p;
   size_t len, cap;
   bool failed; /* sticky allocation failure */
+  bool secret; /* set before the first put: every copy left behind, and the buffer when freed, is wiped */
 } gh__buf;
 void gh__buf_put(gh__buf *b, const void *p, size_t n);
 void gh__buf_puts(gh__buf *b, const char *s);

@@ -154,10 +154,14 @@ void gh__buf_put(gh__buf *b, const void *p, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
-    char *q = gh__realloc(b->p, cap);
+    char *q = b->secret ? gh__malloc(cap) : gh__realloc(b->p, cap);
     if (!q) {
       b->failed = true;
       return;
+    }
+    if (b->secret && b->p) { /* realloc would leave the old bytes behind unwiped */
+      memcpy(q, b->p, b->len);
+      gh__free_secret(b->p, b->cap);
     }
     b->p = q;
     b->cap = cap;
@@ -179,7 +183,8 @@ int gh__buf_finish(gh__buf *b) {
 }
 
 void gh__buf_free(gh__buf *b) {
-  gh__free(b->p);
+  if (b->secret) gh__free_secret(b->p, b->cap);
+  else gh__free(b->p);
   b->p = NULL;
   b->len = b->cap = 0;
 }

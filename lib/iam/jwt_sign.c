@@ -96,17 +96,6 @@ void gh_signing_key_free(gh_signing_key *k) {
   gh__free(k);
 }
 
-static void put_b64(gh__buf *b, const unsigned char *p, size_t n) {
-  char tmp[GH__B64URL_ENCODED_LEN(2048) + 1];
-  size_t done = 0;
-  /* Encode in chunks of whole 3-byte groups so the pieces concatenate. */
-  while (done < n) {
-    size_t chunk = n - done > 1536 ? 1536 : n - done;
-    gh__buf_put(b, tmp, gh__b64url_encode(p + done, chunk, tmp));
-    done += chunk;
-  }
-}
-
 int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const char *payload_json, size_t len,
                 char **out, size_t *out_len) {
   if (!k || !alg || !out || (!payload_json && len)) return GH_EINVAL;
@@ -136,10 +125,10 @@ int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const
   cJSON_Delete(header);
   if (!h) return GH_ENOMEM;
   gh__buf b = {0};
-  put_b64(&b, (const unsigned char *)h, strlen(h));
+  gh__buf_put_b64url(&b, (const unsigned char *)h, strlen(h));
   cJSON_free(h);
   gh__buf_put(&b, ".", 1);
-  put_b64(&b, (const unsigned char *)payload_json, len);
+  gh__buf_put_b64url(&b, (const unsigned char *)payload_json, len);
   if (b.failed) {
     gh__buf_free(&b);
     return GH_ENOMEM;
@@ -161,7 +150,7 @@ int gh_jwt_sign(const gh_signing_key *k, const char *alg, const char *kid, const
     }
   }
   gh__buf_put(&b, ".", 1);
-  put_b64(&b, sig, sig_len);
+  gh__buf_put_b64url(&b, sig, sig_len);
   rc = gh__buf_finish(&b);
   if (rc) return rc;
   *out = b.p;

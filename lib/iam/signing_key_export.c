@@ -3,13 +3,13 @@
  * verifies can be made with gatehouse alone. Every key written is first read
  * back as a key set reads it, so a key the verifier would refuse (a short or
  * ROCA-weak RSA modulus) is refused here, not discovered later. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "../core/base64url.h"
 #include "../core/core.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
+#include "jose.h"
 #include "signing_key.h"
 
 #define RSA_BITS_MAX 8192 /* the largest signature gh__pkey_sign writes: 1024 bytes */
@@ -39,48 +39,26 @@ int gh_signing_key_generate(gh_signing_key **out, const char *kty, unsigned size
   return rc;
 }
 
-/* A JSON text built in a buffer that is wiped whenever it moves or is freed. */
+/* A JWK being written: wiped wherever it moves (gh__buf secret), and the
+ * first error met, which later writes leave alone. */
 typedef struct text {
-  char *p;
-  size_t len, cap;
+  gh__buf b;
   int rc;
 } text;
 
-static void put(text *t, const char *s, size_t n) {
-  if (t->rc) return;
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = (t->len + n + 1) * 2;
-    char *p = gh__malloc(cap);
-    if (!p) {
-      t->rc = GH_ENOMEM;
-      return;
-    }
-    if (t->p) memcpy(p, t->p, t->len);
-    gh__free_secret(t->p, t->cap);
-    t->p = p;
-    t->cap = cap;
-  }
-  memcpy(t->p + t->len, s, n);
-  t->p[t->len += n] = 0;
+static void fail(text *t, int rc) {
+  if (!t->rc) t->rc = rc;
 }
 
-static void put_s(text *t, const char *s) { put(t, s, strlen(s)); }
+static void put_s(text *t, const char *s) { gh__buf_puts(&t->b, s); }
 
 /* ,"name":"value" with value base64url-encoded from bytes. */
 static void put_b64(text *t, const char *name, const unsigned char *v, size_t n) {
-  size_t enc = GH__B64URL_ENCODED_LEN(n) + 1;
-  char *tmp = gh__malloc(enc);
-  if (!tmp) {
-    t->rc = t->rc ? t->rc : GH_ENOMEM;
-    return;
-  }
-  gh__b64url_encode(v, n, tmp);
   put_s(t, ",\"");
   put_s(t, name);
   put_s(t, "\":\"");
-  put_s(t, tmp);
+  gh__buf_put_b64url(&t->b, v, n);
   put_s(t, "\"");
-  gh__free_secret(tmp, enc);
 }
 
 /* ,"name":"value" for a caller's string: JSON-escaped, refused when it holds controls. */
@@ -90,9 +68,9 @@ static void put_str(text *t, const char *name, const char *v) {
   put_s(t, name);
   put_s(t, "\":\"");
   for (const char *c = v; *c; c++) {
-    if ((unsigned char)*c < 0x20) t->rc = t->rc ? t->rc : GH_EINVAL;
-    else if (*c == '"' || *c == '\\') put(t, "\\", 1), put(t, c, 1);
-    else put(t, c, 1);
+    if ((unsigned char)*c < 0x20) fail(t, GH_EINVAL);
+    else if (*c == '"' || *c == '\\') gh__buf_put(&t->b, "\\", 1), gh__buf_put(&t->b, c, 1);
+    else gh__buf_put(&t->b, c, 1);
   }
   put_s(t, "\"");
 }
@@ -107,7 +85,7 @@ static void put_pkey(text *t, const gh__pkey *pk, bool include_private) {
   size_t a_len, b_len;
   int rc = gh__pkey_public_parts(pk, &a, &a_len, &b, &b_len);
   if (rc) {
-    t->rc = t->rc ? t->rc : rc;
+    fail(t, rc);
     return;
   }
   put_b64(t, curve ? "x" : "n", a, a_len);
@@ -118,7 +96,7 @@ static void put_pkey(text *t, const gh__pkey *pk, bool include_private) {
   unsigned char *parts[GH__PRIVATE_PARTS_MAX];
   size_t lens[GH__PRIVATE_PARTS_MAX], count;
   if ((rc = gh__pkey_private_parts(pk, parts, lens, &count))) {
-    t->rc = t->rc ? t->rc : rc;
+    fail(t, rc);
     return;
   }
   for (size_t i = 0; i < count; i++) {
@@ -129,16 +107,16 @@ static void put_pkey(text *t, const gh__pkey *pk, bool include_private) {
 
 /* The public half must load as a key set would load it (size, exponent, ROCA, curve point). */
 static int check_public(const gh__pkey *pk) {
-  text t = {0};
+  text t = {{.secret = false}, GH_OK};
   put_s(&t, "{\"keys\":[");
   put_pkey(&t, pk, false);
   put_s(&t, "}]}");
-  int rc = t.rc;
+  int rc = t.rc ? t.rc : gh__buf_finish(&t.b);
   gh_jwks *set = NULL;
-  if (!rc) rc = gh_jwks_parse(&set, t.p, t.len, NULL, 0);
+  if (!rc) rc = gh_jwks_parse(&set, t.b.p, t.b.len, NULL, 0);
   if (!rc && gh_jwks_count(set) != 1) rc = GH_EKEY; /* skipped as unusable */
   gh_jwks_free(set);
-  gh__free_secret(t.p, t.cap);
+  gh__buf_free(&t.b);
   return rc == GH_EPARSE ? GH_EKEY : rc;
 }
 
@@ -158,12 +136,13 @@ static int finish(text *t, const char *kid, const char *alg, const char *use, ch
   put_str(t, "alg", alg);
   put_str(t, "use", use);
   put_s(t, "}");
-  if (t->rc) {
-    gh__free_secret(t->p, t->cap);
-    return t->rc;
+  int rc = t->rc ? t->rc : gh__buf_finish(&t->b); /* finish frees on failure */
+  if (rc) {
+    gh__buf_free(&t->b);
+    return rc;
   }
-  *out = t->p;
-  if (out_len) *out_len = t->len;
+  *out = t->b.p;
+  if (out_len) *out_len = t->b.len;
   return GH_OK;
 }
 
@@ -173,10 +152,11 @@ int gh_signing_key_jwk(const gh_signing_key *k, int include_private, const char 
   *out = NULL;
   int rc = check_labels(gh_signing_key_kind(k), alg, use);
   if (rc) return rc;
-  text t = {0};
+  text t = {{.secret = true}, GH_OK};
   if (k->secret) {
     if (!include_private) return GH_EKEY; /* a shared secret has no public half */
-    if (alg && k->secret_len < (size_t)atoi(alg + 2) / 8) return GH_EKEY; /* RFC 7518 section 3.2 */
+    int a = alg ? gh__alg_find(alg, strlen(alg)) : -1; /* an HS* alg: check_labels took it */
+    if (a >= 0 && k->secret_len < gh__hash_len(gh__algs[a].hash)) return GH_EKEY; /* RFC 7518 section 3.2 */
     put_s(&t, "{\"kty\":\"oct\"");
     put_b64(&t, "k", k->secret, k->secret_len);
   } else {
@@ -212,7 +192,7 @@ int gh_jwk_from_pem(const char *pem, size_t len, const char *kid, const char *al
   if (rc == GH_EKEY) return GH_EPARSE; /* neither a private nor a public key this backend reads */
   if (rc) return rc;
   if (!(rc = check_labels(gh__pkey_kind(pk), alg, use)) && !(rc = check_public(pk))) {
-    text t = {0};
+    text t = {{.secret = false}, GH_OK};
     put_pkey(&t, pk, false);
     rc = finish(&t, kid, alg, use, out, out_len);
   }

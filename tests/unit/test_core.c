@@ -330,6 +330,60 @@ static void test_huge_claims(void **state) {
   gh_policy_free(p);
 }
 
+/* An allocator that keeps each block's size, and counts blocks freed while
+ * they still hold the byte 'S' (a secret left behind). Its realloc moves
+ * every block, as a real one may. */
+static int secrets_left;
+
+static void *sized_malloc(void *ud, size_t n) {
+  (void)ud;
+  size_t *p = malloc(sizeof(size_t) + n);
+  if (!p) return NULL;
+  *p = n;
+  return p + 1;
+}
+
+static void sized_free(void *ud, void *q) {
+  (void)ud;
+  if (!q) return;
+  size_t *p = (size_t *)q - 1;
+  if (memchr(q, 'S', *p)) secrets_left++;
+  free(p);
+}
+
+static void *sized_realloc(void *ud, void *q, size_t n) {
+  void *r = sized_malloc(ud, n);
+  if (r && q) {
+    size_t old = ((size_t *)q)[-1];
+    memcpy(r, q, old < n ? old : n);
+    sized_free(ud, q);
+  }
+  return r;
+}
+
+/* A secret buffer is wiped wherever it leaves bytes behind: when it grows and
+ * when it is freed; its base64url pieces too. A plain one is not (the
+ * allocator sees the secret, which shows the check can fail). */
+static void test_secret_buffer(void **state) {
+  (void)state;
+  for (int secret = 0; secret < 2; secret++) {
+    assert_int_equal(gh_set_allocator(sized_malloc, sized_realloc, sized_free, NULL), GH_OK);
+    secrets_left = 0;
+    gh__buf b = {.secret = secret};
+    char chunk[40];
+    memset(chunk, 'S', sizeof chunk);
+    for (int i = 0; i < 20; i++) gh__buf_put(&b, chunk, sizeof chunk); /* grows 64 -> 1024 */
+    gh__buf_put_b64url(&b, "\x49\x24\x92", 3);                     /* "SSSS" */
+    assert_int_equal(gh__buf_finish(&b), GH_OK);
+    assert_int_equal(b.len, 20 * sizeof chunk + 4);
+    assert_int_equal(memcmp(b.p + b.len - 4, "SSSS", 4), 0); /* contents kept across moves */
+    gh__buf_free(&b);
+    gh_set_allocator(NULL, NULL, NULL, NULL);
+    if (secret) assert_int_equal(secrets_left, 0);
+    else assert_true(secrets_left > 1);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_numbers_in_range), cmocka_unit_test(test_times_out_of_range), cmocka_unit_test(test_huge_claims),
@@ -337,7 +391,7 @@ int main(void) {
       cmocka_unit_test(test_base64url_every_byte),
       cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),
       cmocka_unit_test(test_hooks),       cmocka_unit_test(test_json_duplicates_without_tree),
-      cmocka_unit_test(test_json_scan_members),
+      cmocka_unit_test(test_json_scan_members),   cmocka_unit_test(test_secret_buffer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
