@@ -23,5 +23,6 @@
 #include "gatehouse/router.h"
 #include "gatehouse/upstream.h"
 #include "gatehouse/transform.h"
+#include "gatehouse/gateway.h"
 
 #endif

@@ -30,7 +30,8 @@ extern "C" {
   X(EEXIST, -10, "already exists")                                            \
   X(EBUFFER, -11, "output buffer too small")                                  \
   X(EDENIED, -12, "rejected (see the reason code)")                           \
-  X(EIO, -13, "input/output error")
+  X(EIO, -13, "input/output error")                                         \
+  X(EBUSY, -14, "busy: try again later")
 
 typedef enum gh_err {
 #define GH__ERR_ENUM(name, value, msg) GH_##name = value,

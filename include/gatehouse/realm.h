@@ -54,6 +54,8 @@ typedef enum gh_auth_reason {
 GH_EXTERN const char *gh_auth_reason_name(int reason);
 /** The HTTP status a host should answer with (401, or 503 for IDP_ERROR). */
 GH_EXTERN int gh_auth_reason_status(int reason);
+/** The reason's message for people ("the access token is invalid"). Static, thread-safe. */
+GH_EXTERN const char *gh_auth_reason_message(int reason);
 
 typedef struct gh_idp gh_idp;
 typedef struct gh_realm gh_realm;

@@ -513,3 +513,24 @@ const cJSON *gh__json_path(const cJSON *root, const char *path, size_t len) {
   }
   return cur;
 }
+
+void gh__buf_put_json_string(gh__buf *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  gh__buf_put(b, "\"", 1);
+  size_t run = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    gh__buf_put(b, s + run, i - run);
+    run = i + 1;
+    char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+    size_t len = 2;
+    if (c == '\n') esc[1] = 'n';
+    else if (c == '\r') esc[1] = 'r';
+    else if (c == '\t') esc[1] = 't';
+    else if (c < 0x20) esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15], len = 6;
+    gh__buf_put(b, esc, len);
+  }
+  gh__buf_put(b, s + run, n - run);
+  gh__buf_put(b, "\"", 1);
+}

@@ -33,6 +33,11 @@ int gh__json_scan(const char *p, size_t n, size_t max_bytes, int max_depth, gh__
  * returns the length, or SIZE_MAX when cap is too small. No NUL is written. */
 size_t gh__json_unescape(const char *raw, size_t len, char *out, size_t cap);
 
+/* Appends (s, n) as a JSON string, quoted and escaped (RFC 8259 §7); invalid
+ * UTF-8 passes through as it came, so callers give it text they checked. */
+struct gh__buf;
+void gh__buf_put_json_string(struct gh__buf *b, const char *s, size_t n);
+
 /* Object member by exact name, or NULL. */
 const cJSON *gh__json_member(const cJSON *obj, const char *name);
 /* Member that must be a string when present: GH_OK (*out NULL when absent) or GH_EPARSE. */

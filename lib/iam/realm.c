@@ -42,7 +42,7 @@ int gh_auth_reason_status(int reason) {
   return 401;
 }
 
-static const char *reason_message(int reason) {
+const char *gh_auth_reason_message(int reason) {
   switch (reason) { GH_AUTH_REASON_MAP(GH__CASE_MESSAGE4) }
   return "authentication failed";
 }
@@ -182,7 +182,7 @@ static int deny(const gh_realm *r, const char *scheme, int why, const char *deta
                       : why == GH_AUTH_INVALID_DPOP_PROOF ? "invalid_dpop_proof"
                       : why == GH_AUTH_IDP_ERROR          ? NULL
                                                           : "invalid_token";
-  gh__challenge(challenge, cap, scheme, r->name, error, detail && *detail ? detail : reason_message(why), NULL, NULL);
+  gh__challenge(challenge, cap, scheme, r->name, error, detail && *detail ? detail : gh_auth_reason_message(why), NULL, NULL);
   return GH_EDENIED;
 }
 

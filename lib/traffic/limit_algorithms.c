@@ -5,6 +5,7 @@
  *   bucket:   capacity burst, refilled at limit/period; tokens kept x period.
  *   sliding:  rate = prev * (1 - elapsed/period) + curr, allowed iff rate + c <= limit; kept x period.
  *   fixed:    count + c <= limit in windows aligned to multiples of period since the epoch. */
+#include "../core/date.h"
 #include "limit_algorithms.h"
 
 #include "gatehouse/ratelimit.h"
@@ -75,27 +76,19 @@ void gh__calendar_window(int algorithm, int64_t now_ms, int64_t *window, int64_t
     *end_ms = (days + 1) * day;
     return;
   }
-  /* civil date from days since 1970-01-01 (H. Hinnant's algorithm) */
-  int64_t z = days + 719468, era = floor_div(z, 146097), doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  int64_t y, m, d;
+  gh__civil_from_days(days, &y, &m, &d);
   *window = y * 12 + (m - 1);
-  /* days from civil for the first day of the next month */
-  int64_t ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-  ny -= nm <= 2;
-  int64_t e2 = floor_div(ny, 400), yoe2 = ny - e2 * 400, doy2 = (153 * (nm > 2 ? nm - 3 : nm + 9) + 2) / 5;
-  int64_t doe2 = yoe2 * 365 + yoe2 / 4 - yoe2 / 100 + doy2;
-  *end_ms = (e2 * 146097 + doe2 - 719468) * day;
+  *end_ms = gh__days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * day;
 }
 
 /* The end of a calendar window, from its id (a day, or year * 12 + month - 1). */
 static int64_t window_end(int algorithm, int64_t window) {
   int64_t w, end, start = algorithm == GH_LIMIT_QUOTA_DAY ? window * 86400000 : 0;
   if (algorithm == GH_LIMIT_QUOTA_MONTH) {
-    /* a time inside the month: the 15th, found from its days since the epoch */
-    int64_t y = floor_div(window, 12), m = window - y * 12 + 1, yy = y - (m <= 2), era = floor_div(yy, 400);
-    int64_t yoe = yy - era * 400, doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + 14;
-    start = (era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468) * 86400000;
+    /* a time inside the month: the 15th */
+    int64_t y = floor_div(window, 12), m = window - y * 12 + 1;
+    start = gh__days_from_civil(y, m, 15) * 86400000;
   }
   gh__calendar_window(algorithm, start, &w, &end);
   return end;

@@ -32,6 +32,8 @@ int cmd_jwks(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_ratelimit(int argc, char **argv);
 int cmd_route(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_decide(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */

@@ -68,6 +68,19 @@ static const cli_command COMMANDS[] = {
      "Builds a router from an OpenAPI 3.x document and looks one request up, or one\n"
      "`METHOD PATH` line at a time from stdin; prints one JSON object per request\n"
      "(status, route, pattern, params). Exit 0 when every request matched, 1 otherwise."},
+    {"config", "lint", "gatehouse config lint FILE",
+     "Checks a gateway configuration (docs/gateway.md) and prints every error at once, one per line:\n"
+     "FILE: $.json.path (line:column): what is wrong, with a suggestion for a misspelt name.\n"
+     "Exit 0 when valid, 1 when not, 2 when the file cannot be read."},
+    {"decide", "", "gatehouse decide --config FILE [--now UNIX_SECONDS] [--header 'Name: value']...\n"
+                   "  [--client-ip IP] METHOD URL",
+     "Runs one request through the gateway pipeline of a configuration and prints the decision\n"
+     "as JSON: verdict, status, reason, each stage's outcome and the rule that decided, the\n"
+     "response headers and body, or the upstream target, path and headers. URL is a path\n"
+     "(\"/v2/orders/7?x=1\") or a full URL whose authority is the Host. --now defaults to now.\n"
+     "Exit 0 when the request would be forwarded, 1 when it would be answered (denied).\n"
+     "Example: gatehouse decide --config examples/gateway/gateway.json --header 'Authorization: Bearer ...' \\\n"
+     "  GET /v2/orders/7"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -127,7 +140,7 @@ int cli_usage(const char *group, const char *sub, const char *fmt, ...) {
   const cli_command *c = cli_find(group, sub);
   if (c && sub) {
     put_synopsis(stderr, "\nusage: ", c->synopsis, 0);
-    fprintf(stderr, "(gatehouse %s %s --help says more)\n", group, sub);
+    fprintf(stderr, "(gatehouse %s%s%s --help says more)\n", group, *sub ? " " : "", sub);
   }
   else {
     fprintf(stderr, "\ncommands:\n");

@@ -1,0 +1,44 @@
+/* Shared by the configuration builder's files: the builder's state and the
+ * typed-member helpers, each reporting its errors at their JSON path. */
+#ifndef GH_CONFIG_BUILD_H
+#define GH_CONFIG_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "config_report.h"
+#include "snapshot.h"
+
+typedef struct gh__cfg {
+  gh__config_report *r;
+  const gh__build_context *ctx;
+  gh__snapshot *s;
+  const cJSON *root;
+  bool failed_alloc;
+  gh_redis *redis; /* from the "redis" section, when building for a gateway */
+} gh__cfg;
+
+/* The member `name` of obj when its type is in type_mask; reports a wrong type, or its absence when required. */
+const cJSON *gh__cfg_member(gh__cfg *b, const cJSON *obj, const char *name, int type_mask, const char *what,
+                            bool required);
+const char *gh__cfg_string(gh__cfg *b, const cJSON *obj, const char *name, bool required);
+/* A copy (NULL stays NULL); an allocation failure marks the build failed. */
+char *gh__cfg_dup(gh__cfg *b, const char *s);
+/* A member in seconds (documents speak seconds), as milliseconds; false when absent or bad. */
+bool gh__cfg_seconds(gh__cfg *b, const cJSON *obj, const char *name, int64_t *ms);
+/* A date member: RFC 3339 text or Unix seconds; GH__NO_DATE when absent or bad. */
+int64_t gh__cfg_date(gh__cfg *b, const cJSON *obj, const char *name);
+/* A string or array of strings member; fn(b, ud, s) per string, at its path. */
+void gh__cfg_strings(gh__cfg *b, const cJSON *obj, const char *name, void (*fn)(gh__cfg *, void *, const char *),
+                     void *ud);
+/* "no X named Y; did you mean Z?" over the names a map defines. */
+void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const cJSON *map);
+/* Appends p to a growable pointer list. */
+bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p);
+
+/* Sections built in their own files. */
+void gh__cfg_apis(gh__cfg *b);
+
+#endif

@@ -1,0 +1,87 @@
+/* A decision's state, filled by the pipeline (gateway.c) and read through
+ * the public accessors (decision.c). One per thread, reused. */
+#ifndef GH_DECISION_H
+#define GH_DECISION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+#include "gatehouse/gateway.h"
+#include "gatehouse/policy.h"
+#include "gatehouse/realm.h"
+#include "gatehouse/router.h"
+#include "gatehouse/transform.h"
+#include "snapshot.h"
+
+#define GH__DECISION_HEADERS 24
+#define GH__DECISION_ARENA 8192
+#define GH__DECISION_TRAIL 16
+#define GH__DECISION_SLOTS 8
+#define GH__LIMIT_KEY_MAX 512
+
+typedef struct gh__trail_step {
+  int stage;
+  const char *outcome; /* static text: "matched", "denied", ... */
+  char detail[160];
+} gh__trail_step;
+
+struct gh_decision {
+  gh_gateway *gw;
+  gh__snapshot *snap; /* held until completion */
+  bool open;          /* decided, not yet completed */
+  int verdict, status, stage;
+  char reason[96];
+  gh_header headers[GH__DECISION_HEADERS];
+  size_t n_headers;
+  char arena[GH__DECISION_ARENA];
+  size_t arena_used;
+  gh__buf body;
+  const gh__gw_route *route;
+  gh_route_match match;
+  gh_identity *identity;
+  char subject[256];
+  bool has_subject;
+  gh_auth_request *auth;
+  gh_policy_request *policy;
+  char limit_keys[GH__DECISION_SLOTS][GH__LIMIT_KEY_MAX];
+  struct {
+    gh_limiter *limiter;
+    size_t key;
+  } slots[GH__DECISION_SLOTS]; /* concurrency slots to give back */
+  size_t n_slots;
+  gh_upstream *upstream;
+  size_t target;
+  bool picked;
+  gh_transform_result transformed;
+  bool has_transformed;
+  const gh_header *up_headers;
+  size_t n_up_headers;
+  gh__buf up_path;
+  gh__buf scratch; /* the path with its query, as received, for transformations */
+  char request_id[130];
+  gh__trail_step trail[GH__DECISION_TRAIL];
+  size_t n_trail;
+  uint64_t config_version;
+  bool grpc; /* the caller speaks gRPC: denials in its form */
+};
+
+/* Forgets the previous request, keeping allocations. */
+void gh__decision_reset(gh_decision *d);
+/* Copies (p, n) into the arena; NULL when full. */
+const char *gh__decision_keep(gh_decision *d, const char *p, size_t n);
+/* Adds a response header (copied); false when full. */
+bool gh__decision_add_header(gh_decision *d, const char *name, const char *value, size_t value_len);
+/* Records one step of the explanation. */
+void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Answers with status: a problem+json body (RFC 9457), or for gRPC callers
+ * a trailers-only answer (HTTP 200, grpc-status, grpc-message). `type` is a
+ * problem type URI or NULL (about:blank); challenge a WWW-Authenticate value or NULL. */
+void gh__decision_deny(gh_decision *d, int stage, int status, const char *reason, const char *type,
+                       const char *detail, const char *challenge, bool grpc);
+
+#endif
