@@ -167,7 +167,8 @@ static const char **map_names(const cJSON *map) {
   return names;
 }
 
-void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const cJSON *map) {
+void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const char *section_name) {
+  const cJSON *map = gh__json_member(b->root, section_name);
   const char **names = map_names(map);
   const char *near = names ? gh__closest_name(name, names) : NULL;
   char q[600];
@@ -175,7 +176,7 @@ void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, c
   if (near)
     gh__report_error(b->r, "no %s named \"%s\"; did you mean \"%s\"?", kind, q, near);
   else
-    gh__report_error(b->r, "no %s named \"%s\" (define it under \"%ss\")", kind, q, kind);
+    gh__report_error(b->r, "no %s named \"%s\" (define it under \"%s\")", kind, q, section_name);
   gh__free(names);
 }
 
@@ -189,23 +190,30 @@ static const cJSON *section(gh__cfg *b, const char *name, int type) {
 
 /* ---- realms and identity providers ---- */
 
+/* A setter's answer: out of memory fails the build, anything else is the document's error. */
+static bool settled(gh__cfg *b, int rc) {
+  if (rc == GH_ENOMEM) b->failed_alloc = true;
+  return rc == GH_OK || rc == GH_ENOMEM;
+}
+
 static void add_issuer(gh__cfg *b, void *v, const char *s) {
-  if (gh_jwt_verifier_add_issuer(v, s, strlen(s))) gh__report_error(b->r, "bad issuer");
+  if (!settled(b, gh_jwt_verifier_add_issuer(v, s, strlen(s)))) gh__report_error(b->r, "bad issuer");
 }
 static void add_audience(gh__cfg *b, void *v, const char *s) {
-  if (gh_jwt_verifier_add_audience(v, s, strlen(s))) gh__report_error(b->r, "bad audience");
+  if (!settled(b, gh_jwt_verifier_add_audience(v, s, strlen(s)))) gh__report_error(b->r, "bad audience");
 }
 static void allow_alg(gh__cfg *b, void *v, const char *s) {
-  if (gh_jwt_verifier_allow_alg(v, s)) gh__report_error(b->r, "unknown or forbidden algorithm \"%s\" (RFC 7518 names, never \"none\")", s);
+  if (!settled(b, gh_jwt_verifier_allow_alg(v, s)))
+    gh__report_error(b->r, "unknown or forbidden algorithm \"%s\" (RFC 7518 names, never \"none\")", s);
 }
 static void map_roles(gh__cfg *b, void *idp, const char *s) {
-  if (gh_idp_map_roles(idp, s)) gh__report_error(b->r, "bad claim path");
+  if (!settled(b, gh_idp_map_roles(idp, s))) gh__report_error(b->r, "bad claim path");
 }
 static void map_scopes(gh__cfg *b, void *idp, const char *s) {
-  if (gh_idp_map_scopes(idp, s)) gh__report_error(b->r, "bad claim path");
+  if (!settled(b, gh_idp_map_scopes(idp, s))) gh__report_error(b->r, "bad claim path");
 }
 static void map_groups(gh__cfg *b, void *idp, const char *s) {
-  if (gh_idp_map_groups(idp, s)) gh__report_error(b->r, "bad claim path");
+  if (!settled(b, gh_idp_map_groups(idp, s))) gh__report_error(b->r, "bad claim path");
 }
 
 bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p) {
@@ -266,7 +274,7 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     gh__report_pop(b->r);
   }
   const char *typ = gh__cfg_string(b, p, "typ", false);
-  if (typ && gh_jwt_verifier_set_typ(v, typ)) gh__report_error(b->r, "bad typ");
+  if (typ && !settled(b, gh_jwt_verifier_set_typ(v, typ))) gh__report_error(b->r, "bad typ");
   const cJSON *jwks = gh__cfg_member(b, p, "jwks", cJSON_Object, "a JWK Set object (RFC 7517 §5)", false);
   const char *url = gh__cfg_string(b, p, "jwks_url", false);
   if (!jwks == !url) gh__report_error(b->r, "give exactly one of \"jwks\" (inline) and \"jwks_url\"");
@@ -282,8 +290,8 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     urls[realm->n_verifiers - 1] = gh__cfg_dup(b, url);
     note_jwks_url(b, url);
   }
-  if (gh_jwt_verifier_build(v)) {
-    gh__report_error(b->r, "the verifier cannot be built (check issuer, audience and algorithms)");
+  if (!settled(b, gh_jwt_verifier_build(v)) || b->failed_alloc) {
+    if (!b->failed_alloc) gh__report_error(b->r, "the verifier cannot be built (check issuer, audience and algorithms)");
     return NULL;
   }
   const char *set_text = NULL;
@@ -298,12 +306,14 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     gh_jwks *set = NULL;
     char msg[256];
     int rc = gh_jwks_parse(&set, set_text, set_len, msg, sizeof msg);
-    if (rc) {
+    if (rc && settled(b, rc)) {
+      /* out of memory: reported by the build */
+    } else if (rc) {
       gh__report_push_name(b->r, "jwks");
       gh__report_error(b->r, "%s", msg);
       gh__report_pop(b->r);
     } else {
-      gh_jwt_verifier_set_jwks(v, set, 0);
+      settled(b, gh_jwt_verifier_set_jwks(v, set, 0));
       gh_jwks_free(set);
     }
   }
@@ -359,10 +369,9 @@ static gh_idp *apikey_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, 
         gh__report_push_name(b->r, "sha256");
         gh__report_error(b->r, "must be the key's SHA-256 as 64 lower-case hex digits (never the key itself)");
         gh__report_pop(b->r);
-      } else if (digest && consumer &&
-                 gh_apikey_store_add_digest(store, d, consumer, scopes,
-                                            expires == GH__NO_DATE ? 0 : expires * 1000) == GH_EEXIST) {
-        gh__report_error(b->r, "this key is listed twice");
+      } else if (digest && consumer) {
+        int rc = gh_apikey_store_add_digest(store, d, consumer, scopes, expires == GH__NO_DATE ? 0 : expires * 1000);
+        if (!settled(b, rc)) gh__report_error(b->r, rc == GH_EEXIST ? "this key is listed twice" : "bad key entry");
       }
     }
     gh__report_pop(b->r);
@@ -524,7 +533,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   const char *mode = gh__cfg_string(b, def, "mode", false);
   const char *failure = gh__cfg_string(b, def, "failure_mode", false);
   char msg[512];
-  if (recipe && gh_limit_key_parse(&l->key, recipe, msg, sizeof msg)) {
+  if (recipe && !settled(b, gh_limit_key_parse(&l->key, recipe, msg, sizeof msg))) {
     gh__report_push_name(b->r, "key");
     gh__report_error(b->r, "%s", msg);
     gh__report_pop(b->r);
@@ -557,13 +566,21 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   }
   for (size_t i = 0; LIMIT_OWN[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(own, LIMIT_OWN[i]);
   cJSON_DeleteItemFromObjectCaseSensitive(own, "name");
-  cJSON_AddStringToObject(own, "name", l->name);
+  if (!cJSON_AddStringToObject(own, "name", l->name)) {
+    cJSON_Delete(own);
+    b->failed_alloc = true;
+    return;
+  }
   uint64_t hash = definition_hash(def, "limit");
   const cJSON *alg = gh__json_member(def, "algorithm");
   l->concurrency = alg && cJSON_IsString(alg) && strcmp(alg->valuestring, "concurrency") == 0;
   if (!b->ctx->gw) { /* checking only: the smallest store, so that lint allocates little */
     cJSON_DeleteItemFromObjectCaseSensitive(own, "memory");
-    cJSON_AddNumberToObject(own, "memory", 65536);
+    if (!cJSON_AddNumberToObject(own, "memory", 65536)) {
+      cJSON_Delete(own);
+      b->failed_alloc = true;
+      return;
+    }
   } else if ((l->limiter = previous_limit(b, l->name, hash))) {
     cJSON_Delete(own);
     return;
@@ -759,7 +776,7 @@ static void build_settings(gh__cfg *b) {
     FOR_EACH_ENTRY(b, map_, m_) {                                     \
       gh__report_push_name((b)->r, m_->string);                       \
       (list)[(n)].name = gh__cfg_dup(b, m_->string);                  \
-      build_one(b, m_, &(list)[(n)]);                                 \
+      if ((list)[(n)].name) build_one(b, m_, &(list)[(n)]);           \
       (n)++;                                                          \
       gh__report_pop((b)->r);                                         \
     }                                                                 \

@@ -46,7 +46,7 @@ static const void *reference(gh__cfg *b, const cJSON *obj, const char *member, c
   const void *found = find(b->s, name);
   if (!found) {
     gh__report_push_name(b->r, member);
-    gh__cfg_unknown_reference(b, kind, name, gh__json_member(b->root, sect));
+    gh__cfg_unknown_reference(b, kind, name, sect);
     gh__report_pop(b->r);
   }
   return found;
@@ -104,7 +104,7 @@ static void read_settings(gh__cfg *b, const cJSON *obj, route_settings *rs) {
       gh__report_push_index(b->r, i);
       if (!cJSON_IsString(l)) gh__report_error(b->r, "must be a limit's name");
       else if (!find_limit(b->s, l->valuestring))
-        gh__cfg_unknown_reference(b, "limit", l->valuestring, gh__json_member(b->root, "limits"));
+        gh__cfg_unknown_reference(b, "limit", l->valuestring, "limits");
       gh__report_pop(b->r);
     }
     gh__report_pop(b->r);
@@ -142,7 +142,8 @@ static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, 
   const cJSON *method = gh__cfg_member(b, def, "method", cJSON_String, "a method (\"GET\", or \"*\" for any)", false);
   const cJSON *methods = gh__cfg_member(b, def, "methods", cJSON_Array, "an array of methods", false);
   if (!method == !methods) gh__report_error(b->r, "give exactly one of \"method\" and \"methods\"");
-  if (!rs.pool) gh__report_error(b->r, "no upstream: name one of \"upstreams\" here or on the version");
+  if (!rs.pool && !gh__json_member(def, "upstream"))
+    gh__report_error(b->r, "no upstream: name one of \"upstreams\" here or on the version");
   int auth = rs.auth >= 0 ? rs.auth : rs.realm ? GH__AUTH_REQUIRED : GH__AUTH_NONE;
   if (auth != GH__AUTH_NONE && !rs.realm)
     gh__report_error(b->r, "auth \"%s\" needs a realm", auth == GH__AUTH_REQUIRED ? "required" : "optional");

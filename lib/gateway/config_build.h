@@ -34,7 +34,7 @@ int64_t gh__cfg_date(gh__cfg *b, const cJSON *obj, const char *name);
 void gh__cfg_strings(gh__cfg *b, const cJSON *obj, const char *name, void (*fn)(gh__cfg *, void *, const char *),
                      void *ud);
 /* "no X named Y; did you mean Z?" over the names a map defines. */
-void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const cJSON *map);
+void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const char *section_name);
 /* Appends p to a growable pointer list. */
 bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p);
 

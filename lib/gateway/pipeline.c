@@ -481,7 +481,9 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
     d->stage = st;
     if (run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP) return GH_OK;
     int outcome;
-    if (hooks->stage[st][GH_HOOK_REPLACE].fn && st != GH_STAGE_ROUTE && d->route) {
+    bool replaced = hooks->stage[st][GH_HOOK_REPLACE].fn && d->route &&
+                    (st == GH_STAGE_AUTHORIZE || (st == GH_STAGE_AUTHENTICATE && d->route->auth != GH__AUTH_NONE));
+    if (replaced) {
       outcome = run_hook(d, &hooks->stage[st][GH_HOOK_REPLACE], st, "replacing", q);
       if (outcome == CONTINUE) gh__decision_trace(d, st, "replaced", "by the host's hook");
     } else {

@@ -178,6 +178,14 @@ int gh__route_pattern_parse(const char *text, unsigned path_flags, gh__route_pat
     start = end + 1;
   }
   if (!rc && out->n_params > 16) rc = (gh__set_msg(msg, cap, "at most 16 parameters"), GH_ETOOBIG);
+  if (!rc) { /* a name given twice would make one of the values unreachable */
+    const char *names[18] = {0};
+    gh__route_pattern_names(out, names);
+    for (size_t i = 0; i < 18 && names[i] && !rc; i++)
+      for (size_t j = 0; j < i && !rc; j++)
+        if (strcmp(names[i], names[j]) == 0)
+          rc = (gh__set_msg(msg, cap, "parameter {%s} declared twice", names[i]), GH_EPARSE);
+  }
   if (rc) gh__route_pattern_free(out);
   return rc;
 }

@@ -1,0 +1,836 @@
+/* The gateway pipeline (issue 12) over the example configuration
+ * (examples/gateway/gateway.json) with tokens made by npm `jose`
+ * (tests/vectors/gateway/tokens.json): each stage's outcome, each denial's
+ * headers and body against its RFC, lifecycle headers, hooks, reloads while
+ * other threads decide, and configuration errors located by path and
+ * line:column. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "gatehouse.h"
+#include "helpers.h"
+
+static char *example;
+static size_t example_len;
+static cJSON *tokens;
+static int64_t NOW;
+
+static const char *token(const char *who) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(tokens, who);
+  assert_non_null(t);
+  return t->valuestring;
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = malloc((size_t)n + 1);
+  assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+  p[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return p;
+}
+
+static int setup(void **state) {
+  (void)state;
+  example = read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &example_len);
+  tokens = t_load_json("gateway/tokens.json");
+  NOW = (int64_t)cJSON_GetObjectItemCaseSensitive(tokens, "now")->valuedouble * 1000;
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  free(example);
+  cJSON_Delete(tokens);
+  return 0;
+}
+
+static gh_gateway *load(const char *json) {
+  gh_gateway *gw;
+  char errors[4096];
+  assert_int_equal(gh_gateway_new(&gw), GH_OK);
+  int rc = gh_gateway_load(gw, json, strlen(json), errors, sizeof errors);
+  if (rc) fail_msg("%s", errors);
+  return gw;
+}
+
+/* One request: method, path (with query), then "Name: value" headers, NULL-terminated. */
+typedef struct req {
+  gh_request r;
+  gh_header h[16];
+  char buf[16][2048];
+} req;
+
+static gh_request *make(req *q, const char *ip, const char *method, const char *path, ...) {
+  memset(q, 0, sizeof *q);
+  q->r.method = method, q->r.method_len = strlen(method);
+  const char *query = strchr(path, '?');
+  q->r.path = path, q->r.path_len = query ? (size_t)(query - path) : strlen(path);
+  if (query) q->r.query = query + 1, q->r.query_len = strlen(query + 1);
+  q->r.client_ip = ip, q->r.client_ip_len = ip ? strlen(ip) : 0;
+  va_list ap;
+  va_start(ap, path);
+  size_t n = 0;
+  for (const char *h; (h = va_arg(ap, const char *)) && n < 16; n++) {
+    snprintf(q->buf[n], sizeof q->buf[n], "%s", h);
+    char *colon = strchr(q->buf[n], ':');
+    assert_non_null(colon);
+    *colon = 0;
+    const char *v = colon + 1 + (colon[1] == ' ');
+    q->h[n] = (gh_header){q->buf[n], v, strlen(q->buf[n]), strlen(v)};
+  }
+  va_end(ap);
+  q->r.headers = q->h, q->r.n_headers = n;
+  return &q->r;
+}
+
+static const char *header(const gh_decision *d, const char *name) {
+  static char value[1024];
+  const char *found = NULL;
+  for (size_t i = 0; i < gh_decision_header_count(d); i++) {
+    const gh_header *h = gh_decision_header(d, i);
+    if (h->name_len == strlen(name) && !strncasecmp(h->name, name, h->name_len)) {
+      assert_null(found); /* each at most once */
+      snprintf(value, sizeof value, "%.*s", (int)h->value_len, h->value);
+      found = value;
+    }
+  }
+  return found;
+}
+
+static const char *upstream_header(const gh_decision *d, const char *name) {
+  static char value[1024];
+  size_t n = 0;
+  const gh_header *h = gh_decision_upstream_headers(d, &n);
+  for (size_t i = 0; i < n; i++)
+    if (h[i].name_len == strlen(name) && !strncasecmp(h[i].name, name, h[i].name_len)) {
+      snprintf(value, sizeof value, "%.*s", (int)h[i].value_len, h[i].value);
+      return value;
+    }
+  return NULL;
+}
+
+/* The body as JSON, checked to be an RFC 9457 problem for status. */
+static cJSON *problem(const gh_decision *d, int status) {
+  assert_string_equal(header(d, "Content-Type"), "application/problem+json"); /* RFC 9457 §3 */
+  size_t len;
+  const char *body = gh_decision_body(d, &len);
+  cJSON *p = cJSON_ParseWithLength(body, len);
+  assert_non_null(p);
+  /* RFC 9457 §3.1: type (a URI reference), title, status equal to the response's, detail */
+  assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "type")));
+  assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "title")));
+  assert_int_equal((int)cJSON_GetObjectItem(p, "status")->valuedouble, status);
+  return p;
+}
+
+static const char *bearer(const char *who) {
+  static char h[2048];
+  snprintf(h, sizeof h, "Authorization: Bearer %s", token(who));
+  return h;
+}
+
+/* ---- the pipeline over the example configuration ---- */
+
+static void test_forward(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  assert_int_equal(gh_decision_new(&d), GH_OK);
+  req q;
+  assert_int_equal(gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7?expand=items", bearer("viewer"),
+                                              "X-Debug: 1", "Accept: application/json", NULL),
+                                     NOW, d),
+                   GH_OK);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_int_equal(gh_decision_status(d), 0);
+  assert_string_equal(gh_decision_route(d), "get-order");
+  assert_string_equal(gh_decision_api(d), "orders");
+  assert_string_equal(gh_decision_api_version(d), "v2");
+  assert_string_equal(gh_decision_subject(d), "alice");
+  assert_string_equal(gh_decision_reason(d), "forward");
+  assert_int_equal(gh_decision_stage(d), -1);
+  const char *target = gh_decision_target(d);
+  assert_true(!strcmp(target, "http://127.0.0.1:9001") || !strcmp(target, "http://127.0.0.1:9002"));
+  size_t len;
+  assert_string_equal(gh_decision_upstream_path(d, &len), "/v2/orders/7?expand=items");
+  /* the transformation: the caller as a header, credentials and debug headers gone */
+  assert_string_equal(upstream_header(d, "X-User-Id"), "alice");
+  assert_null(upstream_header(d, "Authorization"));
+  assert_null(upstream_header(d, "X-Debug"));
+  assert_string_equal(upstream_header(d, "Accept"), "application/json");
+  /* draft-ietf-httpapi-ratelimit-headers: the policy and the state on a success too */
+  assert_string_equal(header(d, "RateLimit-Policy"), "\"per-caller\";q=20;w=1");
+  assert_non_null(strstr(header(d, "RateLimit"), "\"per-caller\";r="));
+  /* a generated request id: 32 hex digits */
+  assert_int_equal(strlen(gh_decision_request_id(d)), 32);
+  /* the explanation names every stage in order */
+  char explain[4096];
+  assert_int_equal(gh_decision_explain(d, explain, sizeof explain, &len), GH_OK);
+  cJSON *e = cJSON_Parse(explain);
+  assert_non_null(e);
+  const char *order[] = {"route", "route", "authenticate", "authorize", "limit", "transform", "upstream"};
+  const cJSON *stages = cJSON_GetObjectItem(e, "stages");
+  assert_int_equal(cJSON_GetArraySize(stages), 7);
+  for (int i = 0; i < 7; i++)
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(stages, i), "stage")->valuestring, order[i]);
+  assert_non_null(strstr(explain, "rule read-orders"));
+  cJSON_Delete(e);
+  /* too small a buffer says how much is needed */
+  size_t need = 0;
+  assert_int_equal(gh_decision_explain(d, explain, 10, &need), GH_ETOOBIG);
+  assert_int_equal(need, len);
+  gh_gateway_complete(gw, d, 200, 12, 100, 2000);
+  gh_gateway_complete(gw, d, 200, 12, 100, 2000); /* a second call is a no-op */
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static void test_authentication_denials(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  /* RFC 6750 §3.1: no credentials → a challenge without an error code */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_RESPOND);
+  assert_int_equal(gh_decision_status(d), 401);
+  assert_int_equal(gh_decision_stage(d), GH_STAGE_AUTHENTICATE);
+  assert_string_equal(header(d, "WWW-Authenticate"), "Bearer realm=\"staff\"");
+  cJSON *p = problem(d, 401);
+  assert_string_equal(cJSON_GetObjectItem(p, "request_id")->valuestring, gh_decision_request_id(d));
+  cJSON_Delete(p);
+  /* RFC 6750 §3.1 invalid_token: expired (RFC 7519 §4.1.4), audience (§4.1.3), issuer (§4.1.1), signature */
+  const char *refused[] = {"expired", "wrong_audience", "wrong_issuer", "foreign_key"};
+  for (size_t i = 0; i < 4; i++) {
+    gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer(refused[i]), NULL), NOW, d);
+    assert_int_equal(gh_decision_status(d), 401);
+    const char *challenge = header(d, "WWW-Authenticate");
+    assert_non_null(challenge);
+    assert_non_null(strstr(challenge, "Bearer realm=\"staff\""));
+    assert_non_null(strstr(challenge, "error=\"invalid_token\""));
+    p = problem(d, 401);
+    cJSON_Delete(p);
+    assert_null(gh_decision_target(d));
+  }
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static void test_authorization(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  /* the policy's resource is the path within the API version */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 403);
+  assert_int_equal(gh_decision_stage(d), GH_STAGE_AUTHORIZE);
+  assert_string_equal(gh_decision_reason(d), "authorize:deny");
+  assert_null(header(d, "WWW-Authenticate")); /* a known caller: credentials would not help */
+  cJSON_Delete(problem(d, 403));
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  /* deny overrides: an admin from outside 10/8 */
+  gh_gateway_decide(gw, make(&q, "203.0.113.9", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 403);
+  char explain[4096];
+  gh_decision_explain(d, explain, sizeof explain, NULL);
+  assert_non_null(strstr(explain, "no-delete-offsite"));
+  /* inheritance: an editor may write, a viewer may not */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "POST", "/v2/orders", bearer("editor"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "POST", "/v2/orders", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 403);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static void test_api_keys_and_scopes(void **state) {
+  (void)state;
+  /* the example's partner key, and a key without the scope its route requires */
+  const char *doc =
+      "{\"gatehouse\":1,\"realms\":{\"partners\":{\"api_key_header\":\"X-API-Key\",\"providers\":[{\"name\":\"keys\","
+      "\"type\":\"api_key\",\"keys\":[{\"sha256\":\"b72d9bfa943db001c84b872e9207870deb161da2b95c6013cb5d420c11d0d7e0\","
+      "\"consumer\":\"acme\",\"scopes\":\"catalog:read\"},{\"sha256\":"
+      "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\"consumer\":\"tester\"}]}]}},"
+      "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+      "\"routes\":[{\"method\":\"GET\",\"path\":\"/products\",\"realm\":\"partners\",\"scopes\":[\"catalog:read\"],"
+      "\"upstream\":\"u\"}]}";
+  gh_gateway *gw = load(doc);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL),
+                    NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(gh_decision_subject(d), "acme");
+  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: wrong", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  /* sha256("test") is the second key: known, but without the scope: RFC 6750 §3.1 insufficient_scope, 403 */
+  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: test", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 403);
+  const char *challenge = header(d, "WWW-Authenticate");
+  assert_non_null(challenge);
+  assert_non_null(strstr(challenge, "error=\"insufficient_scope\""));
+  assert_non_null(strstr(challenge, "scope=\"catalog:read\""));
+  cJSON_Delete(problem(d, 403));
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static void test_lifecycle(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  /* deprecated: RFC 9745 §2 Deprecation as an sf-date, RFC 8594 §3 Sunset as an HTTP-date, Link to the successor */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(header(d, "Deprecation"), "@1780272000"); /* 2026-06-01T00:00:00Z */
+  assert_string_equal(header(d, "Sunset"), "Tue, 01 Jun 2027 00:00:00 GMT");
+  const char *link = header(d, "Link");
+  assert_non_null(strstr(link, "</v2>; rel=\"successor-version\""));
+  assert_non_null(strstr(link, "<https://developer.example.com/deprecations/orders-v1>; rel=\"deprecation\""));
+  /* a published version carries none of them */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+  assert_null(header(d, "Deprecation"));
+  assert_null(header(d, "Sunset"));
+  /* retired: 410 Gone with a problem naming the successor, before any authentication */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v0/orders/7", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 410);
+  assert_int_equal(gh_decision_stage(d), GH_STAGE_ROUTE);
+  cJSON *p = problem(d, 410);
+  assert_string_equal(cJSON_GetObjectItem(p, "successor")->valuestring, "v2");
+  assert_string_equal(cJSON_GetObjectItem(p, "successor_url")->valuestring, "/v2");
+  cJSON_Delete(p);
+  /* after its sunset a deprecated version is gone too (RFC 8594 §3) */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), 1812844800000, d);
+  assert_int_equal(gh_decision_status(d), 410);
+  /* a draft: invisible (404) to all but its roles */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 404);
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("admin"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static const char *LIMITED =
+    "{\"gatehouse\":1,\"limits\":{\"two\":{\"algorithm\":\"fixed-window\",\"limit\":2,\"period\":60,\"key\":\"ip\","
+    "\"memory\":65536},\"slots\":{\"algorithm\":\"concurrency\",\"limit\":1,\"key\":\"ip\",\"memory\":65536}},"
+    "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]},\"one\":{\"targets\":[\"http://127.0.0.1:2\"],"
+    "\"max_requests\":1}},"
+    "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"limits\":[\"two\"],\"upstream\":\"u\"},"
+    "{\"method\":\"GET\",\"path\":\"/slot\",\"limits\":[\"slots\"],\"upstream\":\"u\"},"
+    "{\"method\":\"GET\",\"path\":\"/one\",\"upstream\":\"one\"},"
+    "{\"method\":\"POST\",\"path\":\"/rpc\",\"limits\":[\"two\"],\"upstream\":\"u\",\"grpc\":true}]}";
+
+static void test_limits(void **state) {
+  (void)state;
+  gh_gateway *gw = load(LIMITED);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  for (int i = 0; i < 2; i++) {
+    gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+    assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  }
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 429);
+  assert_string_equal(gh_decision_reason(d), "limit:two");
+  /* RFC 9110 §10.2.3 Retry-After in seconds; the RateLimit fields name the limit that denied */
+  assert_string_equal(header(d, "Retry-After"), "60");
+  assert_string_equal(header(d, "RateLimit-Policy"), "\"two\";q=2;w=60");
+  assert_string_equal(header(d, "RateLimit"), "\"two\";r=0;t=60");
+  cJSON *p = problem(d, 429);
+  assert_string_equal(cJSON_GetObjectItem(p, "type")->valuestring, "urn:gatehouse:problem:rate-limited");
+  cJSON_Delete(p);
+  /* another caller is not affected */
+  gh_gateway_decide(gw, make(&q, "192.0.2.10", "GET", "/a", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  /* concurrency: the slot comes back on completion */
+  gh_decision *d2;
+  gh_decision_new(&d2);
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/slot", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  req q2;
+  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
+  assert_int_equal(gh_decision_status(d2), 429);
+  gh_gateway_complete(gw, d, 200, 5, 0, 0);
+  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
+  assert_int_equal(gh_decision_verdict(d2), GH_VERDICT_FORWARD);
+  /* an upstream at its request cap: 503 */
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/one", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/one", NULL), NOW, d2);
+  assert_int_equal(gh_decision_status(d2), 503);
+  assert_string_equal(gh_decision_reason(d2), "upstream:unavailable");
+  gh_decision_free(d); /* completes it */
+  gh_decision_free(d2);
+  gh_gateway_free(gw);
+}
+
+static void test_grpc(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  /* gRPC callers get trailers-only answers: HTTP 200, grpc-status, grpc-message (percent-encoded) */
+  struct {
+    const char *ip, *method, *path, *auth;
+    const char *grpc_status;
+  } cases[] = {
+      {"10.1.2.3", "POST", "/v2/orders/7", NULL, "12"},                     /* 405 → UNIMPLEMENTED */
+      {"10.1.2.3", "GET", "/nowhere", NULL, "5"},                           /* 404 → NOT_FOUND */
+      {"10.1.2.3", "GET", "/v2/orders/7", NULL, "16"},                      /* 401 → UNAUTHENTICATED */
+      {"203.0.113.9", "DELETE", "/v2/orders/7", "admin", "7"},              /* 403 → PERMISSION_DENIED */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    gh_gateway_decide(gw, make(&q, cases[i].ip, cases[i].method, cases[i].path, "Content-Type: application/grpc+proto",
+                               cases[i].auth ? bearer(cases[i].auth) : "X-None: 1", NULL),
+                      NOW, d);
+    assert_int_equal(gh_decision_verdict(d), GH_VERDICT_RESPOND);
+    assert_int_equal(gh_decision_status(d), 200);
+    assert_string_equal(header(d, "Content-Type"), "application/grpc");
+    assert_string_equal(header(d, "grpc-status"), cases[i].grpc_status);
+    assert_non_null(header(d, "grpc-message"));
+    size_t len;
+    gh_decision_body(d, &len);
+    assert_int_equal(len, 0);
+  }
+  gh_gateway_complete(gw, d, 200, -1, 0, 0); /* before the gateway goes */
+  gh_gateway_free(gw);
+  /* 429 → RESOURCE_EXHAUSTED on a route marked gRPC, whatever the content type */
+  gw = load(LIMITED);
+  for (int i = 0; i < 3; i++) gh_gateway_decide(gw, make(&q, "192.0.2.9", "POST", "/rpc", NULL), NOW, d);
+  assert_string_equal(header(d, "grpc-status"), "8");
+  assert_non_null(header(d, "Retry-After"));
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+static void test_routing_answers(void **state) {
+  (void)state;
+  gh_gateway *gw = load(example);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/nowhere", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 404);
+  assert_string_equal(gh_decision_reason(d), "route:not_found");
+  cJSON_Delete(problem(d, 404));
+  /* RFC 9110 §15.5.6: 405 with Allow */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "PATCH", "/v2/orders/7", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 405);
+  assert_non_null(strstr(header(d, "Allow"), "DELETE"));
+  /* a refused path (dot segments) is 400 */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/%2e%2e/admin", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 400);
+  /* the client's request id is kept when well-formed, replaced when not */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: abc-123", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(gh_decision_request_id(d), "abc-123");
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: a b\"c", NULL), NOW, d);
+  assert_int_equal(strlen(gh_decision_request_id(d)), 32);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+/* ---- hooks ---- */
+
+typedef struct hook_log {
+  int calls[GH_STAGE_COUNT][3];
+  int completions, last_status;
+  int mode; /* what the hook under test does: 0 continue, 1 answer 418, 2 fail, 3 answered without respond */
+} hook_log;
+
+static int counting_hook(void *ud, const gh_request *r, gh_decision *d) {
+  (void)r, (void)d;
+  hook_log *l = ud;
+  l->calls[0][0]++;
+  return GH_HOOK_CONTINUE;
+}
+
+static int acting_hook(void *ud, const gh_request *r, gh_decision *d) {
+  (void)r;
+  hook_log *l = ud;
+  l->calls[1][0]++;
+  switch (l->mode) {
+    case 1: return gh_decision_respond(d, 418, "a teapot") ? GH_EINVAL : GH_HOOK_ANSWERED;
+    case 2: return GH_EIO;
+    case 3: return GH_HOOK_ANSWERED;
+    default: return GH_HOOK_CONTINUE;
+  }
+}
+
+static int replacing_authn(void *ud, const gh_request *r, gh_decision *d) {
+  (void)ud;
+  for (size_t i = 0; i < r->n_headers; i++)
+    if (r->headers[i].name_len == 6 && !strncmp(r->headers[i].name, "X-User", 6))
+      return gh_decision_set_subject(d, r->headers[i].value, r->headers[i].value_len) ? GH_EINVAL : GH_HOOK_CONTINUE;
+  return gh_decision_respond(d, 401, "who are you?") ? GH_EINVAL : GH_HOOK_ANSWERED;
+}
+
+static void on_complete(void *ud, const gh_decision *d, int status, int64_t upstream_ms, uint64_t in, uint64_t out) {
+  hook_log *l = ud;
+  assert_non_null(gh_decision_route(d)); /* still readable here */
+  (void)upstream_ms, (void)in, (void)out;
+  l->completions++;
+  l->last_status = status;
+}
+
+static void test_hooks(void **state) {
+  (void)state;
+  hook_log log = {0};
+  gh_gateway *gw;
+  gh_gateway_new(&gw);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_ROUTE, GH_HOOK_BEFORE, counting_hook, &log), GH_OK);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_LIMIT, GH_HOOK_AFTER, acting_hook, &log), GH_OK);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_AUTHENTICATE, GH_HOOK_REPLACE, replacing_authn, &log), GH_OK);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_ROUTE, GH_HOOK_REPLACE, replacing_authn, &log), GH_EINVAL);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_COUNT, GH_HOOK_BEFORE, counting_hook, &log), GH_EINVAL);
+  assert_int_equal(gh_gateway_set_completion(gw, on_complete, &log), GH_OK);
+  char errors[1024];
+  assert_int_equal(gh_gateway_load(gw, example, example_len, errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_set_hook(gw, GH_STAGE_ROUTE, GH_HOOK_AFTER, counting_hook, &log), GH_EMISUSE);
+  assert_int_equal(gh_gateway_set_completion(gw, NULL, NULL), GH_EMISUSE);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  /* the replacing hook authenticates by header; the policy then sees its subject (no roles: denied) */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", "X-User: alice", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 403);
+  assert_string_equal(gh_decision_subject(d), "alice");
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  cJSON *p = problem(d, 401);
+  assert_string_equal(cJSON_GetObjectItem(p, "detail")->valuestring, "who are you?");
+  cJSON_Delete(p);
+  assert_int_equal(log.calls[0][0], 2);
+  /* an answering hook after the limits (the health route has no authentication to replace) */
+  log.mode = 1;
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 418);
+  assert_int_equal(gh_decision_stage(d), GH_STAGE_LIMIT);
+  /* a failing hook: 500, logged, never a crash */
+  log.mode = 2;
+  t_log_capture(GH_LOG_ERROR);
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 500);
+  assert_string_equal(gh_decision_reason(d), "hook:failed");
+  assert_int_equal(t_log_count("EIO"), 1);
+  /* a hook that claims an answer it did not give: 500 too */
+  log.mode = 3;
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 500);
+  assert_int_equal(t_log_count("without gh_decision_respond"), 1);
+  t_log_stop();
+  log.mode = 0;
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  int before = log.completions;
+  gh_gateway_complete(gw, d, 204, 3, 0, 0);
+  assert_int_equal(log.completions, before + 1);
+  assert_int_equal(log.last_status, 204);
+  /* deciding again completes an open decision first */
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  assert_int_equal(log.completions, before + 2);
+  gh_decision_free(d);
+  assert_int_equal(log.completions, before + 3);
+  gh_gateway_free(gw);
+}
+
+/* ---- misuse ---- */
+
+static void test_misuse(void **state) {
+  (void)state;
+  gh_gateway *gw;
+  gh_decision *d;
+  gh_gateway_new(&gw);
+  gh_decision_new(&d);
+  req q;
+  char errors[256];
+  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), NOW, d), GH_EMISUSE);
+  assert_int_equal(gh_decision_status(d), 503); /* a host that ignores the code still answers */
+  assert_int_equal(gh_gateway_reload(gw, example, example_len, errors, sizeof errors), GH_EMISUSE);
+  assert_int_equal(gh_gateway_version(gw), 0);
+  char hash[65];
+  assert_int_equal(gh_gateway_hash(gw, hash), GH_EMISUSE);
+  assert_int_equal(gh_gateway_load(gw, example, example_len, errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_load(gw, example, example_len, errors, sizeof errors), GH_EMISUSE);
+  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), -1, d), GH_EINVAL);
+  assert_int_equal(gh_decision_status(d), 500);
+  assert_int_equal(gh_gateway_decide(gw, NULL, NOW, d), GH_EINVAL);
+  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), NOW, NULL), GH_EINVAL);
+  assert_int_equal(gh_decision_respond(d, 99, NULL), GH_EINVAL);
+  assert_int_equal(gh_decision_verdict(NULL), 0);
+  assert_null(gh_decision_target(NULL));
+  assert_int_equal(gh_request_size(), sizeof(gh_request));
+  gh_decision_free(d);
+  gh_decision_free(NULL);
+  gh_gateway_free(gw);
+  gh_gateway_free(NULL);
+}
+
+/* ---- configuration errors ---- */
+
+static void test_config_errors(void **state) {
+  (void)state;
+  const char *doc = "{\n"
+                    "  \"gatehouse\": 1,\n"
+                    "  \"upstreams\": {\"u\": {\"targets\": [\"http://127.0.0.1:1\"], \"balancer\": \"round_robbin\"}},\n"
+                    "  \"apis\": [{\"name\": \"a\", \"versions\": [\n"
+                    "    {\"version\": \"v1\", \"upstreem\": \"u\", \"state\": \"retird\",\n"
+                    "     \"routes\": [{\"method\": \"GET\", \"path\": \"/x/{id}/{id}\", \"upstream\": \"u\", \"limits\": [\"nope\"]}]}\n"
+                    "  ]}]\n"
+                    "}\n";
+  char errors[4096];
+  assert_int_equal(gh_gateway_config_check(doc, strlen(doc), errors, sizeof errors), GH_EPARSE);
+  /* every error at once, each with its path and line:column */
+  const char *expected[] = {
+      "$.upstreams.u.balancer (3:70): unknown balancer \"round_robbin\"; did you mean \"round_robin\"?",
+      "$.apis[0].versions[0].upstreem (5:23): unknown member \"upstreem\"; did you mean \"upstream\"?",
+      "$.apis[0].versions[0].state (5:49): unknown state \"retird\"; did you mean \"retired\"?",
+      "$.apis[0].versions[0].routes[0].limits[0] (6:87): no limit named \"nope\" (define it under \"limits\")",
+      "$.apis[0].versions[0].routes[0].path (6:43): parameter {id} declared twice",
+  };
+  for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+    if (!strstr(errors, expected[i])) fail_msg("missing \"%s\" in:\n%s", expected[i], errors);
+  int lines = 1;
+  for (const char *c = errors; *c; c++) lines += *c == '\n';
+  assert_int_equal(lines, 5);
+  /* not JSON at all, or not the format */
+  assert_int_equal(gh_gateway_config_check("{", 1, errors, sizeof errors), GH_EPARSE);
+  assert_non_null(strstr(errors, "not valid JSON"));
+  assert_int_equal(gh_gateway_config_check("[]", 2, errors, sizeof errors), GH_EPARSE);
+  assert_int_equal(gh_gateway_config_check("{\"gatehouse\":2}", 15, errors, sizeof errors), GH_EPARSE);
+  assert_non_null(strstr(errors, "$.gatehouse (1:14): this library reads format 1"));
+  /* a name given twice is refused, not silently merged */
+  assert_int_equal(gh_gateway_config_check("{\"gatehouse\":1,\"gatehouse\":1}", 29, errors, sizeof errors), GH_EPARSE);
+  /* a truncated report stays a string */
+  assert_int_equal(gh_gateway_config_check(doc, strlen(doc), errors, 20), GH_EPARSE);
+  assert_int_equal(strlen(errors), 19);
+  /* the example validates */
+  assert_int_equal(gh_gateway_config_check(example, example_len, errors, sizeof errors), GH_OK);
+}
+
+/* ---- key sets by URL, introspection ---- */
+
+static int introspect(void *ud, const char *endpoint, const char *tok, size_t len, char **json, size_t *json_len) {
+  int *calls = ud;
+  (*calls)++;
+  assert_string_equal(endpoint, "https://id.example.com/introspect");
+  const char *answer = len == 4 && !memcmp(tok, "good", 4) ? "{\"active\":true,\"sub\":\"svc\",\"scope\":\"a b\"}"
+                                                           : "{\"active\":false}";
+  *json = strdup(answer);
+  *json_len = strlen(answer);
+  return GH_OK;
+}
+
+static void test_jwks_url_and_introspection(void **state) {
+  (void)state;
+  const char *doc =
+      "{\"gatehouse\":1,\"realms\":{\"staff\":{\"providers\":[{\"name\":\"corp\",\"type\":\"jwt\","
+      "\"issuer\":\"https://id.example.com\",\"audience\":\"api://orders\",\"algorithms\":[\"ES256\"],"
+      "\"jwks_url\":\"https://id.example.com/jwks\",\"roles_claim\":\"roles\"}]},"
+      "\"machines\":{\"providers\":[{\"name\":\"i\",\"type\":\"introspection\",\"endpoint\":\"https://id.example.com/introspect\"}]}},"
+      "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+      "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"realm\":\"staff\",\"upstream\":\"u\"},"
+      "{\"method\":\"GET\",\"path\":\"/m\",\"realm\":\"machines\",\"upstream\":\"u\"}]}";
+  gh_gateway *gw;
+  int calls = 0;
+  gh_gateway_new(&gw);
+  gh_gateway_set_introspection(gw, introspect, &calls);
+  char errors[1024];
+  assert_int_equal(gh_gateway_load(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/jwks");
+  assert_null(gh_gateway_jwks_url(gw, 1));
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 401); /* no keys yet */
+  size_t len;
+  char *jwks = read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
+  char msg[256];
+  assert_int_equal(gh_gateway_set_jwks(gw, "https://other.example/jwks", jwks, len, NOW, msg, sizeof msg), GH_ENOTFOUND);
+  assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", "{", 1, NOW, msg, sizeof msg), GH_EPARSE);
+  assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", jwks, len, NOW, msg, sizeof msg), GH_OK);
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  /* the fetched set survives a reload */
+  assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_int_equal(gh_decision_config_version(d), 2);
+  /* introspection through the host's hook, given the provider's endpoint */
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer good", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(gh_decision_subject(d), "svc");
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer bad", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  assert_true(calls >= 2);
+  free(jwks);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+/* ---- reload ---- */
+
+static void test_reload(void **state) {
+  (void)state;
+  gh_gateway *gw = load(LIMITED);
+  char hash1[65], hash2[65], errors[2048];
+  assert_int_equal(gh_gateway_version(gw), 1);
+  assert_int_equal(gh_gateway_hash(gw, hash1), GH_OK);
+  assert_int_equal(strlen(hash1), 64);
+  gh_decision *d, *held;
+  gh_decision_new(&d);
+  gh_decision_new(&held);
+  req q;
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, held); /* in flight across the reloads */
+  /* a failing document changes nothing */
+  assert_int_equal(gh_gateway_reload(gw, "{\"gatehouse\":1,\"routes\":[{}]}", 30, errors, sizeof errors), GH_EPARSE);
+  assert_int_equal(gh_gateway_version(gw), 1);
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD); /* the second of two */
+  /* the same limit definition keeps its counters across a reload */
+  assert_int_equal(gh_gateway_reload(gw, LIMITED, strlen(LIMITED), errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_version(gw), 2);
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 429);
+  /* a changed definition starts afresh; the hash follows the document */
+  const char *three = "{\"gatehouse\":1,\"limits\":{\"two\":{\"algorithm\":\"fixed-window\",\"limit\":3,\"period\":60,"
+                      "\"key\":\"ip\",\"memory\":65536}},\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+                      "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"limits\":[\"two\"],\"upstream\":\"u\"}]}";
+  assert_int_equal(gh_gateway_reload(gw, three, strlen(three), errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_hash(gw, hash2), GH_OK);
+  assert_string_not_equal(hash1, hash2);
+  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_int_equal(gh_decision_config_version(d), 3);
+  /* the decision in flight still reads its own snapshot */
+  assert_int_equal(gh_decision_config_version(held), 1);
+  assert_string_equal(gh_decision_route(held), "GET /a");
+  gh_gateway_complete(gw, held, 200, 1, 0, 0);
+  gh_decision_free(held);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
+/* Threads decide without pause while the main thread reloads: no decision
+ * fails, every decision names a version that was current, and every old
+ * snapshot is freed once its last decision completes (ASan/valgrind see leaks;
+ * `make tsan` runs this for races). */
+typedef struct reload_run {
+  gh_gateway *gw;
+  atomic_bool stop;
+  atomic_long decided, failed;
+} reload_run;
+
+static void *decide_loop(void *arg) {
+  reload_run *run = arg;
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL);
+  uint64_t last = 0;
+  while (!atomic_load(&run->stop)) {
+    gh_gateway_decide(run->gw, &q.r, NOW, d);
+    if (gh_decision_verdict(d) != GH_VERDICT_FORWARD || gh_decision_config_version(d) < last) atomic_fetch_add(&run->failed, 1);
+    last = gh_decision_config_version(d);
+    gh_gateway_complete(run->gw, d, 200, 1, 0, 0);
+    atomic_fetch_add(&run->decided, 1);
+  }
+  gh_decision_free(d);
+  return NULL;
+}
+
+static void test_reload_under_load(void **state) {
+  (void)state;
+  /* the example without its limits on v2 (every decision here is at the same instant) */
+  char *doc = strdup(example);
+  const char *limits = "\"limits\": [\"per-caller\", \"per-caller-day\"],";
+  char *at = strstr(doc, limits);
+  assert_non_null(at);
+  memmove(at, at + strlen(limits), strlen(at + strlen(limits)) + 1);
+  reload_run run = {.gw = load(doc)};
+  pthread_t threads[2];
+  for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, decide_loop, &run);
+  char errors[1024];
+  for (int i = 0; i < 50; i++) assert_int_equal(gh_gateway_reload(run.gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  atomic_store(&run.stop, true);
+  for (int i = 0; i < 2; i++) pthread_join(threads[i], NULL);
+  assert_int_equal(atomic_load(&run.failed), 0);
+  assert_true(atomic_load(&run.decided) > 0);
+  assert_int_equal(gh_gateway_version(run.gw), 51);
+  gh_gateway_free(run.gw);
+  free(doc);
+}
+
+/* ---- allocation failures ---- */
+
+static void test_allocation_failures(void **state) {
+  (void)state;
+  long step = t_faultsim_step();
+  t_alloc_install();
+  for (long n = 1;; n += step) {
+    long before = t_alloc_outstanding();
+    t_alloc_fail_at(n);
+    gh_gateway *gw = NULL;
+    gh_decision *d = NULL;
+    char errors[512];
+    int rc = gh_gateway_new(&gw);
+    if (!rc) rc = gh_gateway_load(gw, example, example_len, errors, sizeof errors);
+    if (!rc) rc = gh_decision_new(&d);
+    req q;
+    if (!rc) {
+      gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+      rc = gh_decision_verdict(d) == GH_VERDICT_FORWARD ? GH_OK : GH_ENOMEM;
+    }
+    long made = t_alloc_count();
+    t_alloc_fail_at(0);
+    if (rc && rc != GH_ENOMEM) fail_msg("allocation %ld failing gave %s: %s", n, gh_err_name(rc), errors);
+    gh_decision_free(d);
+    gh_gateway_free(gw);
+    assert_int_equal(t_alloc_outstanding(), before); /* nothing leaked */
+    if (!rc && made < n) break;
+  }
+  t_alloc_uninstall();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_forward),          cmocka_unit_test(test_authentication_denials),
+      cmocka_unit_test(test_authorization),    cmocka_unit_test(test_api_keys_and_scopes),
+      cmocka_unit_test(test_lifecycle),        cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_grpc),             cmocka_unit_test(test_routing_answers),
+      cmocka_unit_test(test_hooks),            cmocka_unit_test(test_misuse),
+      cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_jwks_url_and_introspection),
+      cmocka_unit_test(test_reload),           cmocka_unit_test(test_reload_under_load),
+      cmocka_unit_test(test_allocation_failures),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
