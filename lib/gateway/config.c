@@ -831,7 +831,7 @@ int gh__snapshot_build(const char *json, size_t len, const gh__build_context *ct
     gh__cfg_apis(&b);
   }
   cJSON_Delete(root);
-  if (b.failed_alloc) rc = GH_ENOMEM;
+  if (b.failed_alloc || report.out.failed) rc = GH_ENOMEM;
   else if (report.count) rc = GH_EPARSE;
   if (!rc) rc = gh_router_build(s->router);
   if (!rc) {

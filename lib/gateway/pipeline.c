@@ -361,6 +361,10 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
   }
   gh__buf_put(&d->up_path, "", 1);
   d->up_path.len--;
+  if (d->up_path.failed) {
+    gh__decision_deny(d, GH_STAGE_TRANSFORM, 503, "transform:out_of_memory", NULL, "out of memory", NULL, d->grpc);
+    return STOP;
+  }
   d->up_headers = q->headers;
   d->n_up_headers = q->n_headers;
   if (!t) return CONTINUE;

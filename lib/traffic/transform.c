@@ -309,7 +309,7 @@ static int new_target(const side *s, const gh_transform_input *in, const gh__tva
     if (rc) return rc;
   } else gh__buf_put(b, in->path ? in->path : "/", in->path ? path_len : 1);
   bool first = true;
-  for (const char *p = q ? q + 1 : NULL, *end = in->path + in->path_len; p && p < end;) {
+  for (const char *p = q ? q + 1 : NULL, *end = q ? in->path + in->path_len : NULL; p && p < end;) {
     const char *amp = memchr(p, '&', (size_t)(end - p)), *stop = amp ? amp : end;
     if (stop > p && !query_removed(s, p, (size_t)(stop - p))) {
       gh__buf_put(b, first ? "?" : "&", 1), first = false;

@@ -746,6 +746,7 @@ static void test_reload(void **state) {
  * `make tsan` runs this for races). */
 typedef struct reload_run {
   gh_gateway *gw;
+  char authorization[2048]; /* made before the threads start (bearer() is not thread-safe) */
   atomic_bool stop;
   atomic_long decided, failed;
 } reload_run;
@@ -755,7 +756,7 @@ static void *decide_loop(void *arg) {
   gh_decision *d;
   gh_decision_new(&d);
   req q;
-  make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL);
+  make(&q, "10.1.2.3", "GET", "/v2/orders/7", run->authorization, NULL);
   uint64_t last = 0;
   while (!atomic_load(&run->stop)) {
     gh_gateway_decide(run->gw, &q.r, NOW, d);
@@ -777,6 +778,7 @@ static void test_reload_under_load(void **state) {
   assert_non_null(at);
   memmove(at, at + strlen(limits), strlen(at + strlen(limits)) + 1);
   reload_run run = {.gw = load(doc)};
+  snprintf(run.authorization, sizeof run.authorization, "%s", bearer("viewer"));
   pthread_t threads[2];
   for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, decide_loop, &run);
   char errors[1024];
