@@ -610,7 +610,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
 }
 
 static const char *const POOL_KNOWN[] = {"balancer", "targets", "hash_key", "outlier", "health_check",
-                                         "max_requests", "max_pending", "retry", NULL};
+                                         "max_requests", "max_pending", NULL};
 
 static void build_pool(gh__cfg *b, const cJSON *def, gh__gw_pool *p) {
   static const char *const balancers[] = {"round_robin", "least_request", "maglev", "random", NULL};
