@@ -186,7 +186,7 @@ check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
 "$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
 # every command answers --help with its own usage (exit 0), wherever --help stands
-for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match"; do
+for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide"; do
   "$CLI" $c --help > "$tmp/out" 2>&1; check "$c --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
   "$CLI" $c --jwks x --help > "$tmp/out" 2>&1; check "$c ... --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
 done
@@ -199,7 +199,7 @@ done
 "$CLI" ratelimit simulate --limt 3 > /dev/null 2> "$tmp/err"; check "ratelimit unknown option" 2 $? "unknown option '--limt'" "$tmp/err"
 # ... wherever it stands, in every command; a known option without its value says so
 for c in "jwt verify --jwks x" "jwt sign --alg ES256" "jwt decode" "jwk thumbprint" "jwk generate --alg ES256" "jwk from-pem" \
-         "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match"; do
+         "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide"; do
   "$CLI" $c --bogus < /dev/null > /dev/null 2> "$tmp/err"; check "$c --bogus" 2 $? "^error: unknown option '--bogus'" "$tmp/err"
 done
 printf 'openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n' > "$tmp/o.yaml"
@@ -270,6 +270,28 @@ printf -- '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBSoTiQlgu4nh5oFHQtM
 "$CLI" jwk generate --kty oct --alg ES256 > /dev/null 2> "$tmp/err"; check "generate alg/kty mismatch" 2 $? "ES256 needs an EC P-256 key; this key is oct" "$tmp/err"
 "$CLI" jwk generate --kty oct --pem x > /dev/null 2> "$tmp/err"; check "generate oct pem" 2 $? "no PEM form" "$tmp/err"
 "$CLI" jwk generate > /dev/null 2> "$tmp/err"; check "generate no kty" 2 $? "--kty EC|RSA|oct (or --alg ALG) is required" "$tmp/err"
+
+# the gateway (docs/gateway.md): config lint names every error; decide explains one request
+EX=$2/../../examples/gateway/gateway.json
+"$CLI" config lint "$EX" > "$tmp/out"; check "config lint valid" 0 $? "gateway.json: valid" "$tmp/out"
+printf '{"gatehouse": 1,\n "upstreams": {"u": {"targets": ["http://h:1"], "balancer": "rr"}},\n "routz": []}\n' > "$tmp/bad.json"
+"$CLI" config lint "$tmp/bad.json" > "$tmp/out"; check "config lint errors" 1 $? 'bad.json: \$.routz (3:2): unknown member "routz"; did you mean "routes"?' "$tmp/out"
+grep -q 'bad.json: \$.upstreams.u.balancer (2:61): unknown balancer "rr"' "$tmp/out"; check "config lint: every error" 0 $?
+"$CLI" config lint "$tmp/missing.json" > /dev/null 2> "$tmp/err"; check "config lint missing file" 2 $?
+"$CLI" config lint "$tmp/o.yaml" > /dev/null 2> "$tmp/err"; check "config lint YAML" 2 $? "is YAML; gatehouse reads JSON" "$tmp/err"
+"$CLI" config lint > /dev/null 2> "$tmp/err"; check "config lint no file" 2 $? "which FILE" "$tmp/err"
+"$CLI" decide --config "$EX" GET /health > "$tmp/out"; check "decide forward" 0 $? '"verdict":.*"forward"' "$tmp/out"
+"$CLI" decide --config "$EX" --now 1800000000 GET https://api.example.com/v2/orders/7 > "$tmp/out"
+check "decide 401" 1 $? '"reason":.*"authenticate:NO_CREDENTIALS"' "$tmp/out"
+tok=$("$CLI" jwt sign --alg ES256 --jwk "$2/../../examples/tokens/demo-signing-key.jwk.json" '{"sub":"alice","iss":"https://id.example.com","aud":"api://orders","exp":4102444800,"roles":["viewer"]}')
+"$CLI" decide --config "$EX" --now 1800000000 --client-ip 10.0.0.1 --header "Authorization: Bearer $tok" GET /v2/orders/7 > "$tmp/out"
+check "decide with a token" 0 $? '"subject":.*"alice"' "$tmp/out"
+"$CLI" decide --config "$EX" --now 1800000000 --client-ip 10.0.0.1 --header "Authorization: Bearer $tok" DELETE /v2/orders/7 > "$tmp/out"
+check "decide: the rule that denied" 1 $? '"reason":.*"authorize:deny"' "$tmp/out"
+"$CLI" decide --config "$EX" --now soon GET / > /dev/null 2> "$tmp/err"; check "decide bad --now" 2 $? "whole Unix seconds" "$tmp/err"
+"$CLI" decide GET / > /dev/null 2> "$tmp/err"; check "decide without config" 2 $? "--config FILE is required" "$tmp/err"
+"$CLI" decide --config "$tmp/bad.json" GET / > /dev/null 2> "$tmp/err"; check "decide bad config" 2 $? "config lint" "$tmp/err"
+"$CLI" decide --config "$EX" --header nocolon GET / > /dev/null 2> "$tmp/err"; check "decide bad header" 2 $? "Name: value" "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
