@@ -69,6 +69,13 @@ GH_EXTERN gh_policy *gh_policy_ref(gh_policy *p);
 GH_EXTERN void gh_policy_free(gh_policy *p);
 /** Rules in the compiled policy. Thread-safe. */
 GH_EXTERN size_t gh_policy_rule_count(const gh_policy *p);
+/** What the policy's conditions read, so that a caller sets only that on its requests. */
+#define GH_POLICY_READS_CLAIMS 0x1u  /* "claim" and "param"/"claim" conditions: set_claims */
+#define GH_POLICY_READS_HEADERS 0x2u /* "header": add_header */
+#define GH_POLICY_READS_IP 0x4u      /* "ip": set_client_ip */
+#define GH_POLICY_READS_TIME 0x8u    /* "time": set_time */
+/** GH_POLICY_READS_* of the policy's conditions; 0 for NULL. Thread-safe. */
+GH_EXTERN unsigned gh_policy_reads(const gh_policy *p);
 /** Roles the policy declares. Thread-safe. */
 GH_EXTERN size_t gh_policy_role_count(const gh_policy *p);
 

@@ -515,8 +515,13 @@ const cJSON *gh__json_path(const cJSON *root, const char *path, size_t len) {
 }
 
 void gh__buf_put_json_string(gh__buf *b, const char *s, size_t n) {
-  static const char hex[] = "0123456789abcdef";
   gh__buf_put(b, "\"", 1);
+  gh__buf_put_json_string_body(b, s, n);
+  gh__buf_put(b, "\"", 1);
+}
+
+void gh__buf_put_json_string_body(gh__buf *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -532,5 +537,4 @@ void gh__buf_put_json_string(gh__buf *b, const char *s, size_t n) {
     gh__buf_put(b, esc, len);
   }
   gh__buf_put(b, s + run, n - run);
-  gh__buf_put(b, "\"", 1);
 }

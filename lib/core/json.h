@@ -37,6 +37,8 @@ size_t gh__json_unescape(const char *raw, size_t len, char *out, size_t cap);
  * UTF-8 passes through as it came, so callers give it text they checked. */
 struct gh__buf;
 void gh__buf_put_json_string(struct gh__buf *b, const char *s, size_t n);
+/* The same without the quotes, for text built up in pieces. */
+void gh__buf_put_json_string_body(struct gh__buf *b, const char *s, size_t n);
 
 /* Object member by exact name, or NULL. */
 const cJSON *gh__json_member(const cJSON *obj, const char *name);

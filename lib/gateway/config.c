@@ -238,8 +238,8 @@ static int introspect_trampoline(void *ud, const char *token, size_t len, char *
 
 static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, const char *name) {
   static const char *const known[] = {"name", "type", "issuer", "audience", "algorithms", "jwks", "jwks_url",
-                                      "jwks_ttl", "leeway", "max_token_bytes", "typ", "roles_claim",
-                                      "scopes_claim", "groups_claim", NULL};
+                                      "jwks_ttl", "leeway", "max_token_bytes", "typ", "cache_entries",
+                                      "cache_ttl", "roles_claim", "scopes_claim", "groups_claim", NULL};
   gh__report_unknown_members(b->r, p, known);
   gh_jwt_verifier *v = NULL;
   if (gh_jwt_verifier_new(&v)) {
@@ -267,11 +267,23 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
   if (gh__cfg_seconds(b, p, "leeway", &ms) && gh_jwt_verifier_set_leeway(v, (int)(ms > 86400000 ? 86400 : ms / 1000)))
     gh__report_error(b->r, "bad leeway");
   const cJSON *max = gh__cfg_member(b, p, "max_token_bytes", cJSON_Number, "a number of bytes", false);
-  if (max && (max->valuedouble < 1 || max->valuedouble > 1048576 ||
-              gh_jwt_verifier_set_max_token_len(v, (size_t)max->valuedouble))) {
+  if (max && (max->valuedouble < 64 || max->valuedouble > 1048576 ||
+              !settled(b, gh_jwt_verifier_set_max_token_len(v, (size_t)max->valuedouble)))) {
     gh__report_push_name(b->r, "max_token_bytes");
-    gh__report_error(b->r, "must be from 1 to 1048576");
+    gh__report_error(b->r, "must be from 64 to 1048576");
     gh__report_pop(b->r);
+  }
+  /* verified tokens are cached by default: a signature check costs tens of microseconds, a hit well under one */
+  const cJSON *entries = gh__cfg_member(b, p, "cache_entries", cJSON_Number, "a number of tokens", false);
+  int64_t cache_ttl = 300000;
+  gh__cfg_seconds(b, p, "cache_ttl", &cache_ttl);
+  if (entries && (entries->valuedouble < 0 || entries->valuedouble > 1e7)) {
+    gh__report_push_name(b->r, "cache_entries");
+    gh__report_error(b->r, "must be from 0 (no cache) to 10000000");
+    gh__report_pop(b->r);
+  } else if ((!entries || entries->valuedouble >= 1) && cache_ttl > 0 &&
+             !settled(b, gh_jwt_verifier_set_cache(v, entries ? (size_t)entries->valuedouble : 10000, cache_ttl))) {
+    gh__report_error(b->r, "bad token cache settings");
   }
   const char *typ = gh__cfg_string(b, p, "typ", false);
   if (typ && !settled(b, gh_jwt_verifier_set_typ(v, typ))) gh__report_error(b->r, "bad typ");
@@ -519,6 +531,12 @@ static gh__held *previous_pool(const gh__cfg *b, const char *name, uint64_t def)
   return NULL;
 }
 
+static void render_policy_field(gh__cfg *b, gh__gw_limit *l) {
+  char field[256];
+  if (l->limiter && !gh_limiter_fields(l->limiter->object, 0, 0, field, sizeof field, NULL, 0))
+    l->policy_field = gh__cfg_dup(b, field);
+}
+
 static const char *const LIMIT_OWN[] = {"key", "mode", "failure_mode", NULL};
 static const char *const LIMIT_KNOWN[] = {"algorithm", "limit", "period", "burst", "timeout", "memory",
                                           "key", "mode", "failure_mode", NULL};
@@ -583,6 +601,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
     }
   } else if ((l->limiter = previous_limit(b, l->name, hash))) {
     cJSON_Delete(own);
+    render_policy_field(b, l);
     return;
   }
   size_t len = 0;
@@ -607,6 +626,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   if (!rc && (rc = gh_limiter_build(limiter))) b->failed_alloc = true;
   if (!rc && !(l->limiter = gh__held_new(limiter, free_limiter, hash))) b->failed_alloc = true;
   if (!l->limiter) gh_limiter_free(limiter);
+  render_policy_field(b, l);
 }
 
 static const char *const POOL_KNOWN[] = {"balancer", "targets", "hash_key", "outlier", "health_check",

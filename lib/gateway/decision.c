@@ -72,10 +72,66 @@ void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const ch
   gh__trail_step *t = &d->trail[d->n_trail++];
   t->stage = stage;
   t->outcome = outcome;
+  t->fmt = fmt;
+  size_t ns = 0, nn = 0;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(t->detail, sizeof t->detail, fmt, ap);
+  for (const char *f = fmt; *f; f++) {
+    if (*f != '%') continue;
+    f++;
+    if (f[0] == 's') {
+      const char *s = va_arg(ap, const char *);
+      if (ns < 4) t->s[ns++] = s;
+    } else if (f[0] == 'd') {
+      int v = va_arg(ap, int);
+      if (nn < 2) t->n[nn++] = v;
+    } else if (f[0] == 'z' && f[1] == 'u') {
+      size_t v = va_arg(ap, size_t);
+      if (nn < 2) t->n[nn++] = (long long)v;
+      f++;
+    } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'u') {
+      unsigned long long v = va_arg(ap, unsigned long long);
+      if (nn < 2) t->n[nn++] = (long long)v;
+      f += 2;
+    } else if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+      int len = va_arg(ap, int);
+      const char *s = va_arg(ap, const char *);
+      if (nn < 2) t->n[nn++] = len;
+      if (ns < 4) t->s[ns++] = s;
+      f += 2;
+    }
+  }
   va_end(ap);
+}
+
+/* The step's detail, formatted now. */
+static void put_detail(gh__buf *b, const gh__trail_step *t) {
+  size_t ns = 0, nn = 0, run = 0;
+  char num[32];
+  const char *f = t->fmt;
+  for (size_t i = 0; f[i]; i++) {
+    if (f[i] != '%') continue;
+    gh__buf_put(b, f + run, i - run);
+    const char *s = NULL;
+    size_t len = 0;
+    if (f[i + 1] == 's') {
+      s = ns < 4 ? t->s[ns++] : NULL;
+      len = s ? strlen(s) : 0;
+      i += 1;
+    } else if (f[i + 1] == '.' && f[i + 2] == '*' && f[i + 3] == 's') {
+      long long n = nn < 2 ? t->n[nn++] : 0;
+      s = ns < 4 ? t->s[ns++] : NULL;
+      len = s ? strnlen(s, n > 0 ? (size_t)n : 0) : 0;
+      i += 3;
+    } else {
+      snprintf(num, sizeof num, "%lld", nn < 2 ? t->n[nn++] : 0);
+      s = num, len = strlen(num);
+      i += f[i + 1] == 'd' ? 1 : f[i + 1] == 'z' ? 2 : 3;
+    }
+    if (s) gh__buf_put_json_string_body(b, s, len);
+    run = i + 1;
+  }
+  gh__buf_put(b, f + run, strlen(f + run));
 }
 
 static const char *status_title(int status) {
@@ -232,6 +288,7 @@ int gh_decision_set_subject(gh_decision *d, const char *subject, size_t len) {
 
 int gh_decision_explain(const gh_decision *d, char *out, size_t cap, size_t *len) {
   if (!d || (!out && cap)) return GH_EINVAL;
+  if (d->verdict && !d->open && d->n_trail) return GH_EMISUSE; /* completed: what it pointed to is gone */
   gh__buf b = {0};
   char num[64];
   gh__buf_puts(&b, "{\"verdict\":");
@@ -259,9 +316,10 @@ int gh_decision_explain(const gh_decision *d, char *out, size_t cap, size_t *len
     gh__buf_puts(&b, "\",\"outcome\":\"");
     gh__buf_puts(&b, t->outcome);
     gh__buf_puts(&b, "\"");
-    if (t->detail[0]) {
-      gh__buf_puts(&b, ",\"detail\":");
-      gh__buf_put_json_string(&b, t->detail, strlen(t->detail));
+    if (t->fmt[0]) {
+      gh__buf_puts(&b, ",\"detail\":\"");
+      put_detail(&b, t);
+      gh__buf_puts(&b, "\"");
     }
     gh__buf_puts(&b, "}");
   }

@@ -20,10 +20,16 @@
 #define GH__DECISION_SLOTS 8
 #define GH__LIMIT_KEY_MAX 512
 
+/* One step of the explanation, recorded without formatting (a decision
+ * records several; explanations are read for few): the format and its
+ * arguments, which point into the snapshot, the decision or static text and
+ * so stay valid until the decision completes. */
 typedef struct gh__trail_step {
   int stage;
   const char *outcome; /* static text: "matched", "denied", ... */
-  char detail[160];
+  const char *fmt;     /* %s, %d, %zu, %llu and %.*s only */
+  const char *s[4];
+  long long n[2];
 } gh__trail_step;
 
 struct gh_decision {
@@ -64,6 +70,7 @@ struct gh_decision {
   size_t n_trail;
   uint64_t config_version;
   bool grpc; /* the caller speaks gRPC: denials in its form */
+  char note[256]; /* a message a stage's trail step points to */
 };
 
 /* Forgets the previous request, keeping allocations. */
@@ -72,7 +79,7 @@ void gh__decision_reset(gh_decision *d);
 const char *gh__decision_keep(gh_decision *d, const char *p, size_t n);
 /* Adds a response header (copied); false when full. */
 bool gh__decision_add_header(gh_decision *d, const char *name, const char *value, size_t value_len);
-/* Records one step of the explanation. */
+/* Records one step of the explanation (arguments as the format says; strings must outlive the decision's use). */
 void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -229,6 +229,7 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
   const gh_policy *p = d->route->policy;
   if (!p) return CONTINUE;
   gh_policy_request *r = d->policy;
+  unsigned reads = gh_policy_reads(p); /* a claims document is parsed only for a policy that reads it */
   gh_policy_request_reset(r);
   const char *subject = gh_decision_subject(d);
   if (subject) gh_policy_request_set_subject(r, subject, strlen(subject));
@@ -242,7 +243,7 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
       gh_policy_request_add_scope(r, scope, strlen(scope));
     }
     size_t len = 0;
-    const char *claims = gh_identity_claims(d->identity, &len);
+    const char *claims = (reads & GH_POLICY_READS_CLAIMS) ? gh_identity_claims(d->identity, &len) : NULL;
     if (claims && len) gh_policy_request_set_claims(r, claims, len);
   }
   gh_policy_request_set_action(r, q->method, q->method_len);
@@ -253,11 +254,11 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
   size_t base = v && v->base_path ? strlen(v->base_path) : 0;
   if (base && res_len > base && memcmp(res, v->base_path, base) == 0 && res[base] == '/') res += base, res_len -= base;
   gh_policy_request_set_resource(r, res, res_len);
-  if (q->client_ip) gh_policy_request_set_client_ip(r, q->client_ip, q->client_ip_len);
-  for (size_t i = 0; i < q->n_headers; i++)
+  if (q->client_ip && (reads & GH_POLICY_READS_IP)) gh_policy_request_set_client_ip(r, q->client_ip, q->client_ip_len);
+  for (size_t i = 0; (reads & GH_POLICY_READS_HEADERS) && i < q->n_headers; i++)
     gh_policy_request_add_header(r, q->headers[i].name, q->headers[i].name_len, q->headers[i].value,
                                  q->headers[i].value_len);
-  gh_policy_request_set_time(r, now_ms);
+  if (reads & GH_POLICY_READS_TIME) gh_policy_request_set_time(r, now_ms);
   int decision = GH_POLICY_DENY;
   const char *rule = NULL;
   int rc = gh_policy_decide(p, r, &decision, &rule);
@@ -321,10 +322,12 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     gh__decision_trace(d, GH_STAGE_LIMIT, "failed", "%s", gh_err_name(rc));
     return STOP;
   }
-  const gh_limiter *shown = limiters[allowed ? 0 : denied_by];
-  char policy[256], state[256];
+  size_t shown_at = allowed ? 0 : denied_by;
+  const gh_limiter *shown = limiters[shown_at];
+  const char *policy = route->limits[shown_at]->policy_field; /* constant: rendered at load */
+  char state[256];
   int64_t reset = allowed ? 0 : retry_ms;
-  if (!gh_limiter_fields(shown, remaining, reset < 0 ? 0 : reset, policy, sizeof policy, state, sizeof state)) {
+  if (policy && !gh_limiter_fields(shown, remaining, reset < 0 ? 0 : reset, NULL, 0, state, sizeof state)) {
     gh__decision_add_header(d, "RateLimit-Policy", policy, strlen(policy));
     gh__decision_add_header(d, "RateLimit", state, strlen(state));
   }
@@ -376,7 +379,8 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
     bool client = rc == GH_EDENIED;
     gh__decision_deny(d, GH_STAGE_TRANSFORM, client ? 400 : 500, client ? "transform:refused" : "transform:error",
                       NULL, client ? "the request cannot be transformed" : "the transformation failed", NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_TRANSFORM, "denied", "%s", msg);
+    snprintf(d->note, sizeof d->note, "%s", msg);
+    gh__decision_trace(d, GH_STAGE_TRANSFORM, "denied", "%s", d->note);
     return STOP;
   }
   d->has_transformed = true;

@@ -40,6 +40,7 @@ typedef struct gh__gw_limit {
   gh__held *limiter; /* gh_limiter */
   gh_limit_key *key;
   bool concurrency;
+  char *policy_field; /* its RateLimit-Policy value */
 } gh__gw_limit;
 
 typedef struct gh__gw_pool {

@@ -145,6 +145,7 @@ struct gh_policy {
   void *index_block;
   uint64_t label_seed; /* hashes of the index's static labels */
   unsigned path_flags; /* GH_PATH_IGNORE_CASE when the document asks for it */
+  unsigned reads;      /* GH_POLICY_READS_*: what its conditions look at */
 };
 
 /* A request keeps short subjects, actions and resources in its own buffers,

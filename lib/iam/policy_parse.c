@@ -292,6 +292,26 @@ static void parser_free(parser *ps) {
   gh__free(ps->bind_subject);
 }
 
+/* What a condition tree looks at, so that callers set only what is read. */
+static unsigned cond_reads(const gh__cond *c) {
+  if (!c) return 0;
+  unsigned r = 0;
+  switch (c->kind) {
+    case GH__C_IP: r = GH_POLICY_READS_IP; break;
+    case GH__C_TIME: r = GH_POLICY_READS_TIME; break;
+    case GH__C_CLAIM_EQ:
+    case GH__C_CLAIM_IN:
+    case GH__C_CLAIM_CONTAINS:
+    case GH__C_PARAM_CLAIM: r = GH_POLICY_READS_CLAIMS; break;
+    case GH__C_HEADER_IN: r = GH_POLICY_READS_HEADERS; break;
+    default: break;
+  }
+  for (size_t i = 0; i < c->n_kids; i++) r |= cond_reads(&c->kids[i]);
+  return r;
+}
+
+unsigned gh_policy_reads(const gh_policy *p) { return p ? p->reads : 0; }
+
 int gh_policy_parse(gh_policy **out, const char *json, size_t len, char *msg, size_t cap) {
   if (!out || (!json && len)) return GH_EINVAL;
   *out = NULL;
@@ -321,6 +341,7 @@ int gh_policy_parse(gh_policy **out, const char *json, size_t len, char *msg, si
   if (!rc) rc = bind(&ps);
   if (!rc) rc = close_subjects(p);
   if (!rc) rc = gh__index_build(p);
+  for (size_t i = 0; !rc && i < p->n_rules; i++) p->reads |= cond_reads(p->rules[i].when);
   parser_free(&ps);
   cJSON_Delete(doc);
   if (rc) {
