@@ -47,6 +47,8 @@ static inline bool gh__time_ok(int64_t ms) { return ms >= 0 && ms <= GH_TIME_MAX
 /* v as an exact int64: false when it has a fraction, is not finite or lies
  * outside [-2^63, 2^63). */
 bool gh__double_to_int64(double v, int64_t *out);
+/* v in decimal into out (at least 21 bytes), without a NUL; returns the length. For hot paths where snprintf costs. */
+size_t gh__u64_to_dec(uint64_t v, char *out);
 /* Seconds as milliseconds in [0, GH_TIME_MAX_MS]; false outside (and for NaN). */
 bool gh__seconds_to_ms(double seconds, int64_t *ms);
 

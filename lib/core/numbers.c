@@ -17,3 +17,14 @@ bool gh__seconds_to_ms(double seconds, int64_t *ms) {
   *ms = llround(seconds * 1000.0);
   return *ms <= GH_TIME_MAX_MS;
 }
+
+size_t gh__u64_to_dec(uint64_t v, char *out) {
+  char tmp[20];
+  size_t n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+  return n;
+}

@@ -443,8 +443,10 @@ static void set_request_id(gh_decision *d, const gh_request *q) {
     d->request_id[len] = 0;
     return;
   }
-  uint64_t a = gh__gateway_request_id(d->gw), b = gh__gateway_request_id(d->gw);
-  snprintf(d->request_id, sizeof d->request_id, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+  static const char hex[] = "0123456789abcdef";
+  uint64_t id[2] = {gh__gateway_request_id(d->gw), gh__gateway_request_id(d->gw)};
+  for (int i = 0; i < 32; i++) d->request_id[i] = hex[(id[i / 16] >> (60 - 4 * (i % 16))) & 15];
+  d->request_id[32] = 0;
 }
 
 typedef int (*stage_fn)(gh_decision *, const gh_request *, int64_t);

@@ -8,6 +8,12 @@
 #include "principal.h"
 #include "realm_internal.h"
 
+/* A value no idp mapping had before: identities memoized on a token stay valid only for it. */
+static uint64_t new_mapping(void) {
+  static atomic_uint_fast64_t next = 1;
+  return atomic_fetch_add_explicit(&next, 1, memory_order_relaxed);
+}
+
 static int idp_new(gh_idp **out, const char *name, gh__idp_kind kind) {
   if (!out || !name || !*name) return GH_EINVAL;
   gh_idp *idp = gh__calloc(1, sizeof *idp);
@@ -17,6 +23,7 @@ static int idp_new(gh_idp **out, const char *name, gh__idp_kind kind) {
   }
   atomic_init(&idp->refs, 1);
   idp->kind = kind;
+  atomic_init(&idp->mapping, new_mapping());
   /* default scope claims: "scope" (space-separated, RFC 8693 4.2) and "scp" (array) */
   if (kind != GH__IDP_APIKEY && (gh__strs_add(&idp->scopes, "scope", 5) || gh__strs_add(&idp->scopes, "scp", 3))) {
     gh_idp_free(idp);
@@ -66,7 +73,9 @@ int gh_idp_new_custom(gh_idp **out, const char *name, gh_custom_auth_fn fn, void
 
 static int map(gh__strs *paths, gh_idp *idp, const char *path) {
   if (!idp || !path || !*path) return GH_EINVAL;
-  return gh__strs_add(paths, path, strlen(path));
+  int rc = gh__strs_add(paths, path, strlen(path));
+  if (!rc) atomic_store_explicit(&idp->mapping, new_mapping(), memory_order_relaxed); /* memoized identities lapse */
+  return rc;
 }
 
 int gh_idp_map_roles(gh_idp *idp, const char *path) { return idp ? map(&idp->roles, idp, path) : GH_EINVAL; }
@@ -123,10 +132,23 @@ static int try_jwt(gh_idp *idp, const char *realm, const char *cred, size_t len,
     return GH_OK;
   }
   if (rc) return rc;
+  /* a token seen again (the verifier's cache) maps to the same identity: built once, kept on the principal */
+  uint64_t mapping = atomic_load_explicit(&idp->mapping, memory_order_relaxed);
+  gh_identity *memo = gh__principal_identity(p, mapping, realm);
+  if (memo) {
+    gh_principal_free(p);
+    *out = memo;
+    *outcome = GH__IDP_ACCEPTED;
+    return GH_OK;
+  }
   const cJSON *tree = gh__principal_tree(p);
   size_t text_len;
   const char *text = gh_principal_payload(p, &text_len);
   rc = tree ? gh__identity_from_claims(tree, text, text_len, idp, &idp->scopes, realm, out) : GH_ENOMEM;
+  if (!rc) {
+    (*out)->mapping = mapping;
+    gh__principal_keep_identity(p, *out);
+  }
   gh_principal_free(p);
   if (!rc) *outcome = GH__IDP_ACCEPTED;
   return rc;

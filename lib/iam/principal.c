@@ -5,6 +5,7 @@
 
 #include "../core/core.h"
 #include "../core/json.h"
+#include "realm_internal.h"
 
 struct gh_principal {
   atomic_size_t refs;
@@ -14,6 +15,7 @@ struct gh_principal {
   const char *alg; /* static */
   char *kid, *sub, *iss; /* in the same block, after the struct */
   int64_t exp;
+  _Atomic(struct gh_identity *) identity; /* memoized by the idp that mapped it (idp.c) */
 };
 
 /* One block: the principal, then its kid, sub and iss strings. */
@@ -54,6 +56,7 @@ gh_principal *gh__principal_ref(gh_principal *p) {
 void gh_principal_free(gh_principal *p) {
   if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) return;
   cJSON_Delete(atomic_load(&p->claims));
+  gh_identity_free(atomic_load(&p->identity));
   gh__free(p->payload);
   gh__free(p);
 }
@@ -157,4 +160,18 @@ int gh_principal_claim_strings_at(const gh_principal *p, const char *path, size_
   if ((rc = claim(p, path, path_len, &c))) return rc; /* found just now: the tree does not change */
   *out = cJSON_IsString(c) ? c->valuestring : cJSON_GetArrayItem(c, (int)index)->valuestring;
   return GH_OK;
+}
+
+struct gh_identity *gh__principal_identity(const gh_principal *p, uint64_t mapping, const char *realm) {
+  /* the principal holds its reference until freed, and it is never replaced: safe to take one here */
+  struct gh_identity *id = atomic_load_explicit(&((gh_principal *)p)->identity, memory_order_acquire);
+  if (!id || id->mapping != mapping || strcmp(id->realm, realm) != 0) return NULL;
+  return gh__identity_ref(id);
+}
+
+void gh__principal_keep_identity(gh_principal *p, struct gh_identity *id) {
+  struct gh_identity *none = NULL;
+  gh__identity_ref(id);
+  if (!atomic_compare_exchange_strong_explicit(&p->identity, &none, id, memory_order_acq_rel, memory_order_acquire))
+    gh_identity_free(id); /* another thread kept one first, or another realm's: keep that one */
 }

@@ -14,5 +14,10 @@ int gh__principal_new(gh_principal **out, gh__jws *jws, const gh__registered *re
 gh_principal *gh__principal_ref(gh_principal *p);
 /* The claims tree (built on first use); NULL on allocation failure. */
 const cJSON *gh__principal_tree(const gh_principal *p);
+/* The identity memoized on the principal for an idp's mapping and a realm
+ * (a new reference), or NULL; and keeping one (the first kept stays). */
+struct gh_identity;
+struct gh_identity *gh__principal_identity(const gh_principal *p, uint64_t mapping, const char *realm);
+void gh__principal_keep_identity(gh_principal *p, struct gh_identity *id);
 
 #endif

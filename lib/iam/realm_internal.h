@@ -24,6 +24,7 @@ struct gh_idp {
   int64_t cache_ttl_ms;
   gh__expiring_map *cache; /* introspection: token -> identity */
   gh__strs roles, scopes, groups; /* claim paths */
+  atomic_uint_fast64_t mapping; /* unique per idp and mapping: what identities built by it are memoized under */
 };
 
 struct gh_identity {
@@ -33,6 +34,7 @@ struct gh_identity {
   char *claims;
   size_t claims_len;
   int64_t expires_ms; /* 0: none */
+  uint64_t mapping;   /* the idp's mapping it was built with */
 };
 
 struct gh_auth_request {
