@@ -67,43 +67,6 @@ bool gh__decision_add_header(gh_decision *d, const char *name, const char *value
   return true;
 }
 
-void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const char *fmt, ...) {
-  if (d->n_trail == GH__DECISION_TRAIL) return;
-  gh__trail_step *t = &d->trail[d->n_trail++];
-  t->stage = stage;
-  t->outcome = outcome;
-  t->fmt = fmt;
-  size_t ns = 0, nn = 0;
-  va_list ap;
-  va_start(ap, fmt);
-  for (const char *f = fmt; *f; f++) {
-    if (*f != '%') continue;
-    f++;
-    if (f[0] == 's') {
-      const char *s = va_arg(ap, const char *);
-      if (ns < 4) t->s[ns++] = s;
-    } else if (f[0] == 'd') {
-      int v = va_arg(ap, int);
-      if (nn < 2) t->n[nn++] = v;
-    } else if (f[0] == 'z' && f[1] == 'u') {
-      size_t v = va_arg(ap, size_t);
-      if (nn < 2) t->n[nn++] = (long long)v;
-      f++;
-    } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'u') {
-      unsigned long long v = va_arg(ap, unsigned long long);
-      if (nn < 2) t->n[nn++] = (long long)v;
-      f += 2;
-    } else if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
-      int len = va_arg(ap, int);
-      const char *s = va_arg(ap, const char *);
-      if (nn < 2) t->n[nn++] = len;
-      if (ns < 4) t->s[ns++] = s;
-      f += 2;
-    }
-  }
-  va_end(ap);
-}
-
 /* The step's detail, formatted now. */
 static void put_detail(gh__buf *b, const gh__trail_step *t) {
   size_t ns = 0, nn = 0, run = 0;

@@ -71,6 +71,8 @@ struct gh_decision {
   uint64_t config_version;
   bool grpc; /* the caller speaks gRPC: denials in its form */
   char note[256]; /* a message a stage's trail step points to */
+  /* the headers the pipeline reads, found in one pass over the request's */
+  gh__span authorization, content_type, accept, accept_version, given_request_id;
 };
 
 /* Forgets the previous request, keeping allocations. */
@@ -79,12 +81,14 @@ void gh__decision_reset(gh_decision *d);
 const char *gh__decision_keep(gh_decision *d, const char *p, size_t n);
 /* Adds a response header (copied); false when full. */
 bool gh__decision_add_header(gh_decision *d, const char *name, const char *value, size_t value_len);
-/* Records one step of the explanation (arguments as the format says; strings must outlive the decision's use). */
-void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+/* Records one step of the explanation: the format's %s (and %.*s) take
+ * s0..s3 in order, its %d, %zu, %llu (and the * of %.*s) n0, n1. Nothing is
+ * formatted here; the strings must live until the decision completes. */
+static inline void gh__decision_trace(gh_decision *d, int stage, const char *outcome, const char *fmt, const char *s0,
+                                      const char *s1, const char *s2, const char *s3, long long n0, long long n1) {
+  if (d->n_trail == GH__DECISION_TRAIL) return;
+  d->trail[d->n_trail++] = (gh__trail_step){stage, outcome, fmt, {s0, s1, s2, s3}, {n0, n1}};
+}
 /* Answers with status: a problem+json body (RFC 9457), or for gRPC callers
  * a trailers-only answer (HTTP 200, grpc-status, grpc-message). `type` is a
  * problem type URI or NULL (about:blank); challenge a WWW-Authenticate value or NULL. */

@@ -147,9 +147,10 @@ int gh__gateway_introspect(gh_gateway *gw, const char *endpoint, const char *tok
 
 const gh__hooks *gh__gateway_hooks(const gh_gateway *gw) { return &gw->hooks; }
 
-uint64_t gh__gateway_request_id(gh_gateway *gw) {
+void gh__gateway_request_id(gh_gateway *gw, uint64_t id[2]) {
   uint64_t n = atomic_fetch_add_explicit(&gw->id_counter, 1, memory_order_relaxed);
-  return gh__hash64(&n, sizeof n, gw->id_seed);
+  id[0] = gw->id_seed;
+  id[1] = gh__hash64(&n, sizeof n, gw->id_seed);
 }
 
 /* ---- loading ---- */

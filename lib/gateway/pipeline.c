@@ -27,6 +27,29 @@ static const char *header(const gh_request *q, const char *name, size_t *len) {
   return NULL;
 }
 
+static bool name_is(const gh_header *h, const char *name, size_t n) {
+  return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
+
+/* The headers every decision reads, in one pass (or by lookup, for a host that gives a function). */
+static void find_headers(gh_decision *d, const gh_request *q) {
+  gh__span *spans[] = {&d->authorization, &d->content_type, &d->accept, &d->accept_version, &d->given_request_id};
+  const char *names[] = {"Authorization", "Content-Type", "Accept", "Accept-Version", d->snap->request_id_header};
+  for (size_t k = 0; k < 5; k++) *spans[k] = (gh__span){NULL, 0};
+  if (q->header) {
+    for (size_t k = 0; k < 5; k++) spans[k]->p = header(q, names[k], &spans[k]->len);
+    return;
+  }
+  size_t lens[5];
+  for (size_t k = 0; k < 5; k++) lens[k] = strlen(names[k]);
+  for (size_t i = 0; i < q->n_headers; i++)
+    for (size_t k = 0; k < 5; k++)
+      if (!spans[k]->p && name_is(&q->headers[i], names[k], lens[k])) {
+        *spans[k] = (gh__span){q->headers[i].value, q->headers[i].value_len};
+        break;
+      }
+}
+
 /* The caller's attributes for limit keys and transformations: the identity's, or a hook's subject. */
 static const char *decision_attr(void *ud, const char *name, size_t name_len, size_t *value_len) {
   gh_decision *d = ud;
@@ -50,14 +73,14 @@ static int run_hook(gh_decision *d, const gh__hook *h, int stage, const char *wh
       gh__decision_deny(d, stage, 500, "hook:no_answer", NULL, "a gateway hook failed", NULL, d->grpc);
     }
     d->stage = stage;
-    gh__decision_trace(d, stage, "answered", "%s hook answered %d", when, d->status);
+    gh__decision_trace(d, stage, "answered", "%s hook answered %d", when, NULL, NULL, NULL, (long long)(d->status), 0);
     return STOP;
   }
   gh__log(GH_LOG_ERROR, "gateway: the %s hook of stage %s failed: %s (%s)", when, gh_stage_name(stage),
           gh_err_name(rc), gh_strerror(rc));
   d->n_headers = d->arena_used = 0;
   gh__decision_deny(d, stage, 500, "hook:failed", NULL, "a gateway hook failed", NULL, d->grpc);
-  gh__decision_trace(d, stage, "failed", "%s hook failed: %s", when, gh_err_name(rc));
+  gh__decision_trace(d, stage, "failed", "%s hook failed: %s", when, gh_err_name(rc), NULL, NULL, 0, 0);
   return STOP;
 }
 
@@ -79,8 +102,8 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   }
   gh_route_request rq = {.method = q->method, .method_len = q->method_len, .path = path, .path_len = path_len,
                          .host = q->host, .host_len = q->host_len};
-  rq.accept_version = header(q, "Accept-Version", &rq.accept_version_len);
-  rq.accept = header(q, "Accept", &rq.accept_len);
+  rq.accept_version = d->accept_version.p, rq.accept_version_len = d->accept_version.len;
+  rq.accept = d->accept.p, rq.accept_len = d->accept.len;
   gh_route_match *m = &d->match;
   int rc = gh_router_match_request(s->router, &rq, m);
   if (rc) {
@@ -92,18 +115,18 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     case 204:
       gh__decision_add_header(d, "Allow", m->allow, strlen(m->allow));
       gh__decision_deny(d, GH_STAGE_ROUTE, 204, "route:options", NULL, NULL, NULL, false);
-      gh__decision_trace(d, GH_STAGE_ROUTE, "answered", "OPTIONS: Allow %s", m->allow);
+      gh__decision_trace(d, GH_STAGE_ROUTE, "answered", "OPTIONS: Allow %s", m->allow, NULL, NULL, NULL, 0, 0);
       return STOP;
     case 308:
       gh__decision_add_header(d, "Location", m->location, strlen(m->location));
       gh__decision_deny(d, GH_STAGE_ROUTE, 308, "route:redirect", NULL, NULL, NULL, false);
-      gh__decision_trace(d, GH_STAGE_ROUTE, "redirected", "to %s", m->location);
+      gh__decision_trace(d, GH_STAGE_ROUTE, "redirected", "to %s", m->location, NULL, NULL, NULL, 0, 0);
       return STOP;
     case 405:
       gh__decision_add_header(d, "Allow", m->allow, strlen(m->allow)); /* RFC 9110 §15.5.6 */
       gh__decision_deny(d, GH_STAGE_ROUTE, 405, "route:method_not_allowed", NULL,
                         "the resource does not support this method", NULL, d->grpc);
-      gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "method not allowed; Allow %s", m->allow);
+      gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "method not allowed; Allow %s", m->allow, NULL, NULL, NULL, 0, 0);
       return STOP;
     default: {
       int st = m->status == 404 || m->status == 400 || m->status == 414 ? m->status : 404;
@@ -111,13 +134,13 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
                                                                              : "the path is not acceptable";
       gh__decision_deny(d, GH_STAGE_ROUTE, st, st == 404 ? "route:not_found" : st == 414 ? "route:uri_too_long" : "route:bad_path",
                         NULL, why, NULL, d->grpc);
-      gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "%s", why);
+      gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "%s", why, NULL, NULL, NULL, 0, 0);
       return STOP;
     }
   }
   const gh__gw_route *route = d->route = m->ud;
   const gh__api_version *v = route->version;
-  gh__decision_trace(d, GH_STAGE_ROUTE, "matched", "route %s (%s)", route->name, m->pattern);
+  gh__decision_trace(d, GH_STAGE_ROUTE, "matched", "route %s (%s)", route->name, m->pattern, NULL, NULL, 0, 0);
   if (!v) return CONTINUE;
   if (gh__api_version_retired_at(v, now_ms)) {
     char *body = NULL;
@@ -129,14 +152,13 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
       gh__free(body);
     }
     if (v->link_value) gh__decision_add_header(d, "Link", v->link_value, strlen(v->link_value));
-    gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "API %s version %s is retired%s%s", v->api, v->version,
-                       v->successor ? "; successor " : "", v->successor ? v->successor : "");
+    gh__decision_trace(d, GH_STAGE_ROUTE, "denied", "API %s version %s is retired%s%s", v->api, v->version, v->successor ? "; successor " : "", v->successor ? v->successor : "", 0, 0);
     return STOP;
   }
   if (v->deprecation_value) gh__decision_add_header(d, "Deprecation", v->deprecation_value, strlen(v->deprecation_value));
   if (v->sunset_value) gh__decision_add_header(d, "Sunset", v->sunset_value, strlen(v->sunset_value));
   if (v->link_value && v->state == GH__API_DEPRECATED) gh__decision_add_header(d, "Link", v->link_value, strlen(v->link_value));
-  gh__decision_trace(d, GH_STAGE_ROUTE, gh__api_state_name(v->state), "API %s version %s", v->api, v->version);
+  gh__decision_trace(d, GH_STAGE_ROUTE, gh__api_state_name(v->state), "API %s version %s", v->api, v->version, NULL, NULL, 0, 0);
   return CONTINUE;
 }
 
@@ -159,16 +181,15 @@ static int authenticate_stage(gh_decision *d, const gh_request *q, int64_t now_m
   const gh__gw_realm *realm = route->realm;
   gh_auth_request_reset(d->auth);
   size_t len = 0;
-  const char *v = header(q, "Authorization", &len);
-  if (v) gh_auth_request_set_authorization(d->auth, v, len);
+  const char *v;
+  if (d->authorization.p) gh_auth_request_set_authorization(d->auth, d->authorization.p, d->authorization.len);
   if (realm->api_key_header && (v = header(q, realm->api_key_header, &len))) gh_auth_request_set_api_key(d->auth, v, len);
   if (q->client_cert_sha256) gh_auth_request_set_client_cert_sha256(d->auth, q->client_cert_sha256);
   int reason = 0;
   char challenge[512];
   int rc = gh_realm_authenticate(realm->realm, d->auth, now_ms, &d->identity, &reason, challenge, sizeof challenge);
   if (rc == GH_EDENIED && reason == GH_AUTH_NO_CREDENTIALS && route->auth == GH__AUTH_OPTIONAL) {
-    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "anonymous", "no credentials; realm %s allows anonymous calls here",
-                       realm->name);
+    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "anonymous", "no credentials; realm %s allows anonymous calls here", realm->name, NULL, NULL, NULL, 0, 0);
     return CONTINUE;
   }
   if (rc == GH_EDENIED) {
@@ -178,18 +199,17 @@ static int authenticate_stage(gh_decision *d, const gh_request *q, int64_t now_m
     /* RFC 6750 §3: a request without credentials gets a challenge without an error code */
     gh__decision_deny(d, GH_STAGE_AUTHENTICATE, status, r, NULL, gh_auth_reason_message(reason),
                       status == 401 ? challenge : NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "denied", "realm %s: %s", realm->name, gh_auth_reason_name(reason));
+    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "denied", "realm %s: %s", realm->name, gh_auth_reason_name(reason), NULL, NULL, 0, 0);
     return STOP;
   }
   if (rc) {
     gh__log(GH_LOG_ERROR, "gateway: authentication in realm %s failed: %s", realm->name, gh_strerror(rc));
     gh__decision_deny(d, GH_STAGE_AUTHENTICATE, rc == GH_ENOMEM ? 503 : 500, "authenticate:error", NULL,
                       "authentication could not be completed", NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "failed", "%s", gh_err_name(rc));
+    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "failed", "%s", gh_err_name(rc), NULL, NULL, NULL, 0, 0);
     return STOP;
   }
-  gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "authenticated", "subject %s by %s in realm %s",
-                     gh_identity_subject(d->identity), gh_identity_idp(d->identity), realm->name);
+  gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "authenticated", "subject %s by %s in realm %s", gh_identity_subject(d->identity), gh_identity_idp(d->identity), realm->name, NULL, 0, 0);
   return CONTINUE;
 }
 
@@ -204,7 +224,7 @@ static int entitlement_checks(gh_decision *d) {
     bool anonymous = !d->identity;
     gh__decision_deny(d, GH_STAGE_AUTHORIZE, anonymous ? 401 : 403, "authorize:insufficient_scope", NULL,
                       "the token lacks a scope this operation requires", challenge, d->grpc);
-    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "scope %s required", route->scopes[i]);
+    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "scope %s required", route->scopes[i], NULL, NULL, NULL, 0, 0);
     return STOP;
   }
   const gh__api_version *v = route->version;
@@ -214,8 +234,7 @@ static int entitlement_checks(gh_decision *d) {
     if (!allowed) { /* a draft is invisible to others: 404, as if it did not exist */
       gh__decision_deny(d, GH_STAGE_AUTHORIZE, 404, "authorize:draft", NULL, "no route matches the request", NULL,
                         d->grpc);
-      gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "API %s version %s is a draft; the caller has none of its roles",
-                         v->api, v->version);
+      gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "API %s version %s is a draft; the caller has none of its roles", v->api, v->version, NULL, NULL, 0, 0);
       return STOP;
     }
   }
@@ -266,11 +285,11 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
     gh__log(GH_LOG_ERROR, "gateway: policy decision failed: %s", gh_strerror(rc));
     gh__decision_deny(d, GH_STAGE_AUTHORIZE, 500, "authorize:error", NULL, "authorization could not be completed",
                       NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "failed", "%s", gh_err_name(rc));
+    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "failed", "%s", gh_err_name(rc), NULL, NULL, NULL, 0, 0);
     return STOP;
   }
   if (decision == GH_POLICY_ALLOW) {
-    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "allowed", "rule %s", rule ? rule : "(none)");
+    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "allowed", "rule %s", rule ? rule : "(none)", NULL, NULL, NULL, 0, 0);
     return CONTINUE;
   }
   /* an anonymous caller may succeed with credentials (401); a known one may not (403) */
@@ -280,7 +299,7 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
   gh__decision_deny(d, GH_STAGE_AUTHORIZE, anonymous ? 401 : 403, "authorize:deny", NULL,
                     anonymous ? "authentication is required for this operation" : "the policy does not allow this request",
                     anonymous ? challenge : NULL, d->grpc);
-  gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", rule ? "rule %s" : "no rule allows it%s", rule ? rule : "");
+  gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", rule ? "rule %s" : "no rule allows it%s", rule ? rule : "", NULL, NULL, NULL, 0, 0);
   return STOP;
 }
 
@@ -319,7 +338,7 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   if (rc) {
     gh__log(GH_LOG_ERROR, "gateway: limits failed: %s", gh_strerror(rc));
     gh__decision_deny(d, GH_STAGE_LIMIT, 503, "limit:error", NULL, "limits could not be checked", NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_LIMIT, "failed", "%s", gh_err_name(rc));
+    gh__decision_trace(d, GH_STAGE_LIMIT, "failed", "%s", gh_err_name(rc), NULL, NULL, NULL, 0, 0);
     return STOP;
   }
   size_t shown_at = allowed ? 0 : denied_by;
@@ -334,7 +353,7 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   if (allowed) {
     for (size_t i = 0; i < n; i++)
       if (route->limits[i]->concurrency) d->slots[d->n_slots++].limiter = limiters[i], d->slots[d->n_slots - 1].key = i;
-    gh__decision_trace(d, GH_STAGE_LIMIT, "allowed", "%zu limit(s); %llu remaining", n, (unsigned long long)remaining);
+    gh__decision_trace(d, GH_STAGE_LIMIT, "allowed", "%zu limit(s); %llu remaining", NULL, NULL, NULL, NULL, (long long)(n), (long long)((unsigned long long)remaining));
     return CONTINUE;
   }
   char r[96], retry[32];
@@ -349,7 +368,7 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     d->body.len = 0;
     gh__buf_puts(&d->body, problem);
   }
-  gh__decision_trace(d, GH_STAGE_LIMIT, "denied", "limit %s", route->limits[denied_by]->name);
+  gh__decision_trace(d, GH_STAGE_LIMIT, "denied", "limit %s", route->limits[denied_by]->name, NULL, NULL, NULL, 0, 0);
   return STOP;
 }
 
@@ -380,7 +399,7 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
     gh__decision_deny(d, GH_STAGE_TRANSFORM, client ? 400 : 500, client ? "transform:refused" : "transform:error",
                       NULL, client ? "the request cannot be transformed" : "the transformation failed", NULL, d->grpc);
     snprintf(d->note, sizeof d->note, "%s", msg);
-    gh__decision_trace(d, GH_STAGE_TRANSFORM, "denied", "%s", d->note);
+    gh__decision_trace(d, GH_STAGE_TRANSFORM, "denied", "%s", d->note, NULL, NULL, NULL, 0, 0);
     return STOP;
   }
   d->has_transformed = true;
@@ -390,8 +409,7 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
   gh__buf_put(&d->up_path, d->transformed.path, d->transformed.path_len);
   gh__buf_put(&d->up_path, "", 1);
   d->up_path.len--;
-  gh__decision_trace(d, GH_STAGE_TRANSFORM, "applied", "path %.*s", (int)(d->up_path.len > 120 ? 120 : d->up_path.len),
-                     d->up_path.p ? d->up_path.p : "");
+  gh__decision_trace(d, GH_STAGE_TRANSFORM, "applied", "path %.*s", d->up_path.p ? d->up_path.p : "", NULL, NULL, NULL, (long long)((int)(d->up_path.len > 120 ? 120 : d->up_path.len)), 0);
   return CONTINUE;
 }
 
@@ -412,13 +430,13 @@ static int upstream_stage(gh_decision *d, const gh_request *q) {
   if (rc) {
     gh__decision_deny(d, GH_STAGE_UPSTREAM, 503, "upstream:unavailable", NULL, "no upstream target can take the request",
                       NULL, d->grpc);
-    gh__decision_trace(d, GH_STAGE_UPSTREAM, "denied", "pool %s: %s", pool->name, gh_err_name(rc));
+    gh__decision_trace(d, GH_STAGE_UPSTREAM, "denied", "pool %s: %s", pool->name, gh_err_name(rc), NULL, NULL, 0, 0);
     return STOP;
   }
   d->upstream = u;
   d->target = target;
   d->picked = true;
-  gh__decision_trace(d, GH_STAGE_UPSTREAM, "picked", "pool %s: %s", pool->name, gh_upstream_target(u, target));
+  gh__decision_trace(d, GH_STAGE_UPSTREAM, "picked", "pool %s: %s", pool->name, gh_upstream_target(u, target), NULL, NULL, 0, 0);
   return CONTINUE;
 }
 
@@ -436,15 +454,17 @@ static bool request_id_ok(const char *p, size_t n) {
 }
 
 static void set_request_id(gh_decision *d, const gh_request *q) {
-  size_t len = 0;
-  const char *given = header(q, d->snap->request_id_header, &len);
+  (void)q;
+  size_t len = d->given_request_id.len;
+  const char *given = d->given_request_id.p;
   if (given && request_id_ok(given, len)) {
     memcpy(d->request_id, given, len);
     d->request_id[len] = 0;
     return;
   }
   static const char hex[] = "0123456789abcdef";
-  uint64_t id[2] = {gh__gateway_request_id(d->gw), gh__gateway_request_id(d->gw)};
+  uint64_t id[2];
+  gh__gateway_request_id(d->gw, id);
   for (int i = 0; i < 32; i++) d->request_id[i] = hex[(id[i / 16] >> (60 - 4 * (i % 16))) & 15];
   d->request_id[32] = 0;
 }
@@ -480,28 +500,29 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
   d->snap = gh__gateway_acquire(gw);
   d->open = true;
   d->config_version = d->snap->version;
-  size_t ct_len = 0;
-  const char *ct = header(q, "Content-Type", &ct_len);
-  d->grpc = ct && ct_len >= 16 && strncasecmp(ct, "application/grpc", 16) == 0;
+  find_headers(d, q);
+  d->grpc = d->content_type.len >= 16 && strncasecmp(d->content_type.p, "application/grpc", 16) == 0;
   set_request_id(d, q);
   const gh__hooks *hooks = gh__gateway_hooks(gw);
   static const stage_fn stages[GH_STAGE_COUNT] = {route_stage, authenticate_or_skip, authorize_stage,
                                                    limit_stage, transform_wrap, upstream_wrap};
   for (int st = 0; st < GH_STAGE_COUNT; st++) {
     d->stage = st;
-    if (run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP) return GH_OK;
+    if (hooks->stage[st][GH_HOOK_BEFORE].fn && run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP)
+      return GH_OK;
     int outcome;
     bool replaced = hooks->stage[st][GH_HOOK_REPLACE].fn && d->route &&
                     (st == GH_STAGE_AUTHORIZE || (st == GH_STAGE_AUTHENTICATE && d->route->auth != GH__AUTH_NONE));
     if (replaced) {
       outcome = run_hook(d, &hooks->stage[st][GH_HOOK_REPLACE], st, "replacing", q);
-      if (outcome == CONTINUE) gh__decision_trace(d, st, "replaced", "by the host's hook");
+      if (outcome == CONTINUE) gh__decision_trace(d, st, "replaced", "by the host's hook", NULL, NULL, NULL, NULL, 0, 0);
     } else {
       outcome = stages[st](d, q, now_ms);
     }
     if (outcome == STOP) return GH_OK;
     if (st == GH_STAGE_ROUTE && d->grpc == false && d->route && d->route->grpc) d->grpc = true;
-    if (run_hook(d, &hooks->stage[st][GH_HOOK_AFTER], st, "after", q) == STOP) return GH_OK;
+    if (hooks->stage[st][GH_HOOK_AFTER].fn && run_hook(d, &hooks->stage[st][GH_HOOK_AFTER], st, "after", q) == STOP)
+      return GH_OK;
   }
   d->verdict = GH_VERDICT_FORWARD;
   d->stage = -1;

@@ -26,7 +26,7 @@ gh__snapshot *gh__gateway_acquire(gh_gateway *gw);
 void gh__gateway_release(gh_gateway *gw, gh__snapshot *s);
 bool gh__gateway_loaded(const gh_gateway *gw);
 const gh__hooks *gh__gateway_hooks(const gh_gateway *gw);
-/* A fresh 64-bit request id. */
-uint64_t gh__gateway_request_id(gh_gateway *gw);
+/* A fresh 128-bit request id: the gateway's random prefix and a hashed counter. */
+void gh__gateway_request_id(gh_gateway *gw, uint64_t id[2]);
 
 #endif
