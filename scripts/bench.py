@@ -247,6 +247,8 @@ def main():
         ("gatehouse", *binary(ob + "bench_router", "tests/vectors/routes")),
         ("find-my-way-node", *node_peer("find-my-way-bench.mjs", "tests/vectors/routes", module="find-my-way"))])
     run.compare("upstream-pick: picks per second, one core (16 weighted targets)", [("gatehouse", *binary(ob + "bench_upstream"))])
+    run.compare("gateway-decide: whole decisions per second, one core (route + cached JWT + policy + two limits + pick)",
+                [("gatehouse", *binary(ob + "bench_gateway"))])
 
     print("\n== ratios and targets (95 % bootstrap intervals over paired rounds)")
     J = lambda case, s: ("jwt-verify", case, s)
@@ -276,7 +278,14 @@ def main():
     for case in ("round-robin", "least-request", "maglev", "random"):
         run.level(("upstream-pick", case, "gatehouse"), 50, "<=", transform=lambda x: 1e9 / x,
                   label="upstream-pick %s ns per pick" % case, unit=" ns")
+    G = ("gateway-decide", "full", "gatehouse")
+    run.level(G, 2e6, label="gateway-decide decisions per second", unit="/s")
+    ratios.append(run.ratio(G, ("gateway-decide", "full", "parts-in-sequence"), 1 / 1.2,
+                            label="gateway-decide pipeline / its parts in sequence (>= 0.833: overhead <= 20 %)"))
     for f in run.facts:
+        if f["bench"] == "gateway-decide" and f["metric"] == "p99_ns":
+            ok = f["value"] <= 2000
+            print("  %-64s %9s ns  [<= 2000 %s]" % ("gateway-decide p99 of one decision", sig3(f["value"]), "met" if ok else "NOT MET"))
         if f["metric"] == "bytes_per_slot":
             ok = f["value"] <= 64
             print("  %-64s %9s  [<= 64 %s]" % ("limit-decide bytes per slot", sig3(f["value"]), "met" if ok else "NOT MET"))
