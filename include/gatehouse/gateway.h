@@ -138,6 +138,21 @@ GH_EXTERN int gh_gateway_load(gh_gateway *gw, const char *json, size_t len, char
  */
 GH_EXTERN int gh_gateway_reload(gh_gateway *gw, const char *json, size_t len, char *errors, size_t errors_cap);
 /**
+ * An incremental change: a JSON Patch (RFC 6902: add, remove, replace, test;
+ * paths are RFC 6901 JSON Pointers) applied to the current document, which
+ * is then loaded exactly as gh_gateway_reload loads one, e.g. a new identity
+ * provider: `[{"op": "add", "path": "/realms/staff/providers/-", "value": {...}}]`,
+ * or a route gone: `[{"op": "remove", "path": "/routes/0"}]`. Errors name the
+ * failing operation, or the patched document's paths. Serialised with reloads.
+ * @return as gh_gateway_reload
+ */
+GH_EXTERN int gh_gateway_patch(gh_gateway *gw, const char *patch, size_t len, char *errors, size_t errors_cap);
+/**
+ * The current document (after patches), in a fresh allocation the caller
+ * frees with gh_free_secret (it holds key digests). @return GH_OK; GH_EMISUSE before a load; GH_ENOMEM
+ */
+GH_EXTERN int gh_gateway_document(const gh_gateway *gw, char **out, size_t *len);
+/**
  * Checks a document without a gateway (what `gatehouse config lint` runs).
  * @return GH_OK or GH_EPARSE/GH_ETOOBIG with every error in `errors`
  */

@@ -21,6 +21,7 @@
 #include "gatehouse/error.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
+#include "config_patch.h"
 #include "pipeline.h"
 #include "snapshot.h"
 
@@ -197,13 +198,24 @@ static void sha256_hex(const char *p, size_t n, char out[65]) {
   out[64] = 0;
 }
 
-static int install(gh_gateway *gw, const char *json, size_t len, char *errors, size_t errors_cap, bool first) {
-  if (!gw || (!json && len)) return GH_EINVAL;
+/* Builds and publishes a snapshot of json, or, with a patch, of the current
+ * document patched (under the same lock, so that no reload slips between). */
+static int install(gh_gateway *gw, const char *json, size_t len, char *errors, size_t errors_cap, bool first,
+                   const char *patch, size_t patch_len) {
+  if (!gw || (!json && len) || (!patch && patch_len)) return GH_EINVAL;
   pthread_mutex_lock(&gw->lock);
   int rc = GH_OK;
+  char *patched = NULL;
+  size_t patched_len = 0;
   if (first == atomic_load(&gw->loaded)) {
     rc = GH_EMISUSE;
     gh__set_msg(errors, errors_cap, first ? "$: loaded already (use gh_gateway_reload)" : "$: load a configuration first");
+  }
+  if (!rc && patch) {
+    const gh__snapshot *now = atomic_load(&gw->slots[atomic_load(&gw->current) >> COUNT_BITS]);
+    rc = gh__config_patch(now->document, now->document_len, patch, patch_len, &patched, &patched_len, errors,
+                          errors_cap);
+    json = patched, len = patched_len;
   }
   uint32_t slot = 0;
   if (!rc) {
@@ -233,15 +245,32 @@ static int install(gh_gateway *gw, const char *json, size_t len, char *errors, s
             (unsigned long long)s->version, s->hash);
   }
   pthread_mutex_unlock(&gw->lock);
+  if (patched) gh__free_secret(patched, patched_len);
   return rc;
 }
 
 int gh_gateway_load(gh_gateway *gw, const char *json, size_t len, char *errors, size_t errors_cap) {
-  return install(gw, json, len, errors, errors_cap, true);
+  return install(gw, json, len, errors, errors_cap, true, NULL, 0);
 }
 
 int gh_gateway_reload(gh_gateway *gw, const char *json, size_t len, char *errors, size_t errors_cap) {
-  return install(gw, json, len, errors, errors_cap, false);
+  return install(gw, json, len, errors, errors_cap, false, NULL, 0);
+}
+
+int gh_gateway_patch(gh_gateway *gw, const char *patch, size_t len, char *errors, size_t errors_cap) {
+  if (!patch) return GH_EINVAL;
+  return install(gw, NULL, 0, errors, errors_cap, false, patch, len);
+}
+
+int gh_gateway_document(const gh_gateway *gw, char **out, size_t *len) {
+  if (!gw || !out || !len) return GH_EINVAL;
+  if (!atomic_load(&gw->loaded)) return GH_EMISUSE;
+  gh_gateway *g = (gh_gateway *)gw;
+  gh__snapshot *s = gh__gateway_acquire(g);
+  *out = gh__strndup(s->document, s->document_len);
+  *len = s->document_len;
+  release_snapshot(g, s);
+  return *out ? GH_OK : GH_ENOMEM;
 }
 
 int gh_gateway_config_check(const char *json, size_t len, char *errors, size_t errors_cap) {

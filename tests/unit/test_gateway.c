@@ -792,6 +792,67 @@ static void test_reload_under_load(void **state) {
   free(doc);
 }
 
+/* ---- incremental changes (RFC 6902 JSON Patch) ---- */
+
+static void test_patch(void **state) {
+  (void)state;
+  const char *doc = "{\"gatehouse\":1,\"realms\":{\"partners\":{\"api_key_header\":\"X-API-Key\",\"providers\":[]}},"
+                    "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+                    "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"realm\":\"partners\",\"upstream\":\"u\"},"
+                    "{\"method\":\"GET\",\"path\":\"/b\",\"upstream\":\"u\"}]}";
+  gh_gateway *gw = load(doc);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  char errors[2048];
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 401); /* no provider yet */
+  /* an identity provider added at runtime (sha256("test")) */
+  const char *add_idp = "[{\"op\":\"add\",\"path\":\"/realms/partners/providers/-\",\"value\":{\"name\":\"keys\","
+                        "\"type\":\"api_key\",\"keys\":[{\"sha256\":"
+                        "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\"consumer\":\"tester\"}]}}]";
+  assert_int_equal(gh_gateway_patch(gw, add_idp, strlen(add_idp), errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_version(gw), 2);
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(gh_decision_subject(d), "tester");
+  /* a key added to it, a route removed (RFC 6901 escapes in a name: ~1 is '/') */
+  const char *more = "[{\"op\":\"test\",\"path\":\"/routes/1/path\",\"value\":\"/b\"},"
+                     "{\"op\":\"remove\",\"path\":\"/routes/1\"},"
+                     "{\"op\":\"add\",\"path\":\"/realms/partners/providers/0/keys/0\",\"value\":{\"sha256\":"
+                     "\"b72d9bfa943db001c84b872e9207870deb161da2b95c6013cb5d420c11d0d7e0\",\"consumer\":\"acme\"}},"
+                     "{\"op\":\"add\",\"path\":\"/upstreams/a~1b\",\"value\":{\"targets\":[\"http://127.0.0.1:2\"]}}]";
+  assert_int_equal(gh_gateway_patch(gw, more, strlen(more), errors, sizeof errors), GH_OK);
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/b", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 404);
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL), NOW, d);
+  assert_string_equal(gh_decision_subject(d), "acme");
+  char *now;
+  size_t now_len;
+  assert_int_equal(gh_gateway_document(gw, &now, &now_len), GH_OK);
+  assert_non_null(strstr(now, "\"a/b\""));
+  gh_free_secret(now);
+  /* refusals change nothing: each names the operation or the resulting document's path */
+  struct {
+    const char *patch, *says;
+  } bad[] = {
+      {"{}", "array of at most"},
+      {"[{\"op\":\"move\",\"path\":\"/routes\",\"from\":\"/x\"}]", "patch[0]: op \"move\""},
+      {"[{\"op\":\"remove\",\"path\":\"/routes/7\"}]", "patch[0]: /routes/7: nothing there to remove"},
+      {"[{\"op\":\"add\",\"path\":\"/nope/x\",\"value\":1}]", "no such place"},
+      {"[{\"op\":\"test\",\"path\":\"/gatehouse\",\"value\":2}]", "patch[0]: test of /gatehouse failed"},
+      {"[{\"op\":\"add\",\"path\":\"/routes/-\"}]", "needs a \"value\""},
+      {"[{\"op\":\"replace\",\"path\":\"/routes/0/upstream\",\"value\":\"nowhere\"}]", "no upstream named \"nowhere\""},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(gh_gateway_patch(gw, bad[i].patch, strlen(bad[i].patch), errors, sizeof errors), GH_EPARSE);
+    if (!strstr(errors, bad[i].says)) fail_msg("patch %zu said: %s", i, errors);
+  }
+  assert_int_equal(gh_gateway_version(gw), 3);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
 /* ---- allocation failures ---- */
 
 static void test_allocation_failures(void **state) {
@@ -832,6 +893,7 @@ int main(void) {
       cmocka_unit_test(test_hooks),            cmocka_unit_test(test_misuse),
       cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_jwks_url_and_introspection),
       cmocka_unit_test(test_reload),           cmocka_unit_test(test_reload_under_load),
+      cmocka_unit_test(test_patch),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
