@@ -11,7 +11,8 @@
  *
  * Names a view answers (others are absent):
  * - "subject", "client_id", "realm": strings;
- * - "claims": the claims as one JSON object text.
+ * - "claims": the claims as one JSON object text;
+ * - "operation": on a gateway's GraphQL routes, the operation's name (its type when anonymous).
  */
 #ifndef GATEHOUSE_ATTRS_H
 #define GATEHOUSE_ATTRS_H

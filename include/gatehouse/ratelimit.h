@@ -155,7 +155,8 @@ GH_EXTERN int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix
  * key; alternatives joined by '|' take the first one present. Sources:
  * subject, client_id, realm (from the attribute view), api_key (a SHA-256 prefix of
  * the presented key, never the key), ip (IPv6 grouped by v6_prefix), route,
- * header:NAME, claim:DOTTED.PATH (strings and integers).
+ * header:NAME, claim:DOTTED.PATH (strings and integers), operation (a GraphQL
+ * operation's name, from the attribute view).
  * Example: "client_id|subject+route", "claim:tenant+ip".
  * @return GH_OK, GH_EPARSE (msg says why), GH_ENOMEM
  */

@@ -18,9 +18,11 @@ typedef struct route_settings {
   const gh_transform *transform;
   const gh__gw_pool *pool;
   bool grpc;
+  const cJSON *graphql;
 } route_settings;
 
-static const char *const SETTINGS[] = {"realm", "auth", "scopes", "policy", "limits", "transform", "upstream", "grpc"};
+static const char *const SETTINGS[] = {"realm",     "auth",     "scopes", "policy", "limits",
+                                       "transform", "upstream", "grpc",   "graphql"};
 
 /* Checks members against known ∪ SETTINGS. */
 static void check_members(gh__cfg *b, const cJSON *obj, const char *const *known) {
@@ -111,6 +113,43 @@ static void read_settings(gh__cfg *b, const cJSON *obj, route_settings *rs) {
   }
   const cJSON *grpc = gh__cfg_member(b, obj, "grpc", cJSON_True | cJSON_False, "true or false", false);
   if (grpc) rs->grpc = cJSON_IsTrue(grpc);
+  const cJSON *graphql = gh__cfg_member(b, obj, "graphql", cJSON_Object, "an object of GraphQL limits", false);
+  if (graphql) {
+    static const char *const known[] = {"max_depth", "max_aliases", "max_root_fields", "max_bytes", "operations", NULL};
+    gh__report_push_name(b->r, "graphql");
+    gh__report_unknown_members(b->r, graphql, known);
+    for (size_t i = 0; i < 4; i++) {
+      const cJSON *n = gh__cfg_member(b, graphql, known[i], cJSON_Number, "a whole number", false);
+      double max = i == 3 ? 16777216 : 10000;
+      if (n && (n->valuedouble < 1 || n->valuedouble > max || n->valuedouble != (double)(long long)n->valuedouble)) {
+        gh__report_push_name(b->r, known[i]);
+        gh__report_error(b->r, "must be a whole number from 1 to %.0f", max);
+        gh__report_pop(b->r);
+      }
+    }
+    gh__cfg_member(b, graphql, "operations", cJSON_Array, "an array of operation names", false);
+    gh__report_pop(b->r);
+    rs->graphql = graphql;
+  }
+}
+
+static bool copy_strings(gh__cfg *b, const cJSON *arr, char ***out, size_t *n);
+
+/* The route's GraphQL limits (defaults: depth 10, 30 aliases, 20 root fields, 32 KiB). */
+static gh__gw_graphql *graphql_limits(gh__cfg *b, const cJSON *def) {
+  gh__gw_graphql *g = gh__calloc(1, sizeof *g);
+  if (!g) {
+    b->failed_alloc = true;
+    return NULL;
+  }
+  g->limits = (gh__gql_limits){10, 30, 20, 32768};
+  const cJSON *n;
+  if (cJSON_IsNumber(n = gh__json_member(def, "max_depth"))) g->limits.max_depth = (unsigned)n->valuedouble;
+  if (cJSON_IsNumber(n = gh__json_member(def, "max_aliases"))) g->limits.max_aliases = (unsigned)n->valuedouble;
+  if (cJSON_IsNumber(n = gh__json_member(def, "max_root_fields"))) g->limits.max_root_fields = (unsigned)n->valuedouble;
+  if (cJSON_IsNumber(n = gh__json_member(def, "max_bytes"))) g->limits.max_bytes = (size_t)n->valuedouble;
+  copy_strings(b, gh__json_member(def, "operations"), &g->operations, &g->n_operations);
+  return g;
 }
 
 static bool copy_strings(gh__cfg *b, const cJSON *arr, char ***out, size_t *n) {
@@ -156,6 +195,7 @@ static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, 
   route->transform = rs.transform;
   route->pool = rs.pool;
   route->grpc = rs.grpc;
+  if (rs.graphql && cJSON_IsObject(rs.graphql)) route->graphql = graphql_limits(b, rs.graphql);
   if (rs.scopes) copy_strings(b, rs.scopes, &route->scopes, &route->n_scopes);
   size_t n_limits = 0;
   for (const cJSON *l = rs.limits ? rs.limits->child : NULL; l; l = l->next) n_limits++;

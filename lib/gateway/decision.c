@@ -27,6 +27,7 @@ void gh_decision_free(gh_decision *d) {
   gh_auth_request_free(d->auth);
   gh_policy_request_free(d->policy);
   gh__buf_free(&d->body), gh__buf_free(&d->up_path), gh__buf_free(&d->scratch);
+  gh__buf_free(&d->gql_doc), gh__buf_free(&d->gql_name);
   gh__free(d);
 }
 
@@ -42,7 +43,7 @@ void gh__decision_reset(gh_decision *d) {
   d->body.len = d->up_path.len = d->scratch.len = 0;
   d->body.failed = d->up_path.failed = d->scratch.failed = false;
   d->route = NULL;
-  d->has_subject = d->picked = d->grpc = false;
+  d->has_subject = d->picked = d->grpc = d->has_gql = false;
   d->upstream = NULL;
   d->up_headers = NULL;
   d->match.status = 0;

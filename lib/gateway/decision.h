@@ -12,6 +12,7 @@
 #include "gatehouse/realm.h"
 #include "gatehouse/router.h"
 #include "gatehouse/transform.h"
+#include "graphql_guard.h"
 #include "snapshot.h"
 
 #define GH__DECISION_HEADERS 24
@@ -73,6 +74,10 @@ struct gh_decision {
   char note[256]; /* a message a stage's trail step points to */
   /* the headers the pipeline reads, found in one pass over the request's */
   gh__span authorization, content_type, accept, accept_version, given_request_id;
+  /* a GraphQL route's document, operation name and what the guard found */
+  gh__buf gql_doc, gql_name;
+  gh__gql_result gql;
+  bool has_gql;
 };
 
 /* Forgets the previous request, keeping allocations. */

@@ -11,6 +11,7 @@
 #include "decision.h"
 #include "gatehouse/error.h"
 #include "gatehouse/ratelimit.h"
+#include "graphql_stage.h"
 #include "pipeline.h"
 
 #define CONTINUE 0
@@ -50,9 +51,18 @@ static void find_headers(gh_decision *d, const gh_request *q) {
       }
 }
 
-/* The caller's attributes for limit keys and transformations: the identity's, or a hook's subject. */
+/* A GraphQL operation as the policy and limit keys see it: its name, or its type when anonymous. */
+static const char *operation_of(const gh_decision *d) { return d->gql.operation[0] ? d->gql.operation : d->gql.type; }
+
+/* The caller's attributes for limit keys and transformations: the identity's,
+ * or a hook's subject; and on GraphQL routes the operation. */
 static const char *decision_attr(void *ud, const char *name, size_t name_len, size_t *value_len) {
   gh_decision *d = ud;
+  if (d->has_gql && name_len == 9 && memcmp(name, "operation", 9) == 0) {
+    const char *op = operation_of(d);
+    *value_len = strlen(op);
+    return op;
+  }
   if (d->identity) return gh_identity_attr(d->identity, name, name_len, value_len);
   if (d->has_subject && name_len == 7 && memcmp(name, "subject", 7) == 0) {
     *value_len = strlen(d->subject);
@@ -141,7 +151,7 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   const gh__gw_route *route = d->route = m->ud;
   const gh__api_version *v = route->version;
   gh__decision_trace(d, GH_STAGE_ROUTE, "matched", "route %s (%s)", route->name, m->pattern, NULL, NULL, 0, 0);
-  if (!v) return CONTINUE;
+  if (!v) return route->graphql && gh__graphql_stage(d, q) ? STOP : CONTINUE;
   if (gh__api_version_retired_at(v, now_ms)) {
     char *body = NULL;
     size_t len = 0;
@@ -159,7 +169,7 @@ static int route_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   if (v->sunset_value) gh__decision_add_header(d, "Sunset", v->sunset_value, strlen(v->sunset_value));
   if (v->link_value && v->state == GH__API_DEPRECATED) gh__decision_add_header(d, "Link", v->link_value, strlen(v->link_value));
   gh__decision_trace(d, GH_STAGE_ROUTE, gh__api_state_name(v->state), "API %s version %s", v->api, v->version, NULL, NULL, 0, 0);
-  return CONTINUE;
+  return route->graphql && gh__graphql_stage(d, q) ? STOP : CONTINUE;
 }
 
 /* ---- 2. authenticate ---- */
@@ -265,7 +275,10 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
     const char *claims = (reads & GH_POLICY_READS_CLAIMS) ? gh_identity_claims(d->identity, &len) : NULL;
     if (claims && len) gh_policy_request_set_claims(r, claims, len);
   }
-  gh_policy_request_set_action(r, q->method, q->method_len);
+  if (d->has_gql) /* on a GraphQL route the action is the operation: rules name GetOrder, not POST */
+    gh_policy_request_set_action(r, operation_of(d), strlen(operation_of(d)));
+  else
+    gh_policy_request_set_action(r, q->method, q->method_len);
   /* the resource is the path within the API version, so that one policy serves every version */
   const char *res = d->match.path;
   size_t res_len = d->match.path_len;

@@ -41,6 +41,10 @@ void gh__snapshot_free(gh__snapshot *s) {
     gh__free(r->name);
     for (size_t k = 0; k < r->n_scopes; k++) gh__free(r->scopes[k]);
     gh__free(r->scopes), gh__free(r->limits);
+    if (r->graphql) {
+      for (size_t k = 0; k < r->graphql->n_operations; k++) gh__free(r->graphql->operations[k]);
+      gh__free(r->graphql->operations), gh__free(r->graphql);
+    }
   }
   gh__free(s->routes);
   for (size_t i = 0; i < s->n_versions; i++) gh__api_version_clear(&s->versions[i]);

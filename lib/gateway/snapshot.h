@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../apim/catalog.h"
+#include "graphql_guard.h"
 #include "gatehouse/gateway.h"
 #include "gatehouse/policy.h"
 #include "gatehouse/ratelimit.h"
@@ -72,6 +73,12 @@ typedef struct gh__gw_named { /* a policy or a transformation by name */
   void *object;
 } gh__gw_named;
 
+typedef struct gh__gw_graphql {
+  gh__gql_limits limits;
+  char **operations; /* allowed operation names; none: any */
+  size_t n_operations;
+} gh__gw_graphql;
+
 typedef struct gh__gw_route {
   char *name;
   const gh__api_version *version; /* NULL: outside the catalog */
@@ -85,6 +92,7 @@ typedef struct gh__gw_route {
   const gh_transform *transform;
   const gh__gw_pool *pool;
   bool grpc; /* answers denials in gRPC form even without the content type */
+  gh__gw_graphql *graphql; /* NULL: not a GraphQL route */
 } gh__gw_route;
 
 typedef struct gh__snapshot {

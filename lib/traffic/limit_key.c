@@ -15,8 +15,9 @@
 #define MAX_PARTS 8
 #define MAX_CHOICES 4
 
-typedef enum source { SUBJECT, CLIENT_ID, REALM, API_KEY, IP, ROUTE, HEADER, CLAIM } source;
-static const char *const SOURCES[] = {"subject", "client_id", "realm", "api_key", "ip", "route", "header:", "claim:"};
+typedef enum source { SUBJECT, CLIENT_ID, REALM, API_KEY, IP, ROUTE, HEADER, CLAIM, OPERATION } source;
+static const char *const SOURCES[] = {"subject", "client_id", "realm", "api_key", "ip",
+                                      "route",   "header:",   "claim:", "operation"};
 
 typedef struct choice {
   source from;
@@ -73,7 +74,7 @@ static int parse_choice(gh_limit_key *k, const char *p, size_t len, choice *c, c
     }
     return GH_OK;
   }
-  gh__set_msg(msg, cap, "%.*s: not one of subject, client_id, realm, api_key, ip, route, header:NAME, claim:PATH",
+  gh__set_msg(msg, cap, "%.*s: not one of subject, client_id, realm, api_key, ip, route, header:NAME, claim:PATH, operation",
               (int)(len > 40 ? 40 : len), p);
   return GH_EPARSE;
 }
@@ -158,6 +159,7 @@ static const char *value(const choice *c, const gh_limit_key_source *s, const cJ
   case SUBJECT: v = gh__attr(s->attr, s->attr_ud, "subject", len); return v && *len ? v : NULL;
   case CLIENT_ID: v = gh__attr(s->attr, s->attr_ud, "client_id", len); return v && *len ? v : NULL;
   case REALM: v = gh__attr(s->attr, s->attr_ud, "realm", len); return v && *len ? v : NULL;
+  case OPERATION: v = gh__attr(s->attr, s->attr_ud, "operation", len); return v && *len ? v : NULL;
   case API_KEY: /* never the key itself: the first 16 bytes of its SHA-256, in hex */
     if (s->api_key && s->api_key_len) {
       unsigned char d[32];
