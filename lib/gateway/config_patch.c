@@ -72,7 +72,7 @@ static int apply(cJSON *root, const cJSON *op, size_t k, char *msg, size_t cap) 
   char last[512];
   cJSON *parent = *ptr ? parent_of(root, ptr, last, sizeof last) : NULL;
   if (!parent) return gh__set_msg(msg, cap, "patch[%zu]: %.200s: no such place in the document", k, ptr), GH_EPARSE;
-  size_t i, n = cJSON_IsArray(parent) ? (size_t)cJSON_GetArraySize(parent) : 0;
+  size_t i = 0, n = cJSON_IsArray(parent) ? (size_t)cJSON_GetArraySize(parent) : 0;
   cJSON *target = cJSON_IsObject(parent) ? cJSON_GetObjectItemCaseSensitive(parent, last)
                   : cJSON_IsArray(parent) && array_index(last, n, &i) ? cJSON_GetArrayItem(parent, (int)i)
                                                                       : NULL;
