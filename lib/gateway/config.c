@@ -551,6 +551,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   const char *mode = gh__cfg_string(b, def, "mode", false);
   const char *failure = gh__cfg_string(b, def, "failure_mode", false);
   char msg[512];
+  l->recipe = gh__cfg_dup(b, recipe);
   if (recipe && !settled(b, gh_limit_key_parse(&l->key, recipe, msg, sizeof msg))) {
     gh__report_push_name(b->r, "key");
     gh__report_error(b->r, "%s", msg);

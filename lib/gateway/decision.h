@@ -70,6 +70,7 @@ struct gh_decision {
   gh__trail_step trail[GH__DECISION_TRAIL];
   size_t n_trail;
   uint64_t config_version;
+  int64_t now_ms; /* when it was decided */
   bool grpc; /* the caller speaks gRPC: denials in its form */
   char note[256]; /* a message a stage's trail step points to */
   /* the headers the pipeline reads, found in one pass over the request's */

@@ -334,6 +334,12 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   for (size_t i = 0; i < n; i++) {
     const gh__gw_limit *l = route->limits[i];
     limiters[i] = l->limiter->object;
+    if (i && !strcmp(l->recipe, route->limits[i - 1]->recipe)) { /* per second and per day by the same key: built once */
+      memcpy(d->limit_keys[i], d->limit_keys[i - 1], lens[i - 1] + 1);
+      lens[i] = lens[i - 1];
+      keys[i] = d->limit_keys[i];
+      continue;
+    }
     int rc = gh_limit_key_build(l->key, &src, d->limit_keys[i], GH__LIMIT_KEY_MAX, &lens[i]);
     if (rc) { /* no part of the recipe is present: count the caller by address instead of not at all */
       lens[i] = 0;
@@ -513,6 +519,7 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
   d->snap = gh__gateway_acquire(gw);
   d->open = true;
   d->config_version = d->snap->version;
+  d->now_ms = now_ms;
   find_headers(d, q);
   d->grpc = d->content_type.len >= 16 && strncasecmp(d->content_type.p, "application/grpc", 16) == 0;
   set_request_id(d, q);
@@ -549,9 +556,10 @@ void gh_gateway_complete(gh_gateway *gw, gh_decision *d, int status, int64_t ups
   d->open = false;
   if (d->picked) {
     if (upstream_ms >= 0 || status == 0) {
-      /* passive health: a refused connection or a 5xx counts against the target */
-      int64_t now = gh_now_ms();
-      gh_upstream_report(d->upstream, d->target, status > 0 && status < 500, now < 0 ? 0 : now);
+      /* passive health: a refused connection or a 5xx counts against the target, at the decision's
+       * time plus the upstream's (no clock read here: deterministic, and cheaper) */
+      int64_t at = d->now_ms + (upstream_ms > 0 && upstream_ms < GH_TIME_MAX_MS - d->now_ms ? upstream_ms : 0);
+      gh_upstream_report(d->upstream, d->target, status > 0 && status < 500, at);
     }
     gh_upstream_release(d->upstream, d->target);
   }

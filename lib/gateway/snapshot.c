@@ -59,7 +59,7 @@ void gh__snapshot_free(gh__snapshot *s) {
   for (size_t i = 0; i < s->n_limits; i++) {
     gh__held_unref(s->limits[i].limiter);
     gh_limit_key_free(s->limits[i].key);
-    gh__free(s->limits[i].policy_field);
+    gh__free(s->limits[i].policy_field), gh__free(s->limits[i].recipe);
     gh__free(s->limits[i].name);
   }
   gh__free(s->limits);

@@ -42,6 +42,7 @@ typedef struct gh__gw_limit {
   gh_limit_key *key;
   bool concurrency;
   char *policy_field; /* its RateLimit-Policy value */
+  char *recipe;       /* its key recipe: limits with the same one share one key per request */
 } gh__gw_limit;
 
 typedef struct gh__gw_pool {
