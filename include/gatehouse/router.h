@@ -90,6 +90,25 @@ GH_EXTERN int gh_router_add_spec(gh_router *r, const gh_route_spec *spec, char *
  *   path ("paths./users/{id}.get: ..."); GH_ENOMEM
  */
 GH_EXTERN int gh_router_add_openapi(gh_router *r, const char *json, size_t len, char *msg, size_t msg_cap);
+/**
+ * Called for each operation gh_router_import_openapi adds: method ("GET"),
+ * the shown template (prefix included), the operationId or NULL. Returns the
+ * route's ud; NULL fails the import with GH_ENOMEM.
+ */
+typedef void *(*gh_openapi_route_fn)(void *ud, const char *method, const char *path_template,
+                                     const char *operation_id);
+/** How gh_router_import_openapi adds the operations. */
+typedef struct gh_openapi_import {
+  const char *prefix;            /* prepended to every path ("/v2"); NULL: none */
+  const char *host, *version;    /* constraints as in gh_route_spec; NULL: none */
+  gh_openapi_route_fn route;     /* each operation's ud; NULL: ud NULL */
+  void *ud;
+} gh_openapi_import;
+/** sizeof(gh_openapi_import), for FFI callers that mirror it. */
+GH_EXTERN size_t gh_openapi_import_size(void);
+/** As gh_router_add_openapi, with a prefix, constraints and a ud per operation (how may be NULL). */
+GH_EXTERN int gh_router_import_openapi(gh_router *r, const char *json, size_t len, const gh_openapi_import *how,
+                                       char *msg, size_t msg_cap);
 /* Trailing slashes: strict ("/a/" is not "/a"), or a miss tries the path
  * with the slash toggled and then answers as that route (ignore) or with a
  * 308 to it (redirect; m->location holds the path and query). */

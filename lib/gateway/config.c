@@ -106,7 +106,7 @@ void gh__cfg_strings(gh__cfg *b, const cJSON *obj, const char *name, void (*fn)(
 
 /* A nested object's own parser reports `path: message` (policy, transform);
  * the path is appended to ours so that the error is located precisely. */
-static void report_nested(gh__cfg *b, const char *msg) {
+void gh__cfg_nested_error(gh__cfg *b, const char *msg) {
   char names[8][64];
   size_t pushed = 0, i = 0;
   const char *colon = strstr(msg, ": ");
@@ -496,7 +496,7 @@ static void build_named(gh__cfg *b, const char *sect, gh__gw_named **list, size_
       char *text = object_text(b, m, &len), msg[512] = "";
       int rc = text ? parse(&e->object, text, len, msg, sizeof msg) : GH_ENOMEM;
       if (rc == GH_ENOMEM) b->failed_alloc = true;
-      else if (rc) report_nested(b, msg[0] ? msg : gh_strerror(rc));
+      else if (rc) gh__cfg_nested_error(b, msg[0] ? msg : gh_strerror(rc));
       cJSON_free(text);
     }
     gh__report_pop(b->r);
@@ -616,7 +616,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
     return;
   }
   if (rc) {
-    report_nested(b, msg);
+    gh__cfg_nested_error(b, msg);
     return;
   }
   if ((strict || synced) && b->redis) {

@@ -165,6 +165,68 @@ static bool copy_strings(gh__cfg *b, const cJSON *arr, char ***out, size_t *n) {
   return true;
 }
 
+/* A route's objects, from its settings (checked where they were read). */
+static void compose_route(gh__cfg *b, gh__gw_route *route, const route_settings *rs, const gh__api_version *v) {
+  int auth = rs->auth >= 0 ? rs->auth : rs->realm ? GH__AUTH_REQUIRED : GH__AUTH_NONE;
+  if (auth != GH__AUTH_NONE && !rs->realm)
+    gh__report_error(b->r, "auth \"%s\" needs a realm", auth == GH__AUTH_REQUIRED ? "required" : "optional");
+  if (v && v->state == GH__API_DRAFT && (auth != GH__AUTH_REQUIRED || !v->n_draft_roles))
+    gh__report_error(b->r, "a draft version's routes need auth \"required\" and the version's \"draft_roles\"");
+  route->version = v;
+  route->realm = rs->realm;
+  route->auth = auth;
+  route->policy = rs->policy;
+  route->transform = rs->transform;
+  route->pool = rs->pool;
+  route->grpc = rs->grpc;
+  if (rs->graphql && cJSON_IsObject(rs->graphql)) route->graphql = graphql_limits(b, rs->graphql);
+  if (rs->scopes) copy_strings(b, rs->scopes, &route->scopes, &route->n_scopes);
+  size_t n_limits = 0;
+  for (const cJSON *l = rs->limits ? rs->limits->child : NULL; l; l = l->next) n_limits++;
+  if (n_limits && !(route->limits = gh__calloc(n_limits, sizeof *route->limits))) b->failed_alloc = true;
+  for (const cJSON *l = rs->limits ? rs->limits->child : NULL; l && route->limits; l = l->next) {
+    const gh__gw_limit *found = cJSON_IsString(l) ? find_limit(b->s, l->valuestring) : NULL;
+    if (found) route->limits[route->n_limits++] = found;
+  }
+}
+
+/* Each operation of a version's OpenAPI document is a route with the version's settings. */
+typedef struct openapi_ctx {
+  gh__cfg *b;
+  const route_settings *rs;
+  const gh__api_version *v;
+} openapi_ctx;
+
+static void *openapi_route(void *ud, const char *method, const char *path_template, const char *operation_id) {
+  openapi_ctx *c = ud;
+  gh__gw_route *route = &c->b->s->routes[c->b->s->n_routes++];
+  compose_route(c->b, route, c->rs, c->v);
+  gh__buf name = {0};
+  if (operation_id) {
+    gh__buf_puts(&name, operation_id);
+  } else {
+    gh__buf_puts(&name, method);
+    gh__buf_puts(&name, " ");
+    gh__buf_puts(&name, path_template);
+  }
+  if (gh__buf_finish(&name)) return NULL;
+  route->name = name.p;
+  return route;
+}
+
+static void add_openapi(gh__cfg *b, const cJSON *doc, const route_settings *rs, const gh__api_version *v) {
+  gh__report_push_name(b->r, "openapi");
+  if (!rs->pool) gh__report_error(b->r, "no upstream for the document's operations: name one on the version");
+  char *text = cJSON_PrintUnformatted(doc), msg[512] = "";
+  openapi_ctx ctx = {b, rs, v};
+  gh_openapi_import how = {v->base_path, NULL, v->negotiated ? v->version : NULL, openapi_route, &ctx};
+  int rc = text ? gh_router_import_openapi(b->s->router, text, strlen(text), &how, msg, sizeof msg) : GH_ENOMEM;
+  if (rc == GH_ENOMEM) b->failed_alloc = true;
+  else if (rc) gh__cfg_nested_error(b, msg);
+  cJSON_free(text);
+  gh__report_pop(b->r);
+}
+
 static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, const gh__api_version *v) {
   static const char *const known[] = {"name", "method", "methods", "path", "host", NULL};
   if (!cJSON_IsObject(def)) {
@@ -183,27 +245,7 @@ static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, 
   if (!method == !methods) gh__report_error(b->r, "give exactly one of \"method\" and \"methods\"");
   if (!rs.pool && !gh__json_member(def, "upstream"))
     gh__report_error(b->r, "no upstream: name one of \"upstreams\" here or on the version");
-  int auth = rs.auth >= 0 ? rs.auth : rs.realm ? GH__AUTH_REQUIRED : GH__AUTH_NONE;
-  if (auth != GH__AUTH_NONE && !rs.realm)
-    gh__report_error(b->r, "auth \"%s\" needs a realm", auth == GH__AUTH_REQUIRED ? "required" : "optional");
-  if (v && v->state == GH__API_DRAFT && (auth != GH__AUTH_REQUIRED || !v->n_draft_roles))
-    gh__report_error(b->r, "a draft version's routes need auth \"required\" and the version's \"draft_roles\"");
-  route->version = v;
-  route->realm = rs.realm;
-  route->auth = auth;
-  route->policy = rs.policy;
-  route->transform = rs.transform;
-  route->pool = rs.pool;
-  route->grpc = rs.grpc;
-  if (rs.graphql && cJSON_IsObject(rs.graphql)) route->graphql = graphql_limits(b, rs.graphql);
-  if (rs.scopes) copy_strings(b, rs.scopes, &route->scopes, &route->n_scopes);
-  size_t n_limits = 0;
-  for (const cJSON *l = rs.limits ? rs.limits->child : NULL; l; l = l->next) n_limits++;
-  if (n_limits && !(route->limits = gh__calloc(n_limits, sizeof *route->limits))) b->failed_alloc = true;
-  for (const cJSON *l = rs.limits ? rs.limits->child : NULL; l && route->limits; l = l->next) {
-    const gh__gw_limit *found = cJSON_IsString(l) ? find_limit(b->s, l->valuestring) : NULL;
-    if (found) route->limits[route->n_limits++] = found;
-  }
+  compose_route(b, route, &rs, v);
   if (!path) return;
   gh__buf pattern = {0};
   if (v && v->base_path) gh__buf_puts(&pattern, v->base_path);
@@ -252,7 +294,7 @@ static void add_routes(gh__cfg *b, const cJSON *holder, const route_settings *ba
 static void add_version(gh__cfg *b, const char *api, const cJSON *def, const route_settings *base) {
   static const char *const known[] = {"version", "state", "title", "base_path", "negotiate", "deprecated",
                                       "sunset", "successor", "successor_url", "deprecation_url", "draft_roles",
-                                      "routes", NULL};
+                                      "routes", "openapi", NULL};
   static const char *const states[] = {"draft", "published", "deprecated", "retired", NULL};
   if (!cJSON_IsObject(def)) {
     gh__report_error(b->r, "must be an object");
@@ -297,7 +339,9 @@ static void add_version(gh__cfg *b, const char *api, const cJSON *def, const rou
     gh__report_error(b->r, "a draft version names the roles that may call it in \"draft_roles\"");
   route_settings rs = *base;
   read_settings(b, def, &rs);
-  add_routes(b, def, &rs, v);
+  const cJSON *openapi = gh__cfg_member(b, def, "openapi", cJSON_Object, "an OpenAPI 3.x document (JSON)", false);
+  if (gh__json_member(def, "routes") || !openapi) add_routes(b, def, &rs, v);
+  if (openapi) add_openapi(b, openapi, &rs, v);
 }
 
 /* Successors name versions of the same API; their URL defaults to the successor's base path. */
@@ -325,8 +369,12 @@ static void link_successors(gh__cfg *b, size_t first, size_t end) {
 
 static size_t count_routes(const cJSON *holder) {
   size_t n = 0;
-  const cJSON *routes = gh__json_member(holder, "routes");
+  const cJSON *routes = gh__json_member(holder, "routes"), *openapi = gh__json_member(holder, "openapi");
   for (const cJSON *r = cJSON_IsArray(routes) ? routes->child : NULL; r; r = r->next) n++;
+  /* an OpenAPI document's operations: every member of a path item may be one */
+  const cJSON *paths = cJSON_IsObject(openapi) ? gh__json_member(openapi, "paths") : NULL;
+  for (const cJSON *item = cJSON_IsObject(paths) ? paths->child : NULL; item; item = item->next)
+    for (const cJSON *m = cJSON_IsObject(item) ? item->child : NULL; m; m = m->next) n++;
   return n;
 }
 

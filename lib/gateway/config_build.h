@@ -35,6 +35,8 @@ void gh__cfg_strings(gh__cfg *b, const cJSON *obj, const char *name, void (*fn)(
                      void *ud);
 /* "no X named Y; did you mean Z?" over the names a map defines. */
 void gh__cfg_unknown_reference(gh__cfg *b, const char *kind, const char *name, const char *section_name);
+/* An error a nested object's own parser reported as "path: message", located under the current path. */
+void gh__cfg_nested_error(gh__cfg *b, const char *msg);
 /* Appends p to a growable pointer list. */
 bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p);
 

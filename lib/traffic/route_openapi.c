@@ -81,7 +81,16 @@ static int typed_pattern(const cJSON *doc, const cJSON *path_item, const cJSON *
   return GH_OK;
 }
 
+size_t gh_openapi_import_size(void) { return sizeof(gh_openapi_import); }
+
 int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg, size_t cap) {
+  return gh_router_import_openapi(b, json, len, NULL, msg, cap);
+}
+
+int gh_router_import_openapi(gh_router *b, const char *json, size_t len, const gh_openapi_import *how, char *msg,
+                             size_t cap) {
+  static const gh_openapi_import plain = {0};
+  if (!how) how = &plain;
   if (!b || !json) return GH_EINVAL;
   if (b->built) return gh__set_msg(msg, cap, "the router is built: routes are added before gh_router_build"), GH_EMISUSE;
   cJSON *doc;
@@ -97,6 +106,11 @@ int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg,
     rc = GH_EPARSE;
   }
   char pattern[4200], shown[4200], where[300];
+  size_t prefix_len = how->prefix ? strlen(how->prefix) : 0;
+  if (prefix_len > 128) {
+    gh__set_msg(msg, cap, "the prefix is at most 128 bytes");
+    rc = GH_ETOOBIG;
+  }
   for (item = rc ? NULL : paths->child; item && !rc; item = item->next) {
     if (!cJSON_IsObject(item)) {
       gh__set_msg(msg, cap, "paths.%.200s: a path item object", item->string);
@@ -111,14 +125,21 @@ int gh_router_add_openapi(gh_router *b, const char *json, size_t len, char *msg,
       for (; METHODS[m][k]; k++) method[k] = (char)(METHODS[m][k] - 'a' + 'A');
       method[k] = 0;
       const cJSON *id = cJSON_GetObjectItemCaseSensitive(op, "operationId");
-      snprintf(shown, sizeof shown, "%s", item->string);
-      rc = typed_pattern(doc, item, op, item->string, pattern, sizeof pattern);
+      snprintf(shown, sizeof shown, "%s%s", prefix_len ? how->prefix : "", item->string);
+      memcpy(pattern, how->prefix ? how->prefix : "", prefix_len);
+      rc = typed_pattern(doc, item, op, item->string, pattern + prefix_len, sizeof pattern - prefix_len);
       if (rc) {
         gh__set_msg(msg, cap, "paths.%.200s: an unclosed '{' or a template too long", item->string);
         break;
       }
       char inner[256] = "";
-      gh_route_spec spec = {method, pattern, cJSON_IsString(id) ? id->valuestring : NULL, NULL, NULL, NULL};
+      const char *name = cJSON_IsString(id) ? id->valuestring : NULL;
+      void *ud = how->route ? how->route(how->ud, method, shown, name) : NULL;
+      if (how->route && !ud) {
+        rc = GH_ENOMEM;
+        break;
+      }
+      gh_route_spec spec = {method, pattern, name, ud, how->host, how->version};
       rc = gh__router_add_shown(b, &spec, shown, inner, sizeof inner);
       if (rc) {
         snprintf(where, sizeof where, "paths.%.200s.%s", item->string, METHODS[m]);

@@ -792,6 +792,41 @@ static void test_reload_under_load(void **state) {
   free(doc);
 }
 
+/* ---- a version's OpenAPI document: its operations are the routes ---- */
+
+static void test_openapi_version(void **state) {
+  (void)state;
+  const char *doc =
+      "{\"gatehouse\":1,\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+      "\"apis\":[{\"name\":\"items\",\"versions\":[{\"version\":\"v9\",\"base_path\":\"/v9\",\"upstream\":\"u\","
+      "\"state\":\"deprecated\",\"sunset\":\"2030-01-01T00:00:00Z\",\"openapi\":{\"openapi\":\"3.1.0\",\"paths\":{"
+      "\"/items/{id}\":{\"get\":{\"operationId\":\"getItem\",\"parameters\":[{\"name\":\"id\",\"in\":\"path\","
+      "\"required\":true,\"schema\":{\"type\":\"integer\"}}]}},\"/items\":{\"post\":{}}}}}]}]}";
+  gh_gateway *gw = load(doc);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/v9/items/5", NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_string_equal(gh_decision_route(d), "getItem");
+  assert_string_equal(gh_decision_api_version(d), "v9");
+  assert_non_null(header(d, "Sunset")); /* the version's lifecycle applies to its operations */
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/v9/items/five", NULL), NOW, d);
+  assert_int_equal(gh_decision_status(d), 404); /* the parameter's schema says integer */
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "POST", "/v9/items", NULL), NOW, d);
+  assert_string_equal(gh_decision_route(d), "POST /v9/items");
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+  /* the document's own errors, located inside it */
+  const char *bad = "{\"gatehouse\":1,\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},\"apis\":[{\"name\":\"a\","
+                    "\"versions\":[{\"version\":\"v1\",\"upstream\":\"u\",\"openapi\":{\"openapi\":\"3.0.3\",\"paths\":{"
+                    "\"/x/{id\":{\"get\":{}}}}}]}]}";
+  char errors[1024];
+  assert_int_equal(gh_gateway_config_check(bad, strlen(bad), errors, sizeof errors), GH_EPARSE);
+  if (!strstr(errors, "$.apis[0].versions[0].openapi.paths[\"/x/{id\"] (1:"))
+    fail_msg("%s", errors);
+}
+
 /* ---- incremental changes (RFC 6902 JSON Patch) ---- */
 
 static void test_patch(void **state) {
@@ -893,7 +928,7 @@ int main(void) {
       cmocka_unit_test(test_hooks),            cmocka_unit_test(test_misuse),
       cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_jwks_url_and_introspection),
       cmocka_unit_test(test_reload),           cmocka_unit_test(test_reload_under_load),
-      cmocka_unit_test(test_patch),
+      cmocka_unit_test(test_patch),           cmocka_unit_test(test_openapi_version),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
