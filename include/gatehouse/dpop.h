@@ -69,7 +69,8 @@ typedef int (*gh_dpop_replay_fn)(void *ud, const char *jti, size_t len, int64_t 
 /** Defaults: ES256/384/512, RS256/384/512, PS256/384/512; iat no older than
  *  300 s and no more than 5 s ahead; an in-memory replay cache of 100,000 jti. */
 GH_EXTERN int gh_dpop_verifier_new(gh_dpop_verifier **out);
-/** Frees the verifier and its replay cache. NULL is a no-op; not while another thread verifies with it. */
+/** Drops the caller's reference; the last one frees the verifier and its replay cache (realms hold their own).
+ *  NULL is a no-op; not while another thread verifies with it through this reference. */
 GH_EXTERN void gh_dpop_verifier_free(gh_dpop_verifier *v);
 /** Restricts the algorithms (the first call replaces the default list); symmetric ones are refused. */
 GH_EXTERN int gh_dpop_verifier_allow_alg(gh_dpop_verifier *v, const char *alg);

@@ -62,6 +62,8 @@ typedef struct gh_request {
   const unsigned char *client_cert_sha256; /* 32 bytes: the TLS client certificate's SHA-256 (RFC 8705), or NULL */
   const char *body;                        /* NULL: the host does not offer the body */
   size_t body_len;
+  const char *scheme; /* "https" or "http", as the client used it (for DPoP's htu, RFC 9449 §4.3); NULL: "https" */
+  size_t scheme_len;
 } gh_request;
 /** sizeof(gh_request), for bindings that mirror it. */
 GH_EXTERN size_t gh_request_size(void);

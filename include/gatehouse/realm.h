@@ -116,7 +116,8 @@ GH_EXTERN int gh_realm_add_idp(gh_realm *r, gh_idp *idp);
 GH_EXTERN int gh_realm_remove_idp(gh_realm *r, const char *name, size_t name_len);
 /** Identity providers now in the realm. Thread-safe. */
 GH_EXTERN size_t gh_realm_idp_count(const gh_realm *r);
-/** DPoP proofs for "DPoP" tokens (RFC 9449): the realm takes a reference to a built verifier. */
+/** DPoP proofs for "DPoP" tokens (RFC 9449): the realm takes its own reference to a built verifier
+ *  (several realms may share one, and its replay cache); the caller still frees its own. */
 GH_EXTERN int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v);
 /**
  * Revokes a token id (`jti`) until expires_ms. Thread-safe. GH_ETOOBIG when

@@ -424,8 +424,48 @@ static int introspect_trampoline(void *ud, const char *token, size_t len, char *
   return gh__gateway_introspect(c->gw, c->endpoint, token, len, json, json_len);
 }
 
+static void allow_dpop_alg(gh__cfg *b, void *v, const char *s) {
+  if (!settled(b, gh_dpop_verifier_allow_alg(v, s)))
+    gh__report_error(b->r, "\"%s\": DPoP proofs are signed with an asymmetric RFC 7518 algorithm", s);
+}
+
+/* DPoP (RFC 9449) for the realm's "DPoP" tokens; the same definition keeps its verifier (and replay cache) on reload. */
+static void build_dpop(gh__cfg *b, const cJSON *def, gh__gw_realm *realm) {
+  static const char *const known[] = {"algorithms", "max_age", "max_skew", "replay_capacity", NULL};
+  gh__report_push_name(b->r, "dpop");
+  gh__report_unknown_members(b->r, def, known);
+  realm->dpop_definition = definition_hash(def, realm->name);
+  const gh__snapshot *prev = b->ctx->previous;
+  for (size_t i = 0; prev && b->ctx->gw && !realm->dpop && i < prev->n_realms; i++) {
+    const gh__gw_realm *p = &prev->realms[i];
+    if (!p->dpop || p->dpop_definition != realm->dpop_definition || strcmp(p->name, realm->name)) continue;
+    if (gh_realm_set_dpop(realm->realm, p->dpop) == GH_OK) realm->dpop = p->dpop; /* the previous one, live */
+  }
+  gh_dpop_verifier *v = NULL;
+  if (!realm->dpop && gh_dpop_verifier_new(&v)) b->failed_alloc = true;
+  if (v) {
+    gh__cfg_strings(b, def, "algorithms", allow_dpop_alg, v);
+    int64_t age = 300000, skew = 5000;
+    gh__cfg_seconds(b, def, "max_age", &age);
+    gh__cfg_seconds(b, def, "max_skew", &skew);
+    if (!settled(b, gh_dpop_verifier_set_window(v, age / 1000, skew / 1000)))
+      gh__report_error(b->r, "max_age is 1 to 86400 seconds, max_skew 0 to 3600");
+    const cJSON *cap = gh__cfg_member(b, def, "replay_capacity", cJSON_Number, "a number of proofs", false);
+    if (cap && (cap->valuedouble < 1 || cap->valuedouble > 1e8 ||
+                !settled(b, gh_dpop_verifier_set_replay_capacity(v, (size_t)cap->valuedouble))))
+      gh__report_error(b->r, "replay_capacity is 1 to 100000000");
+    if (!settled(b, gh_dpop_verifier_build(v)) || !settled(b, gh_realm_set_dpop(realm->realm, v))) {
+      /* reported */
+    } else {
+      realm->dpop = v;
+    }
+    gh_dpop_verifier_free(v); /* the realm holds its own reference */
+  }
+  gh__report_pop(b->r);
+}
+
 static void build_realm(gh__cfg *b, const cJSON *def, gh__gw_realm *realm) {
-  static const char *const known[] = {"providers", "api_key_header", NULL};
+  static const char *const known[] = {"providers", "api_key_header", "dpop", NULL};
   static const char *const types[] = {"jwt", "api_key", "introspection", NULL};
   if (!cJSON_IsObject(def)) {
     gh__report_error(b->r, "must be an object");
@@ -437,6 +477,8 @@ static void build_realm(gh__cfg *b, const cJSON *def, gh__gw_realm *realm) {
     b->failed_alloc = true;
     return;
   }
+  const cJSON *dpop = gh__cfg_member(b, def, "dpop", cJSON_Object, "an object of DPoP settings", false);
+  if (dpop) build_dpop(b, dpop, realm);
   const cJSON *providers = gh__cfg_member(b, def, "providers", cJSON_Array, "an array of identity providers", true);
   gh__report_push_name(b->r, "providers");
   size_t i = 0;

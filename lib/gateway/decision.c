@@ -27,7 +27,7 @@ void gh_decision_free(gh_decision *d) {
   gh_auth_request_free(d->auth);
   gh_policy_request_free(d->policy);
   gh__buf_free(&d->body), gh__buf_free(&d->up_path), gh__buf_free(&d->scratch);
-  gh__buf_free(&d->gql_doc), gh__buf_free(&d->gql_name);
+  gh__buf_free(&d->gql_doc), gh__buf_free(&d->gql_name), gh__buf_free(&d->htu);
   gh__free(d);
 }
 

@@ -65,7 +65,8 @@ struct gh_decision {
   const gh_header *up_headers;
   size_t n_up_headers;
   gh__buf up_path;
-  gh__buf scratch; /* the path with its query, as received, for transformations */
+  gh__buf scratch; /* the path with its query, as received (the route match points into it) */
+  gh__buf htu;     /* DPoP: the request's absolute URI */
   char request_id[130];
   gh__trail_step trail[GH__DECISION_TRAIL];
   size_t n_trail;
@@ -74,7 +75,7 @@ struct gh_decision {
   bool grpc; /* the caller speaks gRPC: denials in its form */
   char note[256]; /* a message a stage's trail step points to */
   /* the headers the pipeline reads, found in one pass over the request's */
-  gh__span authorization, content_type, accept, accept_version, given_request_id;
+  gh__span authorization, content_type, accept, accept_version, given_request_id, dpop;
   /* a GraphQL route's document, operation name and what the guard found */
   gh__buf gql_doc, gql_name;
   gh__gql_result gql;

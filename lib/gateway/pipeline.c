@@ -34,17 +34,19 @@ static bool name_is(const gh_header *h, const char *name, size_t n) {
 
 /* The headers every decision reads, in one pass (or by lookup, for a host that gives a function). */
 static void find_headers(gh_decision *d, const gh_request *q) {
-  gh__span *spans[] = {&d->authorization, &d->content_type, &d->accept, &d->accept_version, &d->given_request_id};
-  const char *names[] = {"Authorization", "Content-Type", "Accept", "Accept-Version", d->snap->request_id_header};
-  for (size_t k = 0; k < 5; k++) *spans[k] = (gh__span){NULL, 0};
+  enum { N = 6 };
+  gh__span *spans[N] = {&d->authorization, &d->content_type,     &d->accept,
+                        &d->accept_version, &d->given_request_id, &d->dpop};
+  const char *names[N] = {"Authorization", "Content-Type", "Accept", "Accept-Version", d->snap->request_id_header, "DPoP"};
+  for (size_t k = 0; k < N; k++) *spans[k] = (gh__span){NULL, 0};
   if (q->header) {
-    for (size_t k = 0; k < 5; k++) spans[k]->p = header(q, names[k], &spans[k]->len);
+    for (size_t k = 0; k < N; k++) spans[k]->p = header(q, names[k], &spans[k]->len);
     return;
   }
-  size_t lens[5];
-  for (size_t k = 0; k < 5; k++) lens[k] = strlen(names[k]);
+  size_t lens[N];
+  for (size_t k = 0; k < N; k++) lens[k] = strlen(names[k]);
   for (size_t i = 0; i < q->n_headers; i++)
-    for (size_t k = 0; k < 5; k++)
+    for (size_t k = 0; k < N; k++)
       if (!spans[k]->p && name_is(&q->headers[i], names[k], lens[k])) {
         *spans[k] = (gh__span){q->headers[i].value, q->headers[i].value_len};
         break;
@@ -195,6 +197,16 @@ static int authenticate_stage(gh_decision *d, const gh_request *q, int64_t now_m
   if (d->authorization.p) gh_auth_request_set_authorization(d->auth, d->authorization.p, d->authorization.len);
   if (realm->api_key_header && (v = header(q, realm->api_key_header, &len))) gh_auth_request_set_api_key(d->auth, v, len);
   if (q->client_cert_sha256) gh_auth_request_set_client_cert_sha256(d->auth, q->client_cert_sha256);
+  if (d->dpop.p && realm->dpop) { /* RFC 9449 §4.3: htu is the request's URI without query and fragment */
+    gh__buf *htu = &d->htu; /* not scratch: the route's path may point into it */
+    htu->len = 0;
+    gh__buf_put(htu, q->scheme ? q->scheme : "https", q->scheme ? q->scheme_len : 5);
+    gh__buf_put(htu, "://", 3);
+    gh__buf_put(htu, q->host ? q->host : "", q->host ? q->host_len : 0);
+    gh__buf_put(htu, q->path, q->path_len);
+    if (!htu->failed)
+      gh_auth_request_set_dpop(d->auth, d->dpop.p, d->dpop.len, q->method, q->method_len, htu->p, htu->len);
+  }
   int reason = 0;
   char challenge[512];
   int rc = gh_realm_authenticate(realm->realm, d->auth, now_ms, &d->identity, &reason, challenge, sizeof challenge);

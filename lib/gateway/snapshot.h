@@ -12,6 +12,7 @@
 
 #include "../apim/catalog.h"
 #include "graphql_guard.h"
+#include "gatehouse/dpop.h"
 #include "gatehouse/gateway.h"
 #include "gatehouse/policy.h"
 #include "gatehouse/ratelimit.h"
@@ -67,6 +68,8 @@ typedef struct gh__gw_realm {
   size_t n_stores;
   gh__gw_idp_ctx **ctxs;
   size_t n_ctxs;
+  gh_dpop_verifier *dpop; /* held by the realm (NULL: none); kept across reloads with its replay cache */
+  uint64_t dpop_definition;
 } gh__gw_realm;
 
 typedef struct gh__gw_named { /* a policy or a transformation by name */

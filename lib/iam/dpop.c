@@ -10,12 +10,14 @@
 #include "../core/core.h"
 #include "../core/path.h"
 #include "../core/expiring_map.h"
+#include "binding.h"
 #include "../core/json.h"
 #include "claims.h"
 #include "jose.h"
 #include "jws.h"
 
 struct gh_dpop_verifier {
+  atomic_size_t refs; /* the creator's, and each realm's that uses it */
   bool built;
   unsigned alg_mask;
   bool alg_custom;
@@ -49,6 +51,7 @@ int gh_dpop_verifier_new(gh_dpop_verifier **out) {
   if (!out) return GH_EINVAL;
   gh_dpop_verifier *v = gh__calloc(1, sizeof *v);
   if (!v) return GH_ENOMEM;
+  atomic_init(&v->refs, 1);
   v->alg_mask = ASYMMETRIC_ALGS;
   v->max_age_ms = GH_DPOP_DEFAULT_MAX_AGE_S * 1000;
   v->max_skew_ms = GH_DPOP_DEFAULT_MAX_SKEW_S * 1000;
@@ -57,8 +60,13 @@ int gh_dpop_verifier_new(gh_dpop_verifier **out) {
   return GH_OK;
 }
 
+gh_dpop_verifier *gh__dpop_verifier_ref(gh_dpop_verifier *v) {
+  atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+  return v;
+}
+
 void gh_dpop_verifier_free(gh_dpop_verifier *v) {
-  if (!v) return;
+  if (!v || atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1) return;
   gh__expiring_map_free(v->replay);
   gh__free(v);
 }

@@ -152,7 +152,7 @@ int gh_realm_remove_idp(gh_realm *r, const char *name, size_t name_len) {
 int gh_realm_set_dpop(gh_realm *r, gh_dpop_verifier *v) {
   if (!r || !v) return GH_EINVAL;
   if (r->dpop) return GH_EMISUSE;
-  r->dpop = v;
+  r->dpop = gh__dpop_verifier_ref(v);
   return GH_OK;
 }
 

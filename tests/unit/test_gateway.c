@@ -792,6 +792,59 @@ static void test_reload_under_load(void **state) {
   free(doc);
 }
 
+/* ---- token binding from the document: DPoP (RFC 9449) and mTLS (RFC 8705) ---- */
+
+static void test_bound_tokens(void **state) {
+  (void)state;
+  cJSON *v = t_load_json("dpop/proofs.json");
+  const cJSON *bound = cJSON_GetObjectItem(v, "bound");
+  const char *k = cJSON_GetObjectItem(bound, "secret_k")->valuestring;
+  char doc[2048], auth[2048], proof[2048], errors[1024];
+  snprintf(doc, sizeof doc,
+           "{\"gatehouse\":1,\"realms\":{\"r\":{\"dpop\":{\"algorithms\":[\"ES256\"],\"max_age\":300},\"providers\":["
+           "{\"name\":\"i\",\"type\":\"jwt\",\"issuer\":\"https://id.example.com\",\"algorithms\":[\"HS256\"],"
+           "\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"%s\",\"kid\":\"realm\",\"alg\":\"HS256\"}]}}]}},"
+           "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+           "\"routes\":[{\"method\":\"GET\",\"path\":\"/orders\",\"realm\":\"r\",\"upstream\":\"u\"}]}",
+           k);
+  gh_gateway *gw = load(doc);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  const int64_t at = 1700000000000;
+  snprintf(auth, sizeof auth, "Authorization: DPoP %s", cJSON_GetObjectItem(bound, "dpop_token")->valuestring);
+  snprintf(proof, sizeof proof, "DPoP: %s", cJSON_GetObjectItem(bound, "dpop_proof")->valuestring);
+  gh_request *r = make(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
+  gh_gateway_decide(gw, r, at, d); /* RFC 9449 §7.1: a DPoP-bound token needs its proof */
+  assert_int_equal(gh_decision_status(d), 401);
+  r = make(&q, "10.0.0.1", "GET", "/orders", auth, proof, NULL);
+  r->host = "api.example.com", r->host_len = 15; /* htu: https://api.example.com/orders */
+  gh_gateway_decide(gw, r, at, d);
+  char why[2048];
+  gh_decision_explain(d, why, sizeof why, NULL);
+  if (gh_decision_verdict(d) != GH_VERDICT_FORWARD) fail_msg("%s\n%s", why, header(d, "WWW-Authenticate"));
+  assert_string_equal(gh_decision_subject(d), "alice");
+  /* RFC 9449 §11.1: a proof used again is a replay, also after a reload of the same realm */
+  assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  gh_gateway_decide(gw, r, at, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  assert_non_null(strstr(header(d, "WWW-Authenticate"), "DPoP"));
+  /* RFC 8705 §3: a certificate-bound token passes with that certificate only */
+  size_t n;
+  unsigned char *cert = t_unhex(cJSON_GetObjectItem(bound, "cert_sha256_hex")->valuestring, &n);
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", cJSON_GetObjectItem(bound, "mtls_token")->valuestring);
+  r = make(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
+  gh_gateway_decide(gw, r, at, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  r->client_cert_sha256 = cert;
+  gh_gateway_decide(gw, r, at, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  free(cert);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+  cJSON_Delete(v);
+}
+
 /* ---- a version's OpenAPI document: its operations are the routes ---- */
 
 static void test_openapi_version(void **state) {
@@ -929,6 +982,7 @@ int main(void) {
       cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_jwks_url_and_introspection),
       cmocka_unit_test(test_reload),           cmocka_unit_test(test_reload_under_load),
       cmocka_unit_test(test_patch),           cmocka_unit_test(test_openapi_version),
+      cmocka_unit_test(test_bound_tokens),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

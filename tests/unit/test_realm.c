@@ -258,6 +258,7 @@ static void test_binding(void **state) {
   gh_dpop_verifier_new(&dv);
   gh_dpop_verifier_build(dv);
   assert_int_equal(gh_realm_set_dpop(r, dv), GH_OK);
+  gh_dpop_verifier_free(dv); /* the realm holds its own reference */
   char auth[2048], challenge[512];
   gh_identity *id;
   int reason;
