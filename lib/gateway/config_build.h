@@ -40,7 +40,15 @@ void gh__cfg_nested_error(gh__cfg *b, const char *msg);
 /* Appends p to a growable pointer list. */
 bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p);
 
+/* A setter's answer: out of memory fails the build (true then too: nothing to report); false: the document's error. */
+bool gh__cfg_settled(gh__cfg *b, int rc);
+/* The canonical text of a definition, hashed: equal definitions keep their state across reloads. */
+uint64_t gh__cfg_definition_hash(const cJSON *def, const char *kind);
+/* An object as compact JSON text (cJSON_free it); NULL marks the build failed. */
+char *gh__cfg_object_text(gh__cfg *b, const cJSON *obj, size_t *len);
+
 /* Sections built in their own files. */
 void gh__cfg_apis(gh__cfg *b);
+void gh__cfg_realm(gh__cfg *b, const cJSON *def, gh__gw_realm *realm);
 
 #endif
