@@ -1,6 +1,6 @@
 # gatehouse: a thin wrapper over CMake. Quick start: `make run`, `make test`.
 #   make            build (mbedTLS backend) into build/
-#   make run        build the CLI only (quietly), then demonstrate it on the bundled examples
+#   make run        build the CLI only (quietly), then demonstrate it on the bundled examples (tokens to the whole gateway)
 #   make test       build and run every test, with both crypto backends
 #   make bench      benchmarks beside the peers (writes build/bench/results.jsonl)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
