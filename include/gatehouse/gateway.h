@@ -111,6 +111,15 @@ typedef void (*gh_completion_fn)(void *ud, const gh_decision *decision, int stat
 typedef int (*gh_gateway_introspect_fn)(void *ud, const char *endpoint, const char *token, size_t len, char **json,
                                         size_t *json_len);
 
+/**
+ * For limits in mode "synced": pushes this instance's counts to Redis and
+ * reads the cluster's back (gh_limiter_sync), for every such limit. Call it
+ * from the host's timer, every second or so; it does I/O, never call it on a
+ * deciding thread's hot path. @return GH_OK; the first error (GH_EIO when
+ * Redis fails: the counts are kept for the next call); GH_EMISUSE before a load
+ */
+GH_EXTERN int gh_gateway_sync(gh_gateway *gw, int64_t now_ms);
+
 /** A new gateway with no configuration. Configure hooks, then gh_gateway_load. @return GH_OK, GH_ENOMEM */
 GH_EXTERN int gh_gateway_new(gh_gateway **out);
 /** Frees the gateway; every decision must be completed or freed first. NULL is a no-op. */

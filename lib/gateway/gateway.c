@@ -363,4 +363,18 @@ int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *json, size_
   return rc;
 }
 
+int gh_gateway_sync(gh_gateway *gw, int64_t now_ms) {
+  if (!gw || !gh__time_ok(now_ms)) return GH_EINVAL;
+  if (!atomic_load(&gw->loaded)) return GH_EMISUSE;
+  gh__snapshot *s = gh__gateway_acquire(gw);
+  int first = GH_OK;
+  for (size_t i = 0; i < s->n_limits; i++) {
+    if (!s->limits[i].synced || !s->limits[i].limiter) continue;
+    int rc = gh_limiter_sync(s->limits[i].limiter->object, now_ms);
+    if (rc && !first) first = rc;
+  }
+  release_snapshot(gw, s);
+  return first;
+}
+
 bool gh__gateway_loaded(const gh_gateway *gw) { return atomic_load_explicit(&gw->loaded, memory_order_acquire); }

@@ -42,6 +42,7 @@ typedef struct gh__gw_limit {
   gh__held *limiter; /* gh_limiter */
   gh_limit_key *key;
   bool concurrency;
+  bool synced;        /* mode "synced": gh_gateway_sync pushes and pulls its counts */
   char *policy_field; /* its RateLimit-Policy value */
   char *recipe;       /* its key recipe: limits with the same one share one key per request */
 } gh__gw_limit;
