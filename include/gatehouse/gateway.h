@@ -188,6 +188,22 @@ GH_EXTERN const char *gh_gateway_jwks_url(const gh_gateway *gw, size_t i);
 GH_EXTERN int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *json, size_t len, int64_t now_ms,
                                   char *msg, size_t msg_cap);
 
+/**
+ * OpenID Connect discovery for providers configured with "discovery_url":
+ * the URLs to fetch, one at a time (i from 0); NULL past the end. Each lives
+ * until the next reload.
+ */
+GH_EXTERN const char *gh_gateway_discovery_url(const gh_gateway *gw, size_t i);
+/**
+ * Hands a fetched discovery document to every provider that names `url`:
+ * its "issuer" must be the provider's (RFC 8414 §3.3) and its "jwks_uri"
+ * then joins gh_gateway_jwks_url's list, for the host to fetch and hand to
+ * gh_gateway_set_jwks. Kept across reloads; a bad document changes nothing.
+ * @return GH_OK; GH_ENOTFOUND (no provider names url); GH_EPARSE or GH_EDENIED (msg says why)
+ */
+GH_EXTERN int gh_gateway_set_discovery(gh_gateway *gw, const char *url, const char *json, size_t len, int64_t now_ms,
+                                       char *msg, size_t msg_cap);
+
 /** A decision, reused request after request by one thread. @return GH_OK, GH_ENOMEM */
 GH_EXTERN int gh_decision_new(gh_decision **out);
 /** Frees the decision, completing it first if needed (as gh_gateway_complete with status 0). NULL is a no-op. */

@@ -12,6 +12,7 @@
 #include "gatehouse/error.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
+#include "gatehouse/oidc.h"
 
 static void add_issuer(gh__cfg *b, void *v, const char *s) {
   if (!gh__cfg_settled(b, gh_jwt_verifier_add_issuer(v, s, strlen(s)))) gh__report_error(b->r, "bad issuer");
@@ -44,18 +45,19 @@ bool gh__cfg_push(gh__cfg *b, void ***list, size_t *n, void *p) {
   return true;
 }
 
-static void note_jwks_url(gh__cfg *b, const char *url) {
-  for (size_t i = 0; i < b->s->n_jwks_urls; i++)
-    if (strcmp(b->s->jwks_urls[i], url) == 0) return;
+/* A URL the host fetches, listed once. */
+static void note_url(gh__cfg *b, char ***list, size_t *n, const char *url) {
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i], url) == 0) return;
   char *d = gh__cfg_dup(b, url);
-  if (d && !gh__cfg_push(b, (void ***)&b->s->jwks_urls, &b->s->n_jwks_urls, d)) gh__free(d);
+  if (d && !gh__cfg_push(b, (void ***)list, n, d)) gh__free(d);
 }
 
 static int introspect_trampoline(void *ud, const char *token, size_t len, char **json, size_t *json_len);
 
 static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, const char *name) {
   static const char *const known[] = {"name", "type", "issuer", "audience", "algorithms", "jwks", "jwks_url",
-                                      "jwks_ttl", "leeway", "max_token_bytes", "typ", "cache_entries",
+                                      "discovery_url", "jwks_ttl", "leeway", "max_token_bytes", "typ", "cache_entries",
                                       "cache_ttl", "roles_claim", "scopes_claim", "groups_claim", NULL};
   gh__report_unknown_members(b->r, p, known);
   gh_jwt_verifier *v = NULL;
@@ -67,13 +69,18 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     gh_jwt_verifier_free(v);
     return NULL;
   }
-  char **urls = gh__realloc(realm->verifier_urls, realm->n_verifiers * sizeof *urls);
-  if (!urls) {
-    b->failed_alloc = true;
-    return NULL;
+  size_t at = realm->n_verifiers - 1;
+  char ***lists[] = {&realm->verifier_urls, &realm->verifier_discovery, &realm->verifier_issuer};
+  for (size_t k = 0; k < 3; k++) {
+    char **grown = gh__realloc(*lists[k], realm->n_verifiers * sizeof *grown);
+    if (!grown) {
+      b->failed_alloc = true;
+      return NULL;
+    }
+    *lists[k] = grown;
+    grown[at] = NULL;
   }
-  realm->verifier_urls = urls;
-  urls[realm->n_verifiers - 1] = NULL;
+  char **urls = realm->verifier_urls;
   gh__cfg_strings(b, p, "issuer", add_issuer, v);
   gh__cfg_strings(b, p, "audience", add_audience, v);
   if (!gh__cfg_member(b, p, "algorithms", cJSON_Array | cJSON_String, "an array of algorithm names", true)) {
@@ -106,7 +113,38 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
   if (typ && !gh__cfg_settled(b, gh_jwt_verifier_set_typ(v, typ))) gh__report_error(b->r, "bad typ");
   const cJSON *jwks = gh__cfg_member(b, p, "jwks", cJSON_Object, "a JWK Set object (RFC 7517 §5)", false);
   const char *url = gh__cfg_string(b, p, "jwks_url", false);
-  if (!jwks == !url) gh__report_error(b->r, "give exactly one of \"jwks\" (inline) and \"jwks_url\"");
+  const char *discovery = gh__cfg_string(b, p, "discovery_url", false);
+  const char *discovered_set = NULL; /* the key set a discovered jwks_uri was fetched as */
+  size_t discovered_len = 0;
+  if ((jwks != NULL) + (url != NULL) + (discovery != NULL) != 1)
+    gh__report_error(b->r, "give exactly one of \"jwks\" (inline), \"jwks_url\" and \"discovery_url\"");
+  if (discovery) {
+    const cJSON *iss = gh__json_member(p, "issuer");
+    if (strncmp(discovery, "https://", 8) != 0) {
+      gh__report_push_name(b->r, "discovery_url");
+      gh__report_error(b->r, "must be an https URL (OpenID Connect Discovery §4)");
+      gh__report_pop(b->r);
+    } else if (!cJSON_IsString(iss)) {
+      gh__report_error(b->r, "a discovery_url needs the one \"issuer\" its document must name (RFC 8414 §3.3)");
+    } else {
+      realm->verifier_discovery[at] = gh__cfg_dup(b, discovery);
+      realm->verifier_issuer[at] = gh__cfg_dup(b, iss->valuestring);
+      note_url(b, &b->s->discovery_urls, &b->s->n_discovery_urls, discovery);
+      /* a document fetched for an earlier configuration names the key set */
+      size_t len = 0;
+      const char *text = b->ctx->jwks_text && b->ctx->gw ? b->ctx->jwks_text(b->ctx->gw, discovery, &len) : NULL;
+      gh_oidc_metadata *m = NULL;
+      if (text && !gh_oidc_metadata_parse(&m, text, len, iss->valuestring, NULL, 0)) url = gh_oidc_jwks_uri(m);
+      if (url) urls[at] = gh__cfg_dup(b, url), note_url(b, &b->s->jwks_urls, &b->s->n_jwks_urls, url);
+      url = NULL;
+      const char *set = urls[at] ? b->ctx->jwks_text(b->ctx->gw, urls[at], &len) : NULL;
+      if (set) discovered_set = set, discovered_len = len;
+      gh_oidc_metadata_free(m);
+      int64_t ttl = 300000;
+      gh__cfg_seconds(b, p, "jwks_ttl", &ttl);
+      if (gh_jwt_verifier_set_refresh(v, ttl, 30000)) gh__report_error(b->r, "bad jwks_ttl");
+    }
+  }
   if (url) {
     if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
       gh__report_push_name(b->r, "jwks_url");
@@ -116,8 +154,8 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     int64_t ttl = 300000;
     gh__cfg_seconds(b, p, "jwks_ttl", &ttl);
     if (gh_jwt_verifier_set_refresh(v, ttl, 30000)) gh__report_error(b->r, "bad jwks_ttl");
-    urls[realm->n_verifiers - 1] = gh__cfg_dup(b, url);
-    note_jwks_url(b, url);
+    urls[at] = gh__cfg_dup(b, url);
+    note_url(b, &b->s->jwks_urls, &b->s->n_jwks_urls, url);
   }
   if (!gh__cfg_settled(b, gh_jwt_verifier_build(v)) || b->failed_alloc) {
     if (!b->failed_alloc) gh__report_error(b->r, "the verifier cannot be built (check issuer, audience and algorithms)");
@@ -130,6 +168,8 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
     set_text = printed = gh__cfg_object_text(b, jwks, &set_len);
   } else if (url && b->ctx->jwks_text && b->ctx->gw) {
     set_text = b->ctx->jwks_text(b->ctx->gw, url, &set_len);
+  } else if (discovered_set) {
+    set_text = discovered_set, set_len = discovered_len;
   }
   if (set_text) {
     gh_jwks *set = NULL;

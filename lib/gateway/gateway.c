@@ -21,6 +21,7 @@
 #include "gatehouse/error.h"
 #include "gatehouse/jwk.h"
 #include "gatehouse/jwt.h"
+#include "gatehouse/oidc.h"
 #include "config_patch.h"
 #include "pipeline.h"
 #include "snapshot.h"
@@ -303,13 +304,83 @@ int gh_gateway_hash(const gh_gateway *gw, char out[65]) {
 
 /* ---- key sets the host fetches ---- */
 
-const char *gh_gateway_jwks_url(const gh_gateway *gw, size_t i) {
+/* The i-th URL of a list of the current snapshot, under the lock (discovery may grow the lists). */
+static const char *listed_url(const gh_gateway *gw, size_t i, bool discovery) {
   if (!gw || !atomic_load(&gw->loaded)) return NULL;
   gh_gateway *g = (gh_gateway *)gw;
-  gh__snapshot *s = gh__gateway_acquire(g);
-  const char *url = i < s->n_jwks_urls ? s->jwks_urls[i] : NULL;
-  release_snapshot(g, s); /* the URL lives until the next reload, as documented */
-  return url;
+  pthread_mutex_lock(&g->lock);
+  const gh__snapshot *s = atomic_load(&g->slots[atomic_load(&g->current) >> COUNT_BITS]);
+  const char *url = discovery ? (i < s->n_discovery_urls ? s->discovery_urls[i] : NULL)
+                              : (i < s->n_jwks_urls ? s->jwks_urls[i] : NULL);
+  pthread_mutex_unlock(&g->lock);
+  return url; /* lives until the next reload, as documented */
+}
+
+const char *gh_gateway_jwks_url(const gh_gateway *gw, size_t i) { return listed_url(gw, i, false); }
+const char *gh_gateway_discovery_url(const gh_gateway *gw, size_t i) { return listed_url(gw, i, true); }
+
+/* Keeps a fetched document by URL, for the configurations to come. Under the lock. */
+static int remember(gh_gateway *gw, const char *url, const char *json, size_t len) {
+  fetched_set *slot = NULL;
+  for (size_t i = 0; i < gw->n_sets && !slot; i++)
+    if (strcmp(gw->sets[i].url, url) == 0) slot = &gw->sets[i];
+  if (!slot) {
+    fetched_set *grown = gh__realloc(gw->sets, (gw->n_sets + 1) * sizeof *grown);
+    if (!grown) return GH_ENOMEM;
+    gw->sets = grown;
+    char *u = gh__strndup(url, strlen(url));
+    if (!u) return GH_ENOMEM;
+    slot = &gw->sets[gw->n_sets++];
+    *slot = (fetched_set){.url = u};
+  }
+  char *text = gh__strndup(json, len);
+  if (!text) return GH_ENOMEM;
+  gh__free(slot->text);
+  slot->text = text;
+  slot->len = len;
+  return GH_OK;
+}
+
+int gh_gateway_set_discovery(gh_gateway *gw, const char *url, const char *json, size_t len, int64_t now_ms, char *msg,
+                             size_t msg_cap) {
+  if (!gw || !url || (!json && len) || !gh__time_ok(now_ms)) return GH_EINVAL;
+  if (!atomic_load(&gw->loaded)) return GH_EMISUSE;
+  pthread_mutex_lock(&gw->lock);
+  gh__snapshot *s = atomic_load(&gw->slots[atomic_load(&gw->current) >> COUNT_BITS]);
+  int rc = GH_ENOTFOUND;
+  gh__set_msg(msg, msg_cap, "no provider of the current configuration names %s", url);
+  for (size_t r = 0; r < s->n_realms; r++)
+    for (size_t v = 0; v < s->realms[r].n_verifiers; v++) {
+      gh__gw_realm *realm = &s->realms[r];
+      if (!realm->verifier_discovery[v] || strcmp(realm->verifier_discovery[v], url) != 0) continue;
+      gh_oidc_metadata *m = NULL;
+      int prc = gh_oidc_metadata_parse(&m, json, len, realm->verifier_issuer[v], msg, msg_cap);
+      if (prc) { /* a bad document changes nothing: the last good one stays */
+        rc = prc;
+        continue;
+      }
+      const char *jwks_uri = gh_oidc_jwks_uri(m);
+      char *copy = gh__strndup(jwks_uri, strlen(jwks_uri));
+      bool listed = false;
+      for (size_t i = 0; i < s->n_jwks_urls && !listed; i++) listed = !strcmp(s->jwks_urls[i], jwks_uri);
+      char **grown = listed ? s->jwks_urls : gh__realloc(s->jwks_urls, (s->n_jwks_urls + 1) * sizeof *grown);
+      char *listed_copy = listed ? NULL : gh__strndup(jwks_uri, strlen(jwks_uri));
+      gh_oidc_metadata_free(m);
+      if (!copy || !grown || (!listed && !listed_copy)) {
+        gh__free(copy), gh__free(listed_copy);
+        if (grown) s->jwks_urls = grown;
+        rc = GH_ENOMEM;
+        continue;
+      }
+      s->jwks_urls = grown;
+      if (!listed) s->jwks_urls[s->n_jwks_urls++] = listed_copy;
+      gh__free(realm->verifier_urls[v]);
+      realm->verifier_urls[v] = copy;
+      rc = rc == GH_ENOTFOUND ? GH_OK : rc;
+    }
+  if (rc == GH_OK) rc = remember(gw, url, json, len);
+  pthread_mutex_unlock(&gw->lock);
+  return rc;
 }
 
 int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *json, size_t len, int64_t now_ms, char *msg,
@@ -333,32 +404,7 @@ int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *json, size_
     rc = GH_ENOTFOUND;
     gh__set_msg(msg, msg_cap, "no provider of the current configuration names %s", url);
   }
-  fetched_set *slot = NULL;
-  for (size_t i = 0; !rc && i < gw->n_sets && !slot; i++)
-    if (strcmp(gw->sets[i].url, url) == 0) slot = &gw->sets[i];
-  if (!rc && !slot) {
-    fetched_set *grown = gh__realloc(gw->sets, (gw->n_sets + 1) * sizeof *grown);
-    char *u = gh__strndup(url, strlen(url));
-    if (!grown || !u) {
-      gh__free(u);
-      if (grown) gw->sets = grown;
-      rc = GH_ENOMEM;
-    } else {
-      gw->sets = grown;
-      slot = &gw->sets[gw->n_sets++];
-      *slot = (fetched_set){.url = u};
-    }
-  }
-  if (slot) {
-    char *text = gh__strndup(json, len);
-    if (!text) {
-      rc = GH_ENOMEM;
-    } else {
-      gh__free(slot->text);
-      slot->text = text;
-      slot->len = len;
-    }
-  }
+  if (!rc) rc = remember(gw, url, json, len);
   pthread_mutex_unlock(&gw->lock);
   return rc;
 }

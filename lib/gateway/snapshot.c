@@ -26,7 +26,13 @@ void gh__held_unref(gh__held *h) {
 
 static void free_realm(gh__gw_realm *r) {
   gh_realm_free(r->realm); /* first: its providers point into the verifiers and stores */
-  for (size_t i = 0; i < r->n_verifiers; i++) gh_jwt_verifier_free(r->verifiers[i]), gh__free(r->verifier_urls ? r->verifier_urls[i] : NULL);
+  for (size_t i = 0; i < r->n_verifiers; i++) {
+    gh_jwt_verifier_free(r->verifiers[i]);
+    gh__free(r->verifier_urls ? r->verifier_urls[i] : NULL);
+    gh__free(r->verifier_discovery ? r->verifier_discovery[i] : NULL);
+    gh__free(r->verifier_issuer ? r->verifier_issuer[i] : NULL);
+  }
+  gh__free(r->verifier_discovery), gh__free(r->verifier_issuer);
   for (size_t i = 0; i < r->n_stores; i++) gh_apikey_store_free(r->stores[i]);
   for (size_t i = 0; i < r->n_ctxs; i++) gh__free(r->ctxs[i]->endpoint), gh__free(r->ctxs[i]);
   gh__free(r->verifiers), gh__free(r->verifier_urls), gh__free(r->stores), gh__free(r->ctxs);
@@ -70,6 +76,8 @@ void gh__snapshot_free(gh__snapshot *s) {
   gh__free(s->pools);
   for (size_t i = 0; i < s->n_jwks_urls; i++) gh__free(s->jwks_urls[i]);
   gh__free(s->jwks_urls);
+  for (size_t i = 0; i < s->n_discovery_urls; i++) gh__free(s->discovery_urls[i]);
+  gh__free(s->discovery_urls);
   gh__free(s->request_id_header);
   if (s->document) gh__free_secret(s->document, s->document_len); /* it may hold key digests and endpoints */
   gh__free(s);

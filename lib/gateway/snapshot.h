@@ -63,7 +63,9 @@ typedef struct gh__gw_realm {
   gh_realm *realm;
   char *api_key_header; /* where API keys are read, or NULL */
   gh_jwt_verifier **verifiers;
-  char **verifier_urls; /* each verifier's jwks_url, or NULL */
+  char **verifier_urls;      /* each verifier's jwks_url (or the one its discovery names), or NULL */
+  char **verifier_discovery; /* each verifier's discovery_url, or NULL */
+  char **verifier_issuer;    /* the issuer its discovery document must name */
   size_t n_verifiers;
   gh_apikey_store **stores;
   size_t n_stores;
@@ -122,8 +124,10 @@ typedef struct gh__snapshot {
   size_t n_pools;
   gh__gw_route *routes;
   size_t n_routes;
-  char **jwks_urls;
+  char **jwks_urls; /* what the host fetches (grows when a discovery document names one) */
   size_t n_jwks_urls;
+  char **discovery_urls;
+  size_t n_discovery_urls;
   char *request_id_header; /* default "X-Request-Id" */
 } gh__snapshot;
 

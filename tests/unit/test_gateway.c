@@ -697,6 +697,45 @@ static void test_jwks_url_and_introspection(void **state) {
   gh_gateway_free(gw);
 }
 
+/* OpenID Connect discovery: the document names the key set, both fetched by the host. */
+static void test_discovery(void **state) {
+  (void)state;
+  const char *doc =
+      "{\"gatehouse\":1,\"realms\":{\"staff\":{\"providers\":[{\"name\":\"corp\",\"type\":\"jwt\","
+      "\"issuer\":\"https://id.example.com\",\"audience\":\"api://orders\",\"algorithms\":[\"ES256\"],"
+      "\"discovery_url\":\"https://id.example.com/.well-known/openid-configuration\"}]}},"
+      "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+      "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"realm\":\"staff\",\"upstream\":\"u\"}]}";
+  gh_gateway *gw = load(doc);
+  const char *disc = "https://id.example.com/.well-known/openid-configuration";
+  assert_string_equal(gh_gateway_discovery_url(gw, 0), disc);
+  assert_null(gh_gateway_jwks_url(gw, 0)); /* not known before the document */
+  char msg[256], errors[1024];
+  const char *other = "{\"issuer\":\"https://evil.example\",\"jwks_uri\":\"https://evil.example/jwks\"}";
+  assert_int_equal(gh_gateway_set_discovery(gw, disc, other, strlen(other), NOW, msg, sizeof msg), GH_EDENIED);
+  assert_null(gh_gateway_jwks_url(gw, 0)); /* RFC 8414 §3.3: another issuer's document changes nothing */
+  const char *meta = "{\"issuer\":\"https://id.example.com\",\"jwks_uri\":\"https://id.example.com/keys\"}";
+  assert_int_equal(gh_gateway_set_discovery(gw, disc, meta, strlen(meta), NOW, msg, sizeof msg), GH_OK);
+  assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/keys");
+  size_t len;
+  char *jwks = read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
+  assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/keys", jwks, len, NOW, msg, sizeof msg), GH_OK);
+  gh_decision *d;
+  gh_decision_new(&d);
+  req q;
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  /* both documents are kept across a reload */
+  assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/keys");
+  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  assert_int_equal(gh_gateway_set_discovery(gw, "https://x.example/", meta, strlen(meta), NOW, msg, sizeof msg), GH_ENOTFOUND);
+  free(jwks);
+  gh_decision_free(d);
+  gh_gateway_free(gw);
+}
+
 /* ---- reload ---- */
 
 static void test_reload(void **state) {
@@ -982,7 +1021,7 @@ int main(void) {
       cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_jwks_url_and_introspection),
       cmocka_unit_test(test_reload),           cmocka_unit_test(test_reload_under_load),
       cmocka_unit_test(test_patch),           cmocka_unit_test(test_openapi_version),
-      cmocka_unit_test(test_bound_tokens),
+      cmocka_unit_test(test_bound_tokens),    cmocka_unit_test(test_discovery),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
