@@ -271,7 +271,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   const char *recipe = gh__cfg_string(b, def, "key", true);
   const char *mode = gh__cfg_string(b, def, "mode", false);
   const char *failure = gh__cfg_string(b, def, "failure_mode", false);
-  char msg[512];
+  char msg[512] = "";
   l->recipe = gh__cfg_dup(b, recipe);
   if (recipe && !gh__cfg_settled(b, gh_limit_key_parse(&l->key, recipe, msg, sizeof msg))) {
     gh__report_push_name(b->r, "key");
@@ -495,7 +495,7 @@ static void build_settings(gh__cfg *b) {
     }
     const char *host = gh__cfg_string(b, redis, "host", false);
     if (host && b->ctx->gw && !b->r->count) {
-      char msg[256];
+      char msg[256] = "";
       int rc = b->ctx->redis_client(b->ctx->gw, host, port ? (int)port->valuedouble : 6379,
                                     ms > 60000 ? 60000 : (int)ms, conns ? (int)conns->valuedouble : 4, &b->redis,
                                     msg, sizeof msg);
@@ -541,7 +541,7 @@ int gh__snapshot_build(const char *json, size_t len, const gh__build_context *ct
     return GH_ETOOBIG;
   }
   cJSON *root = NULL;
-  char msg[256];
+  char msg[256] = "";
   int rc = gh__json_parse(json, len, GH_GATEWAY_MAX_CONFIG_BYTES, CONFIG_MAX_DEPTH, &root, msg, sizeof msg);
   if (rc) {
     if (rc != GH_ENOMEM) gh__set_msg(errors, errors_cap, "$: not valid JSON: %s", msg);

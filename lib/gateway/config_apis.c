@@ -262,7 +262,7 @@ static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, 
       continue;
     }
     gh_route_spec spec = {m->valuestring, pattern.p, name, route, host, v && v->negotiated ? v->version : NULL};
-    char msg[512];
+    char msg[512] = "";
     int rc = gh_router_add_spec(b->s->router, &spec, msg, sizeof msg);
     if (rc == GH_ENOMEM) b->failed_alloc = true;
     else if (rc) gh__report_error(b->r, "%s", msg);

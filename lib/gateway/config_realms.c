@@ -173,7 +173,7 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
   }
   if (set_text) {
     gh_jwks *set = NULL;
-    char msg[256];
+    char msg[256] = "";
     int rc = gh_jwks_parse(&set, set_text, set_len, msg, sizeof msg);
     if (rc && gh__cfg_settled(b, rc)) {
       /* out of memory: reported by the build */

@@ -73,7 +73,7 @@ int gh__graphql_stage(gh_decision *d, const gh_request *q) {
   } else if (d->content_type.len >= 16 && !strncasecmp(d->content_type.p, "application/json", 16)) {
     gql_members m = {0};
     bool object = false;
-    char msg[96];
+    char msg[96] = "";
     if (q->body_len > g->limits.max_bytes * 2 + 4096) {
       why = "the GraphQL request is too large";
     } else if (gh__json_scan(q->body, q->body_len, g->limits.max_bytes * 2 + 4096, 64, on_member, &m, &object, msg,

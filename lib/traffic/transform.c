@@ -105,8 +105,9 @@ static int parse_map(const cJSON *obj, const char *where, bool rename, bool head
       if (!(e->to = gh__strndup(m->valuestring, strlen(m->valuestring)))) return GH_ENOMEM;
       continue;
     }
-    char inner[200];
+    char inner[200] = "";
     int rc = gh__template_compile(m->valuestring, &e->value, inner, sizeof inner);
+    if (rc == GH_ENOMEM) return rc; /* no message: nothing is wrong with the document */
     if (rc) return gh__set_msg(msg, cap, "%s.%.100s: %s", where, m->string, inner), rc;
     *claims |= gh__template_uses_claims(&e->value);
   }
@@ -161,7 +162,7 @@ static int parse_side(const cJSON *obj, const char *where, bool request, side *s
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(obj, "path"), *q = cJSON_GetObjectItemCaseSensitive(obj, "query"),
               *strip = cJSON_GetObjectItemCaseSensitive(obj, "strip_credentials");
   if (p) {
-    char inner[200];
+    char inner[200] = "";
     if (!cJSON_IsString(p) || p->valuestring[0] != '/') return gh__set_msg(msg, cap, "%s.path: a template starting with '/'", where), GH_EPARSE;
     rc = gh__template_compile(p->valuestring, &s->path, inner, sizeof inner);
     if (rc) return gh__set_msg(msg, cap, "%s.path: %s", where, inner), rc;
