@@ -423,7 +423,7 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
   if (!t) return CONTINUE;
   gh_transform_input in = {.headers = q->headers, .n_headers = q->n_headers, .path = d->up_path.p,
                            .path_len = d->up_path.len, .attr = decision_attr, .attr_ud = d, .route = &d->match};
-  char msg[256];
+  char msg[256] = "";
   int rc = gh_transform_request(t, &in, &d->transformed, msg, sizeof msg);
   if (rc) {
     bool client = rc == GH_EDENIED;
