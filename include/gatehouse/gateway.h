@@ -211,9 +211,9 @@ GH_EXTERN void gh_decision_free(gh_decision *d);
 
 /**
  * Decides one request at now_ms. A denial is not an error: it is a RESPOND
- * decision. An error (GH_EMISUSE before a load, GH_EINVAL for a bad argument
- * or time) leaves a RESPOND 500 decision too, so that a host that ignores the
- * return still answers. Thread-safe; the decision must be completed before
+ * decision. An error (GH_EMISUSE before a load: 503; GH_EINVAL for a bad
+ * argument or time: 500) leaves a RESPOND decision too, so that a host that
+ * ignores the return still answers. Thread-safe; the decision must be completed before
  * its next use (or it is completed with status 0 then).
  */
 GH_EXTERN int gh_gateway_decide(gh_gateway *gw, const gh_request *request, int64_t now_ms, gh_decision *d);
@@ -244,7 +244,7 @@ GH_EXTERN const char *gh_decision_upstream_path(const gh_decision *d, size_t *le
 GH_EXTERN const gh_header *gh_decision_upstream_headers(const gh_decision *d, size_t *n);
 /** The request id (the client's X-Request-Id when well-formed, else a new one). */
 GH_EXTERN const char *gh_decision_request_id(const gh_decision *d);
-/** The matched route's name, its API and API version, or NULL. */
+/** The matched route's name, its API and API version, or NULL (also once completed). */
 GH_EXTERN const char *gh_decision_route(const gh_decision *d);
 GH_EXTERN const char *gh_decision_api(const gh_decision *d);
 GH_EXTERN const char *gh_decision_api_version(const gh_decision *d);
@@ -258,8 +258,11 @@ GH_EXTERN const char *gh_decision_reason(const gh_decision *d);
 GH_EXTERN uint64_t gh_decision_config_version(const gh_decision *d);
 /**
  * The decision's explanation as JSON: the verdict, status, reason and each
- * stage's outcome and the rule that decided, in order. Always recorded.
- * @return GH_OK; GH_ETOOBIG (cap too small; *len says how much is needed)
+ * stage's outcome and the rule that decided, in order. Always recorded, and
+ * formatted only here; read it before gh_gateway_complete (or in the
+ * completion hook): afterwards what it names may be gone.
+ * @return GH_OK; GH_ETOOBIG (cap too small; *len says how much is needed);
+ *   GH_EMISUSE once completed
  */
 GH_EXTERN int gh_decision_explain(const gh_decision *d, char *out, size_t cap, size_t *len);
 
