@@ -98,7 +98,11 @@ static void read_settings(gh__cfg *b, const cJSON *obj, route_settings *rs) {
     rs->transform = reference(b, obj, "transform", "transform", "transforms", find_transform);
   if (gh__json_member(obj, "upstream")) rs->pool = reference(b, obj, "upstream", "upstream", "upstreams", find_pool);
   const cJSON *limits = gh__cfg_member(b, obj, "limits", cJSON_Array, "an array of limit names", false);
-  if (limits) {
+  if (limits && cJSON_GetArraySize(limits) > GH__ROUTE_MAX_LIMITS) {
+    gh__report_push_name(b->r, "limits");
+    gh__report_error(b->r, "at most %d limits per route", GH__ROUTE_MAX_LIMITS);
+    gh__report_pop(b->r);
+  } else if (limits) {
     rs->limits = limits;
     gh__report_push_name(b->r, "limits");
     size_t i = 0;

@@ -18,7 +18,7 @@
 #define GH__DECISION_HEADERS 24
 #define GH__DECISION_ARENA 8192
 #define GH__DECISION_TRAIL 16
-#define GH__DECISION_SLOTS 8
+#define GH__DECISION_SLOTS GH__ROUTE_MAX_LIMITS
 #define GH__LIMIT_KEY_MAX 512
 
 /* One step of the explanation, recorded without formatting (a decision

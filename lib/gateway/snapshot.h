@@ -22,6 +22,8 @@
 #include "gatehouse/transform.h"
 #include "gatehouse/upstream.h"
 
+#define GH__ROUTE_MAX_LIMITS 8 /* taken all or nothing per request (a decision's slots) */
+
 #define GH__AUTH_NONE 0
 #define GH__AUTH_OPTIONAL 1
 #define GH__AUTH_REQUIRED 2
