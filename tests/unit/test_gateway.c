@@ -629,6 +629,15 @@ static void test_config_errors(void **state) {
   assert_non_null(strstr(errors, "$.gatehouse (1:14): this library reads format 1"));
   /* a name given twice is refused, not silently merged */
   assert_int_equal(gh_gateway_config_check("{\"gatehouse\":1,\"gatehouse\":1}", 29, errors, sizeof errors), GH_EPARSE);
+  /* a route takes at most 8 limits (all or nothing per request) */
+  char many[2048];
+  snprintf(many, sizeof many, "{\"gatehouse\":1,\"limits\":{\"l\":{\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,"
+           "\"key\":\"ip\",\"memory\":65536}},\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+           "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"upstream\":\"u\",\"limits\":[%s]}]}",
+           "\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\",\"l\"");
+  assert_int_equal(gh_gateway_config_check(many, strlen(many), errors, sizeof errors), GH_EPARSE);
+  assert_non_null(strstr(errors, "$.routes[0].limits (1:"));
+  assert_non_null(strstr(errors, "at most 8 limits per route"));
   /* a truncated report stays a string */
   assert_int_equal(gh_gateway_config_check(doc, strlen(doc), errors, 20), GH_EPARSE);
   assert_int_equal(strlen(errors), 19);
