@@ -405,7 +405,8 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
 
 /* ---- 5. transform ---- */
 
-static int transform_stage(gh_decision *d, const gh_request *q) {
+static int transform_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
+  (void)now_ms;
   const gh_transform *t = d->route->transform;
   gh__buf_put(&d->up_path, d->match.path, d->match.path_len); /* canonical: what the router and policy saw */
   if (q->query) {
@@ -446,7 +447,8 @@ static int transform_stage(gh_decision *d, const gh_request *q) {
 
 /* ---- 6. upstream ---- */
 
-static int upstream_stage(gh_decision *d, const gh_request *q) {
+static int upstream_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
+  (void)now_ms;
   const gh__gw_pool *pool = d->route->pool;
   gh_upstream *u = pool->upstream->object;
   const char *key = NULL;
@@ -484,8 +486,8 @@ static bool request_id_ok(const char *p, size_t n) {
   return true;
 }
 
-static void set_request_id(gh_decision *d, const gh_request *q) {
-  (void)q;
+/* The client's request id when well-formed (its header found by find_headers), else a new one. */
+static void set_request_id(gh_decision *d) {
   size_t len = d->given_request_id.len;
   const char *given = d->given_request_id.p;
   if (given && request_id_ok(given, len)) {
@@ -504,14 +506,6 @@ typedef int (*stage_fn)(gh_decision *, const gh_request *, int64_t);
 static int authenticate_or_skip(gh_decision *d, const gh_request *q, int64_t now) {
   if (d->route->auth == GH__AUTH_NONE) return CONTINUE;
   return authenticate_stage(d, q, now);
-}
-static int transform_wrap(gh_decision *d, const gh_request *q, int64_t now) {
-  (void)now;
-  return transform_stage(d, q);
-}
-static int upstream_wrap(gh_decision *d, const gh_request *q, int64_t now) {
-  (void)now;
-  return upstream_stage(d, q);
 }
 
 int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_decision *d) {
@@ -534,10 +528,10 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
   d->now_ms = now_ms;
   find_headers(d, q);
   d->grpc = d->content_type.len >= 16 && strncasecmp(d->content_type.p, "application/grpc", 16) == 0;
-  set_request_id(d, q);
+  set_request_id(d);
   const gh__hooks *hooks = gh__gateway_hooks(gw);
   static const stage_fn stages[GH_STAGE_COUNT] = {route_stage, authenticate_or_skip, authorize_stage,
-                                                   limit_stage, transform_wrap, upstream_wrap};
+                                                   limit_stage, transform_stage, upstream_stage};
   for (int st = 0; st < GH_STAGE_COUNT; st++) {
     d->stage = st;
     if (hooks->stage[st][GH_HOOK_BEFORE].fn && run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP)
