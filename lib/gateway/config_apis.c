@@ -34,6 +34,9 @@ static void check_members(gh__cfg *b, const cJSON *obj, const char *const *known
   gh__report_unknown_members(b->r, obj, all);
 }
 
+/* A definition by name. One whose own parser failed is still "found" (as the
+ * list itself, never used: a document with errors is not published), so
+ * that a reference to it does not report a second, misleading error. */
 static const void *by_name(const gh__gw_named *list, size_t n, const char *name) {
   for (size_t i = 0; i < n; i++)
     if (list[i].name && strcmp(list[i].name, name) == 0) return list[i].object ? list[i].object : (const void *)list;

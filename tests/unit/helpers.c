@@ -16,6 +16,10 @@
 char *t_read_vector(const char *rel, size_t *len) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", GH_VECTORS_DIR, rel);
+  return t_read_file(path, len);
+}
+
+char *t_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) fail_msg("cannot open %s", path);
   fseek(f, 0, SEEK_END);

@@ -9,6 +9,8 @@
 
 /* Whole file under tests/vectors/ (NUL-terminated); aborts the test on error. */
 char *t_read_vector(const char *rel_path, size_t *len);
+/* Whole file at path (NUL-terminated); aborts the test on error. */
+char *t_read_file(const char *path, size_t *len);
 /* JSON vector file parsed with plain cJSON (test data is trusted). */
 cJSON *t_load_json(const char *rel_path);
 /* Hex to bytes (malloc); *len set. */

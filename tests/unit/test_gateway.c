@@ -33,23 +33,9 @@ static const char *token(const char *who) {
   return t->valuestring;
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *p = malloc((size_t)n + 1);
-  assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-  p[n] = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return p;
-}
-
 static int setup(void **state) {
   (void)state;
-  example = read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &example_len);
+  example = t_read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &example_len);
   tokens = t_load_json("gateway/tokens.json");
   NOW = (int64_t)cJSON_GetObjectItemCaseSensitive(tokens, "now")->valuedouble * 1000;
   return 0;
@@ -683,7 +669,7 @@ static void test_jwks_url_and_introspection(void **state) {
   gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401); /* no keys yet */
   size_t len;
-  char *jwks = read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
+  char *jwks = t_read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
   char msg[256];
   assert_int_equal(gh_gateway_set_jwks(gw, "https://other.example/jwks", jwks, len, NOW, msg, sizeof msg), GH_ENOTFOUND);
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", "{", 1, NOW, msg, sizeof msg), GH_EPARSE);
@@ -728,7 +714,7 @@ static void test_discovery(void **state) {
   assert_int_equal(gh_gateway_set_discovery(gw, disc, meta, strlen(meta), NOW, msg, sizeof msg), GH_OK);
   assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/keys");
   size_t len;
-  char *jwks = read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
+  char *jwks = t_read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/keys", jwks, len, NOW, msg, sizeof msg), GH_OK);
   gh_decision *d;
   gh_decision_new(&d);
