@@ -96,8 +96,10 @@ GH_EXTERN int gh_limiter_take(gh_limiter *l, const char *key, size_t len, uint64
  * Several limits at once, all or nothing: the request is allowed only if
  * every limiter allows its key, and a denial by one consumes nothing from the
  * others (e.g. 10/s and 10,000/day). *denied_by is the index of the first
- * limiter that denied; remaining is the smallest across limiters, retry_after
- * the largest across those that denied.
+ * limiter that denied; when allowed, of the one with the fewest remaining
+ * (whose fields a response shows), or n when unknown (Redis strict mode,
+ * fail-open). remaining is the smallest across limiters, retry_after the
+ * largest across those that denied.
  */
 GH_EXTERN int gh_limiter_take_all(gh_limiter *const *limiters, const char *const *keys, const size_t *key_lens,
                                   size_t n, uint64_t cost, int64_t now_ms, int *allowed, size_t *denied_by,
@@ -156,7 +158,8 @@ GH_EXTERN int gh_limit_key_for_ip(const char *ip, size_t len, unsigned v6_prefix
  * subject, client_id, realm (from the attribute view), api_key (a SHA-256 prefix of
  * the presented key, never the key), ip (IPv6 grouped by v6_prefix), route,
  * header:NAME, claim:DOTTED.PATH (strings and integers), operation (a GraphQL
- * operation's name, from the attribute view).
+ * operation's name, from the attribute view), consumer (the API-management
+ * consumer the gateway recognised, from the attribute view).
  * Example: "client_id|subject+route", "claim:tenant+ip".
  * @return GH_OK, GH_EPARSE (msg says why), GH_ENOMEM
  */

@@ -15,9 +15,9 @@
 #define MAX_PARTS 8
 #define MAX_CHOICES 4
 
-typedef enum source { SUBJECT, CLIENT_ID, REALM, API_KEY, IP, ROUTE, HEADER, CLAIM, OPERATION } source;
+typedef enum source { SUBJECT, CLIENT_ID, REALM, API_KEY, IP, ROUTE, HEADER, CLAIM, OPERATION, CONSUMER } source;
 static const char *const SOURCES[] = {"subject", "client_id", "realm", "api_key", "ip",
-                                      "route",   "header:",   "claim:", "operation"};
+                                      "route",   "header:",   "claim:", "operation", "consumer"};
 
 typedef struct choice {
   source from;
@@ -160,6 +160,7 @@ static const char *value(const choice *c, const gh_limit_key_source *s, const cJ
   case CLIENT_ID: v = gh__attr(s->attr, s->attr_ud, "client_id", len); return v && *len ? v : NULL;
   case REALM: v = gh__attr(s->attr, s->attr_ud, "realm", len); return v && *len ? v : NULL;
   case OPERATION: v = gh__attr(s->attr, s->attr_ud, "operation", len); return v && *len ? v : NULL;
+  case CONSUMER: v = gh__attr(s->attr, s->attr_ud, "consumer", len); return v && *len ? v : NULL;
   case API_KEY: /* never the key itself: the first 16 bytes of its SHA-256, in hex */
     if (s->api_key && s->api_key_len) {
       unsigned char d[32];

@@ -145,7 +145,7 @@ int gh__limiter_take_local(gh_limiter *const *limiters, const char *const *keys,
                       int64_t *retry_after_ms) {
   if (n == 1) {
     int rc = take_one_local(limiters[0], keys[0], key_lens[0], cost, now_ms, allowed, remaining, retry_after_ms);
-    if (denied_by) *denied_by = *allowed ? 1 : 0; /* n when allowed */
+    if (denied_by) *denied_by = 0;
     return rc;
   }
   uint64_t hash[MAX_TAKE_ALL];
@@ -162,14 +162,14 @@ int gh__limiter_take_local(gh_limiter *const *limiters, const char *const *keys,
   gh__limit_state *entry[MAX_TAKE_ALL];
   gh__limit_state next[MAX_TAKE_ALL];
   int ok = 1;
-  size_t first_denial = n;
+  size_t first_denial = n, tightest = 0;
   int64_t left = INT64_MAX, retry = 0;
   for (size_t i = 0; i < n; i++) {
     gh__limit_outcome o;
     entry[i] = gh__limit_store_find(shard[i], hash[i]);
     if (limiters[i]->synced) gh__limit_step_synced(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
     else gh__limit_step(&limiters[i]->p, entry[i], (int64_t)cost, now_ms, &next[i], &o);
-    if (o.remaining < left) left = o.remaining;
+    if (o.remaining < left) left = o.remaining, tightest = i;
     if (!o.allowed) {
       ok = 0;
       if (first_denial == n) first_denial = i;
@@ -190,7 +190,7 @@ int gh__limiter_take_local(gh_limiter *const *limiters, const char *const *keys,
   for (size_t i = 0; i < n; i++)
     if (newly_dirty[i]) gh__limiter_mark_dirty(limiters[i], keys[i], key_lens[i]);
   *allowed = ok;
-  if (denied_by) *denied_by = first_denial;
+  if (denied_by) *denied_by = ok ? tightest : first_denial;
   if (remaining) *remaining = (uint64_t)(left > 0 ? left : 0);
   if (retry_after_ms) *retry_after_ms = retry;
   return GH_OK;

@@ -137,6 +137,7 @@ static void test_all_or_nothing(void **state) {
     assert_true(allowed);
   }
   assert_int_equal(remaining, 0); /* the smaller of 0 (per second) and 1 (per day) */
+  assert_int_equal(denied_by, 0); /* allowed: the limit with the fewest left, whose fields a response shows */
   /* the per-second limit denies: the day quota is not charged */
   gh_limiter_take_all(both, keys, lens, 2, 1, 500, &allowed, &denied_by, &remaining, &retry);
   assert_false(allowed);
@@ -144,6 +145,7 @@ static void test_all_or_nothing(void **state) {
   assert_int_equal(retry, 500);
   gh_limiter_take_all(both, keys, lens, 2, 1, 1000, &allowed, &denied_by, &remaining, &retry);
   assert_true(allowed); /* the third of the day: it was not spent by the denial */
+  assert_int_equal(denied_by, 1); /* now the day's quota is the tighter: 0 left, against 1 this second */
   gh_limiter_take_all(both, keys, lens, 2, 1, 1001, &allowed, &denied_by, &remaining, &retry);
   assert_false(allowed);
   assert_int_equal(denied_by, 1);
