@@ -1,0 +1,26 @@
+/* Usage for billing: per consumer, plan and API version, the requests made
+ * (forwarded and refused), the quota units consumed and the bytes both ways.
+ * Recording takes no lock (label_table.h); reading sums or writes JSON lines. */
+#ifndef GH_USAGE_H
+#define GH_USAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+#include "gatehouse/metrics.h"
+
+typedef struct gh__usage gh__usage;
+
+gh__usage *gh__usage_new(size_t max_entries);
+void gh__usage_free(gh__usage *u);
+/* One completed request of a consumer. */
+void gh__usage_record(gh__usage *u, const char *consumer, const char *plan, const char *api, const char *version,
+                      bool forwarded, uint64_t quota_units, uint64_t bytes_in, uint64_t bytes_out);
+/* The sums over the entries matching the names given (NULL: any). */
+void gh__usage_sum(const gh__usage *u, const char *consumer, const char *api, const char *version, gh_usage *out);
+/* One JSON object per entry and line, appended to out. */
+void gh__usage_write(const gh__usage *u, gh__buf *out);
+
+#endif
