@@ -24,5 +24,6 @@
 #include "gatehouse/upstream.h"
 #include "gatehouse/transform.h"
 #include "gatehouse/gateway.h"
+#include "gatehouse/metrics.h"
 
 #endif

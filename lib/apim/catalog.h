@@ -27,6 +27,7 @@ typedef struct gh__api_version {
   size_t n_draft_roles;
   char *base_path; /* "" when versions are negotiated by header or media type */
   bool negotiated;
+  bool subscription_required; /* consumers call it only through an active subscription */
   /* rendered once: the response headers a deprecated version adds */
   char *deprecation_value, *sunset_value, *link_value;
 } gh__api_version;

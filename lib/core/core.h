@@ -52,6 +52,9 @@ size_t gh__u64_to_dec(uint64_t v, char *out);
 /* Seconds as milliseconds in [0, GH_TIME_MAX_MS]; false outside (and for NaN). */
 bool gh__seconds_to_ms(double seconds, int64_t *ms);
 
+/* A monotonic clock in nanoseconds, for durations (never the clock hook: durations are measured, not decided). */
+int64_t gh__monotonic_ns(void);
+
 /* Secrets. */
 void gh__wipe(void *p, size_t n);
 /* Frees after wiping n bytes. */

@@ -76,3 +76,13 @@ void gh__http_date(int64_t unix_s, char out[30]) {
   snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[w], (int)d, mn[m - 1], (int)(y % 10000),
            (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }
+
+void gh__rfc3339_ms(int64_t unix_ms, char out[25]) {
+  int64_t days = unix_ms / 86400000, in_day = unix_ms % 86400000;
+  if (in_day < 0) in_day += 86400000, days--;
+  int64_t y, m, d;
+  gh__civil_from_days(days, &y, &m, &d);
+  int64_t s = in_day / 1000;
+  snprintf(out, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d, (int)(s / 3600), (int)(s / 60 % 60),
+           (int)(s % 60), (int)(in_day % 1000));
+}

@@ -110,6 +110,12 @@ static int64_t default_clock(void *ud) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t gh__monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static gh_clock_fn g_clock = default_clock;
 static void *g_clock_ud;
 

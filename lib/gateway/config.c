@@ -68,14 +68,18 @@ bool gh__cfg_seconds(gh__cfg *b, const cJSON *obj, const char *name, int64_t *ms
 }
 
 /* A date: RFC 3339 text or Unix seconds. */
+bool gh__cfg_date_value(const cJSON *m, int64_t *t) {
+  *t = 0;
+  if (cJSON_IsString(m)) return gh__rfc3339_parse(m->valuestring, strlen(m->valuestring), t);
+  return cJSON_IsNumber(m) && gh__double_to_int64(m->valuedouble, t) && *t >= 0 && *t <= GH_TIME_MAX_MS / 1000 &&
+         (double)*t == m->valuedouble;
+}
+
 int64_t gh__cfg_date(gh__cfg *b, const cJSON *obj, const char *name) {
   const cJSON *m = gh__cfg_member(b, obj, name, cJSON_String | cJSON_Number, "an RFC 3339 date or Unix seconds", false);
   if (!m) return GH__NO_DATE;
   int64_t t = 0;
-  bool ok = cJSON_IsString(m) ? gh__rfc3339_parse(m->valuestring, strlen(m->valuestring), &t)
-                              : gh__double_to_int64(m->valuedouble, &t) && t >= 0 && t <= GH_TIME_MAX_MS / 1000 &&
-                                    (double)t == m->valuedouble;
-  if (!ok) {
+  if (!gh__cfg_date_value(m, &t)) {
     gh__report_push_name(b->r, name);
     gh__report_error(b->r, "not a date: give RFC 3339 (\"2027-01-31T00:00:00Z\") or whole Unix seconds");
     gh__report_pop(b->r);
@@ -262,7 +266,7 @@ static const char *const LIMIT_OWN[] = {"key", "mode", "failure_mode", NULL};
 static const char *const LIMIT_KNOWN[] = {"algorithm", "limit", "period", "burst", "timeout", "memory",
                                           "key", "mode", "failure_mode", NULL};
 
-static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
+void gh__cfg_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   if (!cJSON_IsObject(def)) {
     gh__report_error(b->r, "must be an object");
     return;
@@ -315,6 +319,7 @@ static void build_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
   uint64_t hash = gh__cfg_definition_hash(def, "limit");
   const cJSON *alg = gh__json_member(def, "algorithm");
   l->concurrency = alg && cJSON_IsString(alg) && strcmp(alg->valuestring, "concurrency") == 0;
+  l->quota = alg && cJSON_IsString(alg) && strncmp(alg->valuestring, "quota-", 6) == 0;
   if (!b->ctx->gw) { /* checking only: the smallest store, so that lint allocates little */
     cJSON_DeleteItemFromObjectCaseSensitive(own, "memory");
     if (!cJSON_AddNumberToObject(own, "memory", 65536)) {
@@ -506,10 +511,11 @@ static void build_settings(gh__cfg *b) {
   }
 }
 
-#define BUILD_MAP(b, sect, list, n, build_one)                        \
+/* Builds each entry of a map section into list (with room for `extra` more). */
+#define BUILD_MAP(b, sect, list, n, build_one, extra)                 \
   do {                                                                \
     const cJSON *map_ = section(b, sect, cJSON_Object);              \
-    size_t count_ = 0;                                                \
+    size_t count_ = (extra);                                          \
     FOR_EACH_ENTRY(b, map_, m_) count_++;                             \
     if (count_ && !((list) = gh__calloc(count_, sizeof *(list)))) {   \
       (b)->failed_alloc = true;                                       \
@@ -532,7 +538,8 @@ static void build_settings(gh__cfg *b) {
 int gh__snapshot_build(const char *json, size_t len, const gh__build_context *ctx, gh__snapshot **out, char *errors,
                        size_t errors_cap) {
   static const char *const known[] = {"gatehouse", "settings", "redis", "realms", "policies", "limits",
-                                      "transforms", "upstreams", "apis", "routes", NULL};
+                                      "transforms", "upstreams", "apis", "routes", "plans", "consumers",
+                                      "analytics", NULL};
   *out = NULL;
   if (errors && errors_cap) errors[0] = 0;
   if (len > GH_GATEWAY_MAX_CONFIG_BYTES) {
@@ -566,12 +573,18 @@ int gh__snapshot_build(const char *json, size_t len, const gh__build_context *ct
       gh__report_pop(&report);
     }
     build_settings(&b);
-    BUILD_MAP(&b, "realms", s->realms, s->n_realms, gh__cfg_realm);
+    BUILD_MAP(&b, "realms", s->realms, s->n_realms, gh__cfg_realm, 0);
     build_named(&b, "policies", &s->policies, &s->n_policies, parse_policy);
     build_named(&b, "transforms", &s->transforms, &s->n_transforms, parse_transform);
-    BUILD_MAP(&b, "limits", s->limits, s->n_limits, build_limit);
-    BUILD_MAP(&b, "upstreams", s->pools, s->n_pools, build_pool);
+    size_t plan_limits = gh__cfg_plan_limit_count(root);
+    BUILD_MAP(&b, "limits", s->limits, s->n_limits, gh__cfg_limit, plan_limits);
+    if (plan_limits && !s->limits && !b.failed_alloc) s->limits = gh__calloc(plan_limits, sizeof *s->limits);
+    if (plan_limits && !s->limits) b.failed_alloc = true;
+    else gh__cfg_plans(&b);
+    BUILD_MAP(&b, "upstreams", s->pools, s->n_pools, build_pool, 0);
     gh__cfg_apis(&b);
+    gh__cfg_consumers(&b);
+    gh__cfg_analytics(&b);
   }
   cJSON_Delete(root);
   if (b.failed_alloc || report.out.failed) rc = GH_ENOMEM;

@@ -218,6 +218,8 @@ static void *openapi_route(void *ud, const char *method, const char *path_templa
   }
   if (gh__buf_finish(&name)) return NULL;
   route->name = name.p;
+  route->method = gh__cfg_dup(c->b, method);
+  route->template = gh__cfg_dup(c->b, path_template);
   return route;
 }
 
@@ -283,7 +285,15 @@ static void add_route(gh__cfg *b, const cJSON *def, const route_settings *base, 
     if (gh__buf_finish(&gen)) b->failed_alloc = true;
     else route->name = gen.p;
   }
-  gh__buf_free(&pattern);
+  gh__buf methods_text = {0}; /* "GET" or "GET,HEAD": what the OpenAPI export lists */
+  for (const cJSON *m = methods ? methods->child : method; m; m = methods ? m->next : NULL)
+    if (cJSON_IsString(m)) {
+      if (methods_text.len) gh__buf_puts(&methods_text, ",");
+      gh__buf_puts(&methods_text, m->valuestring);
+    }
+  if (gh__buf_finish(&methods_text)) b->failed_alloc = true;
+  route->method = methods_text.p;
+  route->template = pattern.p;
 }
 
 static void add_routes(gh__cfg *b, const cJSON *holder, const route_settings *base, const gh__api_version *v) {
@@ -298,10 +308,15 @@ static void add_routes(gh__cfg *b, const cJSON *holder, const route_settings *ba
   gh__report_pop(b->r);
 }
 
-static void add_version(gh__cfg *b, const char *api, const cJSON *def, const route_settings *base) {
+static bool subscription_required(gh__cfg *b, const cJSON *holder, bool otherwise) {
+  const cJSON *m = gh__cfg_member(b, holder, "subscription_required", cJSON_True | cJSON_False, "true or false", false);
+  return m ? cJSON_IsTrue(m) : otherwise;
+}
+
+static void add_version(gh__cfg *b, const char *api, const cJSON *def, const route_settings *base, bool sub_default) {
   static const char *const known[] = {"version", "state", "title", "base_path", "negotiate", "deprecated",
                                       "sunset", "successor", "successor_url", "deprecation_url", "draft_roles",
-                                      "routes", "openapi", NULL};
+                                      "routes", "openapi", "subscription_required", NULL};
   static const char *const states[] = {"draft", "published", "deprecated", "retired", NULL};
   if (!cJSON_IsObject(def)) {
     gh__report_error(b->r, "must be an object");
@@ -313,6 +328,7 @@ static void add_version(gh__cfg *b, const char *api, const cJSON *def, const rou
   v->version = gh__cfg_dup(b, gh__cfg_string(b, def, "version", true));
   v->title = gh__cfg_dup(b, gh__cfg_string(b, def, "title", false));
   v->state = GH__API_PUBLISHED;
+  v->subscription_required = subscription_required(b, def, sub_default);
   const char *state = gh__cfg_string(b, def, "state", false);
   if (state && (v->state = gh__api_state_parse(state)) < 0) {
     const char *near = gh__closest_name(state, states);
@@ -386,7 +402,7 @@ static size_t count_routes(const cJSON *holder) {
 }
 
 void gh__cfg_apis(gh__cfg *b) {
-  static const char *const api_known[] = {"name", "title", "versions", NULL};
+  static const char *const api_known[] = {"name", "title", "versions", "subscription_required", NULL};
   const route_settings none = {.auth = -1};
   const cJSON *apis = gh__cfg_member(b, b->root, "apis", cJSON_Array, "an array of APIs", false);
   const cJSON *loose = gh__cfg_member(b, b->root, "routes", cJSON_Array, "an array of routes", false);
@@ -420,10 +436,11 @@ void gh__cfg_apis(gh__cfg *b) {
     }
     const cJSON *versions = gh__cfg_member(b, a, "versions", cJSON_Array, "an array of versions", true);
     size_t first = b->s->n_versions, k = 0;
+    bool sub_default = subscription_required(b, a, false);
     gh__report_push_name(b->r, "versions");
     for (const cJSON *v = versions ? versions->child : NULL; v; v = v->next, k++) {
       gh__report_push_index(b->r, k);
-      add_version(b, name ? name : "", v, &none);
+      add_version(b, name ? name : "", v, &none, sub_default);
       gh__report_pop(b->r);
     }
     gh__report_pop(b->r);

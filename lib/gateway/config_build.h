@@ -30,6 +30,8 @@ char *gh__cfg_dup(gh__cfg *b, const char *s);
 bool gh__cfg_seconds(gh__cfg *b, const cJSON *obj, const char *name, int64_t *ms);
 /* A date member: RFC 3339 text or Unix seconds; GH__NO_DATE when absent or bad. */
 int64_t gh__cfg_date(gh__cfg *b, const cJSON *obj, const char *name);
+/* The same without reporting: false when m is not a date. */
+bool gh__cfg_date_value(const cJSON *m, int64_t *t);
 /* A string or array of strings member; fn(b, ud, s) per string, at its path. */
 void gh__cfg_strings(gh__cfg *b, const cJSON *obj, const char *name, void (*fn)(gh__cfg *, void *, const char *),
                      void *ud);
@@ -47,7 +49,16 @@ uint64_t gh__cfg_definition_hash(const cJSON *def, const char *kind);
 /* An object as compact JSON text (cJSON_free it); NULL marks the build failed. */
 char *gh__cfg_object_text(gh__cfg *b, const cJSON *obj, size_t *len);
 
+/* A SHA-256 digest as 64 lower-case hex digits, into out; false when it is not one. */
+bool gh__cfg_sha256_hex(const char *s, unsigned char out[32]);
+/* A limit's definition (the "limits" section's form) into l, whose name is set. */
+void gh__cfg_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l);
+
 /* Sections built in their own files. */
+size_t gh__cfg_plan_limit_count(const cJSON *root); /* room the plans' limits take in the snapshot's */
+void gh__cfg_plans(gh__cfg *b);
+void gh__cfg_consumers(gh__cfg *b);
+void gh__cfg_analytics(gh__cfg *b);
 void gh__cfg_apis(gh__cfg *b);
 void gh__cfg_realm(gh__cfg *b, const cJSON *def, gh__gw_realm *realm);
 

@@ -192,7 +192,7 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
   return idp;
 }
 
-static bool hex_digest(const char *s, unsigned char out[32]) {
+bool gh__cfg_sha256_hex(const char *s, unsigned char out[32]) {
   if (strlen(s) != 64) return false;
   for (size_t i = 0; i < 32; i++) {
     unsigned v = 0;
@@ -207,9 +207,34 @@ static bool hex_digest(const char *s, unsigned char out[32]) {
   return true;
 }
 
+/* The keys the "consumers" section lists (checked there), each authenticating as its consumer's name. */
+static void add_consumer_keys(gh__cfg *b, gh_apikey_store *store) {
+  const cJSON *consumers = gh__json_member(b->root, "consumers");
+  for (const cJSON *c = cJSON_IsObject(consumers) ? consumers->child : NULL; c; c = c->next) {
+    const cJSON *cred = cJSON_IsObject(c) ? gh__json_member(c, "credentials") : NULL;
+    const cJSON *keys = cJSON_IsObject(cred) ? gh__json_member(cred, "api_keys") : NULL;
+    for (const cJSON *k = cJSON_IsArray(keys) ? keys->child : NULL; k; k = k->next) {
+      /* "digest", or {"sha256": digest, "scopes": "...", "expires": date} */
+      const cJSON *digest = cJSON_IsObject(k) ? gh__json_member(k, "sha256") : k;
+      const cJSON *scopes = cJSON_IsObject(k) ? gh__json_member(k, "scopes") : NULL;
+      const cJSON *expires = cJSON_IsObject(k) ? gh__json_member(k, "expires") : NULL;
+      int64_t expires_s = 0;
+      unsigned char d[32];
+      if (!cJSON_IsString(digest) || !gh__cfg_sha256_hex(digest->valuestring, d)) continue;
+      if (expires && !gh__cfg_date_value(expires, &expires_s)) continue; /* reported by the consumer's own checks */
+      int rc = gh_apikey_store_add_digest(store, d, c->string, cJSON_IsString(scopes) ? scopes->valuestring : NULL,
+                                          expires_s * 1000);
+      if (rc == GH_EEXIST) gh__report_error(b->r, "a key of consumer \"%s\" is listed twice", c->string);
+      else if (rc) b->failed_alloc = true;
+    }
+  }
+}
+
 static gh_idp *apikey_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, const char *name) {
-  static const char *const known[] = {"name", "type", "keys", NULL};
+  static const char *const known[] = {"name", "type", "keys", "consumer_keys", NULL};
   static const char *const key_known[] = {"sha256", "consumer", "scopes", "expires", NULL};
+  const cJSON *consumer_keys =
+      gh__cfg_member(b, p, "consumer_keys", cJSON_True | cJSON_False, "true or false", false);
   gh__report_unknown_members(b->r, p, known);
   gh_apikey_store *store = NULL;
   if (gh_apikey_store_new(&store)) {
@@ -220,7 +245,7 @@ static gh_idp *apikey_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, 
     gh_apikey_store_free(store);
     return NULL;
   }
-  const cJSON *keys = gh__cfg_member(b, p, "keys", cJSON_Array, "an array of keys", true);
+  const cJSON *keys = gh__cfg_member(b, p, "keys", cJSON_Array, "an array of keys", !cJSON_IsTrue(consumer_keys));
   gh__report_push_name(b->r, "keys");
   size_t i = 0;
   for (const cJSON *k = keys ? keys->child : NULL; k; k = k->next, i++) {
@@ -234,7 +259,7 @@ static gh_idp *apikey_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, 
       const char *scopes = gh__cfg_string(b, k, "scopes", false);
       int64_t expires = gh__cfg_date(b, k, "expires");
       unsigned char d[32];
-      if (digest && !hex_digest(digest, d)) {
+      if (digest && !gh__cfg_sha256_hex(digest, d)) {
         gh__report_push_name(b->r, "sha256");
         gh__report_error(b->r, "must be the key's SHA-256 as 64 lower-case hex digits (never the key itself)");
         gh__report_pop(b->r);
@@ -246,6 +271,7 @@ static gh_idp *apikey_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, 
     gh__report_pop(b->r);
   }
   gh__report_pop(b->r);
+  if (cJSON_IsTrue(consumer_keys)) add_consumer_keys(b, store);
   if (gh_apikey_store_build(store)) b->failed_alloc = true;
   gh_idp *idp = NULL;
   if (gh_idp_new_apikey(&idp, name, store)) b->failed_alloc = true;

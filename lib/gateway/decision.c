@@ -27,7 +27,7 @@ void gh_decision_free(gh_decision *d) {
   gh_auth_request_free(d->auth);
   gh_policy_request_free(d->policy);
   gh__buf_free(&d->body), gh__buf_free(&d->up_path), gh__buf_free(&d->scratch);
-  gh__buf_free(&d->gql_doc), gh__buf_free(&d->gql_name), gh__buf_free(&d->htu);
+  gh__buf_free(&d->gql_doc), gh__buf_free(&d->gql_name), gh__buf_free(&d->htu), gh__buf_free(&d->log_line);
   gh__free(d);
 }
 
@@ -49,6 +49,9 @@ void gh__decision_reset(gh_decision *d) {
   d->match.status = 0;
   d->match.name = NULL;
   d->config_version = 0;
+  d->consumer = NULL;
+  d->quota_taken = d->timed = false;
+  d->method[0] = 0;
 }
 
 const char *gh__decision_keep(gh_decision *d, const char *p, size_t n) {

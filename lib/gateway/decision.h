@@ -80,6 +80,13 @@ struct gh_decision {
   gh__buf gql_doc, gql_name;
   gh__gql_result gql;
   bool has_gql;
+  /* API management: the recognised consumer, what its plan's quotas counted, the time each part took */
+  const gh__gw_consumer *consumer;
+  bool quota_taken;
+  bool timed;                  /* part_ns were measured (metrics or an access log are on) */
+  int64_t part_ns[5];          /* GH_METRIC_AUTHENTICATE .. GH_METRIC_OTHER; upstream comes at completion */
+  char method[16];             /* the request's method, for the access log (cut) */
+  gh__buf log_line;
 };
 
 /* Forgets the previous request, keeping allocations. */

@@ -130,6 +130,14 @@ int gh_gateway_set_completion(gh_gateway *gw, gh_completion_fn fn, void *ud) {
   return GH_OK;
 }
 
+int gh_gateway_set_access_log(gh_gateway *gw, gh_access_log_fn fn, void *ud) {
+  if (!gw) return GH_EINVAL;
+  if (atomic_load(&gw->loaded)) return GH_EMISUSE;
+  gw->hooks.access_log = fn;
+  gw->hooks.access_log_ud = ud;
+  return GH_OK;
+}
+
 int gh_gateway_set_introspection(gh_gateway *gw, gh_gateway_introspect_fn fn, void *ud) {
   if (!gw) return GH_EINVAL;
   if (atomic_load(&gw->loaded)) return GH_EMISUSE;
@@ -156,6 +164,15 @@ void gh__gateway_request_id(gh_gateway *gw, uint64_t id[2]) {
 }
 
 /* ---- loading ---- */
+
+char *gh__gateway_fetched_copy(gh_gateway *gw, const char *url, size_t *len) {
+  pthread_mutex_lock(&gw->lock);
+  char *copy = NULL;
+  for (size_t i = 0; i < gw->n_sets && !copy; i++)
+    if (strcmp(gw->sets[i].url, url) == 0 && (copy = gh__strndup(gw->sets[i].text, gw->sets[i].len))) *len = gw->sets[i].len;
+  pthread_mutex_unlock(&gw->lock);
+  return copy;
+}
 
 static const char *fetched_text(gh_gateway *gw, const char *url, size_t *len) {
   for (size_t i = 0; i < gw->n_sets; i++)

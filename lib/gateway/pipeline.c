@@ -11,6 +11,7 @@
 #include "decision.h"
 #include "gatehouse/error.h"
 #include "gatehouse/ratelimit.h"
+#include "../apim/metrics.h"
 #include "graphql_stage.h"
 #include "pipeline.h"
 
@@ -64,6 +65,10 @@ static const char *decision_attr(void *ud, const char *name, size_t name_len, si
     const char *op = operation_of(d);
     *value_len = strlen(op);
     return op;
+  }
+  if (d->consumer && name_len == 8 && memcmp(name, "consumer", 8) == 0) {
+    *value_len = strlen(d->consumer->name);
+    return d->consumer->name;
   }
   if (d->identity) return gh_identity_attr(d->identity, name, name_len, value_len);
   if (d->has_subject && name_len == 7 && memcmp(name, "subject", 7) == 0) {
@@ -235,6 +240,66 @@ static int authenticate_stage(gh_decision *d, const gh_request *q, int64_t now_m
   return CONTINUE;
 }
 
+/* The consumer the caller is (API management): by subject (an API key of a
+ * consumer authenticates as the consumer's name), else by OAuth client id. */
+static void recognise_consumer(gh_decision *d) {
+  const gh__snapshot *s = d->snap;
+  if (!s->n_consumers) return;
+  char key[300];
+  const char *subject = gh_decision_subject(d);
+  const char *client = d->identity ? gh_identity_client_id(d->identity) : NULL;
+  const char *ids[2] = {subject, client};
+  for (int k = 0; k < 2 && !d->consumer; k++) {
+    size_t n = ids[k] ? strlen(ids[k]) : 0;
+    if (!n || n + 1 > sizeof key) continue;
+    key[0] = k ? 'c' : 's';
+    memcpy(key + 1, ids[k], n);
+    uint32_t id = gh__strmap_find(&s->consumer_ids, key, n + 1);
+    if (id != UINT32_MAX) d->consumer = &s->consumers[s->consumer_of[id]];
+  }
+  if (d->consumer)
+    gh__decision_trace(d, GH_STAGE_AUTHENTICATE, "consumer", "consumer %s, plan %s", d->consumer->name,
+                       d->consumer->plan ? d->consumer->plan->name : "(none)", NULL, NULL, 0, 0);
+}
+
+/* A consumer calls a version that requires it only through an active
+ * subscription: to that version, or to every version of the API ("*"); the
+ * one naming the version wins. */
+static int subscription_check(gh_decision *d, const gh__api_version *v) {
+  const gh__gw_consumer *c = d->consumer;
+  const gh__gw_subscription *found = NULL;
+  for (size_t i = 0; c && i < c->n_subscriptions; i++) {
+    const gh__gw_subscription *s = &c->subscriptions[i];
+    if (strcmp(s->api, v->api) || (s->version && strcmp(s->version, v->version))) continue;
+    if (!found || s->version) found = s;
+  }
+  if (found && found->state == GH__SUB_ACTIVE) {
+    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "subscribed", "consumer %s to API %s version %s", c->name, v->api,
+                       v->version, NULL, 0, 0);
+    return CONTINUE;
+  }
+  if (!gh_decision_subject(d)) { /* credentials may make the caller a consumer */
+    char challenge[300];
+    snprintf(challenge, sizeof challenge, "Bearer realm=\"%s\"", d->route->realm ? d->route->realm->name : "gatehouse");
+    gh__decision_deny(d, GH_STAGE_AUTHORIZE, 401, "authorize:subscription", NULL,
+                      "authentication is required for this API", challenge, d->grpc);
+    gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "API %s version %s needs a subscription; the caller is anonymous", v->api, v->version, NULL, NULL, 0, 0);
+    return STOP;
+  }
+  const char *type = "urn:gatehouse:problem:subscription-required";
+  if (!c)
+    snprintf(d->note, sizeof d->note, "API %s version %s is called through a subscription; the caller is not a registered consumer", v->api, v->version);
+  else if (!found)
+    snprintf(d->note, sizeof d->note, "consumer %s has no subscription to API %s version %s", c->name, v->api, v->version);
+  else
+    snprintf(d->note, sizeof d->note, "the subscription of consumer %s to API %s version %s is suspended", c->name, v->api, v->version),
+        type = "urn:gatehouse:problem:subscription-suspended";
+  gh__decision_deny(d, GH_STAGE_AUTHORIZE, 403, found ? "authorize:subscription_suspended" : "authorize:no_subscription",
+                    type, d->note, NULL, d->grpc);
+  gh__decision_trace(d, GH_STAGE_AUTHORIZE, "denied", "%s", d->note, NULL, NULL, NULL, 0, 0);
+  return STOP;
+}
+
 /* Required scopes (RFC 6750 §3.1 insufficient_scope) and a draft's roles. */
 static int entitlement_checks(gh_decision *d) {
   const gh__gw_route *route = d->route;
@@ -260,6 +325,7 @@ static int entitlement_checks(gh_decision *d) {
       return STOP;
     }
   }
+  if (v && v->subscription_required) return subscription_check(d, v);
   return CONTINUE;
 }
 
@@ -332,7 +398,11 @@ static int authorize_stage(gh_decision *d, const gh_request *q, int64_t now_ms) 
 
 static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   const gh__gw_route *route = d->route;
-  size_t n = route->n_limits < GH__DECISION_SLOTS ? route->n_limits : GH__DECISION_SLOTS;
+  const gh__gw_limit *all[GH__DECISION_SLOTS]; /* the route's, then the consumer's plan's (at most 8: checked at load) */
+  size_t n = 0;
+  for (size_t i = 0; i < route->n_limits && n < GH__DECISION_SLOTS; i++) all[n++] = route->limits[i];
+  const gh__gw_plan *plan = d->consumer ? d->consumer->plan : NULL;
+  for (size_t i = 0; plan && i < plan->n_limits && n < GH__DECISION_SLOTS; i++) all[n++] = plan->limits[i];
   if (!n) return CONTINUE;
   gh_limiter *limiters[GH__DECISION_SLOTS];
   const char *keys[GH__DECISION_SLOTS];
@@ -344,9 +414,9 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
                              .route_len = strlen(route->name), .api_key = api_key, .api_key_len = klen,
                              .headers = q->headers, .n_headers = q->n_headers};
   for (size_t i = 0; i < n; i++) {
-    const gh__gw_limit *l = route->limits[i];
+    const gh__gw_limit *l = all[i];
     limiters[i] = l->limiter->object;
-    if (i && !strcmp(l->recipe, route->limits[i - 1]->recipe)) { /* per second and per day by the same key: built once */
+    if (i && !strcmp(l->recipe, all[i - 1]->recipe)) { /* per second and per day by the same key: built once */
       memcpy(d->limit_keys[i], d->limit_keys[i - 1], lens[i - 1] + 1);
       lens[i] = lens[i - 1];
       keys[i] = d->limit_keys[i];
@@ -372,9 +442,9 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     gh__decision_trace(d, GH_STAGE_LIMIT, "failed", "%s", gh_err_name(rc), NULL, NULL, NULL, 0, 0);
     return STOP;
   }
-  size_t shown_at = allowed ? 0 : denied_by;
+  size_t shown_at = denied_by < n ? denied_by : 0; /* the denying limit, or the one closest to denying */
   const gh_limiter *shown = limiters[shown_at];
-  const char *policy = route->limits[shown_at]->policy_field; /* constant: rendered at load */
+  const char *policy = all[shown_at]->policy_field; /* constant: rendered at load */
   char state[256];
   int64_t reset = allowed ? 0 : retry_ms;
   if (policy && !gh_limiter_fields(shown, remaining, reset < 0 ? 0 : reset, NULL, 0, state, sizeof state)) {
@@ -382,13 +452,14 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     gh__decision_add_header(d, "RateLimit", state, strlen(state));
   }
   if (allowed) {
+    d->quota_taken = plan && plan->quota;
     for (size_t i = 0; i < n; i++)
-      if (route->limits[i]->concurrency) d->slots[d->n_slots++].limiter = limiters[i], d->slots[d->n_slots - 1].key = i;
+      if (all[i]->concurrency) d->slots[d->n_slots++].limiter = limiters[i], d->slots[d->n_slots - 1].key = i;
     gh__decision_trace(d, GH_STAGE_LIMIT, "allowed", "%zu limit(s); %llu remaining", NULL, NULL, NULL, NULL, (long long)(n), (long long)((unsigned long long)remaining));
     return CONTINUE;
   }
   char r[96], retry[32];
-  snprintf(r, sizeof r, "limit:%s", route->limits[denied_by]->name);
+  snprintf(r, sizeof r, "limit:%s", all[denied_by]->name);
   if (retry_ms >= 0) {
     snprintf(retry, sizeof retry, "%lld", (long long)gh_limit_retry_after_seconds(retry_ms));
     gh__decision_add_header(d, "Retry-After", retry, strlen(retry)); /* RFC 9110 §10.2.3 */
@@ -399,7 +470,7 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
     d->body.len = 0;
     gh__buf_puts(&d->body, problem);
   }
-  gh__decision_trace(d, GH_STAGE_LIMIT, "denied", "limit %s", route->limits[denied_by]->name, NULL, NULL, NULL, 0, 0);
+  gh__decision_trace(d, GH_STAGE_LIMIT, "denied", "limit %s", all[denied_by]->name, NULL, NULL, NULL, 0, 0);
   return STOP;
 }
 
@@ -508,6 +579,28 @@ static int authenticate_or_skip(gh_decision *d, const gh_request *q, int64_t now
   return authenticate_stage(d, q, now);
 }
 
+/* One stage with its hooks: before, the stage or the hook replacing it, after. */
+static int run_stage(gh_decision *d, const gh__hooks *hooks, int st, const gh_request *q, int64_t now_ms) {
+  static const stage_fn stages[GH_STAGE_COUNT] = {route_stage, authenticate_or_skip, authorize_stage,
+                                                   limit_stage, transform_stage, upstream_stage};
+  if (hooks->stage[st][GH_HOOK_BEFORE].fn && run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP)
+    return STOP;
+  int outcome;
+  bool replaced = hooks->stage[st][GH_HOOK_REPLACE].fn && d->route &&
+                  (st == GH_STAGE_AUTHORIZE || (st == GH_STAGE_AUTHENTICATE && d->route->auth != GH__AUTH_NONE));
+  if (replaced) {
+    outcome = run_hook(d, &hooks->stage[st][GH_HOOK_REPLACE], st, "replacing", q);
+    if (outcome == CONTINUE) gh__decision_trace(d, st, "replaced", "by the host's hook", NULL, NULL, NULL, NULL, 0, 0);
+  } else {
+    outcome = stages[st](d, q, now_ms);
+  }
+  if (outcome == STOP) return STOP;
+  if (st == GH_STAGE_ROUTE && d->grpc == false && d->route && d->route->grpc) d->grpc = true;
+  if (hooks->stage[st][GH_HOOK_AFTER].fn && run_hook(d, &hooks->stage[st][GH_HOOK_AFTER], st, "after", q) == STOP)
+    return STOP;
+  return CONTINUE;
+}
+
 int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_decision *d) {
   if (!d) return GH_EINVAL;
   if (d->open) gh_gateway_complete(d->gw, d, 0, -1, 0, 0);
@@ -530,25 +623,28 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
   d->grpc = d->content_type.len >= 16 && strncasecmp(d->content_type.p, "application/grpc", 16) == 0;
   set_request_id(d);
   const gh__hooks *hooks = gh__gateway_hooks(gw);
-  static const stage_fn stages[GH_STAGE_COUNT] = {route_stage, authenticate_or_skip, authorize_stage,
-                                                   limit_stage, transform_stage, upstream_stage};
+  d->timed = d->snap->metrics || hooks->access_log;
+  int64_t lap = 0;
+  if (d->timed) {
+    for (int p = 0; p < GH__METRIC_PARTS; p++) d->part_ns[p] = -1;
+    size_t m = q->method_len < sizeof d->method - 1 ? q->method_len : sizeof d->method - 1;
+    memcpy(d->method, q->method, m);
+    d->method[m] = 0;
+    lap = gh__monotonic_ns();
+  }
   for (int st = 0; st < GH_STAGE_COUNT; st++) {
     d->stage = st;
-    if (hooks->stage[st][GH_HOOK_BEFORE].fn && run_hook(d, &hooks->stage[st][GH_HOOK_BEFORE], st, "before", q) == STOP)
-      return GH_OK;
-    int outcome;
-    bool replaced = hooks->stage[st][GH_HOOK_REPLACE].fn && d->route &&
-                    (st == GH_STAGE_AUTHORIZE || (st == GH_STAGE_AUTHENTICATE && d->route->auth != GH__AUTH_NONE));
-    if (replaced) {
-      outcome = run_hook(d, &hooks->stage[st][GH_HOOK_REPLACE], st, "replacing", q);
-      if (outcome == CONTINUE) gh__decision_trace(d, st, "replaced", "by the host's hook", NULL, NULL, NULL, NULL, 0, 0);
-    } else {
-      outcome = stages[st](d, q, now_ms);
+    int outcome = run_stage(d, hooks, st, q, now_ms);
+    if (d->timed) { /* each stage's time, with its hooks, goes to its part */
+      static const int part_of[GH_STAGE_COUNT] = {GH_METRIC_OTHER, GH_METRIC_AUTHENTICATE, GH_METRIC_AUTHORIZE,
+                                                  GH_METRIC_LIMITS, GH_METRIC_OTHER, GH_METRIC_OTHER};
+      int64_t now = gh__monotonic_ns();
+      int64_t *part = &d->part_ns[part_of[st]];
+      *part = (*part < 0 ? 0 : *part) + (now - lap);
+      lap = now;
     }
     if (outcome == STOP) return GH_OK;
-    if (st == GH_STAGE_ROUTE && d->grpc == false && d->route && d->route->grpc) d->grpc = true;
-    if (hooks->stage[st][GH_HOOK_AFTER].fn && run_hook(d, &hooks->stage[st][GH_HOOK_AFTER], st, "after", q) == STOP)
-      return GH_OK;
+    if (st == GH_STAGE_AUTHENTICATE) recognise_consumer(d);
   }
   d->verdict = GH_VERDICT_FORWARD;
   d->stage = -1;
@@ -574,6 +670,8 @@ void gh_gateway_complete(gh_gateway *gw, gh_decision *d, int status, int64_t ups
     gh_limiter_release(d->slots[i].limiter, d->limit_keys[k], strlen(d->limit_keys[k]), 1);
   }
   const gh__hooks *hooks = gh__gateway_hooks(gw);
+  if (d->snap->metrics || d->snap->usage || hooks->access_log)
+    gh__gateway_account(gw, d, status, upstream_ms, bytes_in, bytes_out);
   if (hooks->completion) hooks->completion(hooks->completion_ud, d, status, upstream_ms, bytes_in, bytes_out);
   gh_identity_free(d->identity);
   d->identity = NULL;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gatehouse/gateway.h"
+#include "gatehouse/metrics.h"
 #include "snapshot.h"
 
 typedef struct gh__hook {
@@ -19,6 +20,8 @@ typedef struct gh__hooks {
   void *completion_ud;
   gh_gateway_introspect_fn introspect;
   void *introspect_ud;
+  gh_access_log_fn access_log;
+  void *access_log_ud;
 } gh__hooks;
 
 /* The current snapshot, held until gh__gateway_release (no lock taken). */
@@ -26,6 +29,11 @@ gh__snapshot *gh__gateway_acquire(gh_gateway *gw);
 void gh__gateway_release(gh_gateway *gw, gh__snapshot *s);
 bool gh__gateway_loaded(const gh_gateway *gw);
 const gh__hooks *gh__gateway_hooks(const gh_gateway *gw);
+/* A copy of the last good document fetched from url (a key set or a discovery document), or NULL. */
+char *gh__gateway_fetched_copy(gh_gateway *gw, const char *url, size_t *len);
+/* Records a completed decision: metrics, usage and the access log (analytics.c). */
+void gh__gateway_account(gh_gateway *gw, gh_decision *d, int status, int64_t upstream_ms, uint64_t bytes_in,
+                         uint64_t bytes_out);
 /* A fresh 128-bit request id: the gateway's random prefix and a hashed counter. */
 void gh__gateway_request_id(gh_gateway *gw, uint64_t id[2]);
 

@@ -44,7 +44,7 @@ void gh__snapshot_free(gh__snapshot *s) {
   gh_router_free(s->router);
   for (size_t i = 0; i < s->n_routes; i++) {
     gh__gw_route *r = &s->routes[i];
-    gh__free(r->name);
+    gh__free(r->name), gh__free(r->method), gh__free(r->template);
     for (size_t k = 0; k < r->n_scopes; k++) gh__free(r->scopes[k]);
     gh__free(r->scopes), gh__free(r->limits);
     if (r->graphql) {
@@ -79,6 +79,18 @@ void gh__snapshot_free(gh__snapshot *s) {
   for (size_t i = 0; i < s->n_discovery_urls; i++) gh__free(s->discovery_urls[i]);
   gh__free(s->discovery_urls);
   gh__free(s->request_id_header);
+  for (size_t i = 0; i < s->n_plans; i++) gh__free(s->plans[i].name), gh__free(s->plans[i].title), gh__free(s->plans[i].limits);
+  gh__free(s->plans);
+  for (size_t i = 0; i < s->n_consumers; i++) {
+    gh__gw_consumer *c = &s->consumers[i];
+    for (size_t k = 0; k < c->n_subscriptions; k++) gh__free(c->subscriptions[k].api), gh__free(c->subscriptions[k].version);
+    gh__free(c->subscriptions), gh__free(c->name);
+  }
+  gh__free(s->consumers);
+  gh__strmap_free(&s->consumer_ids);
+  gh__free(s->consumer_of);
+  gh__held_unref(s->metrics);
+  gh__held_unref(s->usage);
   if (s->document) gh__free_secret(s->document, s->document_len); /* it may hold key digests and endpoints */
   gh__free(s);
 }

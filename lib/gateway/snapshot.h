@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../apim/catalog.h"
+#include "../core/strmap.h"
 #include "graphql_guard.h"
 #include "gatehouse/dpop.h"
 #include "gatehouse/gateway.h"
@@ -45,6 +46,7 @@ typedef struct gh__gw_limit {
   gh_limit_key *key;
   bool concurrency;
   bool synced;        /* mode "synced": gh_gateway_sync pushes and pulls its counts */
+  bool quota;         /* a calendar quota: its units are a consumer's usage */
   char *policy_field; /* its RateLimit-Policy value */
   char *recipe;       /* its key recipe: limits with the same one share one key per request */
 } gh__gw_limit;
@@ -90,6 +92,7 @@ typedef struct gh__gw_graphql {
 
 typedef struct gh__gw_route {
   char *name;
+  char *method, *template; /* as configured ("*": any method), the template with the version's base path */
   const gh__api_version *version; /* NULL: outside the catalog */
   const gh__gw_realm *realm;
   int auth;
@@ -103,6 +106,29 @@ typedef struct gh__gw_route {
   bool grpc; /* answers denials in gRPC form even without the content type */
   gh__gw_graphql *graphql; /* NULL: not a GraphQL route */
 } gh__gw_route;
+
+/* A plan: limits and quotas each consumer on it has to itself. */
+typedef struct gh__gw_plan {
+  char *name, *title;
+  const gh__gw_limit **limits; /* in the snapshot's limits, named "plan:limit" */
+  size_t n_limits;
+  bool quota; /* some limit is a calendar quota */
+} gh__gw_plan;
+
+#define GH__SUB_ACTIVE 0
+#define GH__SUB_SUSPENDED 1
+
+typedef struct gh__gw_subscription {
+  char *api, *version; /* version NULL: every version */
+  int state;
+} gh__gw_subscription;
+
+typedef struct gh__gw_consumer {
+  char *name;
+  const gh__gw_plan *plan; /* NULL: none */
+  gh__gw_subscription *subscriptions;
+  size_t n_subscriptions;
+} gh__gw_consumer;
 
 typedef struct gh__snapshot {
   atomic_int_fast64_t releases; /* split reference count: see gateway.c */
@@ -131,6 +157,14 @@ typedef struct gh__snapshot {
   char **discovery_urls;
   size_t n_discovery_urls;
   char *request_id_header; /* default "X-Request-Id" */
+  gh__gw_plan *plans;
+  size_t n_plans;
+  gh__gw_consumer *consumers;
+  size_t n_consumers;
+  gh__strmap consumer_ids; /* "s" + subject or "c" + client id, interned */
+  uint32_t *consumer_of;   /* by consumer_ids id: the consumer's index */
+  gh__held *metrics;       /* gh__metrics, or NULL: off (or checking only) */
+  gh__held *usage;         /* gh__usage, or NULL (checking only) */
 } gh__snapshot;
 
 /* What the builder may reuse and where it reads fetched key sets. */

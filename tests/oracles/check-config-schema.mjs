@@ -56,6 +56,8 @@ const refused = {
   'route without a method': { gatehouse: 1, routes: [{ path: '/a', upstream: 'u' }] },
   'key given as itself': { gatehouse: 1, realms: { r: { providers: [{ name: 'k', type: 'api_key', keys: [{ sha256: 'secret', consumer: 'c' }] }] } } },
   'unknown lifecycle state': { gatehouse: 1, apis: [{ name: 'a', versions: [{ version: 'v1', state: 'live', routes: [] }] }] },
+  'plan limit with a key': { gatehouse: 1, plans: { p: { limits: { l: { algorithm: 'gcra', limit: 1, period: 1, key: 'ip' } } } } },
+  'unknown subscription state': { gatehouse: 1, consumers: { c: { subscriptions: [{ api: 'a', state: 'paused' }] } } },
   'jwt provider with two key sources': { gatehouse: 1, realms: { r: { providers: [{ name: 'j', type: 'jwt', algorithms: ['ES256'], jwks: { keys: [] }, jwks_url: 'https://x' }] } } },
 };
 for (const [name, doc] of Object.entries(refused)) {

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gatehouse/gateway.h"
+
 /* Exit codes: 0 valid/ok, 1 rejected, 2 usage or input error. */
 enum { EXIT_VALID = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2 };
 
@@ -34,12 +36,15 @@ int cmd_ratelimit(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
+int cmd_openapi(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 /* Prints "error: <GH_E name>: <msg, or the code's text>" on stderr; returns EXIT_USAGE. */
 int cli_library_error(int rc, const char *msg);
+/* A gateway loaded from a configuration file; 0, or the exit status after saying what is wrong. */
+int cli_load_gateway(const char *config, gh_gateway **out);
 /* Numbers from the command line and input lines: plain decimal only (no
  * exponent, hex, "nan", "inf", sign on what must be positive, or trailing
  * text), within [lo, hi]. 0 on success, -1 otherwise. */

@@ -70,23 +70,9 @@ int cmd_decide(int argc, char **argv) {
   }
   if (*path != '/') return cli_usage("decide", "", "the URL's path starts with '/' (got '%s')", url);
   const char *q = strchr(path, '?');
-  size_t len;
-  char *doc = cli_read_file(config, gh_gateway_max_config_bytes(), &len);
-  if (!doc) return EXIT_USAGE;
   gh_gateway *gw = NULL;
   gh_decision *d = NULL;
-  char *errors = malloc(1u << 16);
-  int rc = errors ? gh_gateway_new(&gw) : GH_ENOMEM;
-  if (!rc) rc = gh_gateway_load(gw, doc, len, errors, 1u << 16);
-  if (rc == GH_EPARSE) {
-    fprintf(stderr, "error: %s is not a valid configuration (gatehouse config lint %s lists every error):\n%s\n",
-            config, config, errors);
-    rc = EXIT_USAGE;
-  } else if (rc) {
-    rc = cli_library_error(rc, errors);
-  }
-  free(doc);
-  free(errors);
+  int rc = cli_load_gateway(config, &gw);
   if (!rc && (rc = gh_decision_new(&d))) rc = cli_library_error(rc, NULL);
   if (rc) {
     gh_gateway_free(gw);

@@ -81,6 +81,11 @@ static const cli_command COMMANDS[] = {
      "Exit 0 when the request would be forwarded, 1 when it would be answered (denied).\n"
      "Example: gatehouse decide --config examples/gateway/gateway.json --header 'Authorization: Bearer ...' \\\n"
      "  GET /v2/orders/7"},
+    {"openapi", "export", "gatehouse openapi export --config FILE",
+     "Prints the OpenAPI 3.1 document of the configuration's published catalog (published and\n"
+     "deprecated versions): operations, security schemes from the realms, lifecycle dates, limits\n"
+     "and plans as x-gatehouse extensions (docs/apim.md). Exit 0, or 2 when FILE is not valid.\n"
+     "Example: gatehouse openapi export --config examples/gateway/gateway.json"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

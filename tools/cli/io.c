@@ -117,3 +117,27 @@ int cli_document_error(const char *option, const char *path, const char *text, s
   }
   return cli_library_error(rc, msg);
 }
+
+int cli_load_gateway(const char *config, gh_gateway **out) {
+  *out = NULL;
+  size_t len;
+  char *doc = cli_read_file(config, gh_gateway_max_config_bytes(), &len);
+  if (!doc) return EXIT_USAGE;
+  char *errors = malloc(1u << 16);
+  int rc = errors ? gh_gateway_new(out) : GH_ENOMEM;
+  if (!rc) rc = gh_gateway_load(*out, doc, len, errors, 1u << 16);
+  if (rc == GH_EPARSE) {
+    fprintf(stderr, "error: %s is not a valid configuration (gatehouse config lint %s lists every error):\n%s\n",
+            config, config, errors);
+    rc = EXIT_USAGE;
+  } else if (rc) {
+    rc = cli_library_error(rc, errors);
+  }
+  free(doc);
+  free(errors);
+  if (rc) {
+    gh_gateway_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
