@@ -211,7 +211,7 @@ static void add_operation(exporter *x, const gh__gw_route *route, const char *me
   char id[300], tag[300];
   snprintf(tag, sizeof tag, "%s %s", v->api, v->version);
   snprintf(id, sizeof id, "%s.%s.%s", v->api, v->version, route->name);
-  if (strchr(route->method, ',')) snprintf(id + strlen(id), sizeof id - strlen(id), ".%s", lower);
+  if (strchr(route->method, ',') || !strcmp(route->method, "*")) snprintf(id + strlen(id), sizeof id - strlen(id), ".%s", lower);
   add_string(x, op, "operationId", id);
   add_string(x, op, "summary", route->name);
   cJSON *tags = cJSON_AddArrayToObject(op, "tags");

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "gatehouse.h"
+#include "gateway_helpers.h"
 #include "helpers.h"
 
 static char *example;
@@ -48,59 +49,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static gh_gateway *load(const char *json) {
-  gh_gateway *gw;
-  char errors[4096];
-  assert_int_equal(gh_gateway_new(&gw), GH_OK);
-  int rc = gh_gateway_load(gw, json, strlen(json), errors, sizeof errors);
-  if (rc) fail_msg("%s", errors);
-  return gw;
-}
-
-/* One request: method, path (with query), then "Name: value" headers, NULL-terminated. */
-typedef struct req {
-  gh_request r;
-  gh_header h[16];
-  char buf[16][2048];
-} req;
-
-static gh_request *make(req *q, const char *ip, const char *method, const char *path, ...) {
-  memset(q, 0, sizeof *q);
-  q->r.method = method, q->r.method_len = strlen(method);
-  const char *query = strchr(path, '?');
-  q->r.path = path, q->r.path_len = query ? (size_t)(query - path) : strlen(path);
-  if (query) q->r.query = query + 1, q->r.query_len = strlen(query + 1);
-  q->r.client_ip = ip, q->r.client_ip_len = ip ? strlen(ip) : 0;
-  va_list ap;
-  va_start(ap, path);
-  size_t n = 0;
-  for (const char *h; (h = va_arg(ap, const char *)) && n < 16; n++) {
-    snprintf(q->buf[n], sizeof q->buf[n], "%s", h);
-    char *colon = strchr(q->buf[n], ':');
-    assert_non_null(colon);
-    *colon = 0;
-    const char *v = colon + 1 + (colon[1] == ' ');
-    q->h[n] = (gh_header){q->buf[n], v, strlen(q->buf[n]), strlen(v)};
-  }
-  va_end(ap);
-  q->r.headers = q->h, q->r.n_headers = n;
-  return &q->r;
-}
-
-static const char *header(const gh_decision *d, const char *name) {
-  static char value[1024];
-  const char *found = NULL;
-  for (size_t i = 0; i < gh_decision_header_count(d); i++) {
-    const gh_header *h = gh_decision_header(d, i);
-    if (h->name_len == strlen(name) && !strncasecmp(h->name, name, h->name_len)) {
-      assert_null(found); /* each at most once */
-      snprintf(value, sizeof value, "%.*s", (int)h->value_len, h->value);
-      found = value;
-    }
-  }
-  return found;
-}
-
 static const char *upstream_header(const gh_decision *d, const char *name) {
   static char value[1024];
   size_t n = 0;
@@ -115,7 +63,7 @@ static const char *upstream_header(const gh_decision *d, const char *name) {
 
 /* The body as JSON, checked to be an RFC 9457 problem for status. */
 static cJSON *problem(const gh_decision *d, int status) {
-  assert_string_equal(header(d, "Content-Type"), "application/problem+json"); /* RFC 9457 §3 */
+  assert_string_equal(t_gw_header(d, "Content-Type"), "application/problem+json"); /* RFC 9457 §3 */
   size_t len;
   const char *body = gh_decision_body(d, &len);
   cJSON *p = cJSON_ParseWithLength(body, len);
@@ -137,11 +85,11 @@ static const char *bearer(const char *who) {
 
 static void test_forward(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   assert_int_equal(gh_decision_new(&d), GH_OK);
-  req q;
-  assert_int_equal(gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7?expand=items", bearer("viewer"),
+  t_req q;
+  assert_int_equal(gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7?expand=items", bearer("viewer"),
                                               "X-Debug: 1", "Accept: application/json", NULL),
                                      NOW, d),
                    GH_OK);
@@ -163,8 +111,8 @@ static void test_forward(void **state) {
   assert_null(upstream_header(d, "X-Debug"));
   assert_string_equal(upstream_header(d, "Accept"), "application/json");
   /* draft-ietf-httpapi-ratelimit-headers: the policy and the state on a success too */
-  assert_string_equal(header(d, "RateLimit-Policy"), "\"per-caller\";q=20;w=1");
-  assert_non_null(strstr(header(d, "RateLimit"), "\"per-caller\";r="));
+  assert_string_equal(t_gw_header(d, "RateLimit-Policy"), "\"per-caller\";q=20;w=1");
+  assert_non_null(strstr(t_gw_header(d, "RateLimit"), "\"per-caller\";r="));
   /* a generated request id: 32 hex digits */
   assert_int_equal(strlen(gh_decision_request_id(d)), 32);
   /* the explanation names every stage in order */
@@ -191,25 +139,25 @@ static void test_forward(void **state) {
 
 static void test_authentication_denials(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   /* RFC 6750 §3.1: no credentials → a challenge without an error code */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_RESPOND);
   assert_int_equal(gh_decision_status(d), 401);
   assert_int_equal(gh_decision_stage(d), GH_STAGE_AUTHENTICATE);
-  assert_string_equal(header(d, "WWW-Authenticate"), "Bearer realm=\"staff\"");
+  assert_string_equal(t_gw_header(d, "WWW-Authenticate"), "Bearer realm=\"staff\"");
   cJSON *p = problem(d, 401);
   assert_string_equal(cJSON_GetObjectItem(p, "request_id")->valuestring, gh_decision_request_id(d));
   cJSON_Delete(p);
   /* RFC 6750 §3.1 invalid_token: expired (RFC 7519 §4.1.4), audience (§4.1.3), issuer (§4.1.1), signature */
   const char *refused[] = {"expired", "wrong_audience", "wrong_issuer", "foreign_key"};
   for (size_t i = 0; i < 4; i++) {
-    gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer(refused[i]), NULL), NOW, d);
+    gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer(refused[i]), NULL), NOW, d);
     assert_int_equal(gh_decision_status(d), 401);
-    const char *challenge = header(d, "WWW-Authenticate");
+    const char *challenge = t_gw_header(d, "WWW-Authenticate");
     assert_non_null(challenge);
     assert_non_null(strstr(challenge, "Bearer realm=\"staff\""));
     assert_non_null(strstr(challenge, "error=\"invalid_token\""));
@@ -223,29 +171,29 @@ static void test_authentication_denials(void **state) {
 
 static void test_authorization(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   /* the policy's resource is the path within the API version */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 403);
   assert_int_equal(gh_decision_stage(d), GH_STAGE_AUTHORIZE);
   assert_string_equal(gh_decision_reason(d), "authorize:deny");
-  assert_null(header(d, "WWW-Authenticate")); /* a known caller: credentials would not help */
+  assert_null(t_gw_header(d, "WWW-Authenticate")); /* a known caller: credentials would not help */
   cJSON_Delete(problem(d, 403));
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   /* deny overrides: an admin from outside 10/8 */
-  gh_gateway_decide(gw, make(&q, "203.0.113.9", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "203.0.113.9", "DELETE", "/v2/orders/7", bearer("admin"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 403);
   char explain[4096];
   gh_decision_explain(d, explain, sizeof explain, NULL);
   assert_non_null(strstr(explain, "no-delete-offsite"));
   /* inheritance: an editor may write, a viewer may not */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "POST", "/v2/orders", bearer("editor"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "POST", "/v2/orders", bearer("editor"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "POST", "/v2/orders", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "POST", "/v2/orders", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 403);
   gh_decision_free(d);
   gh_gateway_free(gw);
@@ -262,20 +210,20 @@ static void test_api_keys_and_scopes(void **state) {
       "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
       "\"routes\":[{\"method\":\"GET\",\"path\":\"/products\",\"realm\":\"partners\",\"scopes\":[\"catalog:read\"],"
       "\"upstream\":\"u\"}]}";
-  gh_gateway *gw = load(doc);
+  gh_gateway *gw = t_gw_load(doc);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL),
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.1", "GET", "/products", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL),
                     NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_string_equal(gh_decision_subject(d), "acme");
-  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: wrong", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.1", "GET", "/products", "X-API-Key: wrong", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401);
   /* sha256("test") is the second key: known, but without the scope: RFC 6750 §3.1 insufficient_scope, 403 */
-  gh_gateway_decide(gw, make(&q, "192.0.2.1", "GET", "/products", "X-API-Key: test", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.1", "GET", "/products", "X-API-Key: test", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 403);
-  const char *challenge = header(d, "WWW-Authenticate");
+  const char *challenge = t_gw_header(d, "WWW-Authenticate");
   assert_non_null(challenge);
   assert_non_null(strstr(challenge, "error=\"insufficient_scope\""));
   assert_non_null(strstr(challenge, "scope=\"catalog:read\""));
@@ -286,24 +234,24 @@ static void test_api_keys_and_scopes(void **state) {
 
 static void test_lifecycle(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   /* deprecated: RFC 9745 §2 Deprecation as an sf-date, RFC 8594 §3 Sunset as an HTTP-date, Link to the successor */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
-  assert_string_equal(header(d, "Deprecation"), "@1780272000"); /* 2026-06-01T00:00:00Z */
-  assert_string_equal(header(d, "Sunset"), "Tue, 01 Jun 2027 00:00:00 GMT");
-  const char *link = header(d, "Link");
+  assert_string_equal(t_gw_header(d, "Deprecation"), "@1780272000"); /* 2026-06-01T00:00:00Z */
+  assert_string_equal(t_gw_header(d, "Sunset"), "Tue, 01 Jun 2027 00:00:00 GMT");
+  const char *link = t_gw_header(d, "Link");
   assert_non_null(strstr(link, "</v2>; rel=\"successor-version\""));
   assert_non_null(strstr(link, "<https://developer.example.com/deprecations/orders-v1>; rel=\"deprecation\""));
   /* a published version carries none of them */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
-  assert_null(header(d, "Deprecation"));
-  assert_null(header(d, "Sunset"));
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+  assert_null(t_gw_header(d, "Deprecation"));
+  assert_null(t_gw_header(d, "Sunset"));
   /* retired: 410 Gone with a problem naming the successor, before any authentication */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v0/orders/7", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v0/orders/7", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 410);
   assert_int_equal(gh_decision_stage(d), GH_STAGE_ROUTE);
   cJSON *p = problem(d, 410);
@@ -311,12 +259,12 @@ static void test_lifecycle(void **state) {
   assert_string_equal(cJSON_GetObjectItem(p, "successor_url")->valuestring, "/v2");
   cJSON_Delete(p);
   /* after its sunset a deprecated version is gone too (RFC 8594 §3) */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), 1812844800000, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v1/orders/7", bearer("viewer"), NULL), 1812844800000, d);
   assert_int_equal(gh_decision_status(d), 410);
   /* a draft: invisible (404) to all but its roles */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 404);
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("admin"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v3/orders/7", bearer("admin"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   gh_decision_free(d);
   gh_gateway_free(gw);
@@ -334,42 +282,42 @@ static const char *LIMITED =
 
 static void test_limits(void **state) {
   (void)state;
-  gh_gateway *gw = load(LIMITED);
+  gh_gateway *gw = t_gw_load(LIMITED);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   for (int i = 0; i < 2; i++) {
-    gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+    gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
     assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   }
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 429);
   assert_string_equal(gh_decision_reason(d), "limit:two");
   /* RFC 9110 §10.2.3 Retry-After in seconds; the RateLimit fields name the limit that denied */
-  assert_string_equal(header(d, "Retry-After"), "60");
-  assert_string_equal(header(d, "RateLimit-Policy"), "\"two\";q=2;w=60");
-  assert_string_equal(header(d, "RateLimit"), "\"two\";r=0;t=60");
+  assert_string_equal(t_gw_header(d, "Retry-After"), "60");
+  assert_string_equal(t_gw_header(d, "RateLimit-Policy"), "\"two\";q=2;w=60");
+  assert_string_equal(t_gw_header(d, "RateLimit"), "\"two\";r=0;t=60");
   cJSON *p = problem(d, 429);
   assert_string_equal(cJSON_GetObjectItem(p, "type")->valuestring, "urn:gatehouse:problem:rate-limited");
   cJSON_Delete(p);
   /* another caller is not affected */
-  gh_gateway_decide(gw, make(&q, "192.0.2.10", "GET", "/a", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.10", "GET", "/a", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   /* concurrency: the slot comes back on completion */
   gh_decision *d2;
   gh_decision_new(&d2);
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/slot", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/slot", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
-  req q2;
-  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
+  t_req q2;
+  gh_gateway_decide(gw, t_gw_request(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
   assert_int_equal(gh_decision_status(d2), 429);
   gh_gateway_complete(gw, d, 200, 5, 0, 0);
-  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
+  gh_gateway_decide(gw, t_gw_request(&q2, "192.0.2.9", "GET", "/slot", NULL), NOW, d2);
   assert_int_equal(gh_decision_verdict(d2), GH_VERDICT_FORWARD);
   /* an upstream at its request cap: 503 */
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/one", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/one", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
-  gh_gateway_decide(gw, make(&q2, "192.0.2.9", "GET", "/one", NULL), NOW, d2);
+  gh_gateway_decide(gw, t_gw_request(&q2, "192.0.2.9", "GET", "/one", NULL), NOW, d2);
   assert_int_equal(gh_decision_status(d2), 503);
   assert_string_equal(gh_decision_reason(d2), "upstream:unavailable");
   gh_decision_free(d); /* completes it */
@@ -379,10 +327,10 @@ static void test_limits(void **state) {
 
 static void test_grpc(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   /* gRPC callers get trailers-only answers: HTTP 200, grpc-status, grpc-message (percent-encoded) */
   struct {
     const char *ip, *method, *path, *auth;
@@ -394,14 +342,14 @@ static void test_grpc(void **state) {
       {"203.0.113.9", "DELETE", "/v2/orders/7", "admin", "7"},              /* 403 → PERMISSION_DENIED */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    gh_gateway_decide(gw, make(&q, cases[i].ip, cases[i].method, cases[i].path, "Content-Type: application/grpc+proto",
+    gh_gateway_decide(gw, t_gw_request(&q, cases[i].ip, cases[i].method, cases[i].path, "Content-Type: application/grpc+proto",
                                cases[i].auth ? bearer(cases[i].auth) : "X-None: 1", NULL),
                       NOW, d);
     assert_int_equal(gh_decision_verdict(d), GH_VERDICT_RESPOND);
     assert_int_equal(gh_decision_status(d), 200);
-    assert_string_equal(header(d, "Content-Type"), "application/grpc");
-    assert_string_equal(header(d, "grpc-status"), cases[i].grpc_status);
-    assert_non_null(header(d, "grpc-message"));
+    assert_string_equal(t_gw_header(d, "Content-Type"), "application/grpc");
+    assert_string_equal(t_gw_header(d, "grpc-status"), cases[i].grpc_status);
+    assert_non_null(t_gw_header(d, "grpc-message"));
     size_t len;
     gh_decision_body(d, &len);
     assert_int_equal(len, 0);
@@ -409,36 +357,36 @@ static void test_grpc(void **state) {
   gh_gateway_complete(gw, d, 200, -1, 0, 0); /* before the gateway goes */
   gh_gateway_free(gw);
   /* 429 → RESOURCE_EXHAUSTED on a route marked gRPC, whatever the content type */
-  gw = load(LIMITED);
-  for (int i = 0; i < 3; i++) gh_gateway_decide(gw, make(&q, "192.0.2.9", "POST", "/rpc", NULL), NOW, d);
-  assert_string_equal(header(d, "grpc-status"), "8");
-  assert_non_null(header(d, "Retry-After"));
+  gw = t_gw_load(LIMITED);
+  for (int i = 0; i < 3; i++) gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "POST", "/rpc", NULL), NOW, d);
+  assert_string_equal(t_gw_header(d, "grpc-status"), "8");
+  assert_non_null(t_gw_header(d, "Retry-After"));
   gh_decision_free(d);
   gh_gateway_free(gw);
 }
 
 static void test_routing_answers(void **state) {
   (void)state;
-  gh_gateway *gw = load(example);
+  gh_gateway *gw = t_gw_load(example);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/nowhere", NULL), NOW, d);
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/nowhere", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 404);
   assert_string_equal(gh_decision_reason(d), "route:not_found");
   cJSON_Delete(problem(d, 404));
   /* RFC 9110 §15.5.6: 405 with Allow */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "PATCH", "/v2/orders/7", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "PATCH", "/v2/orders/7", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 405);
-  assert_non_null(strstr(header(d, "Allow"), "DELETE"));
+  assert_non_null(strstr(t_gw_header(d, "Allow"), "DELETE"));
   /* a refused path (dot segments) is 400 */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/%2e%2e/admin", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/%2e%2e/admin", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 400);
   /* the client's request id is kept when well-formed, replaced when not */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: abc-123", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: abc-123", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_string_equal(gh_decision_request_id(d), "abc-123");
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: a b\"c", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", "X-Request-Id: a b\"c", NULL), NOW, d);
   assert_int_equal(strlen(gh_decision_request_id(d)), 32);
   gh_decision_free(d);
   gh_gateway_free(gw);
@@ -504,12 +452,12 @@ static void test_hooks(void **state) {
   assert_int_equal(gh_gateway_set_completion(gw, NULL, NULL), GH_EMISUSE);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   /* the replacing hook authenticates by header; the policy then sees its subject (no roles: denied) */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", "X-User: alice", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", "X-User: alice", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 403);
   assert_string_equal(gh_decision_subject(d), "alice");
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401);
   cJSON *p = problem(d, 401);
   assert_string_equal(cJSON_GetObjectItem(p, "detail")->valuestring, "who are you?");
@@ -517,32 +465,32 @@ static void test_hooks(void **state) {
   assert_int_equal(log.calls[0][0], 2);
   /* an answering hook after the limits (the health route has no authentication to replace) */
   log.mode = 1;
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 418);
   assert_int_equal(gh_decision_stage(d), GH_STAGE_LIMIT);
   /* a failing hook: 500, logged, never a crash */
   log.mode = 2;
   t_log_capture(GH_LOG_ERROR);
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 500);
   assert_string_equal(gh_decision_reason(d), "hook:failed");
   assert_int_equal(t_log_count("EIO"), 1);
   /* a hook that claims an answer it did not give: 500 too */
   log.mode = 3;
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 500);
   assert_int_equal(t_log_count("without gh_decision_respond"), 1);
   t_log_stop();
   log.mode = 0;
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   int before = log.completions;
   gh_gateway_complete(gw, d, 204, 3, 0, 0);
   assert_int_equal(log.completions, before + 1);
   assert_int_equal(log.last_status, 204);
   /* deciding again completes an open decision first */
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
-  gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/health", NULL), NOW, d);
   assert_int_equal(log.completions, before + 2);
   gh_decision_free(d);
   assert_int_equal(log.completions, before + 3);
@@ -557,9 +505,9 @@ static void test_misuse(void **state) {
   gh_decision *d;
   gh_gateway_new(&gw);
   gh_decision_new(&d);
-  req q;
+  t_req q;
   char errors[256];
-  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), NOW, d), GH_EMISUSE);
+  assert_int_equal(gh_gateway_decide(gw, t_gw_request(&q, NULL, "GET", "/", NULL), NOW, d), GH_EMISUSE);
   assert_int_equal(gh_decision_status(d), 503); /* a host that ignores the code still answers */
   assert_int_equal(gh_gateway_reload(gw, example, example_len, errors, sizeof errors), GH_EMISUSE);
   assert_int_equal(gh_gateway_version(gw), 0);
@@ -567,10 +515,10 @@ static void test_misuse(void **state) {
   assert_int_equal(gh_gateway_hash(gw, hash), GH_EMISUSE);
   assert_int_equal(gh_gateway_load(gw, example, example_len, errors, sizeof errors), GH_OK);
   assert_int_equal(gh_gateway_load(gw, example, example_len, errors, sizeof errors), GH_EMISUSE);
-  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), -1, d), GH_EINVAL);
+  assert_int_equal(gh_gateway_decide(gw, t_gw_request(&q, NULL, "GET", "/", NULL), -1, d), GH_EINVAL);
   assert_int_equal(gh_decision_status(d), 500);
   assert_int_equal(gh_gateway_decide(gw, NULL, NOW, d), GH_EINVAL);
-  assert_int_equal(gh_gateway_decide(gw, make(&q, NULL, "GET", "/", NULL), NOW, NULL), GH_EINVAL);
+  assert_int_equal(gh_gateway_decide(gw, t_gw_request(&q, NULL, "GET", "/", NULL), NOW, NULL), GH_EINVAL);
   assert_int_equal(gh_decision_respond(d, 99, NULL), GH_EINVAL);
   assert_int_equal(gh_decision_verdict(NULL), 0);
   assert_null(gh_decision_target(NULL));
@@ -665,8 +613,8 @@ static void test_jwks_url_and_introspection(void **state) {
   assert_null(gh_gateway_jwks_url(gw, 1));
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401); /* no keys yet */
   size_t len;
   char *jwks = t_read_file(GH_SOURCE_DIR "/examples/tokens/demo-jwks.json", &len);
@@ -674,18 +622,18 @@ static void test_jwks_url_and_introspection(void **state) {
   assert_int_equal(gh_gateway_set_jwks(gw, "https://other.example/jwks", jwks, len, NOW, msg, sizeof msg), GH_ENOTFOUND);
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", "{", 1, NOW, msg, sizeof msg), GH_EPARSE);
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", jwks, len, NOW, msg, sizeof msg), GH_OK);
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   /* the fetched set survives a reload */
   assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_int_equal(gh_decision_config_version(d), 2);
   /* introspection through the host's hook, given the provider's endpoint */
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer good", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer good", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_string_equal(gh_decision_subject(d), "svc");
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer bad", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/m", "Authorization: Bearer bad", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401);
   assert_true(calls >= 2);
   free(jwks);
@@ -702,7 +650,7 @@ static void test_discovery(void **state) {
       "\"discovery_url\":\"https://id.example.com/.well-known/openid-configuration\"}]}},"
       "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
       "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"realm\":\"staff\",\"upstream\":\"u\"}]}";
-  gh_gateway *gw = load(doc);
+  gh_gateway *gw = t_gw_load(doc);
   const char *disc = "https://id.example.com/.well-known/openid-configuration";
   assert_string_equal(gh_gateway_discovery_url(gw, 0), disc);
   assert_null(gh_gateway_jwks_url(gw, 0)); /* not known before the document */
@@ -718,13 +666,13 @@ static void test_discovery(void **state) {
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/keys", jwks, len, NOW, msg, sizeof msg), GH_OK);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   /* both documents are kept across a reload */
   assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
   assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/keys");
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_int_equal(gh_gateway_set_discovery(gw, "https://x.example/", meta, strlen(meta), NOW, msg, sizeof msg), GH_ENOTFOUND);
   free(jwks);
@@ -736,7 +684,7 @@ static void test_discovery(void **state) {
 
 static void test_reload(void **state) {
   (void)state;
-  gh_gateway *gw = load(LIMITED);
+  gh_gateway *gw = t_gw_load(LIMITED);
   char hash1[65], hash2[65], errors[2048];
   assert_int_equal(gh_gateway_version(gw), 1);
   assert_int_equal(gh_gateway_hash(gw, hash1), GH_OK);
@@ -744,17 +692,17 @@ static void test_reload(void **state) {
   gh_decision *d, *held;
   gh_decision_new(&d);
   gh_decision_new(&held);
-  req q;
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, held); /* in flight across the reloads */
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, held); /* in flight across the reloads */
   /* a failing document changes nothing */
   assert_int_equal(gh_gateway_reload(gw, "{\"gatehouse\":1,\"routes\":[{}]}", 30, errors, sizeof errors), GH_EPARSE);
   assert_int_equal(gh_gateway_version(gw), 1);
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD); /* the second of two */
   /* the same limit definition keeps its counters across a reload */
   assert_int_equal(gh_gateway_reload(gw, LIMITED, strlen(LIMITED), errors, sizeof errors), GH_OK);
   assert_int_equal(gh_gateway_version(gw), 2);
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 429);
   /* a changed definition starts afresh; the hash follows the document */
   const char *three = "{\"gatehouse\":1,\"limits\":{\"two\":{\"algorithm\":\"fixed-window\",\"limit\":3,\"period\":60,"
@@ -763,7 +711,7 @@ static void test_reload(void **state) {
   assert_int_equal(gh_gateway_reload(gw, three, strlen(three), errors, sizeof errors), GH_OK);
   assert_int_equal(gh_gateway_hash(gw, hash2), GH_OK);
   assert_string_not_equal(hash1, hash2);
-  gh_gateway_decide(gw, make(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.9", "GET", "/a", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_int_equal(gh_decision_config_version(d), 3);
   /* the decision in flight still reads its own snapshot */
@@ -790,8 +738,8 @@ static void *decide_loop(void *arg) {
   reload_run *run = arg;
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  make(&q, "10.1.2.3", "GET", "/v2/orders/7", run->authorization, NULL);
+  t_req q;
+  t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", run->authorization, NULL);
   uint64_t last = 0;
   while (!atomic_load(&run->stop)) {
     gh_gateway_decide(run->gw, &q.r, NOW, d);
@@ -812,7 +760,7 @@ static void test_reload_under_load(void **state) {
   char *at = strstr(doc, limits);
   assert_non_null(at);
   memmove(at, at + strlen(limits), strlen(at + strlen(limits)) + 1);
-  reload_run run = {.gw = load(doc)};
+  reload_run run = {.gw = t_gw_load(doc)};
   snprintf(run.authorization, sizeof run.authorization, "%s", bearer("viewer"));
   pthread_t threads[2];
   for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, decide_loop, &run);
@@ -848,33 +796,33 @@ static void test_bound_tokens(void **state) {
            "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
            "\"routes\":[{\"method\":\"GET\",\"path\":\"/orders\",\"realm\":\"r\",\"upstream\":\"u\"}]}",
            k);
-  gh_gateway *gw = load(doc);
+  gh_gateway *gw = t_gw_load(doc);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   const int64_t at = 1700000000000;
   snprintf(auth, sizeof auth, "Authorization: DPoP %s", cJSON_GetObjectItem(bound, "dpop_token")->valuestring);
   snprintf(proof, sizeof proof, "DPoP: %s", cJSON_GetObjectItem(bound, "dpop_proof")->valuestring);
-  gh_request *r = make(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
+  gh_request *r = t_gw_request(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
   gh_gateway_decide(gw, r, at, d); /* RFC 9449 §7.1: a DPoP-bound token needs its proof */
   assert_int_equal(gh_decision_status(d), 401);
-  r = make(&q, "10.0.0.1", "GET", "/orders", auth, proof, NULL);
+  r = t_gw_request(&q, "10.0.0.1", "GET", "/orders", auth, proof, NULL);
   r->host = "api.example.com", r->host_len = 15; /* htu: https://api.example.com/orders */
   gh_gateway_decide(gw, r, at, d);
   char why[2048];
   gh_decision_explain(d, why, sizeof why, NULL);
-  if (gh_decision_verdict(d) != GH_VERDICT_FORWARD) fail_msg("%s\n%s", why, header(d, "WWW-Authenticate"));
+  if (gh_decision_verdict(d) != GH_VERDICT_FORWARD) fail_msg("%s\n%s", why, t_gw_header(d, "WWW-Authenticate"));
   assert_string_equal(gh_decision_subject(d), "alice");
   /* RFC 9449 §11.1: a proof used again is a replay, also after a reload of the same realm */
   assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
   gh_gateway_decide(gw, r, at, d);
   assert_int_equal(gh_decision_status(d), 401);
-  assert_non_null(strstr(header(d, "WWW-Authenticate"), "DPoP"));
+  assert_non_null(strstr(t_gw_header(d, "WWW-Authenticate"), "DPoP"));
   /* RFC 8705 §3: a certificate-bound token passes with that certificate only */
   size_t n;
   unsigned char *cert = t_unhex(cJSON_GetObjectItem(bound, "cert_sha256_hex")->valuestring, &n);
   snprintf(auth, sizeof auth, "Authorization: Bearer %s", cJSON_GetObjectItem(bound, "mtls_token")->valuestring);
-  r = make(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
+  r = t_gw_request(&q, "10.0.0.1", "GET", "/orders", auth, NULL);
   gh_gateway_decide(gw, r, at, d);
   assert_int_equal(gh_decision_status(d), 401);
   r->client_cert_sha256 = cert;
@@ -896,18 +844,18 @@ static void test_openapi_version(void **state) {
       "\"state\":\"deprecated\",\"sunset\":\"2030-01-01T00:00:00Z\",\"openapi\":{\"openapi\":\"3.1.0\",\"paths\":{"
       "\"/items/{id}\":{\"get\":{\"operationId\":\"getItem\",\"parameters\":[{\"name\":\"id\",\"in\":\"path\","
       "\"required\":true,\"schema\":{\"type\":\"integer\"}}]}},\"/items\":{\"post\":{}}}}}]}]}";
-  gh_gateway *gw = load(doc);
+  gh_gateway *gw = t_gw_load(doc);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/v9/items/5", NULL), NOW, d);
+  t_req q;
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/v9/items/5", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_string_equal(gh_decision_route(d), "getItem");
   assert_string_equal(gh_decision_api_version(d), "v9");
-  assert_non_null(header(d, "Sunset")); /* the version's lifecycle applies to its operations */
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/v9/items/five", NULL), NOW, d);
+  assert_non_null(t_gw_header(d, "Sunset")); /* the version's lifecycle applies to its operations */
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/v9/items/five", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 404); /* the parameter's schema says integer */
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "POST", "/v9/items", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "POST", "/v9/items", NULL), NOW, d);
   assert_string_equal(gh_decision_route(d), "POST /v9/items");
   gh_decision_free(d);
   gh_gateway_free(gw);
@@ -929,12 +877,12 @@ static void test_patch(void **state) {
                     "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
                     "\"routes\":[{\"method\":\"GET\",\"path\":\"/a\",\"realm\":\"partners\",\"upstream\":\"u\"},"
                     "{\"method\":\"GET\",\"path\":\"/b\",\"upstream\":\"u\"}]}";
-  gh_gateway *gw = load(doc);
+  gh_gateway *gw = t_gw_load(doc);
   gh_decision *d;
   gh_decision_new(&d);
-  req q;
+  t_req q;
   char errors[2048];
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 401); /* no provider yet */
   /* an identity provider added at runtime (sha256("test")) */
   const char *add_idp = "[{\"op\":\"add\",\"path\":\"/realms/partners/providers/-\",\"value\":{\"name\":\"keys\","
@@ -942,7 +890,7 @@ static void test_patch(void **state) {
                         "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",\"consumer\":\"tester\"}]}}]";
   assert_int_equal(gh_gateway_patch(gw, add_idp, strlen(add_idp), errors, sizeof errors), GH_OK);
   assert_int_equal(gh_gateway_version(gw), 2);
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", "X-API-Key: test", NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
   assert_string_equal(gh_decision_subject(d), "tester");
   /* a key added to it, a route removed (RFC 6901 escapes in a name: ~1 is '/') */
@@ -952,9 +900,9 @@ static void test_patch(void **state) {
                      "\"b72d9bfa943db001c84b872e9207870deb161da2b95c6013cb5d420c11d0d7e0\",\"consumer\":\"acme\"}},"
                      "{\"op\":\"add\",\"path\":\"/upstreams/a~1b\",\"value\":{\"targets\":[\"http://127.0.0.1:2\"]}}]";
   assert_int_equal(gh_gateway_patch(gw, more, strlen(more), errors, sizeof errors), GH_OK);
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/b", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/b", NULL), NOW, d);
   assert_int_equal(gh_decision_status(d), 404);
-  gh_gateway_decide(gw, make(&q, "10.0.0.1", "GET", "/a", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL), NOW, d);
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL), NOW, d);
   assert_string_equal(gh_decision_subject(d), "acme");
   char *now;
   size_t now_len;
@@ -997,9 +945,9 @@ static void test_allocation_failures(void **state) {
     int rc = gh_gateway_new(&gw);
     if (!rc) rc = gh_gateway_load(gw, example, example_len, errors, sizeof errors);
     if (!rc) rc = gh_decision_new(&d);
-    req q;
+    t_req q;
     if (!rc) {
-      gh_gateway_decide(gw, make(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
+      gh_gateway_decide(gw, t_gw_request(&q, "10.1.2.3", "GET", "/v2/orders/7", bearer("viewer"), NULL), NOW, d);
       rc = gh_decision_verdict(d) == GH_VERDICT_FORWARD ? GH_OK : GH_ENOMEM;
     }
     long made = t_alloc_count();
