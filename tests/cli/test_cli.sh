@@ -186,7 +186,7 @@ check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
 "$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
 # every command answers --help with its own usage (exit 0), wherever --help stands
-for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide"; do
+for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide" "openapi export"; do
   "$CLI" $c --help > "$tmp/out" 2>&1; check "$c --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
   "$CLI" $c --jwks x --help > "$tmp/out" 2>&1; check "$c ... --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
 done
@@ -199,7 +199,8 @@ done
 "$CLI" ratelimit simulate --limt 3 > /dev/null 2> "$tmp/err"; check "ratelimit unknown option" 2 $? "unknown option '--limt'" "$tmp/err"
 # ... wherever it stands, in every command; a known option without its value says so
 for c in "jwt verify --jwks x" "jwt sign --alg ES256" "jwt decode" "jwk thumbprint" "jwk generate --alg ES256" "jwk from-pem" \
-         "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide"; do
+         "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide" \
+         "openapi export"; do
   "$CLI" $c --bogus < /dev/null > /dev/null 2> "$tmp/err"; check "$c --bogus" 2 $? "^error: unknown option '--bogus'" "$tmp/err"
 done
 printf 'openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n' > "$tmp/o.yaml"
@@ -292,6 +293,15 @@ check "decide: the rule that denied" 1 $? '"reason":.*"authorize:deny"' "$tmp/ou
 "$CLI" decide GET / > /dev/null 2> "$tmp/err"; check "decide without config" 2 $? "--config FILE is required" "$tmp/err"
 "$CLI" decide --config "$tmp/bad.json" GET / > /dev/null 2> "$tmp/err"; check "decide bad config" 2 $? "config lint" "$tmp/err"
 "$CLI" decide --config "$EX" --header nocolon GET / > /dev/null 2> "$tmp/err"; check "decide bad header" 2 $? "Name: value" "$tmp/err"
+"$CLI" decide --config "$EX" --header "X-API-Key: globex-demo-key-DO-NOT-USE" GET /catalog/v1/products > "$tmp/out"
+check "decide: a suspended subscription" 1 $? '"reason":.*"authorize:subscription_suspended"' "$tmp/out"
+
+# the OpenAPI export of the catalog (docs/apim.md)
+"$CLI" openapi export --config "$EX" > "$tmp/out"; check "openapi export" 0 $? '"openapi":"3.1.0"' "$tmp/out"
+grep -q '"/v2/orders/{id}"' "$tmp/out"; check "openapi export: a published path" 0 $?
+"$CLI" openapi export > /dev/null 2> "$tmp/err"; check "openapi export without config" 2 $? "--config FILE is required" "$tmp/err"
+"$CLI" openapi export --config "$tmp/bad.json" > /dev/null 2> "$tmp/err"; check "openapi export bad config" 2 $? "config lint" "$tmp/err"
+"$CLI" openapi publish > /dev/null 2> "$tmp/err"; check "unknown openapi command" 2 $? "unknown openapi command 'publish'" "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -41,9 +41,10 @@ const gatehouseAccepts = (text) => {
 const examples = ['examples/gateway/gateway.json'];
 // the configuration blocks of the reference itself (```json blocks holding "gatehouse": 1)
 const reference = read('docs/gateway.md');
-const blocks = [...reference.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => /"gatehouse":\s*1/.test(b));
-if (!blocks.length) fail('docs/gateway.md shows no configuration in a ```json block');
-for (const [name, text] of [...examples.map((p) => [p, read(p)]), ...blocks.map((b, i) => [`docs/gateway.md block ${i + 1}`, b])]) {
+const configBlocks = (doc) => [...read(doc).matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => /"gatehouse":\s*1/.test(b));
+const blocks = ['docs/gateway.md', 'docs/apim.md'].flatMap((doc) => configBlocks(doc).map((b, i) => [`${doc} block ${i + 1}`, b]));
+if (!configBlocks('docs/gateway.md').length) fail('docs/gateway.md shows no configuration in a ```json block');
+for (const [name, text] of [...examples.map((p) => [p, read(p)]), ...blocks]) {
   if (validate(JSON.parse(text))) console.log(`ok   ${name} validates`);
   else fail(`${name}: ${ajv.errorsText(validate.errors)}`);
   if (gatehouseAccepts(text) === false) fail(`${name}: gatehouse config lint refuses it`);
