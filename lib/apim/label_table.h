@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define GH__LABEL_KEY_MAX 320 /* bytes of one encoded label set */
 #define GH__LABEL_MAX 64      /* bytes kept of one label value (longer ones are cut) */
@@ -27,6 +28,22 @@ const char *gh__label_key_part(const char *key, size_t key_len, size_t i, size_t
 
 /* The value for an encoded key, added when new; the overflow value when the table is full. Never NULL. */
 void *gh__label_table_value(gh__label_table *t, const char *key, size_t len);
+
+/* The last label set one thread looked up in a table: the same set again
+ * (the common case: one route, one consumer) costs one comparison. */
+typedef struct gh__label_cache {
+  const gh__label_table *table;
+  void *value;
+  size_t len;
+  char key[GH__LABEL_KEY_MAX];
+} gh__label_cache;
+/* As gh__label_table_value, through a cache owned by the calling thread (NULL: none). */
+static inline void *gh__label_table_value_cached(gh__label_table *t, const char *key, size_t len, gh__label_cache *c) {
+  if (c && c->table == t && c->len == len && memcmp(c->key, key, len) == 0) return c->value;
+  void *v = gh__label_table_value(t, key, len);
+  if (c && len <= GH__LABEL_KEY_MAX) c->table = t, c->value = v, c->len = len, memcpy(c->key, key, len);
+  return v;
+}
 /* Visits every known label set with its value, then the overflow value with key NULL when it was used. */
 void gh__label_table_each(const gh__label_table *t, void (*fn)(void *ud, const char *key, size_t len, void *value),
                           void *ud);

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "label_table.h"
 #include "metrics.h"
 
 /* Bucket upper bounds in nanoseconds: 1 µs to 10 s, then +Inf. Gateway stages
@@ -62,10 +61,11 @@ static const char *code_class(int status) {
   return status >= 100 && status <= 599 ? classes[status / 100] : classes[0];
 }
 
-void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s) {
+void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s, gh__metrics_cache *cache) {
   const char *labels[SERIES_LABELS] = {s->api, s->version, s->route, s->consumer, code_class(s->status)};
   char key[GH__LABEL_KEY_MAX];
-  series *v = gh__label_table_value(m->series, key, gh__label_key(key, labels, SERIES_LABELS));
+  size_t len = gh__label_key(key, labels, SERIES_LABELS);
+  series *v = gh__label_table_value_cached(m->series, key, len, cache ? &cache->series : NULL);
   atomic_fetch_add_explicit(&v->requests, 1, memory_order_relaxed);
   if (s->bytes_in) atomic_fetch_add_explicit(&v->bytes_in, s->bytes_in, memory_order_relaxed);
   if (s->bytes_out) atomic_fetch_add_explicit(&v->bytes_out, s->bytes_out, memory_order_relaxed);
@@ -77,11 +77,12 @@ void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s) {
   }
 }
 
-void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c) {
+void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c, gh__metrics_cache *cache) {
   char fam[2] = {(char)('0' + family), 0};
   const char *labels[4] = {fam, a, b, c};
   char key[GH__LABEL_KEY_MAX];
-  atomic_uint_fast64_t *v = gh__label_table_value(m->counters, key, gh__label_key(key, labels, 4));
+  size_t len = gh__label_key(key, labels, 4);
+  atomic_uint_fast64_t *v = gh__label_table_value_cached(m->counters, key, len, cache ? &cache->counter : NULL);
   atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../core/core.h"
+#include "label_table.h"
 
 #define GH__METRIC_PARTS 5 /* the histograms: GH_METRIC_AUTHENTICATE .. GH_METRIC_UPSTREAM (gatehouse/metrics.h) */
 
@@ -20,6 +21,11 @@
 #define GH__COUNT_UPSTREAM 2     /* labels: upstream, target, outcome */
 
 typedef struct gh__metrics gh__metrics;
+
+/* A recording thread's caches (label_table.h): its last series and last counter. */
+typedef struct gh__metrics_cache {
+  gh__label_cache series, counter;
+} gh__metrics_cache;
 
 typedef struct gh__metrics_sample {
   const char *api, *version, *route, *consumer; /* NULL reads as "" */
@@ -30,9 +36,9 @@ typedef struct gh__metrics_sample {
 
 gh__metrics *gh__metrics_new(size_t max_series);
 void gh__metrics_free(gh__metrics *m);
-void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s);
+void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s, gh__metrics_cache *cache);
 /* Adds one to a counter of a family (GH__COUNT_*); unused labels NULL. */
-void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c);
+void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c, gh__metrics_cache *cache);
 /* The Prometheus text exposition, appended to out. */
 void gh__metrics_write(const gh__metrics *m, gh__buf *out);
 /* The q-quantile (0 < q <= 1) in milliseconds of a part over the series

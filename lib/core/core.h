@@ -54,6 +54,19 @@ bool gh__seconds_to_ms(double seconds, int64_t *ms);
 
 /* A monotonic clock in nanoseconds, for durations (never the clock hook: durations are measured, not decided). */
 int64_t gh__monotonic_ns(void);
+/* A cheaper clock for short durations on hot paths: the CPU's invariant
+ * time-stamp counter where it has one (x86-64), else gh__monotonic_ns.
+ * gh__ns_per_tick converts; call it once before timing (it calibrates the
+ * counter against the monotonic clock for about 2 ms, once per process). */
+extern bool gh__tsc_ticks;
+double gh__ns_per_tick(void);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+static inline uint64_t gh__ticks(void) {
+  return gh__tsc_ticks ? __builtin_ia32_rdtsc() : (uint64_t)gh__monotonic_ns();
+}
+#else
+static inline uint64_t gh__ticks(void) { return (uint64_t)gh__monotonic_ns(); }
+#endif
 
 /* Secrets. */
 void gh__wipe(void *p, size_t n);
@@ -100,7 +113,16 @@ typedef struct gh__buf {
   bool failed; /* sticky allocation failure */
   bool secret; /* set before the first put: every copy left behind, and the buffer when freed, is wiped */
 } gh__buf;
-void gh__buf_put(gh__buf *b, const void *p, size_t n);
+/* Appends n bytes (keeping room for a NUL); the buffer grows out of line. */
+void gh__buf_grow_put(gh__buf *b, const void *p, size_t n);
+static inline void gh__buf_put(gh__buf *b, const void *p, size_t n) {
+  if (!b->failed && b->len + n < b->cap) {
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return;
+  }
+  gh__buf_grow_put(b, p, n);
+}
 void gh__buf_puts(gh__buf *b, const char *s);
 /* NUL-terminates and returns GH_OK, or GH_ENOMEM (buffer freed). */
 int gh__buf_finish(gh__buf *b);

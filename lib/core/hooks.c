@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
 
 #include "core.h"
 
@@ -116,6 +120,30 @@ int64_t gh__monotonic_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+bool gh__tsc_ticks;
+static double g_ns_per_tick = 1.0;
+static pthread_once_t g_ticks_once = PTHREAD_ONCE_INIT;
+
+static void calibrate_ticks(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0x80000007, &a, &b, &c, &d) || !(d & (1u << 8))) return; /* no invariant TSC */
+  int64_t t0 = gh__monotonic_ns(), t1;
+  uint64_t c0 = __builtin_ia32_rdtsc();
+  while ((t1 = gh__monotonic_ns()) - t0 < 2000000) {
+  }
+  uint64_t c1 = __builtin_ia32_rdtsc();
+  if (c1 <= c0) return;
+  g_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+  gh__tsc_ticks = true;
+#endif
+}
+
+double gh__ns_per_tick(void) {
+  pthread_once(&g_ticks_once, calibrate_ticks);
+  return g_ns_per_tick;
+}
+
 static gh_clock_fn g_clock = default_clock;
 static void *g_clock_ud;
 
@@ -155,7 +183,7 @@ void gh__set_msg(char *buf, size_t cap, const char *fmt, ...) {
   va_end(ap);
 }
 
-void gh__buf_put(gh__buf *b, const void *p, size_t n) {
+void gh__buf_grow_put(gh__buf *b, const void *p, size_t n) {
   if (b->failed) return;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;

@@ -17,15 +17,15 @@ static const char *after_colon(const char *reason) {
   return c ? c + 1 : reason;
 }
 
-static void count_outcomes(gh__metrics *m, const gh_decision *d, int status) {
+static void count_outcomes(gh__metrics *m, gh_decision *d, int status) {
   if (d->verdict == GH_VERDICT_RESPOND && d->stage == GH_STAGE_AUTHENTICATE && d->route && d->route->realm &&
       !strncmp(d->reason, "authenticate:", 13))
-    gh__metrics_count(m, GH__COUNT_AUTH_FAILURE, d->route->realm->name, after_colon(d->reason), NULL);
+    gh__metrics_count(m, GH__COUNT_AUTH_FAILURE, d->route->realm->name, after_colon(d->reason), NULL, NULL);
   if (d->verdict == GH_VERDICT_RESPOND && d->stage == GH_STAGE_LIMIT && d->status == 429)
-    gh__metrics_count(m, GH__COUNT_LIMIT_DENIAL, after_colon(d->reason), NULL, NULL);
+    gh__metrics_count(m, GH__COUNT_LIMIT_DENIAL, after_colon(d->reason), NULL, NULL, NULL);
   if (d->picked && d->route && d->route->pool) {
     const char *outcome = status <= 0 ? "unreachable" : status >= 500 ? "error" : "success";
-    gh__metrics_count(m, GH__COUNT_UPSTREAM, d->route->pool->name, gh_decision_target(d), outcome);
+    gh__metrics_count(m, GH__COUNT_UPSTREAM, d->route->pool->name, gh_decision_target(d), outcome, &d->metrics_cache);
   }
 }
 
@@ -33,12 +33,18 @@ void gh__gateway_account(gh_gateway *gw, gh_decision *d, int status, int64_t ups
                          uint64_t bytes_out) {
   const gh__snapshot *s = d->snap;
   const gh__api_version *v = d->route ? d->route->version : NULL;
+  int64_t part_ns[GH__METRIC_PARTS], gateway_ns = 0;
+  double ns_per_tick = d->timed ? gh__ns_per_tick() : 0;
+  for (int p = 0; p < 4; p++) {
+    part_ns[p] = d->timed && d->part_ticks[p] >= 0 ? (int64_t)((double)d->part_ticks[p] * ns_per_tick) : -1;
+    gateway_ns += part_ns[p] > 0 ? part_ns[p] : 0;
+  }
+  part_ns[GH_METRIC_UPSTREAM] = upstream_ms >= 0 && d->picked ? upstream_ms * 1000000 : -1;
   if (s->metrics && d->timed) {
     gh__metrics_sample sample = {v ? v->api : NULL, v ? v->version : NULL, d->route ? d->route->name : NULL,
                                  d->consumer ? d->consumer->name : NULL, status, {0}, bytes_in, bytes_out};
-    memcpy(sample.part_ns, d->part_ns, sizeof d->part_ns);
-    sample.part_ns[GH_METRIC_UPSTREAM] = upstream_ms >= 0 && d->picked ? upstream_ms * 1000000 : -1;
-    gh__metrics_record(s->metrics->object, &sample);
+    memcpy(sample.part_ns, part_ns, sizeof part_ns);
+    gh__metrics_record(s->metrics->object, &sample, &d->metrics_cache);
     count_outcomes(s->metrics->object, d, status);
   }
   if (s->usage && d->consumer)
@@ -47,7 +53,7 @@ void gh__gateway_account(gh_gateway *gw, gh_decision *d, int status, int64_t ups
                      bytes_in, bytes_out);
   const gh__hooks *hooks = gh__gateway_hooks(gw);
   if (hooks->access_log && d->timed) {
-    gh__access_log_line(d, status, upstream_ms, bytes_in, bytes_out, &d->log_line);
+    gh__access_log_line(d, status, gateway_ns, upstream_ms, bytes_in, bytes_out, &d->log_line);
     if (!d->log_line.failed) hooks->access_log(hooks->access_log_ud, d->log_line.p, d->log_line.len);
   }
 }

@@ -352,6 +352,7 @@ void gh__cfg_analytics(gh__cfg *b) {
   }
   if (!b->ctx->gw || b->r->count) return; /* checking only, or failing: nothing to allocate */
   const gh__snapshot *prev = b->ctx->previous;
+  if (metrics) gh__ns_per_tick(); /* calibrated before any decision is timed */
   if (metrics)
     b->s->metrics = kept_or_new(b, prev ? prev->metrics : NULL, max, make_metrics, free_metrics, max);
   b->s->usage = kept_or_new(b, prev ? prev->usage : NULL, max, make_usage, free_usage, max);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../apim/metrics.h"
 #include "../core/core.h"
 #include "gatehouse/gateway.h"
 #include "gatehouse/policy.h"
@@ -83,10 +84,11 @@ struct gh_decision {
   /* API management: the recognised consumer, what its plan's quotas counted, the time each part took */
   const gh__gw_consumer *consumer;
   bool quota_taken;
-  bool timed;                  /* part_ns were measured (metrics or an access log are on) */
-  int64_t part_ns[5];          /* GH_METRIC_AUTHENTICATE .. GH_METRIC_OTHER; upstream comes at completion */
+  bool timed;                  /* part_ticks were measured (metrics or an access log are on) */
+  int64_t part_ticks[4];       /* GH_METRIC_AUTHENTICATE .. GH_METRIC_OTHER (gh__ticks); < 0: did not run */
   char method[16];             /* the request's method, for the access log (cut) */
   gh__buf log_line;
+  gh__metrics_cache metrics_cache; /* this thread's last series and counter */
 };
 
 /* Forgets the previous request, keeping allocations. */

@@ -133,6 +133,7 @@ int gh_gateway_set_completion(gh_gateway *gw, gh_completion_fn fn, void *ud) {
 int gh_gateway_set_access_log(gh_gateway *gw, gh_access_log_fn fn, void *ud) {
   if (!gw) return GH_EINVAL;
   if (atomic_load(&gw->loaded)) return GH_EMISUSE;
+  if (fn) gh__ns_per_tick(); /* calibrated before any decision is timed */
   gw->hooks.access_log = fn;
   gw->hooks.access_log_ud = ud;
   return GH_OK;

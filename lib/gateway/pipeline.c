@@ -624,23 +624,24 @@ int gh_gateway_decide(gh_gateway *gw, const gh_request *q, int64_t now_ms, gh_de
   set_request_id(d);
   const gh__hooks *hooks = gh__gateway_hooks(gw);
   d->timed = d->snap->metrics || hooks->access_log;
-  int64_t lap = 0;
+  uint64_t lap = 0;
   if (d->timed) {
-    for (int p = 0; p < GH__METRIC_PARTS; p++) d->part_ns[p] = -1;
+    for (int p = 0; p < 4; p++) d->part_ticks[p] = -1;
     size_t m = q->method_len < sizeof d->method - 1 ? q->method_len : sizeof d->method - 1;
     memcpy(d->method, q->method, m);
     d->method[m] = 0;
-    lap = gh__monotonic_ns();
+    lap = gh__ticks();
   }
   for (int st = 0; st < GH_STAGE_COUNT; st++) {
     d->stage = st;
     int outcome = run_stage(d, hooks, st, q, now_ms);
-    if (d->timed) { /* each stage's time, with its hooks, goes to its part */
+    /* each stage's time, with its hooks, goes to its part; transform and upstream share one reading */
+    if (d->timed && (st != GH_STAGE_TRANSFORM || outcome == STOP)) {
       static const int part_of[GH_STAGE_COUNT] = {GH_METRIC_OTHER, GH_METRIC_AUTHENTICATE, GH_METRIC_AUTHORIZE,
                                                   GH_METRIC_LIMITS, GH_METRIC_OTHER, GH_METRIC_OTHER};
-      int64_t now = gh__monotonic_ns();
-      int64_t *part = &d->part_ns[part_of[st]];
-      *part = (*part < 0 ? 0 : *part) + (now - lap);
+      uint64_t now = gh__ticks();
+      int64_t *part = &d->part_ticks[part_of[st]];
+      *part = (*part < 0 ? 0 : *part) + (int64_t)(now - lap);
       lap = now;
     }
     if (outcome == STOP) return GH_OK;

@@ -5,6 +5,8 @@
  * already verified once: the verifier's cache answers), each request at a
  * later microsecond. Served to scripts/bench.py (see bench.h).
  * Usage: bench_gateway [--once] */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,26 @@ static const char *CONFIG =
     "\"apis\":[{\"name\":\"orders\",\"versions\":[{\"version\":\"v2\",\"base_path\":\"/v2\",\"realm\":\"staff\","
     "\"policy\":\"orders\",\"limits\":[\"per-caller\",\"per-caller-day\"],\"upstream\":\"orders\",\"routes\":["
     "{\"name\":\"get-order\",\"method\":\"GET\",\"path\":\"/orders/{id}\"},"
-    "{\"name\":\"create-order\",\"method\":\"POST\",\"path\":\"/orders\"}]}]}]}";
+    "{\"name\":\"create-order\",\"method\":\"POST\",\"path\":\"/orders\"}]}]}]%s}";
+
+/* The analytics member: metrics off, or on (the default) with an access log. */
+#define ANALYTICS_OFF ",\"analytics\":{\"metrics\":false}"
+#define ANALYTICS_ON ""
+
+/* An access-log sink as a host would have one: each line appended to a buffer that is written out when full. */
+static struct {
+  char buf[1 << 16];
+  size_t used;
+  uint64_t lines;
+} access_log;
+
+static void log_line(void *ud, const char *line, size_t len) {
+  (void)ud;
+  if (access_log.used + len > sizeof access_log.buf) access_log.used = 0; /* "written out" */
+  memcpy(access_log.buf + access_log.used, line, len);
+  access_log.used += len;
+  access_log.lines++;
+}
 
 typedef struct world {
   gh_gateway *gw;
@@ -147,13 +168,18 @@ static int authenticate_alone(void *ud) {
 
 static int upstream_alone(void *ud) { return part_upstream(ud); }
 
-static world *make_world(const char *jwks) {
+#define METRICS_ONLY 1
+#define METRICS_AND_LOG 2
+
+/* analytics: 0 (metrics off), METRICS_ONLY, METRICS_AND_LOG */
+static world *make_world(const char *jwks, int analytics) {
   world *w = calloc(1, sizeof *w);
-  size_t cap = strlen(CONFIG) + strlen(jwks) + strlen(POLICY) + 1;
-  char *doc = malloc(cap), errors[4096], msg[512];
-  snprintf(doc, cap, CONFIG, jwks, POLICY);
+  size_t cap = strlen(CONFIG) + strlen(jwks) + strlen(POLICY) + strlen(ANALYTICS_OFF) + 1;
+  char *doc = malloc(cap), errors[4096] = "", msg[512];
+  snprintf(doc, cap, CONFIG, jwks, POLICY, analytics ? ANALYTICS_ON : ANALYTICS_OFF);
   w->now = 1800000000000;
-  if (gh_gateway_new(&w->gw) || gh_gateway_load(w->gw, doc, strlen(doc), errors, sizeof errors) ||
+  if (gh_gateway_new(&w->gw) || (analytics == METRICS_AND_LOG && gh_gateway_set_access_log(w->gw, log_line, NULL)) ||
+      gh_gateway_load(w->gw, doc, strlen(doc), errors, sizeof errors) ||
       gh_decision_new(&w->d)) {
     fprintf(stderr, "bench_gateway: %s\n", errors);
     exit(2);
@@ -234,10 +260,16 @@ static void latency_facts(world *w) {
 int main(int argc, char **argv) {
   size_t len;
   char *jwks = bench_read_file(NULL, "examples/tokens/demo-jwks.json", &len);
-  world *full = make_world(jwks), *parts = make_world(jwks), *alone = make_world(jwks);
+  world *full = make_world(jwks, 0), *parts = make_world(jwks, 0), *alone = make_world(jwks, 0);
+  world *metrics = make_world(jwks, METRICS_ONLY), *analytics = make_world(jwks, METRICS_AND_LOG);
   free(jwks);
   latency_facts(full);
   bench_subject("gateway-decide", "full", "gatehouse", decide, full, 1);
+  bench_subject("gateway-decide", "full", "gatehouse-metrics", decide, metrics, 1);
+  bench_subject("gateway-decide", "full", "gatehouse-analytics", decide, analytics, 1);
+  bench_note("gateway-decide", "full", "gatehouse-analytics",
+             "the same decisions with metrics (per-stage histograms, usage) and a JSON-lines access log on");
+  bench_note("gateway-decide", "full", "gatehouse-metrics", "the same decisions with metrics on, no access log");
   bench_subject("gateway-decide", "full", "parts-in-sequence", parts_in_sequence, parts, 1);
   bench_subject("gateway-part", "route", "gatehouse", route_alone, alone, 1);
   bench_subject("gateway-part", "authenticate-cached", "gatehouse", authenticate_alone, alone, 1);
