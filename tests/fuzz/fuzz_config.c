@@ -1,7 +1,8 @@
 /* Fuzzes the gateway configuration loader: every document is either
  * accepted or refused with located errors (each line "$<path> ...: why");
  * an accepted one without limits (whose counters allocate their whole
- * budget) is loaded into a gateway that decides a few fixed requests. */
+ * budget) is loaded into a gateway that decides a few fixed requests, then
+ * exports its catalog (OpenAPI), metrics and usage. */
 #define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,18 @@ static void decide_some(const char *doc, size_t len) {
     if (rc && rc != GH_ETOOBIG) abort();
     gh_gateway_complete(gw, d, 200, 1, 0, 0);
   }
+  /* what API management reads back from any accepted document */
+  char *out = NULL;
+  size_t out_len = 0;
+  int rc = gh_gateway_openapi(gw, &out, &out_len);
+  if (rc && rc != GH_ENOMEM) abort();
+  gh_free(out);
+  out = NULL;
+  rc = gh_metrics_write(gw, &out, &out_len);
+  if (rc && rc != GH_ENOMEM && rc != GH_EMISUSE) abort(); /* EMISUSE: metrics turned off */
+  gh_free(out);
+  out = NULL;
+  if (gh_usage_write(gw, &out, &out_len) == GH_OK) gh_free(out);
   gh_decision_free(d);
   gh_gateway_free(gw);
 }
