@@ -485,6 +485,46 @@ static void test_openapi_export(void **state) {
   gh_gateway_free(gw);
 }
 
+/* OpenID Connect discovery: openIdConnect at once, and OAuth 2.0 flows once the host fetched the document (RFC 8414). */
+static void test_openapi_oauth_flows(void **state) {
+  (void)state;
+  const char *disc = "https://id.example.com/.well-known/openid-configuration";
+  gh_gateway *gw = t_gw_load(
+      "{\"gatehouse\":1,\"realms\":{\"corp\":{\"providers\":[{\"name\":\"oidc\",\"type\":\"jwt\","
+      "\"issuer\":\"https://id.example.com\",\"algorithms\":[\"RS256\"],"
+      "\"discovery_url\":\"https://id.example.com/.well-known/openid-configuration\"}]}},"
+      "\"upstreams\":{\"u\":{\"targets\":[\"http://127.0.0.1:1\"]}},"
+      "\"apis\":[{\"name\":\"a\",\"versions\":[{\"version\":\"v1\",\"base_path\":\"/v1\",\"realm\":\"corp\","
+      "\"scopes\":[\"a:read\"],\"upstream\":\"u\",\"routes\":[{\"method\":\"GET\",\"path\":\"/x\"}]}]}]}");
+  char *text;
+  size_t len;
+  assert_int_equal(gh_gateway_openapi(gw, &text, &len), GH_OK);
+  cJSON *doc = cJSON_ParseWithLength(text, len);
+  gh_free(text);
+  assert_member(at(doc, "components", "securitySchemes", "corp-oidc"), "openIdConnectUrl", disc);
+  assert_null(at(doc, "components", "securitySchemes", "corp-oauth2")); /* nothing fetched yet */
+  cJSON_Delete(doc);
+  const char *meta = "{\"issuer\":\"https://id.example.com\",\"jwks_uri\":\"https://id.example.com/keys\","
+                     "\"authorization_endpoint\":\"https://id.example.com/authorize\","
+                     "\"token_endpoint\":\"https://id.example.com/token\",\"scopes_supported\":[\"openid\",\"a:read\"]}";
+  char msg[256];
+  assert_int_equal(gh_gateway_set_discovery(gw, disc, meta, strlen(meta), NOW, msg, sizeof msg), GH_OK);
+  assert_int_equal(gh_gateway_openapi(gw, &text, &len), GH_OK);
+  doc = cJSON_ParseWithLength(text, len);
+  gh_free(text);
+  const cJSON *flows = at(doc, "components", "securitySchemes", "corp-oauth2");
+  assert_member(flows, "type", "oauth2");
+  assert_member(at(flows, "flows", "authorizationCode", NULL), "authorizationUrl", "https://id.example.com/authorize");
+  assert_member(at(flows, "flows", "clientCredentials", NULL), "tokenUrl", "https://id.example.com/token");
+  assert_non_null(at(flows, "flows", "clientCredentials", "scopes") ? cJSON_GetObjectItemCaseSensitive(at(flows, "flows", "clientCredentials", "scopes"), "a:read") : NULL);
+  /* the operation accepts either scheme, with the scope it requires */
+  const cJSON *sec = cJSON_GetObjectItemCaseSensitive(at(doc, "paths", "/v1/x", "get"), "security");
+  assert_int_equal(cJSON_GetArraySize(sec), 2);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sec, 1), "corp-oauth2"), 0)->valuestring, "a:read");
+  cJSON_Delete(doc);
+  gh_gateway_free(gw);
+}
+
 /* ---- several threads, exact totals ---- */
 
 #define THREADS 4
@@ -556,7 +596,8 @@ int main(void) {
       cmocka_unit_test(test_subscribe_at_runtime), cmocka_unit_test(test_plan_limits),
       cmocka_unit_test(test_usage),            cmocka_unit_test(test_prometheus),
       cmocka_unit_test(test_bounded_cardinality), cmocka_unit_test(test_access_log),
-      cmocka_unit_test(test_openapi_export),   cmocka_unit_test(test_threads),
+      cmocka_unit_test(test_openapi_export),   cmocka_unit_test(test_openapi_oauth_flows),
+      cmocka_unit_test(test_threads),
       cmocka_unit_test(test_config_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
