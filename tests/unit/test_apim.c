@@ -273,6 +273,16 @@ static size_t parse_exposition(char *text, sample *out, size_t cap) {
   return n;
 }
 
+/* The gateway's exposition, parsed into s. */
+static size_t scrape(gh_gateway *gw, sample *s, size_t cap) {
+  char *text;
+  size_t len;
+  assert_int_equal(gh_metrics_write(gw, &text, &len), GH_OK);
+  size_t n = parse_exposition(text, s, cap);
+  gh_free(text);
+  return n;
+}
+
 static double sum_of(const sample *s, size_t n, const char *name, const char *label) {
   double total = 0;
   for (size_t i = 0; i < n; i++)
@@ -291,12 +301,8 @@ static void test_prometheus(void **state) {
   call(gw, d, "X-API-Key: wrong", "/catalog/v1/products", NOW, 200);
   call(gw, d, GLOBEX, "/catalog/v1/products", NOW, 200);
   call(gw, d, NULL, "/nowhere", NOW, 200);
-  char *text;
-  size_t len;
-  assert_int_equal(gh_metrics_write(gw, &text, &len), GH_OK);
   static sample s[4096];
-  size_t n = parse_exposition(text, s, 4096);
-  gh_free(text);
+  size_t n = scrape(gw, s, 4096);
   assert_true(sum_of(s, n, "gatehouse_requests_total", NULL) == 10);
   assert_true(sum_of(s, n, "gatehouse_requests_total", "consumer=\"acme-partner\",code_class=\"2xx\"") == 5);
   assert_true(sum_of(s, n, "gatehouse_requests_total", "code_class=\"5xx\"") == 1);
@@ -359,12 +365,8 @@ static void test_bounded_cardinality(void **state) {
   call(gw, d, ACME, "/catalog/v1/products/1", NOW, 200);
   call(gw, d, ACME, "/catalog/v1/products", NOW, 500);
   call(gw, d, GLOBEX, "/catalog/v1/products", NOW, 200);
-  char *text;
-  size_t len;
-  assert_int_equal(gh_metrics_write(gw, &text, &len), GH_OK);
   static sample s[1024];
-  size_t n = parse_exposition(text, s, 1024);
-  gh_free(text);
+  size_t n = scrape(gw, s, 1024);
   assert_true(sum_of(s, n, "gatehouse_requests_total", NULL) == 4);
   assert_true(sum_of(s, n, "gatehouse_requests_total", "consumer=\"_overflow\"") == 2);
   assert_true(sum_of(s, n, "gatehouse_metrics_overflow_total", NULL) >= 2);
@@ -542,12 +544,8 @@ static void test_threads(void **state) {
   pthread_t t[THREADS];
   for (int i = 0; i < THREADS; i++) assert_int_equal(pthread_create(&t[i], NULL, caller, gw), 0);
   for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
-  char *text;
-  size_t len;
-  assert_int_equal(gh_metrics_write(gw, &text, &len), GH_OK);
   static sample s[4096];
-  size_t n = parse_exposition(text, s, 4096);
-  gh_free(text);
+  size_t n = scrape(gw, s, 4096);
   assert_true(sum_of(s, n, "gatehouse_requests_total", NULL) == THREADS * PER_THREAD);
   assert_true(sum_of(s, n, "gatehouse_stage_duration_seconds_count", "stage=\"authenticate\"") == THREADS * PER_THREAD);
   gh_usage u;
