@@ -1,6 +1,7 @@
 # gatehouse: a thin wrapper over CMake. Quick start: `make run`, `make test`.
 #   make            build (mbedTLS backend) into build/
-#   make run        build the CLI only (quietly), then demonstrate it on the bundled examples (tokens to the whole gateway)
+#   make run        build the reference server (quietly) and start it on its built-in demo (Ctrl-C stops it)
+#   make demo       build the CLI only, then demonstrate it on the bundled examples (tokens to the whole gateway)
 #   make test       build and run every test, with both crypto backends
 #   make bench      benchmarks beside the peers (writes build/bench/results.jsonl)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
@@ -14,7 +15,7 @@ CTEST = ctest --output-on-failure -j$(JOBS)
 # cmake --build runs make again: without this, each level prints "Entering directory" lines
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all build deps run test test-mbedtls test-openssl test-install sanitize valgrind tsan bench fuzz install clean
+.PHONY: all build deps run demo build-run test test-mbedtls test-openssl test-install sanitize valgrind tsan bench fuzz install clean
 
 all: build
 
@@ -33,15 +34,19 @@ build: deps
 build-openssl: deps
 	$(call configure,build-openssl,-DGH_CRYPTO=openssl)
 
-# Only what the demo runs (no tests, no peers), its build output in a log shown
-# only on failure.
-run:
+# Only what the server and the demo run (no tests, no peers), the build output
+# in a log shown only on failure. The demo's key pair is kept in .gatehouse/.
+run: build-run
+	@exec build-run/bin/gatehouse-server --state .gatehouse
+
+demo: build-run
+	@scripts/demo.sh build-run/bin/gatehouse
+
+build-run:
 	@scripts/install-deps.sh --run
 	@test -f build-run/CMakeCache.txt || cmake -S . -B build-run -DGH_TESTS=OFF $(CMAKE_FLAGS) > build-run.log 2>&1 || { cat build-run.log; exit 1; }
-	@echo "building the gatehouse CLI (log: build-run.log) ..."
-	@cmake --build build-run -j$(JOBS) --target gatehouse-cli >> build-run.log 2>&1 || { tail -40 build-run.log; exit 1; }
-	@echo
-	@scripts/demo.sh build-run/bin/gatehouse
+	@echo "building gatehouse-server and the gatehouse CLI (log: build-run.log) ..."
+	@cmake --build build-run -j$(JOBS) --target gatehouse-cli gatehouse-server >> build-run.log 2>&1 || { tail -40 build-run.log; exit 1; }
 
 test: test-mbedtls test-openssl test-install
 	@echo "make test: all suites passed"

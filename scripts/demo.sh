@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: the gatehouse CLI taking one request's decisions in turn, on the
+# `make demo`: the gatehouse CLI taking one request's decisions in turn, on the
 # bundled examples: verify the token (examples/tokens), route the request
 # (examples/gateway/openapi.json), authorize it (examples/gateway/policy.json)
 # and rate-limit it; then the whole gateway pipeline (examples/gateway/gateway.json).

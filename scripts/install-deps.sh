@@ -12,6 +12,8 @@ RUN_PACKAGES=(
   build-essential cmake pkg-config
   # library dependencies: crypto backends, JSON, Redis client
   libmbedtls-dev libssl-dev libcjson-dev libhiredis-dev
+  # the reference server: libuv, and llhttp's sources (compiled at build time, never copied)
+  libuv1-dev node-llhttp
 )
 PACKAGES=(
   "${RUN_PACKAGES[@]}"
@@ -20,8 +22,8 @@ PACKAGES=(
   libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
   # the Go binding (cgo, standard library only)
   golang-go
-  # benchmark peer (linked only into tests/bench)
-  libjwt-dev
+  # benchmark peer (linked only into tests/bench); curl drives the server's tests
+  libjwt-dev curl
 )
 
 only_run=false

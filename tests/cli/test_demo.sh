@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run` keeps working: the demo runs every step on the bundled examples
+# `make demo` keeps working: the demo runs every step on the bundled examples
 # and each step gives the verdict the examples are there to show.
 set -u
 out=$("$(dirname "$0")/../../scripts/demo.sh" "$1") || { echo "FAIL: the demo exited $?"; exit 1; }

@@ -1,0 +1,436 @@
+/* A client connection: reads requests with llhttp (strict: no lenient
+ * flags, so conflicting Content-Length and Transfer-Encoding, bad chunk
+ * sizes and bare LF are refused), decides each through the gateway, answers
+ * or hands it to proxy.c, and waits for the answer before it reads the next
+ * pipelined request. Slow clients are cut off by the header and body
+ * timeouts, idle ones by the idle timeout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+
+#define READ_CHUNK 65536
+#define MAX_PIPELINED (1u << 20) /* input read ahead while a request is at the upstream */
+
+int64_t server_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void feed(client *c);
+static void client_close(client *c);
+
+/* ---- lifetime ---- */
+
+static void on_handle_closed(uv_handle_t *h) {
+  client *c = h->data;
+  if (--c->open_handles) return;
+  c->w->connections--;
+  if (c->prev) c->prev->next = c->next;
+  else c->w->clients = c->next;
+  if (c->next) c->next->prev = c->prev;
+  gh_decision_free(c->d);
+  wbuf_free(&c->head);
+  free(c->in);
+  free(c);
+}
+
+static void finish_decision(client *c, int status, int64_t upstream_ms) {
+  if (!c->decided) return;
+  c->decided = false;
+  gh_gateway_complete(c->w->srv->gw, c->d, status, upstream_ms, c->head.len + c->body_bytes, c->bytes_out);
+  atomic_fetch_sub(&c->w->srv->in_flight, 1);
+}
+
+static void client_close(client *c) {
+  if (c->closing) return;
+  c->closing = true;
+  if (c->up) proxy_abort(c);
+  finish_decision(c, 499, -1); /* the client went away: nothing against the upstream */
+  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+  uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+  (void)status;
+  client *c = req->data;
+  free(req);
+  client_close(c);
+}
+
+/* Closes once what was written has gone out. */
+static void close_after_writes(client *c) {
+  if (c->closing || c->shutting) return;
+  c->shutting = true;
+  client_pause_reading(c, true);
+  uv_timer_stop(&c->timer);
+  uv_shutdown_t *req = malloc(sizeof *req);
+  if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown)) {
+    free(req);
+    client_close(c);
+    return;
+  }
+  req->data = c;
+}
+
+size_t client_queued(const client *c) { return uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp); }
+
+/* ---- timers ---- */
+
+static void on_timeout(uv_timer_t *t) {
+  client *c = t->data;
+  switch (c->phase) {
+  case PHASE_HEAD: client_fail(c, 408, "the request's headers took too long", true); break;
+  case PHASE_BODY: client_fail(c, 408, "the request's body took too long", true); break;
+  case PHASE_UPSTREAM:
+    if (c->up) proxy_abort(c);
+    client_fail(c, 504, "the upstream did not answer in time", true);
+    break;
+  default: client_close(c); /* idle */
+  }
+}
+
+static uint64_t timeout_of(const client *c, phase ph) {
+  const server_limits *l = &c->w->srv->limits;
+  return ph == PHASE_HEAD ? l->header_timeout_ms : ph == PHASE_BODY ? l->body_timeout_ms
+       : ph == PHASE_UPSTREAM ? l->upstream_timeout_ms : l->idle_timeout_ms;
+}
+
+static void arm(client *c, phase ph, uint64_t ms) {
+  c->phase = ph;
+  uv_timer_start(&c->timer, on_timeout, ms, 0);
+}
+
+void client_progress(client *c) {
+  if (!c->closing && c->phase != PHASE_HEAD) arm(c, c->phase, timeout_of(c, c->phase)); /* headers: one deadline */
+}
+
+void client_upstream_unreachable(client *c, const char *why) {
+  finish_decision(c, 0, -1);
+  client_fail(c, 502, why, true);
+}
+
+/* ---- answers of the server's own ---- */
+
+void client_fail(client *c, int status, const char *detail, bool close_after) {
+  if (c->closing || c->shutting) return;
+  char body[512];
+  int n = snprintf(body, sizeof body, "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}",
+                   status_reason(status), status, detail);
+  wbuf out = {0};
+  put_response(&out, status, "application/problem+json", body, (size_t)n, !close_after, NULL);
+  c->bytes_out += out.len;
+  send_buf((uv_stream_t *)&c->tcp, &out, NULL);
+  finish_decision(c, status, -1);
+  c->forwarding = false;
+  if (close_after) close_after_writes(c);
+}
+
+/* ---- reading ---- */
+
+void client_pause_reading(client *c, bool paused);
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)suggested;
+  client *c = h->data;
+  if (c->in_cap - c->in_len < READ_CHUNK / 4) {
+    size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
+    char *p = realloc(c->in, cap);
+    if (!p) {
+      *buf = uv_buf_init(NULL, 0);
+      return;
+    }
+    c->in = p, c->in_cap = cap;
+  }
+  *buf = uv_buf_init(c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  (void)buf;
+  client *c = s->data;
+  if (nread < 0) {
+    if (c->forwarding && c->request_complete) {
+      c->keep_alive = false; /* the answer may still go out; then close */
+      client_pause_reading(c, true);
+      return;
+    }
+    client_close(c);
+    return;
+  }
+  c->in_len += (size_t)nread;
+  feed(c);
+}
+
+void client_pause_reading(client *c, bool paused) {
+  if (c->closing || (c->shutting && !paused) || paused != c->reading) return;
+  if (paused) uv_read_stop((uv_stream_t *)&c->tcp);
+  else uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  c->reading = !paused;
+}
+
+static void parse_error(client *c, llhttp_errno_t err) {
+  if (c->too_large) {
+    client_fail(c, 431, "the request's headers are too large", true);
+  } else if (err == HPE_USER) {
+    client_fail(c, 413, "the request's body is too large", true);
+  } else {
+    char detail[160];
+    snprintf(detail, sizeof detail, "malformed request: %s", llhttp_errno_name(err));
+    client_fail(c, 400, detail, true);
+  }
+}
+
+static void feed(client *c) {
+  while (!c->closing && !c->shutting && c->in_len && !(c->forwarding && c->request_complete)) {
+    llhttp_errno_t err = llhttp_execute(&c->parser, c->in, c->in_len);
+    size_t used = c->in_len;
+    if (err == HPE_PAUSED) {
+      used = (size_t)(llhttp_get_error_pos(&c->parser) - c->in);
+      llhttp_resume(&c->parser);
+    }
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    if (err != HPE_OK && err != HPE_PAUSED) {
+      parse_error(c, err);
+      return;
+    }
+  }
+  if (!c->closing && !c->shutting) client_pause_reading(c, c->in_len > MAX_PIPELINED);
+}
+
+/* ---- the request ---- */
+
+static int append(client *c, const char *p, size_t n) {
+  if (c->head.len + n > c->w->srv->limits.max_header_bytes) {
+    c->too_large = true;
+    return HPE_USER;
+  }
+  wbuf_put(&c->head, p, n);
+  return c->head.failed ? HPE_USER : HPE_OK;
+}
+
+static int on_message_begin(llhttp_t *p) {
+  client *c = p->data;
+  c->head.len = 0;
+  c->url_len = 0;
+  c->n_fields = 0;
+  c->in_field_name = false;
+  c->too_large = c->forwarding = c->request_complete = false;
+  c->body_bytes = c->bytes_out = 0;
+  arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
+  return HPE_OK;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t n) {
+  client *c = p->data;
+  if (!c->url_len) c->url = (uint32_t)c->head.len;
+  c->url_len += (uint32_t)n;
+  return append(c, at, n);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t n) {
+  client *c = p->data;
+  if (!c->in_field_name) {
+    if (c->n_fields == MAX_HEADERS || c->n_fields == c->w->srv->limits.max_headers) {
+      c->too_large = true;
+      return HPE_USER;
+    }
+    c->fields[c->n_fields++] = (field){(uint32_t)c->head.len, 0, 0, 0};
+    c->in_field_name = true;
+  }
+  c->fields[c->n_fields - 1].name_len += (uint32_t)n;
+  return append(c, at, n);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t n) {
+  client *c = p->data;
+  field *f = &c->fields[c->n_fields - 1];
+  if (c->in_field_name) {
+    f->value = (uint32_t)c->head.len;
+    c->in_field_name = false;
+  }
+  f->value_len += (uint32_t)n;
+  return append(c, at, n);
+}
+
+static const gh_header *find(const client *c, const char *name, size_t n_fields) {
+  for (size_t i = 0; i < n_fields; i++)
+    if (name_is(c->headers[i].name, c->headers[i].name_len, name)) return &c->headers[i];
+  return NULL;
+}
+
+/* The decision's answer, written whole. */
+static void respond(client *c) {
+  gh_decision *d = c->d;
+  wbuf out = {0};
+  int status = gh_decision_status(d);
+  size_t blen = 0;
+  const char *body = gh_decision_body(d, &blen);
+  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  for (size_t i = 0; i < gh_decision_header_count(d); i++) {
+    const gh_header *h = gh_decision_header(d, i);
+    wbuf_put(&out, h->name, h->name_len);
+    wbuf_puts(&out, ": ");
+    wbuf_put(&out, h->value, h->value_len);
+    wbuf_puts(&out, "\r\n");
+  }
+  wbuf_putf(&out, "Content-Length: %zu\r\n", blen);
+  if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
+  wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(d));
+  if (!c->head_request) wbuf_put(&out, body, blen);
+  c->bytes_out += out.len;
+  send_buf((uv_stream_t *)&c->tcp, &out, NULL);
+  finish_decision(c, status, -1);
+}
+
+static int on_headers_complete(llhttp_t *p) {
+  client *c = p->data;
+  server *srv = c->w->srv;
+  for (size_t i = 0; i < c->n_fields; i++) {
+    const field *f = &c->fields[i];
+    c->headers[i] = (gh_header){c->head.p + f->name, c->head.p + f->value, f->name_len, f->value_len};
+  }
+  const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(p));
+  const char *url = c->head.p + c->url;
+  size_t url_len = c->url_len;
+  if (url_len > 7 && (memcmp(url, "http://", 7) == 0 || memcmp(url, "https://", 8) == 0)) { /* absolute form */
+    const char *slash = memchr(url + 8, '/', url_len - 8);
+    size_t skip = slash ? (size_t)(slash - url) : url_len;
+    url += skip, url_len -= skip;
+  }
+  if (!url_len || url[0] != '/') {
+    client_fail(c, 400, "the request target is not a path", true);
+    return HPE_PAUSED;
+  }
+  const char *q = memchr(url, '?', url_len);
+  const gh_header *host = find(c, "host", c->n_fields);
+  c->http10 = llhttp_get_http_minor(p) == 0;
+  c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining);
+  c->head_request = strcmp(method, "HEAD") == 0;
+  c->request_chunked = (p->flags & F_CHUNKED) != 0;
+  c->expects_body = c->request_chunked || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > srv->limits.max_body_bytes) {
+    client_fail(c, 413, "the request's body is too large", true);
+    return HPE_PAUSED;
+  }
+  gh_request req = {.method = method, .method_len = strlen(method), .path = url,
+                    .path_len = q ? (size_t)(q - url) : url_len, .query = q ? q + 1 : NULL,
+                    .query_len = q ? url_len - (size_t)(q - url) - 1 : 0, .host = host ? host->value : NULL,
+                    .host_len = host ? host->value_len : 0, .headers = c->headers, .n_headers = c->n_fields,
+                    .client_ip = c->client_ip, .client_ip_len = strlen(c->client_ip), .scheme = "http",
+                    .scheme_len = 4};
+  gh_gateway_decide(srv->gw, &req, server_now_ms(), c->d);
+  c->decided = true;
+  atomic_fetch_add(&srv->in_flight, 1);
+  if (gh_decision_verdict(c->d) == GH_VERDICT_RESPOND) {
+    if (c->expects_body) c->keep_alive = false; /* its body is not read: the connection ends with the answer */
+    respond(c);
+    if (!c->keep_alive) {
+      close_after_writes(c);
+      return HPE_PAUSED;
+    }
+    arm(c, PHASE_BODY, srv->limits.body_timeout_ms);
+    return HPE_OK;
+  }
+  c->forwarding = true;
+  const gh_header *expect = find(c, "expect", c->n_fields);
+  if (expect && expect->value_len == 12 && strncasecmp(expect->value, "100-continue", 12) == 0)
+    send_copy((uv_stream_t *)&c->tcp, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL); /* the upstream is not asked */
+  arm(c, PHASE_BODY, srv->limits.body_timeout_ms);
+  proxy_start(c);
+  return c->closing || c->shutting ? HPE_PAUSED : HPE_OK;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t n) {
+  client *c = p->data;
+  c->body_bytes += n;
+  client_progress(c);
+  if (c->body_bytes > c->w->srv->limits.max_body_bytes) {
+    if (c->up) proxy_abort(c);
+    return HPE_USER;
+  }
+  if (c->forwarding) proxy_body(c, at, n);
+  return HPE_OK;
+}
+
+static int on_message_complete(llhttp_t *p) {
+  client *c = p->data;
+  c->request_complete = true;
+  if (c->forwarding) {
+    proxy_request_end(c);
+    arm(c, PHASE_UPSTREAM, c->w->srv->limits.upstream_timeout_ms);
+  } else {
+    arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms);
+  }
+  return HPE_PAUSED; /* one request at a time: the next waits in the input */
+}
+
+static const llhttp_settings_t *request_settings(void) {
+  static llhttp_settings_t s;
+  static bool ready;
+  if (!ready) {
+    llhttp_settings_init(&s);
+    s.on_message_begin = on_message_begin;
+    s.on_url = on_url;
+    s.on_header_field = on_header_field;
+    s.on_header_value = on_header_value;
+    s.on_headers_complete = on_headers_complete;
+    s.on_body = on_body;
+    s.on_message_complete = on_message_complete;
+    ready = true;
+  }
+  return &s;
+}
+
+void client_close_if_idle(client *c) {
+  if (!c->decided && !c->forwarding) client_close(c);
+}
+
+void client_response_done(client *c, int status, bool ok) {
+  int64_t upstream_ms = (int64_t)(uv_now(&c->w->loop) - c->upstream_started_ms);
+  c->up = NULL;
+  c->forwarding = false;
+  finish_decision(c, status, status ? upstream_ms : -1);
+  if (!ok || !c->keep_alive || atomic_load(&c->w->srv->draining)) {
+    close_after_writes(c);
+    return;
+  }
+  arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms);
+  feed(c);
+}
+
+/* ---- accepting ---- */
+
+void client_accept(worker *w, uv_stream_t *listener) {
+  client *c = calloc(1, sizeof *c);
+  if (!c) return;
+  c->w = w;
+  uv_tcp_init(&w->loop, &c->tcp);
+  uv_timer_init(&w->loop, &c->timer);
+  c->tcp.data = c->timer.data = c;
+  c->open_handles = 2;
+  w->connections++;
+  c->next = w->clients;
+  if (c->next) c->next->prev = c;
+  w->clients = c;
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) || gh_decision_new(&c->d) ||
+      w->connections > w->srv->limits.max_connections || atomic_load(&w->srv->draining)) {
+    client_close(c);
+    return;
+  }
+  atomic_fetch_add(&w->srv->accepted, 1);
+  uv_tcp_nodelay(&c->tcp, 1);
+  struct sockaddr_storage peer;
+  int len = sizeof peer;
+  if (!uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &len)) {
+    if (peer.ss_family == AF_INET6) uv_ip6_name((struct sockaddr_in6 *)&peer, c->client_ip, sizeof c->client_ip);
+    else uv_ip4_name((struct sockaddr_in *)&peer, c->client_ip, sizeof c->client_ip);
+  }
+  llhttp_init(&c->parser, HTTP_REQUEST, request_settings());
+  c->parser.data = c;
+  arm(c, PHASE_IDLE, w->srv->limits.header_timeout_ms); /* the first request's headers must come in time too */
+  client_pause_reading(c, false);
+}

@@ -1,0 +1,69 @@
+/* One client connection: its parser, the request being read, the decision,
+ * the upstream exchange it waits for (proxy.c), and its timer. */
+#ifndef GH_SERVER_CLIENT_H
+#define GH_SERVER_CLIENT_H
+
+#include "server.h"
+#include "wire.h"
+
+#define MAX_HEADERS 128
+
+typedef struct field {
+  uint32_t name, name_len, value, value_len; /* offsets into head */
+} field;
+
+typedef struct upstream_conn upstream_conn;
+
+typedef enum phase { PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_UPSTREAM } phase;
+
+typedef struct client {
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  worker *w;
+  int open_handles; /* freed when the tcp and the timer are both closed */
+  bool closing, shutting, reading; /* shutting: the last answer is going out, then the connection closes */
+  llhttp_t parser;
+  /* input received and not yet parsed: the parser waits while a request is at the upstream */
+  char *in;
+  size_t in_len, in_cap;
+  /* the request being read */
+  wbuf head; /* URL and header bytes */
+  uint32_t url, url_len;
+  field fields[MAX_HEADERS];
+  size_t n_fields;
+  bool in_field_name, too_large;
+  char client_ip[64];
+  gh_header headers[MAX_HEADERS];
+  gh_decision *d;
+  bool decided, forwarding, request_complete, keep_alive, http10, head_request, expects_body, request_chunked;
+  uint64_t body_bytes, bytes_out;
+  phase phase;
+  upstream_conn *up;
+  uint64_t upstream_started_ms;
+  struct client *prev, *next; /* the worker's clients */
+} client;
+
+/* Starts proxying c's decided request to its target; body bytes follow through proxy_body. */
+void proxy_start(client *c);
+/* Request body bytes for the upstream, and the end of the request. */
+void proxy_body(client *c, const char *p, size_t n);
+void proxy_request_end(client *c);
+/* Drops the exchange (client gone or request refused midway); the connection is closed, not pooled. */
+void proxy_abort(client *c);
+/* Called by proxy.c when the response has been written to the client (or failed): status sent, 0 if none. */
+void client_response_done(client *c, int status, bool ok);
+/* Answers the current request with a status of the server's own (problem+json), then closes if it must. */
+void client_fail(client *c, int status, const char *detail, bool close_after);
+/* Progress: the current phase's timer starts again (timeouts bound the time between reads, not the whole exchange). */
+void client_progress(client *c);
+/* The upstream could not be reached: 502 to the client, reported to the gateway as no answer (passive health). */
+void client_upstream_unreachable(client *c, const char *why);
+/* The client's write queue, for backpressure. */
+size_t client_queued(const client *c);
+void client_pause_reading(client *c, bool paused);
+
+/* The worker's idle upstream connections (proxy.c). */
+upstream_pool *upstream_pool_new(void);
+void upstream_pool_close(upstream_pool *p);
+
+#endif

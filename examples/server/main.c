@@ -1,0 +1,344 @@
+/* gatehouse-server: the reference gateway. Loads a configuration (or the
+ * built-in demo), starts one event loop per worker on the shared port, the
+ * admin API on its own port, and, in demo mode, the echo upstream. SIGHUP
+ * reloads the file; SIGTERM and SIGINT drain: no new requests, the ones in
+ * flight finish, then the process exits. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "client.h"
+#include "demo.h"
+#include "echo.h"
+#include "server.h"
+
+#define DRAIN_POLL_MS 20
+#define DRAIN_DEADLINE_MS 30000
+
+static const char USAGE[] =
+    "usage: gatehouse-server [--config FILE] [--listen HOST:PORT] [--admin HOST:PORT] [--workers N]\n"
+    "                        [--admin-token TOKEN] [--state DIR] [--access-log FILE|-]\n"
+    "Runs the gatehouse gateway: every request is decided by the configuration's pipeline\n"
+    "(docs/gateway.md), then answered or proxied to its upstream.\n"
+    "  --config FILE        the gateway configuration; without it, the built-in demo (an echo\n"
+    "                       upstream, a demo realm whose key is made in --state on first run)\n"
+    "  --listen HOST:PORT   where clients connect (default 127.0.0.1:8080)\n"
+    "  --admin HOST:PORT    the admin API: /health /ready /metrics /config (default 127.0.0.1:9901)\n"
+    "  --workers N          event loops sharing the port (default: the number of cores)\n"
+    "  --admin-token TOKEN  the admin API's bearer token (or GATEHOUSE_ADMIN_TOKEN; default: a random\n"
+    "                       one, printed at start)\n"
+    "  --state DIR          where the demo keeps its key pair (default .gatehouse)\n"
+    "  --access-log FILE    one JSON line per request (\"-\": standard output)\n"
+    "Limits (times in seconds): --header-timeout S (10), --body-timeout S (30, between reads),\n"
+    "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --max-body BYTES (64 MiB),\n"
+    "  --max-header-bytes BYTES (16384), --max-headers N (100), --max-connections N (10000 a worker)\n"
+    "SIGHUP reloads FILE (a refused document changes nothing); SIGTERM or Ctrl-C drains and exits.\n";
+
+static server srv;
+static worker *workers;
+static uv_loop_t *main_loop;
+static uv_timer_t drain_timer;
+static uv_signal_t sig_hup, sig_term, sig_int;
+static uv_tcp_t admin_listener, echo_listener;
+static bool demo;
+static atomic_int workers_running;
+static uv_mutex_t log_lock;
+static FILE *access_log;
+
+static void write_access_line(void *ud, const char *line, size_t len) {
+  (void)ud;
+  uv_mutex_lock(&log_lock);
+  fwrite(line, 1, len, access_log);
+  fflush(access_log);
+  uv_mutex_unlock(&log_lock);
+}
+
+/* ---- workers ---- */
+
+static void on_client(uv_stream_t *listener, int status) {
+  if (status < 0) return;
+  client_accept(listener->data, listener);
+}
+
+static void worker_drain_poll(uv_timer_t *t) {
+  worker *w = t->data;
+  if (w->connections) return; /* the main loop stops waiting at the deadline */
+  uv_timer_stop(t);
+  upstream_pool_close(w->pool);
+  w->pool = NULL;
+  uv_close((uv_handle_t *)t, NULL);
+  uv_close((uv_handle_t *)&w->wake, NULL);
+}
+
+static void worker_wake(uv_async_t *a) {
+  worker *w = a->data;
+  if (!atomic_load(&w->srv->draining) || uv_is_closing((uv_handle_t *)&w->listener)) return;
+  uv_close((uv_handle_t *)&w->listener, NULL);
+  for (struct client *c = w->clients, *next; c; c = next) {
+    next = c->next;
+    client_close_if_idle(c);
+  }
+  uv_timer_init(&w->loop, &w->drain);
+  w->drain.data = w;
+  uv_timer_start(&w->drain, worker_drain_poll, 0, DRAIN_POLL_MS);
+}
+
+static void worker_run(void *arg) {
+  worker *w = arg;
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&w->loop);
+  atomic_fetch_sub(&workers_running, 1);
+}
+
+static int worker_start(worker *w, int index) {
+  w->srv = &srv;
+  w->index = index;
+  w->pool = upstream_pool_new();
+  int rc = uv_loop_init(&w->loop);
+  if (!rc) rc = listen_reuseport(&w->loop, &w->listener, srv.listen_host, srv.listen_port, on_client);
+  if (rc) return rc;
+  w->listener.data = w;
+  uv_async_init(&w->loop, &w->wake, worker_wake);
+  w->wake.data = w;
+  atomic_fetch_add(&workers_running, 1);
+  return uv_thread_create(&w->thread, worker_run, w);
+}
+
+/* ---- signals and draining ---- */
+
+static void main_drain_poll(uv_timer_t *t) {
+  static uint64_t waited;
+  waited += DRAIN_POLL_MS;
+  if (atomic_load(&workers_running) && waited < DRAIN_DEADLINE_MS + 1000) return;
+  uv_timer_stop(t);
+  uv_stop(main_loop);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  (void)s;
+  if (signum == SIGHUP) {
+    admin_reload_file(&srv);
+    return;
+  }
+  if (atomic_exchange(&srv.draining, true)) {
+    fprintf(stderr, "gatehouse-server: stopping now\n");
+    exit(1);
+  }
+  fprintf(stderr, "gatehouse-server: draining: %ld request(s) in flight; again to stop at once\n",
+          atomic_load(&srv.in_flight));
+  for (int i = 0; i < srv.workers; i++) uv_async_send(&workers[i].wake);
+  uv_timer_init(main_loop, &drain_timer);
+  uv_timer_start(&drain_timer, main_drain_poll, DRAIN_POLL_MS, DRAIN_POLL_MS);
+}
+
+/* ---- configuration ---- */
+
+/* --header-timeout 0.5 and the like: true when a is one and its value is good. */
+static bool limit_option(const char *a, const char *v, server_limits *l) {
+  static const struct {
+    const char *name;
+    bool seconds;
+    size_t offset;
+  } options[] = {
+      {"--header-timeout", true, offsetof(server_limits, header_timeout_ms)},
+      {"--body-timeout", true, offsetof(server_limits, body_timeout_ms)},
+      {"--idle-timeout", true, offsetof(server_limits, idle_timeout_ms)},
+      {"--upstream-timeout", true, offsetof(server_limits, upstream_timeout_ms)},
+      {"--max-body", false, offsetof(server_limits, max_body_bytes)},
+  };
+  char *end;
+  double d = strtod(v, &end);
+  if (*end || !(d > 0) || d > 1e12) return false;
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (!strcmp(a, options[i].name)) {
+      *(uint64_t *)((char *)l + options[i].offset) = (uint64_t)(options[i].seconds ? d * 1000 : d);
+      return true;
+    }
+  size_t n = (size_t)d;
+  if (!strcmp(a, "--max-header-bytes")) return (l->max_header_bytes = n) >= 1024;
+  if (!strcmp(a, "--max-headers")) return (l->max_headers = n) >= 1;
+  if (!strcmp(a, "--max-connections")) return (l->max_connections = n) >= 1;
+  return false;
+}
+
+static bool host_port(const char *s, const char **host, int *port) {
+  const char *colon = strrchr(s, ':');
+  if (!colon || colon == s) return false;
+  char *end;
+  long p = strtol(colon + 1, &end, 10);
+  if (*end || p < 0 || p > 65535) return false;
+  char *h = strndup(*s == '[' ? s + 1 : s, (size_t)(colon - s) - (*s == '[' ? 2 : 0));
+  if (!h) return false;
+  *host = h;
+  *port = (int)p;
+  return true;
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *p = malloc(cap);
+  size_t got;
+  while (p && (got = fread(p + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *q = realloc(p, cap *= 2);
+      if (!q) free(p);
+      p = q;
+    }
+  }
+  fclose(f);
+  *len = n;
+  return p;
+}
+
+static int load(const char *state_dir, int echo_port, gh_signing_key **key) {
+  size_t len = 0;
+  char *doc = NULL;
+  if (srv.config_path) {
+    if (!(doc = read_file(srv.config_path, &len))) {
+      fprintf(stderr, "gatehouse-server: cannot read %s\n", srv.config_path);
+      return 2;
+    }
+  } else {
+    if (!(*key = demo_key(state_dir)) || !(doc = demo_config(*key, echo_port, &len))) return 2;
+  }
+  char errors[8192];
+  int rc = gh_gateway_load(srv.gw, doc, len, errors, sizeof errors);
+  free(doc);
+  if (rc) {
+    fprintf(stderr, "gatehouse-server: %s is not a valid configuration (gatehouse config lint lists every error):\n%s\n",
+            srv.config_path ? srv.config_path : "the demo", errors);
+    return 2;
+  }
+  return 0;
+}
+
+static void banner(const gh_signing_key *key) {
+  printf("gatehouse-server: %d worker(s) on http://%s:%d, admin API on http://%s:%d\n", srv.workers, srv.listen_host,
+         srv.listen_port, srv.admin_host, srv.admin_port);
+  if (!demo) {
+    fflush(stdout);
+    return;
+  }
+  char *viewer = demo_token(key, "alice", "viewer", (long long)time(NULL));
+  printf("\nDemo mode: the upstream is a built-in echo service.\n"
+         "  export TOKEN=%s\n"
+         "  curl -i http://127.0.0.1:%d/v2/orders/7 -H \"Authorization: Bearer $TOKEN\"   # 200, echoed\n"
+         "  curl -i http://127.0.0.1:%d/v2/orders/7                                       # 401\n"
+         "  curl -i -X POST http://127.0.0.1:%d/v2/orders -H \"Authorization: Bearer $TOKEN\"  # 403: a viewer\n"
+         "  curl -i http://127.0.0.1:%d/v1/orders/7 -H \"Authorization: Bearer $TOKEN\"   # Deprecation, Sunset\n"
+         "  curl -i http://127.0.0.1:%d/v0/orders/7                                       # 410 Gone\n"
+         "  curl -i http://127.0.0.1:%d/catalog/v1/products -H 'X-API-Key: " DEMO_API_KEY "'  # plan: 5/s\n"
+         "  curl -s http://127.0.0.1:%d/metrics -H 'Authorization: Bearer %s'\n"
+         "Ctrl-C stops it.\n",
+         viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
+         srv.listen_port, srv.listen_port, srv.admin_port, srv.admin_token);
+  free(viewer);
+  fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+  srv.listen_host = "127.0.0.1", srv.listen_port = 8080;
+  srv.admin_host = "127.0.0.1", srv.admin_port = 9901;
+  srv.workers = (int)uv_available_parallelism();
+  srv.limits = (server_limits){.max_header_bytes = 16384, .max_headers = 100, .max_body_bytes = 64u << 20,
+                               .max_connections = 10000, .header_timeout_ms = 10000, .body_timeout_ms = 30000,
+                               .idle_timeout_ms = 60000, .connect_timeout_ms = 5000, .upstream_timeout_ms = 60000};
+  srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
+  const char *state_dir = ".gatehouse", *log_path = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool has = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(USAGE, stdout);
+      return 0;
+    } else if (!strcmp(a, "--config") && has) {
+      srv.config_path = argv[++i];
+    } else if (!strcmp(a, "--listen") && has) {
+      if (!host_port(argv[++i], &srv.listen_host, &srv.listen_port)) goto bad_value;
+    } else if (!strcmp(a, "--admin") && has) {
+      if (!host_port(argv[++i], &srv.admin_host, &srv.admin_port)) goto bad_value;
+    } else if (!strcmp(a, "--workers") && has) {
+      srv.workers = atoi(argv[++i]);
+      if (srv.workers < 1 || srv.workers > 256) goto bad_value;
+    } else if (!strcmp(a, "--admin-token") && has) {
+      srv.admin_token = argv[++i];
+    } else if (!strcmp(a, "--state") && has) {
+      state_dir = argv[++i];
+    } else if (!strcmp(a, "--access-log") && has) {
+      log_path = argv[++i];
+    } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
+      i++;
+    } else {
+      fprintf(stderr, "error: unknown option or missing value: '%s'\n%s", a, USAGE);
+      return 2;
+    }
+    continue;
+  bad_value:
+    fprintf(stderr, "error: bad value for %s: '%s'\n%s", a, argv[i], USAGE);
+    return 2;
+  }
+  static char token[33];
+  if (!srv.admin_token) { /* a fresh one, told at start */
+    uint64_t r[2] = {(uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&srv, (uint64_t)uv_hrtime()};
+    FILE *u = fopen("/dev/urandom", "rb");
+    if (u) {
+      if (fread(r, 1, sizeof r, u) != sizeof r) r[1] ^= uv_hrtime();
+      fclose(u);
+    }
+    snprintf(token, sizeof token, "%016llx%016llx", (unsigned long long)r[0], (unsigned long long)r[1]);
+    srv.admin_token = token;
+    if (srv.config_path) fprintf(stderr, "gatehouse-server: admin token %s\n", token);
+  }
+  demo = srv.config_path == NULL;
+  main_loop = uv_default_loop();
+  uv_mutex_init(&log_lock);
+  if (gh_gateway_new(&srv.gw)) return 1;
+  if (log_path) {
+    access_log = strcmp(log_path, "-") ? fopen(log_path, "a") : stdout;
+    if (!access_log) {
+      fprintf(stderr, "gatehouse-server: cannot open the access log %s\n", log_path);
+      return 2;
+    }
+    gh_gateway_set_access_log(srv.gw, write_access_line, NULL);
+  }
+  int echo_port = 0;
+  if (demo && echo_listen(main_loop, &echo_listener, "127.0.0.1", 0, &echo_port)) {
+    fprintf(stderr, "gatehouse-server: cannot start the demo echo upstream\n");
+    return 1;
+  }
+  gh_signing_key *key = NULL;
+  int rc = load(state_dir, echo_port, &key);
+  if (rc) return rc;
+  if ((rc = admin_listen(&srv, main_loop, &admin_listener))) {
+    fprintf(stderr, "gatehouse-server: cannot listen on %s:%d for the admin API: %s (choose another with --admin)\n",
+            srv.admin_host, srv.admin_port, uv_strerror(rc));
+    return 1;
+  }
+  workers = calloc((size_t)srv.workers, sizeof *workers);
+  for (int i = 0; workers && i < srv.workers; i++)
+    if ((rc = worker_start(&workers[i], i))) {
+      fprintf(stderr, "gatehouse-server: cannot listen on %s:%d: %s (choose another with --listen)\n",
+              srv.listen_host, srv.listen_port, uv_strerror(rc));
+      return 1;
+    }
+  uv_signal_init(main_loop, &sig_hup);
+  uv_signal_init(main_loop, &sig_term);
+  uv_signal_init(main_loop, &sig_int);
+  uv_signal_start(&sig_hup, on_signal, SIGHUP);
+  uv_signal_start(&sig_term, on_signal, SIGTERM);
+  uv_signal_start(&sig_int, on_signal, SIGINT);
+  banner(key);
+  gh_signing_key_free(key);
+  uv_run(main_loop, UV_RUN_DEFAULT);
+  for (int i = 0; i < srv.workers; i++)
+    if (!atomic_load(&workers_running)) uv_thread_join(&workers[i].thread);
+  fprintf(stderr, "gatehouse-server: stopped\n");
+  if (!atomic_load(&workers_running)) gh_gateway_free(srv.gw);
+  return 0;
+}

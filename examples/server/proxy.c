@@ -1,0 +1,474 @@
+/* The upstream side of a forwarded request: a keep-alive connection to the
+ * decision's target (from the worker's pool, or new), the request head
+ * rewritten for the upstream (hop-by-hop fields dropped, Forwarded and
+ * X-Forwarded-* added, the request id passed on), the body streamed as it
+ * arrives, and the response streamed back to the client with the
+ * decision's response headers added. Either side slower than the other
+ * stops the faster one's reading (backpressure) instead of buffering. */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+#define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
+#define LOW_WATER (256u << 10)
+#define MAX_IDLE 64           /* idle upstream connections kept per worker */
+
+struct upstream_conn {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  worker *w;
+  client *c; /* NULL: idle in the pool, or abandoned */
+  char key[160]; /* "host:port" */
+  bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
+  int done_status; /* the response is complete (set inside the parser; acted on after it returns) */
+  wbuf out; /* request bytes waiting for the connection */
+  llhttp_t parser;
+  wbuf head;
+  field fields[MAX_HEADERS];
+  size_t n_fields;
+  bool in_field_name;
+  upstream_conn *next_idle;
+};
+
+struct upstream_pool {
+  upstream_conn *idle;
+  size_t n_idle;
+};
+
+upstream_pool *upstream_pool_new(void) { return calloc(1, sizeof(upstream_pool)); }
+
+static void on_conn_closed(uv_handle_t *h) {
+  upstream_conn *u = h->data;
+  wbuf_free(&u->out);
+  wbuf_free(&u->head);
+  free(u);
+}
+
+static void conn_close(upstream_conn *u) {
+  if (u->closing) return;
+  u->closing = true;
+  u->c = NULL;
+  uv_close((uv_handle_t *)&u->tcp, on_conn_closed);
+}
+
+static void pool_remove(upstream_pool *p, upstream_conn *u) {
+  for (upstream_conn **at = &p->idle; *at; at = &(*at)->next_idle)
+    if (*at == u) {
+      *at = u->next_idle;
+      p->n_idle--;
+      return;
+    }
+}
+
+void upstream_pool_close(upstream_pool *p) {
+  if (!p) return;
+  while (p->idle) {
+    upstream_conn *u = p->idle;
+    p->idle = u->next_idle;
+    conn_close(u);
+  }
+  free(p);
+}
+
+/* ---- the response ---- */
+
+static void on_client_drained(uv_stream_t *s, int status);
+
+static void to_client(upstream_conn *u, wbuf *b) {
+  client *c = u->c;
+  c->bytes_out += b->len;
+  send_buf((uv_stream_t *)&c->tcp, b, on_client_drained);
+  if (client_queued(c) > HIGH_WATER && !u->source_paused) { /* the client reads slower than the upstream sends */
+    uv_read_stop((uv_stream_t *)&u->tcp);
+    u->source_paused = true;
+  }
+}
+
+static int resp_append(upstream_conn *u, const char *p, size_t n) {
+  if (u->head.len + n > 65536) return HPE_USER;
+  wbuf_put(&u->head, p, n);
+  return u->head.failed ? HPE_USER : HPE_OK;
+}
+
+static int on_resp_begin(llhttp_t *p) {
+  upstream_conn *u = p->data;
+  u->head.len = 0;
+  u->n_fields = 0;
+  u->in_field_name = false;
+  return HPE_OK;
+}
+
+static int on_resp_field(llhttp_t *p, const char *at, size_t n) {
+  upstream_conn *u = p->data;
+  if (!u->in_field_name) {
+    if (u->n_fields == MAX_HEADERS) return HPE_USER;
+    u->fields[u->n_fields++] = (field){(uint32_t)u->head.len, 0, 0, 0};
+    u->in_field_name = true;
+  }
+  u->fields[u->n_fields - 1].name_len += (uint32_t)n;
+  return resp_append(u, at, n);
+}
+
+static int on_resp_value(llhttp_t *p, const char *at, size_t n) {
+  upstream_conn *u = p->data;
+  field *f = &u->fields[u->n_fields - 1];
+  if (u->in_field_name) {
+    f->value = (uint32_t)u->head.len;
+    u->in_field_name = false;
+  }
+  f->value_len += (uint32_t)n;
+  return resp_append(u, at, n);
+}
+
+static int on_resp_headers(llhttp_t *p) {
+  upstream_conn *u = p->data;
+  client *c = u->c;
+  int status = llhttp_get_status_code(p);
+  if (status < 200) return HPE_OK; /* interim (we sent no Expect): dropped */
+  const char *connection = NULL;
+  size_t connection_len = 0;
+  for (size_t i = 0; i < u->n_fields; i++)
+    if (name_is(u->head.p + u->fields[i].name, u->fields[i].name_len, "connection"))
+      connection = u->head.p + u->fields[i].value, connection_len = u->fields[i].value_len;
+  wbuf out = {0};
+  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  for (size_t i = 0; i < u->n_fields; i++) {
+    const field *f = &u->fields[i];
+    if (hop_by_hop(u->head.p + f->name, f->name_len, connection, connection_len)) continue;
+    wbuf_put(&out, u->head.p + f->name, f->name_len);
+    wbuf_puts(&out, ": ");
+    wbuf_put(&out, u->head.p + f->value, f->value_len);
+    wbuf_puts(&out, "\r\n");
+  }
+  for (size_t i = 0; i < gh_decision_header_count(c->d); i++) { /* Deprecation, Sunset, RateLimit, ... */
+    const gh_header *h = gh_decision_header(c->d, i);
+    wbuf_put(&out, h->name, h->name_len);
+    wbuf_puts(&out, ": ");
+    wbuf_put(&out, h->value, h->value_len);
+    wbuf_puts(&out, "\r\n");
+  }
+  u->no_body = c->head_request || status == 204 || status == 304;
+  bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
+  if (!u->no_body && !has_length) { /* chunked or read to the end: chunked to an HTTP/1.1 client */
+    if (c->http10) c->keep_alive = false;
+    else u->chunked_to_client = true, wbuf_puts(&out, "Transfer-Encoding: chunked\r\n");
+  }
+  if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
+  wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
+  u->response_started = true;
+  to_client(u, &out);
+  return u->no_body ? 1 : HPE_OK; /* 1: no body follows (HEAD, 204, 304) */
+}
+
+static int on_resp_body(llhttp_t *p, const char *at, size_t n) {
+  upstream_conn *u = p->data;
+  if (!n) return HPE_OK; /* llhttp may say "nothing" at a chunk's edge: as a chunk it would end the body */
+  client_progress(u->c);
+  wbuf out = {0};
+  if (u->chunked_to_client) wbuf_putf(&out, "%zx\r\n", n);
+  wbuf_put(&out, at, n);
+  if (u->chunked_to_client) wbuf_puts(&out, "\r\n");
+  to_client(u, &out);
+  return HPE_OK;
+}
+
+static int on_resp_complete(llhttp_t *p) {
+  upstream_conn *u = p->data;
+  int status = llhttp_get_status_code(p);
+  if (status < 200) return HPE_OK;
+  if (u->chunked_to_client) {
+    wbuf end = {0};
+    wbuf_puts(&end, "0\r\n\r\n");
+    to_client(u, &end);
+  }
+  u->done_status = status;
+  return HPE_PAUSED; /* the exchange ends after llhttp returns: the client may send its next request at once */
+}
+
+static const llhttp_settings_t *response_settings(void) {
+  static llhttp_settings_t s;
+  static bool ready;
+  if (!ready) {
+    llhttp_settings_init(&s);
+    s.on_message_begin = on_resp_begin;
+    s.on_header_field = on_resp_field;
+    s.on_header_value = on_resp_value;
+    s.on_headers_complete = on_resp_headers;
+    s.on_body = on_resp_body;
+    s.on_message_complete = on_resp_complete;
+    ready = true;
+  }
+  return &s;
+}
+
+/* The exchange failed at the upstream: 502 if nothing was sent yet, else the client's connection ends. */
+static void upstream_failed(upstream_conn *u, const char *why) {
+  client *c = u->c;
+  bool started = u->response_started;
+  conn_close(u);
+  if (!c) return;
+  c->up = NULL;
+  if (started) client_response_done(c, 502, false);
+  else client_upstream_unreachable(c, why);
+}
+
+static void release(upstream_conn *u, bool reusable);
+
+/* After the parser returned: a complete response frees the connection and lets the client go on. */
+static void after_parse(upstream_conn *u, llhttp_errno_t err) {
+  if (u->done_status) {
+    client *c = u->c;
+    int status = u->done_status;
+    u->done_status = 0;
+    release(u, llhttp_should_keep_alive(&u->parser));
+    client_response_done(c, status, true);
+  } else if (err != HPE_OK && err != HPE_PAUSED) {
+    upstream_failed(u, "the upstream's response is malformed");
+  }
+}
+
+static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  buf->base = malloc(suggested);
+  buf->len = buf->base ? suggested : 0;
+}
+
+static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  upstream_conn *u = s->data;
+  if (!u->c) { /* idle in the pool: the upstream closed it, or said something unasked */
+    free(buf->base);
+    if (nread != 0) {
+      pool_remove(u->w->pool, u);
+      conn_close(u);
+    }
+    return;
+  }
+  if (nread < 0) {
+    free(buf->base);
+    if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK && u->done_status) {
+      after_parse(u, HPE_OK);
+      return;
+    }
+    upstream_failed(u, "the upstream closed the connection");
+    return;
+  }
+  llhttp_errno_t err = llhttp_execute(&u->parser, buf->base, (size_t)nread);
+  free(buf->base);
+  after_parse(u, err);
+}
+
+static void on_client_drained(uv_stream_t *s, int status) {
+  client *c = s->data;
+  upstream_conn *u = c->up;
+  if (status || !u || !u->source_paused || client_queued(c) > LOW_WATER) return;
+  u->source_paused = false;
+  uv_read_start((uv_stream_t *)&u->tcp, on_upstream_alloc, on_upstream_read);
+}
+
+/* Back to the pool when the exchange ended cleanly and both sides allow it. */
+static void release(upstream_conn *u, bool reusable) {
+  client *c = u->c;
+  u->c = NULL;
+  if (c) c->up = NULL;
+  upstream_pool *p = u->w->pool;
+  if (!reusable || !c || !c->request_complete || p->n_idle >= MAX_IDLE || atomic_load(&u->w->srv->draining)) {
+    conn_close(u);
+    return;
+  }
+  if (u->source_paused) uv_read_start((uv_stream_t *)&u->tcp, on_upstream_alloc, on_upstream_read);
+  u->source_paused = false;
+  u->next_idle = p->idle;
+  p->idle = u;
+  p->n_idle++;
+}
+
+/* ---- the request ---- */
+
+static void on_upstream_drained(uv_stream_t *s, int status) {
+  upstream_conn *u = s->data;
+  if (status || !u->c || client_queued(u->c) > LOW_WATER) return;
+  if (uv_stream_get_write_queue_size(s) <= LOW_WATER) client_pause_reading(u->c, false);
+}
+
+static void to_upstream(upstream_conn *u, wbuf *b) {
+  if (!u->connected) {
+    wbuf_put(&u->out, b->p, b->len);
+    wbuf_free(b);
+  } else {
+    send_buf((uv_stream_t *)&u->tcp, b, on_upstream_drained);
+  }
+  /* the upstream reads slower than the client sends: the client waits */
+  if (u->c && u->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&u->tcp) > HIGH_WATER)
+    client_pause_reading(u->c, true);
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  upstream_conn *u = req->data;
+  if (u->closing) return;
+  if (status < 0) {
+    upstream_failed(u, "the upstream could not be reached");
+    return;
+  }
+  u->connected = true;
+  uv_tcp_nodelay(&u->tcp, 1);
+  uv_read_start((uv_stream_t *)&u->tcp, on_upstream_alloc, on_upstream_read);
+  if (u->out.len) {
+    wbuf pending = u->out;
+    u->out = (wbuf){0};
+    send_buf((uv_stream_t *)&u->tcp, &pending, on_upstream_drained);
+  }
+}
+
+/* "http://host:port/..." → host and port; false for anything else. */
+static bool parse_target(const char *url, char *host, size_t cap, int *port) {
+  if (strncmp(url, "http://", 7)) return false;
+  const char *h = url + 7, *end = h + strcspn(h, "/?#");
+  const char *colon = NULL;
+  if (*h == '[') { /* [v6]:port */
+    const char *close = memchr(h, ']', (size_t)(end - h));
+    if (!close) return false;
+    colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+    snprintf(host, cap, "%.*s", (int)(close - h - 1), h + 1);
+  } else {
+    colon = memchr(h, ':', (size_t)(end - h));
+    snprintf(host, cap, "%.*s", (int)((colon ? colon : end) - h), h);
+  }
+  *port = colon ? atoi(colon + 1) : 80;
+  return *port > 0 && *port < 65536 && host[0];
+}
+
+static bool resolve(const char *host, int port, struct sockaddr_storage *addr) {
+  if (!uv_ip4_addr(host, port, (struct sockaddr_in *)addr) || !uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr))
+    return true;
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  char service[8];
+  snprintf(service, sizeof service, "%d", port);
+  if (getaddrinfo(host, service, &hints, &res) || !res) return false; /* names are rare: targets are addresses */
+  memcpy(addr, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return true;
+}
+
+static upstream_conn *connection_for(worker *w, const char *key, const char *host, int port) {
+  upstream_pool *p = w->pool;
+  for (upstream_conn **at = &p->idle; *at; at = &(*at)->next_idle)
+    if (!strcmp((*at)->key, key)) {
+      upstream_conn *u = *at;
+      *at = u->next_idle;
+      p->n_idle--;
+      return u;
+    }
+  struct sockaddr_storage addr;
+  if (!resolve(host, port, &addr)) return NULL;
+  upstream_conn *u = calloc(1, sizeof *u);
+  if (!u) return NULL;
+  u->w = w;
+  snprintf(u->key, sizeof u->key, "%s", key);
+  uv_tcp_init(&w->loop, &u->tcp);
+  u->tcp.data = u;
+  u->connect.data = u;
+  if (uv_tcp_connect(&u->connect, &u->tcp, (struct sockaddr *)&addr, on_connected)) {
+    conn_close(u);
+    return NULL;
+  }
+  return u;
+}
+
+/* The request head for the upstream. */
+static void request_head(client *c, wbuf *out) {
+  gh_decision *d = c->d;
+  size_t path_len = 0, n = 0;
+  const char *path = gh_decision_upstream_path(d, &path_len);
+  const gh_header *h = gh_decision_upstream_headers(d, &n);
+  const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
+  wbuf_putf(out, "%s %.*s HTTP/1.1\r\n", method, (int)path_len, path);
+  const char *connection = NULL, *xff = NULL, *host = NULL;
+  size_t connection_len = 0, xff_len = 0, host_len = 0;
+  for (size_t i = 0; i < c->n_fields; i++) { /* what the client said, before any transformation */
+    if (name_is(c->headers[i].name, c->headers[i].name_len, "connection"))
+      connection = c->headers[i].value, connection_len = c->headers[i].value_len;
+    else if (name_is(c->headers[i].name, c->headers[i].name_len, "x-forwarded-for"))
+      xff = c->headers[i].value, xff_len = c->headers[i].value_len;
+    else if (name_is(c->headers[i].name, c->headers[i].name_len, "host"))
+      host = c->headers[i].value, host_len = c->headers[i].value_len;
+  }
+  bool has_id = false;
+  for (size_t i = 0; i < n; i++) {
+    if (hop_by_hop(h[i].name, h[i].name_len, connection, connection_len) ||
+        name_is(h[i].name, h[i].name_len, "content-length") || name_is(h[i].name, h[i].name_len, "expect") ||
+        name_is(h[i].name, h[i].name_len, "x-forwarded-for") || name_is(h[i].name, h[i].name_len, "x-forwarded-proto") ||
+        name_is(h[i].name, h[i].name_len, "x-forwarded-host") || name_is(h[i].name, h[i].name_len, "forwarded"))
+      continue;
+    has_id |= name_is(h[i].name, h[i].name_len, "x-request-id");
+    wbuf_put(out, h[i].name, h[i].name_len);
+    wbuf_puts(out, ": ");
+    wbuf_put(out, h[i].value, h[i].value_len);
+    wbuf_puts(out, "\r\n");
+  }
+  bool v6 = strchr(c->client_ip, ':') != NULL;
+  if (xff) wbuf_putf(out, "X-Forwarded-For: %.*s, %s\r\n", (int)xff_len, xff, c->client_ip);
+  else wbuf_putf(out, "X-Forwarded-For: %s\r\n", c->client_ip);
+  wbuf_puts(out, "X-Forwarded-Proto: http\r\n");
+  if (host) wbuf_putf(out, "X-Forwarded-Host: %.*s\r\n", (int)host_len, host);
+  /* RFC 7239 §4: an IPv6 address is bracketed and quoted */
+  wbuf_putf(out, v6 ? "Forwarded: for=\"[%s]\";proto=http" : "Forwarded: for=%s;proto=http", c->client_ip);
+  if (host) wbuf_putf(out, ";host=\"%.*s\"", (int)host_len, host);
+  wbuf_puts(out, "\r\n");
+  if (!has_id) wbuf_putf(out, "X-Request-Id: %s\r\n", gh_decision_request_id(d));
+  if (c->request_chunked) wbuf_puts(out, "Transfer-Encoding: chunked\r\n");
+  else if (c->parser.flags & F_CONTENT_LENGTH) wbuf_putf(out, "Content-Length: %llu\r\n", (unsigned long long)c->parser.content_length);
+  wbuf_puts(out, "\r\n");
+}
+
+void proxy_start(client *c) {
+  const char *target = gh_decision_target(c->d);
+  char host[128], key[160];
+  int port = 0;
+  if (!target || !parse_target(target, host, sizeof host, &port)) {
+    client_fail(c, 502, "the upstream target is not an http:// URL this server can reach", true);
+    return;
+  }
+  snprintf(key, sizeof key, "%s:%d", host, port);
+  upstream_conn *u = connection_for(c->w, key, host, port);
+  if (!u) {
+    client_upstream_unreachable(c, "the upstream could not be reached");
+    return;
+  }
+  u->c = c;
+  c->up = u;
+  c->upstream_started_ms = uv_now(&c->w->loop);
+  u->response_started = u->chunked_to_client = u->no_body = false;
+  llhttp_init(&u->parser, HTTP_RESPONSE, response_settings());
+  u->parser.data = u;
+  wbuf head = {0};
+  /* the parser must know the request's method to read the response (HEAD has no body) */
+  request_head(c, &head);
+  to_upstream(u, &head);
+}
+
+void proxy_body(client *c, const char *p, size_t n) {
+  upstream_conn *u = c->up;
+  if (!u || !n) return; /* an empty chunk would end a chunked body */
+  wbuf out = {0};
+  if (c->request_chunked) wbuf_putf(&out, "%zx\r\n", n);
+  wbuf_put(&out, p, n);
+  if (c->request_chunked) wbuf_puts(&out, "\r\n");
+  to_upstream(u, &out);
+}
+
+void proxy_request_end(client *c) {
+  upstream_conn *u = c->up;
+  if (!u || !c->request_chunked) return;
+  wbuf end = {0};
+  wbuf_puts(&end, "0\r\n\r\n");
+  to_upstream(u, &end);
+}
+
+void proxy_abort(client *c) {
+  upstream_conn *u = c->up;
+  c->up = NULL;
+  if (u) conn_close(u);
+}

@@ -1,0 +1,157 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "wire.h"
+
+void wbuf_put(wbuf *b, const void *p, size_t n) {
+  if (b->failed) return;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n) cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) {
+      b->failed = true;
+      return;
+    }
+    b->p = q, b->cap = cap;
+  }
+  if (n) memcpy(b->p + b->len, p, n);
+  b->len += n;
+}
+
+void wbuf_puts(wbuf *b, const char *s) { wbuf_put(b, s, strlen(s)); }
+
+void wbuf_putf(wbuf *b, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof tmp) {
+    wbuf_put(b, tmp, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) {
+    b->failed = true;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  wbuf_put(b, big, (size_t)n);
+  free(big);
+}
+
+void wbuf_free(wbuf *b) {
+  free(b->p);
+  *b = (wbuf){0};
+}
+
+typedef struct owned_write {
+  uv_write_t req;
+  sent_fn done;
+  char *bytes;
+} owned_write;
+
+static void on_written(uv_write_t *req, int status) {
+  owned_write *w = (owned_write *)req;
+  sent_fn done = w->done;
+  uv_stream_t *s = req->handle;
+  free(w->bytes);
+  free(w);
+  if (done) done(s, status);
+}
+
+int send_buf(uv_stream_t *s, wbuf *b, sent_fn done) {
+  if (b->failed) {
+    wbuf_free(b);
+    return UV_ENOMEM;
+  }
+  owned_write *w = malloc(sizeof *w);
+  if (!w) {
+    wbuf_free(b);
+    return UV_ENOMEM;
+  }
+  w->done = done;
+  w->bytes = b->p;
+  uv_buf_t buf = uv_buf_init(b->p ? b->p : "", (unsigned)b->len);
+  *b = (wbuf){0};
+  int rc = uv_write(&w->req, s, &buf, 1, on_written);
+  if (rc) {
+    free(w->bytes);
+    free(w);
+  }
+  return rc;
+}
+
+int send_copy(uv_stream_t *s, const char *p, size_t n, sent_fn done) {
+  wbuf b = {0};
+  wbuf_put(&b, p, n);
+  return send_buf(s, &b, done);
+}
+
+bool name_is(const char *name, size_t len, const char *want) {
+  return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+bool hop_by_hop(const char *name, size_t len, const char *connection, size_t connection_len) {
+  static const char *const fields[] = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+                                       "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", NULL};
+  for (size_t i = 0; fields[i]; i++)
+    if (name_is(name, len, fields[i])) return true;
+  /* the options the Connection field names (RFC 9110 §7.6.1) */
+  for (size_t i = 0; i < connection_len;) {
+    while (i < connection_len && (connection[i] == ' ' || connection[i] == ',' || connection[i] == '\t')) i++;
+    size_t start = i;
+    while (i < connection_len && connection[i] != ',' && connection[i] != ' ' && connection[i] != '\t') i++;
+    if (i > start && i - start == len && strncasecmp(connection + start, name, len) == 0) return true;
+  }
+  return false;
+}
+
+const char *status_reason(int status) {
+  switch (status) {
+  case 100: return "Continue";
+  case 101: return "Switching Protocols";
+  case 200: return "OK";
+  case 201: return "Created";
+  case 202: return "Accepted";
+  case 204: return "No Content";
+  case 206: return "Partial Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 304: return "Not Modified";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 408: return "Request Timeout";
+  case 410: return "Gone";
+  case 413: return "Content Too Large";
+  case 429: return "Too Many Requests";
+  case 431: return "Request Header Fields Too Large";
+  case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 502: return "Bad Gateway";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  default: return "";
+  }
+}
+
+void put_response(wbuf *b, int status, const char *content_type, const char *body, size_t body_len, bool keep_alive,
+                  const char *extra) {
+  wbuf_putf(b, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  if (content_type && body_len) wbuf_putf(b, "Content-Type: %s\r\n", content_type);
+  wbuf_putf(b, "Content-Length: %zu\r\n", body_len);
+  if (!keep_alive) wbuf_puts(b, "Connection: close\r\n");
+  if (extra) wbuf_puts(b, extra);
+  wbuf_puts(b, "\r\n");
+  wbuf_put(b, body, body_len);
+}

@@ -1,0 +1,296 @@
+"""The reference server (examples/server) end to end, with real clients: curl
+and this file's own sockets for what curl will not send (pipelined requests,
+smuggling attempts, slow headers).
+
+  usage: test_server.py GATEHOUSE_SERVER GATEHOUSE_CLI
+
+The server runs in demo mode (its built-in echo upstream) on free loopback
+ports, and a second one from a configuration file for SIGHUP reloads.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+SERVER, CLI = sys.argv[1], sys.argv[2]
+ADMIN_TOKEN = "test-admin-token"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if check():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+class Server:
+    def __init__(self, *args):
+        self.port, self.admin = free_port(), free_port()
+        self.state = tempfile.mkdtemp(prefix="gh-server-")
+        self.log = open(os.path.join(self.state, "server.log"), "w+")
+        self.proc = subprocess.Popen(
+            [SERVER, "--state", self.state, "--listen", "127.0.0.1:%d" % self.port, "--admin", "127.0.0.1:%d" % self.admin,
+             "--workers", "2", "--admin-token", ADMIN_TOKEN, "--header-timeout", "0.5", "--max-body", "8000000", *args],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_until(lambda: self.admin_get("/health")[0] == 200):
+            self.stop()
+            raise RuntimeError("the server did not start:\n" + self.output())
+
+    def output(self):
+        with open(self.log.name) as f:
+            return f.read()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def admin_get(self, path, token=ADMIN_TOKEN, method="GET", body=None):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.admin, path), data=body, method=method)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def curl(*args):
+    """(status, headers dict (lower-case), body bytes) of one curl call."""
+    out = subprocess.run(["curl", "-s", "-i", "--max-time", "20", *args], capture_output=True, check=True).stdout
+    head, _, body = out.partition(b"\r\n\r\n")
+    while head.startswith(b"HTTP/1.1 100"):  # an interim answer before the real one
+        head, _, body = body.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def raw(port, data, timeout=3.0):
+    """Sends bytes as they are and reads until the server closes or goes quiet."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            pass
+        return got
+
+
+def token(state, sub, role):
+    payload = json.dumps({"iss": "https://demo.gatehouse.invalid", "aud": "gatehouse-demo", "sub": sub,
+                          "roles": [role], "exp": 4102444800})
+    return subprocess.run([CLI, "jwt", "sign", "--alg", "ES256", "--jwk", os.path.join(state, "demo-signing-key.jwk.json"),
+                           "--kid", "demo-1", payload], capture_output=True, check=True, text=True).stdout.strip()
+
+
+class DemoServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server()
+        cls.viewer = token(cls.s.state, "alice", "viewer")
+        cls.editor = token(cls.s.state, "bob", "editor")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def auth(self, who):
+        return ["-H", "Authorization: Bearer " + who]
+
+    def test_forward_rewrites_the_head(self):
+        status, headers, body = curl(self.s.url("/v2/orders/7"), *self.auth(self.viewer),
+                                     "-H", "Connection: keep-alive, X-Hop", "-H", "X-Hop: secret", "-H", "Keep-Alive: 5",
+                                     "-H", "X-Forwarded-For: 203.0.113.9")
+        self.assertEqual(status, 200)
+        echo = json.loads(body)
+        seen = {k.lower(): v for k, v in echo["headers"].items()}
+        # RFC 9110 §7.6.1: hop-by-hop fields, and those Connection names, are not forwarded
+        for hop in ("connection", "keep-alive", "x-hop"):
+            self.assertNotIn(hop, seen)
+        self.assertEqual(seen["x-forwarded-for"], "203.0.113.9, 127.0.0.1")
+        self.assertEqual(seen["forwarded"], 'for=127.0.0.1;proto=http;host="127.0.0.1:%d"' % self.s.port)  # RFC 7239
+        self.assertEqual(seen["x-request-id"], headers["x-request-id"])
+        self.assertIn("ratelimit", headers)
+
+    def test_denials_with_their_headers(self):
+        status, headers, body = curl(self.s.url("/v2/orders/7"))
+        self.assertEqual(status, 401)
+        self.assertEqual(headers["www-authenticate"], 'Bearer realm="demo"')  # RFC 6750 §3: no error code
+        self.assertEqual(headers["content-type"], "application/problem+json")
+        status, _, _ = curl("-X", "POST", self.s.url("/v2/orders"), *self.auth(self.viewer))
+        self.assertEqual(status, 403)
+        status, headers, _ = curl(self.s.url("/v1/orders/7"), *self.auth(self.viewer))
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["deprecation"].startswith("@"))  # RFC 9745 §2
+        self.assertEqual(headers["sunset"], "Tue, 01 Jan 2030 00:00:00 GMT")  # RFC 8594
+        self.assertEqual(curl(self.s.url("/v0/orders/7"))[0], 410)
+        self.assertEqual(curl(self.s.url("/nowhere"))[0], 404)
+        # a gRPC caller is answered in its own protocol: HTTP 200 with grpc-status 16 (unauthenticated)
+        status, headers, _ = curl(self.s.url("/v2/orders/7"), "-H", "Content-Type: application/grpc")
+        self.assertEqual((status, headers.get("grpc-status")), (200, "16"))
+
+    def test_plan_limit_answers_429(self):
+        codes = []
+        for _ in range(12):
+            status, headers, _ = curl(self.s.url("/catalog/v1/products"), "-H", "X-API-Key: demo-key-DO-NOT-USE")
+            codes.append(status)
+            if status == 429:
+                self.assertIn("retry-after", headers)
+                self.assertTrue(headers["ratelimit-policy"].startswith('"starter:'))
+        self.assertEqual(codes[0], 200)
+        self.assertIn(429, codes)
+
+    def test_large_bodies_stream_both_ways(self):
+        data = os.urandom(5_000_000)
+        path = os.path.join(self.s.state, "body.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        for framing in ([], ["-H", "Transfer-Encoding: chunked"]):
+            status, _, body = curl("-X", "POST", "--data-binary", "@" + path, self.s.url("/v2/orders"),
+                                   *self.auth(self.editor), *framing)
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body)["body_bytes"], 5_000_000)
+        status, headers, body = curl(self.s.url("/health?bytes=20000000"))
+        self.assertEqual((status, len(body)), (200, 20_000_000))
+        self.assertEqual(headers.get("transfer-encoding"), "chunked")
+        status, _, _ = curl("-X", "POST", "--data-binary", "@" + path, "-H", "Content-Length: 9000000",
+                            self.s.url("/v2/orders"), *self.auth(self.editor))
+        self.assertEqual(status, 413)
+
+    def test_keep_alive_and_pipelining(self):
+        one = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        got = raw(self.s.port, one * 3 + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(got.count(b"HTTP/1.1 200 OK"), 4)  # in order, on one connection
+        self.assertEqual(got.count(b'"service":"echo"'), 4)
+
+    def test_smuggling_is_refused(self):
+        # RFC 9112 §6.3: Content-Length with Transfer-Encoding, or two lengths, is an error, never guessed at
+        both = raw(self.s.port, b"POST /v2/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /v2/orders/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(both.startswith(b"HTTP/1.1 400"), both[:80])
+        self.assertEqual(both.count(b"HTTP/1.1"), 1)  # the smuggled request is never read
+        two = raw(self.s.port, b"POST /v2/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello")
+        self.assertTrue(two.startswith(b"HTTP/1.1 400"), two[:80])
+
+    def test_oversized_and_slow_heads_are_cut_off(self):
+        big = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        self.assertTrue(big.startswith(b"HTTP/1.1 431"), big[:80])
+        many = raw(self.s.port, b"GET /health HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(150)) + b"\r\n")
+        self.assertTrue(many.startswith(b"HTTP/1.1 431"), many[:80])
+        start = time.time()
+        slow = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\n", timeout=5)  # never finished
+        self.assertTrue(slow.startswith(b"HTTP/1.1 408"), slow[:80])
+        self.assertLess(time.time() - start, 3)  # --header-timeout 0.5
+
+    def test_upstream_down_is_502(self):
+        patch = json.dumps([{"op": "add", "path": "/upstreams/down", "value": {"targets": ["http://127.0.0.1:1"]}},
+                            {"op": "add", "path": "/routes/-", "value": {"method": "GET", "path": "/down",
+                                                                         "upstream": "down", "auth": "none"}}])
+        status, body = self.s.admin_get("/config", method="PATCH", body=patch.encode())
+        self.assertEqual(status, 200, body)
+        status, headers, body = curl(self.s.url("/down"))
+        self.assertEqual(status, 502)
+        self.assertEqual(headers["content-type"], "application/problem+json")
+        _, metrics = self.s.admin_get("/metrics")
+        self.assertIn('gatehouse_upstream_responses_total{upstream="down",target="http://127.0.0.1:1",outcome="unreachable"}', metrics)
+
+    def test_admin_api(self):
+        self.assertEqual(self.s.admin_get("/health", token=None)[0], 200)
+        status, body = self.s.admin_get("/ready", token=None)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.s.admin_get("/metrics", token=None)[0], 401)
+        self.assertEqual(self.s.admin_get("/metrics", token="wrong")[0], 401)
+        curl(self.s.url("/v2/orders/7"), *self.auth(self.viewer))
+        status, metrics = self.s.admin_get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn('gatehouse_requests_total{api="orders",version="v2",route="get-order"', metrics)
+        status, config = self.s.admin_get("/config")
+        self.assertEqual(status, 200)
+        self.assertNotIn("7a315f81", config)  # the demo key's digest is redacted
+        self.assertIn("<redacted>", config)
+        status, body = self.s.admin_get("/config", method="PUT", body=b'{"gatehouse": 1, "routz": []}')
+        self.assertEqual(status, 400)
+        self.assertIn('did you mean \\"routes\\"', body)
+        self.assertEqual(curl(self.s.url("/v2/orders/7"), *self.auth(self.viewer))[0], 200)  # unchanged
+
+
+class ConfigFileServer(unittest.TestCase):
+    def test_sighup_reloads_and_sigterm_drains(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
+                                "routes": [{"method": "GET", "path": "/a", "upstream": "u", "auth": "none"}]}))
+        s = Server("--config", f.name)
+        try:
+            self.assertEqual(json.loads(s.admin_get("/ready")[1])["config_version"], "1")
+            with open(f.name, "w") as g:
+                g.write('{"gatehouse": 1, "routz": []}')  # refused: the old one stays
+            s.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_until(lambda: "is refused" in s.output()))
+            self.assertEqual(json.loads(s.admin_get("/ready")[1])["config_version"], "1")
+            with open(f.name, "w") as g:
+                g.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
+                                    "routes": [{"method": "GET", "path": "/b", "upstream": "u", "auth": "none"}]}))
+            s.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_until(lambda: json.loads(s.admin_get("/ready")[1])["config_version"] == "2"))
+            self.assertEqual(curl(s.url("/a"))[0], 404)
+            self.assertEqual(curl(s.url("/b"))[0], 502)
+        finally:
+            s.stop()
+        self.assertEqual(s.proc.returncode, 0)
+
+    def test_sigterm_lets_requests_in_flight_finish(self):
+        s = Server()
+        result = {}
+
+        def slow():
+            result["status"] = curl(s.url("/health?delay_ms=700"))[0]
+
+        t = threading.Thread(target=slow)
+        t.start()
+        time.sleep(0.2)
+        s.proc.send_signal(signal.SIGTERM)
+        t.join(10)
+        self.assertEqual(result.get("status"), 200)
+        self.assertEqual(s.proc.wait(10), 0)
+        self.assertIn("draining: 1 request(s) in flight", s.output())
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
