@@ -4,13 +4,13 @@
  * reload: all of it or nothing), PATCH /config (an RFC 6902 JSON Patch: add
  * or remove identity providers, keys, consumers, routes ...). All but
  * /health and /ready need `Authorization: Bearer <admin token>`. */
+#include "admin.h"
+
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "admin.h"
 #include "wire.h"
 
 #define MAX_ADMIN_BODY (4u << 20)
@@ -55,8 +55,10 @@ static void redact(cJSON *node) {
       for (cJSON *k = m->child; k; k = k->next)
         if (cJSON_IsString(k)) cJSON_SetValuestring(k, "<redacted>");
     }
-    if (hide && cJSON_IsString(m)) cJSON_SetValuestring(m, "<redacted>");
-    else redact(m);
+    if (hide && cJSON_IsString(m))
+      cJSON_SetValuestring(m, "<redacted>");
+    else
+      redact(m);
   }
 }
 
@@ -75,26 +77,40 @@ static void route(admin_conn *a) {
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&a->parser));
   wbuf_put(&a->url, "", 1);
   const char *path = a->url.p;
-  if (!strcmp(path, "/health")) { reply_json(a, 200, "", NULL); return; }
+  if (!strcmp(path, "/health")) {
+    reply_json(a, 200, "", NULL);
+    return;
+  }
   if (!strcmp(path, "/ready")) {
     char v[32];
     snprintf(v, sizeof v, "%llu", (unsigned long long)gh_gateway_version(srv->gw));
-    if (gh_gateway_version(srv->gw)) reply_json(a, 200, "config_version", v);
-    else reply_json(a, 503, "detail", "no configuration is serving");
+    if (gh_gateway_version(srv->gw))
+      reply_json(a, 200, "config_version", v);
+    else
+      reply_json(a, 503, "detail", "no configuration is serving");
     return;
   }
-  if (!authorized(a)) { reply_json(a, 401, "detail", "send Authorization: Bearer <the admin token>"); return; }
+  if (!authorized(a)) {
+    reply_json(a, 401, "detail", "send Authorization: Bearer <the admin token>");
+    return;
+  }
   char *out = NULL;
   size_t len = 0;
   if (!strcmp(path, "/metrics") && !strcmp(method, "GET")) {
     int rc = gh_metrics_write(srv->gw, &out, &len);
-    if (rc) { reply_json(a, 404, "detail", "metrics are off (\"analytics\": {\"metrics\": false})"); return; }
+    if (rc) {
+      reply_json(a, 404, "detail", "metrics are off (\"analytics\": {\"metrics\": false})");
+      return;
+    }
     reply(a, 200, "text/plain; version=0.0.4", out, len);
     gh_free(out);
     return;
   }
   if (!strcmp(path, "/config") && !strcmp(method, "GET")) {
-    if (gh_gateway_document(srv->gw, &out, &len)) { reply_json(a, 500, "detail", "out of memory"); return; }
+    if (gh_gateway_document(srv->gw, &out, &len)) {
+      reply_json(a, 500, "detail", "out of memory");
+      return;
+    }
     cJSON *doc = cJSON_ParseWithLength(out, len);
     gh_free_secret(out);
     redact(doc);
@@ -106,14 +122,21 @@ static void route(admin_conn *a) {
   }
   if (!strcmp(path, "/config") && (!strcmp(method, "PUT") || !strcmp(method, "PATCH"))) {
     char errors[8192];
-    int rc = !strcmp(method, "PUT") ? gh_gateway_reload(srv->gw, a->body.p ? a->body.p : "", a->body.len, errors, sizeof errors)
-                                    : gh_gateway_patch(srv->gw, a->body.p ? a->body.p : "", a->body.len, errors, sizeof errors);
-    if (rc) { reply_json(a, rc == GH_ENOMEM ? 503 : 400, "errors", errors); return; }
+    int rc = !strcmp(method, "PUT")
+                 ? gh_gateway_reload(srv->gw, a->body.p ? a->body.p : "", a->body.len, errors, sizeof errors)
+                 : gh_gateway_patch(srv->gw, a->body.p ? a->body.p : "", a->body.len, errors, sizeof errors);
+    if (rc) {
+      reply_json(a, rc == GH_ENOMEM ? 503 : 400, "errors", errors);
+      return;
+    }
     char v[32];
     snprintf(v, sizeof v, "%llu", (unsigned long long)gh_gateway_version(srv->gw));
     fprintf(stderr, "gatehouse-server: configuration %s through the admin API (version %s)\n",
             !strcmp(method, "PUT") ? "replaced" : "patched", v);
-    { reply_json(a, 200, "config_version", v); return; }
+    {
+      reply_json(a, 200, "config_version", v);
+      return;
+    }
   }
   reply_json(a, 404, "detail", "GET /health, /ready, /metrics, /config; PUT or PATCH /config");
 }
@@ -154,18 +177,13 @@ static int on_complete(llhttp_t *p) {
 }
 
 static const llhttp_settings_t *settings(void) {
-  static llhttp_settings_t s;
-  static bool ready;
-  if (!ready) {
-    llhttp_settings_init(&s);
-    s.on_message_begin = on_begin;
-    s.on_url = on_url;
-    s.on_header_field = on_field;
-    s.on_header_value = on_value;
-    s.on_body = on_body;
-    s.on_message_complete = on_complete;
-    ready = true;
-  }
+  /* constant, shared by every worker thread */
+  static const llhttp_settings_t s = {.on_message_begin = on_begin,
+                                      .on_url = on_url,
+                                      .on_header_field = on_field,
+                                      .on_header_value = on_value,
+                                      .on_body = on_body,
+                                      .on_message_complete = on_complete};
   return &s;
 }
 
@@ -225,9 +243,13 @@ void admin_reload_file(server *srv) {
   if (f) fclose(f);
   char errors[8192];
   int rc = f ? gh_gateway_reload(srv->gw, doc.p ? doc.p : "", doc.len, errors, sizeof errors) : GH_EIO;
-  if (rc == GH_EIO) fprintf(stderr, "gatehouse-server: SIGHUP: cannot read %s; the configuration stays\n", srv->config_path);
-  else if (rc) fprintf(stderr, "gatehouse-server: SIGHUP: %s is refused; the configuration stays:\n%s\n", srv->config_path, errors);
-  else fprintf(stderr, "gatehouse-server: reloaded %s (version %llu)\n", srv->config_path,
-               (unsigned long long)gh_gateway_version(srv->gw));
+  if (rc == GH_EIO)
+    fprintf(stderr, "gatehouse-server: SIGHUP: cannot read %s; the configuration stays\n", srv->config_path);
+  else if (rc)
+    fprintf(stderr, "gatehouse-server: SIGHUP: %s is refused; the configuration stays:\n%s\n", srv->config_path,
+            errors);
+  else
+    fprintf(stderr, "gatehouse-server: reloaded %s (version %llu)\n", srv->config_path,
+            (unsigned long long)gh_gateway_version(srv->gw));
   wbuf_free(&doc);
 }

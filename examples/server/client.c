@@ -4,12 +4,12 @@
  * or hands it to proxy.c, and waits for the answer before it reads the next
  * pipelined request. Slow clients are cut off by the header and body
  * timeouts, idle ones by the idle timeout. */
+#include "client.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "client.h"
 
 #define READ_CHUNK 65536
 #define MAX_PIPELINED (1u << 20) /* input read ahead while a request is at the upstream */
@@ -29,8 +29,10 @@ static void on_handle_closed(uv_handle_t *h) {
   client *c = h->data;
   if (--c->open_handles) return;
   c->w->connections--;
-  if (c->prev) c->prev->next = c->next;
-  else c->w->clients = c->next;
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    c->w->clients = c->next;
   if (c->next) c->next->prev = c->prev;
   gh_decision_free(c->d);
   wbuf_free(&c->head);
@@ -83,20 +85,27 @@ size_t client_queued(const client *c) { return uv_stream_get_write_queue_size((c
 static void on_timeout(uv_timer_t *t) {
   client *c = t->data;
   switch (c->phase) {
-  case PHASE_HEAD: client_fail(c, 408, "the request's headers took too long", true); break;
-  case PHASE_BODY: client_fail(c, 408, "the request's body took too long", true); break;
-  case PHASE_UPSTREAM:
-    if (c->up) proxy_abort(c);
-    client_fail(c, 504, "the upstream did not answer in time", true);
-    break;
-  default: client_close(c); /* idle */
+    case PHASE_HEAD:
+      client_fail(c, 408, "the request's headers took too long", true);
+      break;
+    case PHASE_BODY:
+      client_fail(c, 408, "the request's body took too long", true);
+      break;
+    case PHASE_UPSTREAM:
+      if (c->up) proxy_abort(c);
+      client_fail(c, 504, "the upstream did not answer in time", true);
+      break;
+    default:
+      client_close(c); /* idle */
   }
 }
 
 static uint64_t timeout_of(const client *c, phase ph) {
   const server_limits *l = &c->w->srv->limits;
-  return ph == PHASE_HEAD ? l->header_timeout_ms : ph == PHASE_BODY ? l->body_timeout_ms
-       : ph == PHASE_UPSTREAM ? l->upstream_timeout_ms : l->idle_timeout_ms;
+  return ph == PHASE_HEAD       ? l->header_timeout_ms
+         : ph == PHASE_BODY     ? l->body_timeout_ms
+         : ph == PHASE_UPSTREAM ? l->upstream_timeout_ms
+                                : l->idle_timeout_ms;
 }
 
 static void arm(client *c, phase ph, uint64_t ms) {
@@ -166,8 +175,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 void client_pause_reading(client *c, bool paused) {
   if (c->closing || (c->shutting && !paused) || paused != c->reading) return;
-  if (paused) uv_read_stop((uv_stream_t *)&c->tcp);
-  else uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+  if (paused)
+    uv_read_stop((uv_stream_t *)&c->tcp);
+  else
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
   c->reading = !paused;
 }
 
@@ -316,11 +327,19 @@ static int on_headers_complete(llhttp_t *p) {
     client_fail(c, 413, "the request's body is too large", true);
     return HPE_PAUSED;
   }
-  gh_request req = {.method = method, .method_len = strlen(method), .path = url,
-                    .path_len = q ? (size_t)(q - url) : url_len, .query = q ? q + 1 : NULL,
-                    .query_len = q ? url_len - (size_t)(q - url) - 1 : 0, .host = host ? host->value : NULL,
-                    .host_len = host ? host->value_len : 0, .headers = c->headers, .n_headers = c->n_fields,
-                    .client_ip = c->client_ip, .client_ip_len = strlen(c->client_ip), .scheme = "http",
+  gh_request req = {.method = method,
+                    .method_len = strlen(method),
+                    .path = url,
+                    .path_len = q ? (size_t)(q - url) : url_len,
+                    .query = q ? q + 1 : NULL,
+                    .query_len = q ? url_len - (size_t)(q - url) - 1 : 0,
+                    .host = host ? host->value : NULL,
+                    .host_len = host ? host->value_len : 0,
+                    .headers = c->headers,
+                    .n_headers = c->n_fields,
+                    .client_ip = c->client_ip,
+                    .client_ip_len = strlen(c->client_ip),
+                    .scheme = "http",
                     .scheme_len = 4};
   gh_gateway_decide(srv->gw, &req, server_now_ms(), c->d);
   c->decided = true;
@@ -369,19 +388,14 @@ static int on_message_complete(llhttp_t *p) {
 }
 
 static const llhttp_settings_t *request_settings(void) {
-  static llhttp_settings_t s;
-  static bool ready;
-  if (!ready) {
-    llhttp_settings_init(&s);
-    s.on_message_begin = on_message_begin;
-    s.on_url = on_url;
-    s.on_header_field = on_header_field;
-    s.on_header_value = on_header_value;
-    s.on_headers_complete = on_headers_complete;
-    s.on_body = on_body;
-    s.on_message_complete = on_message_complete;
-    ready = true;
-  }
+  /* constant, shared by every worker thread */
+  static const llhttp_settings_t s = {.on_message_begin = on_message_begin,
+                                      .on_url = on_url,
+                                      .on_header_field = on_header_field,
+                                      .on_header_value = on_header_value,
+                                      .on_headers_complete = on_headers_complete,
+                                      .on_body = on_body,
+                                      .on_message_complete = on_message_complete};
   return &s;
 }
 
@@ -426,8 +440,10 @@ void client_accept(worker *w, uv_stream_t *listener) {
   struct sockaddr_storage peer;
   int len = sizeof peer;
   if (!uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &len)) {
-    if (peer.ss_family == AF_INET6) uv_ip6_name((struct sockaddr_in6 *)&peer, c->client_ip, sizeof c->client_ip);
-    else uv_ip4_name((struct sockaddr_in *)&peer, c->client_ip, sizeof c->client_ip);
+    if (peer.ss_family == AF_INET6)
+      uv_ip6_name((struct sockaddr_in6 *)&peer, c->client_ip, sizeof c->client_ip);
+    else
+      uv_ip4_name((struct sockaddr_in *)&peer, c->client_ip, sizeof c->client_ip);
   }
   llhttp_init(&c->parser, HTTP_REQUEST, request_settings());
   c->parser.data = c;

@@ -20,7 +20,7 @@ typedef struct client {
   uv_tcp_t tcp;
   uv_timer_t timer;
   worker *w;
-  int open_handles; /* freed when the tcp and the timer are both closed */
+  int open_handles;                /* freed when the tcp and the timer are both closed */
   bool closing, shutting, reading; /* shutting: the last answer is going out, then the connection closes */
   llhttp_t parser;
   /* input received and not yet parsed: the parser waits while a request is at the upstream */

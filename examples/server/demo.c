@@ -1,3 +1,5 @@
+#include "demo.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "demo.h"
 #include "gatehouse.h"
 
 gh_signing_key *demo_key(const char *state_dir) {
@@ -31,8 +32,7 @@ gh_signing_key *demo_key(const char *state_dir) {
   }
   char *jwk = NULL;
   size_t len = 0;
-  if (gh_signing_key_generate(&key, "EC", 256) ||
-      gh_signing_key_jwk(key, 1, DEMO_KID, "ES256", "sig", &jwk, &len)) {
+  if (gh_signing_key_generate(&key, "EC", 256) || gh_signing_key_jwk(key, 1, DEMO_KID, "ES256", "sig", &jwk, &len)) {
     fprintf(stderr, "gatehouse-server: cannot make the demo key\n");
     gh_signing_key_free(key);
     return NULL;
@@ -56,28 +56,39 @@ gh_signing_key *demo_key(const char *state_dir) {
 static const char *DEMO =
     "{\"gatehouse\":1,"
     "\"realms\":{"
-    " \"demo\":{\"providers\":[{\"name\":\"demo-idp\",\"type\":\"jwt\",\"issuer\":\"" DEMO_ISSUER "\","
-    "  \"audience\":\"" DEMO_AUDIENCE "\",\"algorithms\":[\"ES256\"],\"roles_claim\":\"roles\",\"jwks\":{\"keys\":[%s]}}]},"
-    " \"partners\":{\"api_key_header\":\"X-API-Key\",\"providers\":[{\"name\":\"keys\",\"type\":\"api_key\",\"consumer_keys\":true}]}},"
+    " \"demo\":{\"providers\":[{\"name\":\"demo-idp\",\"type\":\"jwt\",\"issuer\":\"" DEMO_ISSUER
+    "\","
+    "  \"audience\":\"" DEMO_AUDIENCE
+    "\",\"algorithms\":[\"ES256\"],\"roles_claim\":\"roles\",\"jwks\":{\"keys\":[%s]}}]},"
+    " \"partners\":{\"api_key_header\":\"X-API-Key\",\"providers\":[{\"name\":\"keys\",\"type\":\"api_key\",\"consumer_"
+    "keys\":true}]}},"
     "\"policies\":{\"orders\":{\"roles\":{\"editor\":{\"inherits\":[\"viewer\"]},\"viewer\":{}},\"rules\":["
-    " {\"id\":\"read\",\"effect\":\"allow\",\"roles\":[\"viewer\"],\"actions\":[\"GET\",\"HEAD\"],\"resources\":[\"/orders\",\"/orders/*\"]},"
-    " {\"id\":\"write\",\"effect\":\"allow\",\"roles\":[\"editor\"],\"actions\":[\"POST\",\"PUT\"],\"resources\":[\"/orders\",\"/orders/*\"]}]}},"
-    "\"limits\":{\"per-caller\":{\"algorithm\":\"gcra\",\"limit\":20,\"period\":1,\"burst\":20,\"key\":\"subject|ip\",\"memory\":1048576}},"
+    " {\"id\":\"read\",\"effect\":\"allow\",\"roles\":[\"viewer\"],\"actions\":[\"GET\",\"HEAD\"],\"resources\":[\"/"
+    "orders\",\"/orders/*\"]},"
+    " {\"id\":\"write\",\"effect\":\"allow\",\"roles\":[\"editor\"],\"actions\":[\"POST\",\"PUT\"],\"resources\":[\"/"
+    "orders\",\"/orders/*\"]}]}},"
+    "\"limits\":{\"per-caller\":{\"algorithm\":\"gcra\",\"limit\":20,\"period\":1,\"burst\":20,\"key\":\"subject|ip\","
+    "\"memory\":1048576}},"
     "\"upstreams\":{\"echo\":{\"targets\":[\"http://127.0.0.1:%d\"]}},"
     "\"apis\":["
     " {\"name\":\"orders\",\"title\":\"Orders\",\"versions\":["
     "  {\"version\":\"v0\",\"state\":\"retired\",\"base_path\":\"/v0\",\"successor\":\"v2\",\"upstream\":\"echo\","
     "   \"routes\":[{\"method\":\"GET\",\"path\":\"/orders/{id}\"}]},"
     "  {\"version\":\"v1\",\"state\":\"deprecated\",\"base_path\":\"/v1\",\"deprecated\":\"2026-06-01T00:00:00Z\","
-    "   \"sunset\":\"2030-01-01T00:00:00Z\",\"successor\":\"v2\",\"realm\":\"demo\",\"policy\":\"orders\",\"limits\":[\"per-caller\"],"
+    "   "
+    "\"sunset\":\"2030-01-01T00:00:00Z\",\"successor\":\"v2\",\"realm\":\"demo\",\"policy\":\"orders\",\"limits\":["
+    "\"per-caller\"],"
     "   \"upstream\":\"echo\",\"routes\":[{\"name\":\"v1-get-order\",\"method\":\"GET\",\"path\":\"/orders/{id}\"}]},"
-    "  {\"version\":\"v2\",\"base_path\":\"/v2\",\"realm\":\"demo\",\"policy\":\"orders\",\"limits\":[\"per-caller\"],\"upstream\":\"echo\","
+    "  "
+    "{\"version\":\"v2\",\"base_path\":\"/"
+    "v2\",\"realm\":\"demo\",\"policy\":\"orders\",\"limits\":[\"per-caller\"],\"upstream\":\"echo\","
     "   \"routes\":[{\"name\":\"get-order\",\"method\":\"GET\",\"path\":\"/orders/{id}\"},"
     "             {\"name\":\"create-order\",\"method\":\"POST\",\"path\":\"/orders\"}]}]},"
     " {\"name\":\"catalog\",\"title\":\"Catalog\",\"subscription_required\":true,\"versions\":["
     "  {\"version\":\"v1\",\"base_path\":\"/catalog/v1\",\"realm\":\"partners\",\"upstream\":\"echo\","
     "   \"routes\":[{\"name\":\"list-products\",\"method\":\"GET\",\"path\":\"/products\"}]}]}],"
-    "\"routes\":[{\"name\":\"health\",\"method\":\"GET\",\"path\":\"/health\",\"upstream\":\"echo\",\"auth\":\"none\"}],"
+    "\"routes\":[{\"name\":\"health\",\"method\":\"GET\",\"path\":\"/"
+    "health\",\"upstream\":\"echo\",\"auth\":\"none\"}],"
     "\"plans\":{\"starter\":{\"title\":\"Starter\",\"limits\":{"
     " \"per-second\":{\"algorithm\":\"gcra\",\"limit\":5,\"period\":1,\"memory\":1048576},"
     " \"daily\":{\"algorithm\":\"quota-day\",\"limit\":1000,\"memory\":1048576}}}},"
@@ -101,7 +112,8 @@ char *demo_token(const gh_signing_key *key, const char *sub, const char *role, l
   char payload[512], *token = NULL;
   size_t len = 0;
   snprintf(payload, sizeof payload,
-           "{\"iss\":\"" DEMO_ISSUER "\",\"aud\":\"" DEMO_AUDIENCE "\",\"sub\":\"%s\",\"roles\":[\"%s\"],\"iat\":%lld,"
+           "{\"iss\":\"" DEMO_ISSUER "\",\"aud\":\"" DEMO_AUDIENCE
+           "\",\"sub\":\"%s\",\"roles\":[\"%s\"],\"iat\":%lld,"
            "\"exp\":%lld}",
            sub, role, now_s, now_s + 86400);
   if (gh_jwt_sign(key, "ES256", DEMO_KID, payload, strlen(payload), &token, &len)) return NULL;

@@ -4,11 +4,12 @@
  * round trip with nothing else running. Two query parameters shape the
  * answer, for tests: bytes=N answers N bytes instead (streamed in chunks),
  * delay_ms=N answers N milliseconds later. */
+#include "echo.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "echo.h"
 #include "wire.h"
 
 typedef struct echo_conn {
@@ -16,7 +17,7 @@ typedef struct echo_conn {
   uv_timer_t delay;
   int open_handles;
   llhttp_t parser;
-  wbuf answer; /* waiting for its delay */
+  wbuf answer;       /* waiting for its delay */
   wbuf url, headers; /* headers as a JSON object's members */
   bool in_value;
   uint64_t body;
@@ -57,9 +58,12 @@ static long long query_number(const wbuf *url, const char *name) {
 static void json_chars(wbuf *b, const char *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)p[i];
-    if (ch == '"' || ch == '\\') wbuf_putf(b, "\\%c", ch);
-    else if (ch < 0x20) wbuf_putf(b, "\\u%04x", ch);
-    else wbuf_put(b, &p[i], 1);
+    if (ch == '"' || ch == '\\')
+      wbuf_putf(b, "\\%c", ch);
+    else if (ch < 0x20)
+      wbuf_putf(b, "\\u%04x", ch);
+    else
+      wbuf_put(b, &p[i], 1);
   }
 }
 
@@ -138,18 +142,13 @@ static int on_complete(llhttp_t *p) {
 }
 
 static const llhttp_settings_t *settings(void) {
-  static llhttp_settings_t s;
-  static bool ready;
-  if (!ready) {
-    llhttp_settings_init(&s);
-    s.on_message_begin = on_begin;
-    s.on_url = on_url;
-    s.on_header_field = on_field;
-    s.on_header_value = on_value;
-    s.on_body = on_body;
-    s.on_message_complete = on_complete;
-    ready = true;
-  }
+  /* constant, shared by every worker thread */
+  static const llhttp_settings_t s = {.on_message_begin = on_begin,
+                                      .on_url = on_url,
+                                      .on_header_field = on_field,
+                                      .on_header_value = on_value,
+                                      .on_body = on_body,
+                                      .on_message_complete = on_complete};
   return &s;
 }
 

@@ -211,7 +211,8 @@ static int load(const char *state_dir, int echo_port, gh_signing_key **key) {
   int rc = gh_gateway_load(srv.gw, doc, len, errors, sizeof errors);
   free(doc);
   if (rc) {
-    fprintf(stderr, "gatehouse-server: %s is not a valid configuration (gatehouse config lint lists every error):\n%s\n",
+    fprintf(stderr,
+            "gatehouse-server: %s is not a valid configuration (gatehouse config lint lists every error):\n%s\n",
             srv.config_path ? srv.config_path : "the demo", errors);
     return 2;
   }
@@ -226,18 +227,20 @@ static void banner(const gh_signing_key *key) {
     return;
   }
   char *viewer = demo_token(key, "alice", "viewer", (long long)time(NULL));
-  printf("\nDemo mode: the upstream is a built-in echo service.\n"
-         "  export TOKEN=%s\n"
-         "  curl -i http://127.0.0.1:%d/v2/orders/7 -H \"Authorization: Bearer $TOKEN\"   # 200, echoed\n"
-         "  curl -i http://127.0.0.1:%d/v2/orders/7                                       # 401\n"
-         "  curl -i -X POST http://127.0.0.1:%d/v2/orders -H \"Authorization: Bearer $TOKEN\"  # 403: a viewer\n"
-         "  curl -i http://127.0.0.1:%d/v1/orders/7 -H \"Authorization: Bearer $TOKEN\"   # Deprecation, Sunset\n"
-         "  curl -i http://127.0.0.1:%d/v0/orders/7                                       # 410 Gone\n"
-         "  curl -i http://127.0.0.1:%d/catalog/v1/products -H 'X-API-Key: " DEMO_API_KEY "'  # plan: 5/s\n"
-         "  curl -s http://127.0.0.1:%d/metrics -H 'Authorization: Bearer %s'\n"
-         "Ctrl-C stops it.\n",
-         viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
-         srv.listen_port, srv.listen_port, srv.admin_port, srv.admin_token);
+  printf(
+      "\nDemo mode: the upstream is a built-in echo service.\n"
+      "  export TOKEN=%s\n"
+      "  curl -i http://127.0.0.1:%d/v2/orders/7 -H \"Authorization: Bearer $TOKEN\"   # 200, echoed\n"
+      "  curl -i http://127.0.0.1:%d/v2/orders/7                                       # 401\n"
+      "  curl -i -X POST http://127.0.0.1:%d/v2/orders -H \"Authorization: Bearer $TOKEN\"  # 403: a viewer\n"
+      "  curl -i http://127.0.0.1:%d/v1/orders/7 -H \"Authorization: Bearer $TOKEN\"   # Deprecation, Sunset\n"
+      "  curl -i http://127.0.0.1:%d/v0/orders/7                                       # 410 Gone\n"
+      "  curl -i http://127.0.0.1:%d/catalog/v1/products -H 'X-API-Key: " DEMO_API_KEY
+      "'  # plan: 5/s\n"
+      "  curl -s http://127.0.0.1:%d/metrics -H 'Authorization: Bearer %s'\n"
+      "Ctrl-C stops it.\n",
+      viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
+      srv.listen_port, srv.admin_port, srv.admin_token);
   free(viewer);
   fflush(stdout);
 }
@@ -246,9 +249,15 @@ int main(int argc, char **argv) {
   srv.listen_host = "127.0.0.1", srv.listen_port = 8080;
   srv.admin_host = "127.0.0.1", srv.admin_port = 9901;
   srv.workers = (int)uv_available_parallelism();
-  srv.limits = (server_limits){.max_header_bytes = 16384, .max_headers = 100, .max_body_bytes = 64u << 20,
-                               .max_connections = 10000, .header_timeout_ms = 10000, .body_timeout_ms = 30000,
-                               .idle_timeout_ms = 60000, .connect_timeout_ms = 5000, .upstream_timeout_ms = 60000};
+  srv.limits = (server_limits){.max_header_bytes = 16384,
+                               .max_headers = 100,
+                               .max_body_bytes = 64u << 20,
+                               .max_connections = 10000,
+                               .header_timeout_ms = 10000,
+                               .body_timeout_ms = 30000,
+                               .idle_timeout_ms = 60000,
+                               .connect_timeout_ms = 5000,
+                               .upstream_timeout_ms = 60000};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
   const char *state_dir = ".gatehouse", *log_path = NULL;
   for (int i = 1; i < argc; i++) {
@@ -323,8 +332,8 @@ int main(int argc, char **argv) {
   workers = calloc((size_t)srv.workers, sizeof *workers);
   for (int i = 0; workers && i < srv.workers; i++)
     if ((rc = worker_start(&workers[i], i))) {
-      fprintf(stderr, "gatehouse-server: cannot listen on %s:%d: %s (choose another with --listen)\n",
-              srv.listen_host, srv.listen_port, uv_strerror(rc));
+      fprintf(stderr, "gatehouse-server: cannot listen on %s:%d: %s (choose another with --listen)\n", srv.listen_host,
+              srv.listen_port, uv_strerror(rc));
       return 1;
     }
   uv_signal_init(main_loop, &sig_hup);

@@ -14,17 +14,17 @@
 
 #define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
 #define LOW_WATER (256u << 10)
-#define MAX_IDLE 64           /* idle upstream connections kept per worker */
+#define MAX_IDLE 64 /* idle upstream connections kept per worker */
 
 struct upstream_conn {
   uv_tcp_t tcp;
   uv_connect_t connect;
   worker *w;
-  client *c; /* NULL: idle in the pool, or abandoned */
+  client *c;     /* NULL: idle in the pool, or abandoned */
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   int done_status; /* the response is complete (set inside the parser; acted on after it returns) */
-  wbuf out; /* request bytes waiting for the connection */
+  wbuf out;        /* request bytes waiting for the connection */
   llhttp_t parser;
   wbuf head;
   field fields[MAX_HEADERS];
@@ -153,8 +153,10 @@ static int on_resp_headers(llhttp_t *p) {
   u->no_body = c->head_request || status == 204 || status == 304;
   bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
   if (!u->no_body && !has_length) { /* chunked or read to the end: chunked to an HTTP/1.1 client */
-    if (c->http10) c->keep_alive = false;
-    else u->chunked_to_client = true, wbuf_puts(&out, "Transfer-Encoding: chunked\r\n");
+    if (c->http10)
+      c->keep_alive = false;
+    else
+      u->chunked_to_client = true, wbuf_puts(&out, "Transfer-Encoding: chunked\r\n");
   }
   if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
@@ -189,18 +191,13 @@ static int on_resp_complete(llhttp_t *p) {
 }
 
 static const llhttp_settings_t *response_settings(void) {
-  static llhttp_settings_t s;
-  static bool ready;
-  if (!ready) {
-    llhttp_settings_init(&s);
-    s.on_message_begin = on_resp_begin;
-    s.on_header_field = on_resp_field;
-    s.on_header_value = on_resp_value;
-    s.on_headers_complete = on_resp_headers;
-    s.on_body = on_resp_body;
-    s.on_message_complete = on_resp_complete;
-    ready = true;
-  }
+  /* constant, shared by every worker thread */
+  static const llhttp_settings_t s = {.on_message_begin = on_resp_begin,
+                                      .on_header_field = on_resp_field,
+                                      .on_header_value = on_resp_value,
+                                      .on_headers_complete = on_resp_headers,
+                                      .on_body = on_resp_body,
+                                      .on_message_complete = on_resp_complete};
   return &s;
 }
 
@@ -211,8 +208,10 @@ static void upstream_failed(upstream_conn *u, const char *why) {
   conn_close(u);
   if (!c) return;
   c->up = NULL;
-  if (started) client_response_done(c, 502, false);
-  else client_upstream_unreachable(c, why);
+  if (started)
+    client_response_done(c, 502, false);
+  else
+    client_upstream_unreachable(c, why);
 }
 
 static void release(upstream_conn *u, bool reusable);
@@ -248,7 +247,8 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
   }
   if (nread < 0) {
     free(buf->base);
-    if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK && u->done_status) {
+    if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK &&
+        u->done_status) {
       after_parse(u, HPE_OK);
       return;
     }
@@ -399,7 +399,8 @@ static void request_head(client *c, wbuf *out) {
   for (size_t i = 0; i < n; i++) {
     if (hop_by_hop(h[i].name, h[i].name_len, connection, connection_len) ||
         name_is(h[i].name, h[i].name_len, "content-length") || name_is(h[i].name, h[i].name_len, "expect") ||
-        name_is(h[i].name, h[i].name_len, "x-forwarded-for") || name_is(h[i].name, h[i].name_len, "x-forwarded-proto") ||
+        name_is(h[i].name, h[i].name_len, "x-forwarded-for") ||
+        name_is(h[i].name, h[i].name_len, "x-forwarded-proto") ||
         name_is(h[i].name, h[i].name_len, "x-forwarded-host") || name_is(h[i].name, h[i].name_len, "forwarded"))
       continue;
     has_id |= name_is(h[i].name, h[i].name_len, "x-request-id");
@@ -409,8 +410,10 @@ static void request_head(client *c, wbuf *out) {
     wbuf_puts(out, "\r\n");
   }
   bool v6 = strchr(c->client_ip, ':') != NULL;
-  if (xff) wbuf_putf(out, "X-Forwarded-For: %.*s, %s\r\n", (int)xff_len, xff, c->client_ip);
-  else wbuf_putf(out, "X-Forwarded-For: %s\r\n", c->client_ip);
+  if (xff)
+    wbuf_putf(out, "X-Forwarded-For: %.*s, %s\r\n", (int)xff_len, xff, c->client_ip);
+  else
+    wbuf_putf(out, "X-Forwarded-For: %s\r\n", c->client_ip);
   wbuf_puts(out, "X-Forwarded-Proto: http\r\n");
   if (host) wbuf_putf(out, "X-Forwarded-Host: %.*s\r\n", (int)host_len, host);
   /* RFC 7239 §4: an IPv6 address is bracketed and quoted */
@@ -418,8 +421,10 @@ static void request_head(client *c, wbuf *out) {
   if (host) wbuf_putf(out, ";host=\"%.*s\"", (int)host_len, host);
   wbuf_puts(out, "\r\n");
   if (!has_id) wbuf_putf(out, "X-Request-Id: %s\r\n", gh_decision_request_id(d));
-  if (c->request_chunked) wbuf_puts(out, "Transfer-Encoding: chunked\r\n");
-  else if (c->parser.flags & F_CONTENT_LENGTH) wbuf_putf(out, "Content-Length: %llu\r\n", (unsigned long long)c->parser.content_length);
+  if (c->request_chunked)
+    wbuf_puts(out, "Transfer-Encoding: chunked\r\n");
+  else if (c->parser.flags & F_CONTENT_LENGTH)
+    wbuf_putf(out, "Content-Length: %llu\r\n", (unsigned long long)c->parser.content_length);
   wbuf_puts(out, "\r\n");
 }
 

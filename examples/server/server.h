@@ -5,12 +5,11 @@
 #ifndef GH_SERVER_H
 #define GH_SERVER_H
 
+#include <llhttp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <llhttp.h>
 #include <uv.h>
 
 #include "gatehouse.h"
@@ -31,9 +30,9 @@ typedef struct server {
   const char *admin_token; /* required by the admin API but for /health and /ready; NULL: admin API on loopback only */
   server_limits limits;
   gh_gateway *gw;
-  atomic_bool draining;   /* SIGTERM: no new requests; exit once in-flight ones finish */
-  atomic_long in_flight;  /* requests decided and not yet completed, across workers */
-  atomic_long accepted;   /* connections, for the admin API */
+  atomic_bool draining;  /* SIGTERM: no new requests; exit once in-flight ones finish */
+  atomic_long in_flight; /* requests decided and not yet completed, across workers */
+  atomic_long accepted;  /* connections, for the admin API */
 } server;
 
 typedef struct upstream_pool upstream_pool;

@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <uv.h>
 
 typedef struct wbuf {
@@ -20,7 +19,8 @@ void wbuf_puts(wbuf *b, const char *s);
 void wbuf_putf(wbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wbuf_free(wbuf *b);
 
-/* Writes the buffer's bytes (taking them: b is emptied); done(stream, status) after, may be NULL. 0 or a libuv error. */
+/* Writes the buffer's bytes (taking them: b is emptied); done(stream, status) after, may be NULL. 0 or a libuv error.
+ */
 typedef void (*sent_fn)(uv_stream_t *s, int status);
 int send_buf(uv_stream_t *s, wbuf *b, sent_fn done);
 /* The same for a slice (copied). */

@@ -1,12 +1,12 @@
+#include "catalog.h"
+
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "../core/core.h"
 #include "../core/date.h"
-#include "catalog.h"
 #include "gatehouse/error.h"
 
 static const char *const STATES[] = {"draft", "published", "deprecated", "retired"};

@@ -1,9 +1,10 @@
+#include "label_table.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
 #include "../core/core.h"
 #include "../core/hash64.h"
-#include "label_table.h"
 
 #define EMPTY 0u
 #define CLAIMED 1u /* being written by the thread that claimed it */

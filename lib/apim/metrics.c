@@ -1,14 +1,14 @@
+#include "metrics.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
-
 /* Bucket upper bounds in nanoseconds: 1 µs to 10 s, then +Inf. Gateway stages
  * take microseconds and upstreams milliseconds: one set serves both. */
-static const uint64_t BOUNDS_NS[] = {1000,      2500,      5000,      10000,      25000,      50000,
-                                     100000,    250000,    500000,    1000000,    2500000,    5000000,
-                                     10000000,  25000000,  50000000,  100000000,  250000000,  500000000,
+static const uint64_t BOUNDS_NS[] = {1000,       2500,       5000,       10000,      25000,     50000,
+                                     100000,     250000,     500000,     1000000,    2500000,   5000000,
+                                     10000000,   25000000,   50000000,   100000000,  250000000, 500000000,
                                      1000000000, 2500000000, 5000000000, 10000000000};
 #define N_BOUNDS (sizeof BOUNDS_NS / sizeof BOUNDS_NS[0])
 #define N_BUCKETS (N_BOUNDS + 1)
@@ -50,8 +50,10 @@ static size_t bucket_of(uint64_t ns) {
   size_t lo = 0, hi = N_BOUNDS; /* the first bound >= ns; N_BOUNDS: +Inf */
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (BOUNDS_NS[mid] >= ns) hi = mid;
-    else lo = mid + 1;
+    if (BOUNDS_NS[mid] >= ns)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   return lo;
 }
@@ -77,7 +79,8 @@ void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s, gh__metrics
   }
 }
 
-void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c, gh__metrics_cache *cache) {
+void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c,
+                       gh__metrics_cache *cache) {
   char fam[2] = {(char)('0' + family), 0};
   const char *labels[4] = {fam, a, b, c};
   char key[GH__LABEL_KEY_MAX];
@@ -98,10 +101,14 @@ static void put_label(gh__buf *out, const char *name, const char *v, size_t n, b
   gh__buf_puts(out, name);
   gh__buf_put(out, "=\"", 2);
   for (size_t i = 0; i < n; i++) {
-    if (v[i] == '\\') gh__buf_put(out, "\\\\", 2);
-    else if (v[i] == '"') gh__buf_put(out, "\\\"", 2);
-    else if (v[i] == '\n') gh__buf_put(out, "\\n", 2);
-    else gh__buf_put(out, &v[i], 1);
+    if (v[i] == '\\')
+      gh__buf_put(out, "\\\\", 2);
+    else if (v[i] == '"')
+      gh__buf_put(out, "\\\"", 2);
+    else if (v[i] == '\n')
+      gh__buf_put(out, "\\n", 2);
+    else
+      gh__buf_put(out, &v[i], 1);
   }
   gh__buf_put(out, "\"", 1);
 }
@@ -166,8 +173,10 @@ static void write_series(void *ud, const char *key, size_t len, void *value) {
       if (b < N_BUCKETS) {
         cumulative += counts[b];
         gh__buf_puts(out, ",le=\"");
-        if (b < N_BOUNDS) put_seconds(out, BOUNDS_NS[b]);
-        else gh__buf_puts(out, "+Inf");
+        if (b < N_BOUNDS)
+          put_seconds(out, BOUNDS_NS[b]);
+        else
+          gh__buf_puts(out, "+Inf");
         gh__buf_puts(out, "\"} ");
         put_u64(out, cumulative);
       } else {

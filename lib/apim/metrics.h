@@ -29,8 +29,8 @@ typedef struct gh__metrics_cache {
 
 typedef struct gh__metrics_sample {
   const char *api, *version, *route, *consumer; /* NULL reads as "" */
-  int status;                                     /* 0: no response */
-  int64_t part_ns[GH__METRIC_PARTS];              /* < 0: the part did not run */
+  int status;                                   /* 0: no response */
+  int64_t part_ns[GH__METRIC_PARTS];            /* < 0: the part did not run */
   uint64_t bytes_in, bytes_out;
 } gh__metrics_sample;
 
@@ -38,7 +38,8 @@ gh__metrics *gh__metrics_new(size_t max_series);
 void gh__metrics_free(gh__metrics *m);
 void gh__metrics_record(gh__metrics *m, const gh__metrics_sample *s, gh__metrics_cache *cache);
 /* Adds one to a counter of a family (GH__COUNT_*); unused labels NULL. */
-void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c, gh__metrics_cache *cache);
+void gh__metrics_count(gh__metrics *m, int family, const char *a, const char *b, const char *c,
+                       gh__metrics_cache *cache);
 /* The Prometheus text exposition, appended to out. */
 void gh__metrics_write(const gh__metrics *m, gh__buf *out);
 /* The q-quantile (0 < q <= 1) in milliseconds of a part over the series

@@ -1,9 +1,10 @@
+#include "usage.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
 #include "../core/json.h"
 #include "label_table.h"
-#include "usage.h"
 
 typedef struct entry {
   atomic_uint_fast64_t requests, forwarded, denied, quota_units, bytes_in, bytes_out;

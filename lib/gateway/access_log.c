@@ -1,8 +1,9 @@
+#include "access_log.h"
+
 #include <string.h>
 
 #include "../core/date.h"
 #include "../core/json.h"
-#include "access_log.h"
 
 /* Each field as few appends as it can: its name with the punctuation around
  * it is one constant (this runs once per request on the completing thread). */
@@ -60,8 +61,10 @@ void gh__access_log_line(const gh_decision *d, int status, int64_t gateway_ns, i
   PUT_CONST(out, ",\"gateway_ms\":");
   put_ms(out, gateway_ns);
   PUT_CONST(out, ",\"upstream_ms\":");
-  if (upstream_ms >= 0) put_u64(out, (uint64_t)upstream_ms);
-  else PUT_CONST(out, "null");
+  if (upstream_ms >= 0)
+    put_u64(out, (uint64_t)upstream_ms);
+  else
+    PUT_CONST(out, "null");
   NUMBER(out, "bytes_in", bytes_in);
   NUMBER(out, "bytes_out", bytes_out);
   NUMBER(out, "config_version", d->config_version);

@@ -1,9 +1,8 @@
 /* API management around the pipeline: each completed decision recorded in
  * the metrics, the consumer's usage and the access log; and reading them. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "../apim/metrics.h"
 #include "../apim/usage.h"
@@ -41,8 +40,14 @@ void gh__gateway_account(gh_gateway *gw, gh_decision *d, int status, int64_t ups
   }
   part_ns[GH_METRIC_UPSTREAM] = upstream_ms >= 0 && d->picked ? upstream_ms * 1000000 : -1;
   if (s->metrics && d->timed) {
-    gh__metrics_sample sample = {v ? v->api : NULL, v ? v->version : NULL, d->route ? d->route->name : NULL,
-                                 d->consumer ? d->consumer->name : NULL, status, {0}, bytes_in, bytes_out};
+    gh__metrics_sample sample = {v ? v->api : NULL,
+                                 v ? v->version : NULL,
+                                 d->route ? d->route->name : NULL,
+                                 d->consumer ? d->consumer->name : NULL,
+                                 status,
+                                 {0},
+                                 bytes_in,
+                                 bytes_out};
     memcpy(sample.part_ns, part_ns, sizeof part_ns);
     gh__metrics_record(s->metrics->object, &sample, &d->metrics_cache);
     count_outcomes(s->metrics->object, d, status);
@@ -81,13 +86,13 @@ int gh_metrics_write(gh_gateway *gw, char **out, size_t *len) {
   return rc;
 }
 
-int gh_metrics_quantile(gh_gateway *gw, const char *api, const char *version, const char *route,
-                        const char *consumer, int part, double q, double *ms) {
+int gh_metrics_quantile(gh_gateway *gw, const char *api, const char *version, const char *route, const char *consumer,
+                        int part, double q, double *ms) {
   if (!gw || !ms) return GH_EINVAL;
   if (!gh__gateway_loaded(gw)) return GH_EMISUSE;
   gh__snapshot *s = gh__gateway_acquire(gw);
-  int rc = s->metrics ? gh__metrics_quantile(s->metrics->object, api, version, route, consumer, part, q, ms)
-                      : GH_EMISUSE;
+  int rc =
+      s->metrics ? gh__metrics_quantile(s->metrics->object, api, version, route, consumer, part, q, ms) : GH_EMISUSE;
   gh__gateway_release(gw, s);
   return rc;
 }
@@ -116,9 +121,12 @@ int gh_usage_write(gh_gateway *gw, char **out, size_t *len) {
 /* (name) as an RFC 6901 reference token: '~' → "~0", '/' → "~1". */
 static void put_pointer_token(gh__buf *b, const char *name) {
   for (const char *p = name; *p; p++) {
-    if (*p == '~') gh__buf_put(b, "~0", 2);
-    else if (*p == '/') gh__buf_put(b, "~1", 2);
-    else gh__buf_put(b, p, 1);
+    if (*p == '~')
+      gh__buf_put(b, "~0", 2);
+    else if (*p == '/')
+      gh__buf_put(b, "~1", 2);
+    else
+      gh__buf_put(b, p, 1);
   }
 }
 
@@ -154,8 +162,8 @@ static int resubscribe(cJSON *consumer, const char *api, const char *version, co
   return GH_OK;
 }
 
-int gh_gateway_subscribe(gh_gateway *gw, const char *consumer, const char *api, const char *version,
-                         const char *state, char *errors, size_t errors_cap) {
+int gh_gateway_subscribe(gh_gateway *gw, const char *consumer, const char *api, const char *version, const char *state,
+                         char *errors, size_t errors_cap) {
   if (errors && errors_cap) errors[0] = 0;
   if (!gw || !consumer || !api || !version) return GH_EINVAL;
   if (state && strcmp(state, "active") && strcmp(state, "suspended")) {
@@ -180,8 +188,8 @@ int gh_gateway_subscribe(gh_gateway *gw, const char *consumer, const char *api, 
     cJSON *before = cJSON_Duplicate(c, 1);
     rc = before ? resubscribe(c, api, version, state) : GH_ENOMEM;
     if (rc == GH_ENOTFOUND)
-      gh__set_msg(errors, errors_cap, "consumer \"%s\" has no subscription to API \"%s\" version \"%s\"", consumer,
-                  api, version);
+      gh__set_msg(errors, errors_cap, "consumer \"%s\" has no subscription to API \"%s\" version \"%s\"", consumer, api,
+                  version);
     gh__buf patch = {0};
     if (!rc) {
       char *old_text = cJSON_PrintUnformatted(before), *new_text = cJSON_PrintUnformatted(c);

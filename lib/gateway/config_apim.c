@@ -250,7 +250,8 @@ static void consumer(gh__cfg *b, const cJSON *def, uint32_t index) {
     check_keys(b, cred);
     if (gh__json_member(cred, "api_keys") && !takes_consumer_keys(b->root)) {
       gh__report_push_name(b->r, "api_keys");
-      gh__report_error(b->r, "no provider takes consumers' keys: set \"consumer_keys\": true on an \"api_key\" provider");
+      gh__report_error(b->r,
+                       "no provider takes consumers' keys: set \"consumer_keys\": true on an \"api_key\" provider");
       gh__report_pop(b->r);
     }
     gh__report_pop(b->r);
@@ -292,7 +293,8 @@ void gh__cfg_consumers(gh__cfg *b) {
   const cJSON *consumers = gh__cfg_member(b, b->root, "consumers", cJSON_Object, "an object of consumers", false);
   size_t count = 0;
   for (const cJSON *c = consumers ? consumers->child : NULL; c; c = c->next) count++;
-  if (gh__strmap_init(&b->s->consumer_ids) || (count && !(b->s->consumers = gh__calloc(count, sizeof *b->s->consumers)))) {
+  if (gh__strmap_init(&b->s->consumer_ids) ||
+      (count && !(b->s->consumers = gh__calloc(count, sizeof *b->s->consumers)))) {
     b->failed_alloc = true;
     return;
   }
@@ -353,7 +355,6 @@ void gh__cfg_analytics(gh__cfg *b) {
   if (!b->ctx->gw || b->r->count) return; /* checking only, or failing: nothing to allocate */
   const gh__snapshot *prev = b->ctx->previous;
   if (metrics) gh__ns_per_tick(); /* calibrated before any decision is timed */
-  if (metrics)
-    b->s->metrics = kept_or_new(b, prev ? prev->metrics : NULL, max, make_metrics, free_metrics, max);
+  if (metrics) b->s->metrics = kept_or_new(b, prev ? prev->metrics : NULL, max, make_metrics, free_metrics, max);
   b->s->usage = kept_or_new(b, prev ? prev->usage : NULL, max, make_usage, free_usage, max);
 }

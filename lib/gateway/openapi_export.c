@@ -3,10 +3,9 @@
  * schemes from the realms (bearer JWT, API keys, OpenID Connect discovery
  * and, once its document was fetched, OAuth 2.0 flows); lifecycle dates,
  * limits and plans as x-gatehouse extensions. What the portal renders. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "../core/core.h"
 #include "../core/date.h"
@@ -118,7 +117,8 @@ static cJSON *security(exporter *x, const gh__gw_route *route) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(x->schemes, name);
     if (!sc) continue;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(sc, "type");
-    bool scoped = cJSON_IsString(type) && (!strcmp(type->valuestring, "oauth2") || !strcmp(type->valuestring, "openIdConnect"));
+    bool scoped =
+        cJSON_IsString(type) && (!strcmp(type->valuestring, "oauth2") || !strcmp(type->valuestring, "openIdConnect"));
     cJSON *req = cJSON_CreateObject(), *scopes = cJSON_CreateArray();
     for (size_t i = 0; scoped && scopes && i < route->n_scopes; i++)
       cJSON_AddItemToArray(scopes, cJSON_CreateString(route->scopes[i]));
@@ -133,7 +133,8 @@ static cJSON *security(exporter *x, const gh__gw_route *route) {
 
 /* ---- paths ---- */
 
-/* A router template as an OpenAPI path: "{id:int}" → "{id}", "{rest*}" → "{rest}", "*" → "{wildcard}"; each parameter listed. */
+/* A router template as an OpenAPI path: "{id:int}" → "{id}", "{rest*}" → "{rest}", "*" → "{wildcard}"; each parameter
+ * listed. */
 static void openapi_path(exporter *x, const char *tmpl, gh__buf *path, cJSON *params) {
   for (const char *p = tmpl; *p; p++) {
     if (*p == '*' && (p == tmpl || p[-1] == '/')) {
@@ -172,9 +173,12 @@ static void openapi_path(exporter *x, const char *tmpl, gh__buf *path, cJSON *pa
     if (!cJSON_AddBoolToObject(param, "required", true)) x->failed = true;
     cJSON *schema = add_object(x, param, "schema");
     add_string(x, schema, "type", "string");
-    if (type && !strncmp(type, "int}", 4)) add_string(x, schema, "pattern", "^[0-9]+$");
-    else if (type && !strncmp(type, "uuid}", 5)) add_string(x, schema, "format", "uuid");
-    else if (p[1 + n] == '*') add_string(x, param, "description", "the rest of the path");
+    if (type && !strncmp(type, "int}", 4))
+      add_string(x, schema, "pattern", "^[0-9]+$");
+    else if (type && !strncmp(type, "uuid}", 5))
+      add_string(x, schema, "format", "uuid");
+    else if (p[1 + n] == '*')
+      add_string(x, param, "description", "the rest of the path");
     p = end;
   }
 }
@@ -211,22 +215,27 @@ static void add_operation(exporter *x, const gh__gw_route *route, const char *me
   char id[300], tag[300];
   snprintf(tag, sizeof tag, "%s %s", v->api, v->version);
   snprintf(id, sizeof id, "%s.%s.%s", v->api, v->version, route->name);
-  if (strchr(route->method, ',') || !strcmp(route->method, "*")) snprintf(id + strlen(id), sizeof id - strlen(id), ".%s", lower);
+  if (strchr(route->method, ',') || !strcmp(route->method, "*"))
+    snprintf(id + strlen(id), sizeof id - strlen(id), ".%s", lower);
   add_string(x, op, "operationId", id);
   add_string(x, op, "summary", route->name);
   cJSON *tags = cJSON_AddArrayToObject(op, "tags");
   if (!tags || !cJSON_AddItemToArray(tags, cJSON_CreateString(tag))) x->failed = true;
-  if (cJSON_GetArraySize(params)) cJSON_AddItemToObject(op, "parameters", params);
-  else cJSON_Delete(params);
+  if (cJSON_GetArraySize(params))
+    cJSON_AddItemToObject(op, "parameters", params);
+  else
+    cJSON_Delete(params);
   if (v->state == GH__API_DEPRECATED) cJSON_AddBoolToObject(op, "deprecated", true);
   cJSON *sec = security(x, route);
   if (sec) cJSON_AddItemToObject(op, "security", sec);
   cJSON *responses = add_object(x, op, "responses");
   add_response(x, responses, "default", "The upstream's answer");
-  if (route->auth != GH__AUTH_NONE) add_response(x, responses, "401", "Credentials are missing or not accepted (RFC 6750)");
+  if (route->auth != GH__AUTH_NONE)
+    add_response(x, responses, "401", "Credentials are missing or not accepted (RFC 6750)");
   if (route->policy || route->n_scopes || v->subscription_required)
     add_response(x, responses, "403", "Not allowed: policy, scope or subscription (RFC 9457 problem)");
-  if (route->n_limits || x->s->n_plans) add_response(x, responses, "429", "A rate limit or quota is exhausted (RateLimit fields)");
+  if (route->n_limits || x->s->n_plans)
+    add_response(x, responses, "429", "A rate limit or quota is exhausted (RateLimit fields)");
   if (route->n_limits) {
     cJSON *limits = cJSON_AddArrayToObject(op, "x-gatehouse-limits");
     for (size_t i = 0; limits && i < route->n_limits; i++) {
@@ -236,7 +245,8 @@ static void add_operation(exporter *x, const gh__gw_route *route, const char *me
       add_string(x, l, "policy", route->limits[i]->policy_field);
     }
   }
-  if (v->subscription_required && !cJSON_AddBoolToObject(op, "x-gatehouse-subscription-required", true)) x->failed = true;
+  if (v->subscription_required && !cJSON_AddBoolToObject(op, "x-gatehouse-subscription-required", true))
+    x->failed = true;
 }
 
 /* The version's tag: its title, lifecycle state and dates. */

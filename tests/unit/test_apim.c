@@ -115,10 +115,11 @@ static void test_subscriptions(void **state) {
 static void test_not_a_consumer(void **state) {
   (void)state;
   /* a key of the provider's own list (sha256 of "stranger-key"), whose owner is no consumer */
-  gh_gateway *gw = load_patched("[{\"op\":\"add\",\"path\":\"/realms/partners/providers/0/keys/-\",\"value\":{"
-                                "\"sha256\":\"96fbe991904da033d08b8e7a208f893914d56cc10d96503b7a5d4bd0b3ea0101\","
-                                "\"consumer\":\"stranger\",\"scopes\":\"catalog:read\"}}]",
-                                NULL, NULL);
+  gh_gateway *gw = load_patched(
+      "[{\"op\":\"add\",\"path\":\"/realms/partners/providers/0/keys/-\",\"value\":{"
+      "\"sha256\":\"96fbe991904da033d08b8e7a208f893914d56cc10d96503b7a5d4bd0b3ea0101\","
+      "\"consumer\":\"stranger\",\"scopes\":\"catalog:read\"}}]",
+      NULL, NULL);
   gh_decision *d;
   assert_int_equal(gh_decision_new(&d), GH_OK);
   assert_int_equal(call(gw, d, "X-API-Key: stranger-key", "/catalog/v1/products", NOW, 200), 403);
@@ -152,7 +153,8 @@ static void test_subscribe_at_runtime(void **state) {
   assert_int_equal(gh_gateway_subscribe(gw, "acme-partner", "catalog", "v1", NULL, errors, sizeof errors), GH_OK);
   assert_int_equal(call(gw, d, ACME, "/catalog/v1/products", NOW, 200), 403);
   /* what cannot be done says why */
-  assert_int_equal(gh_gateway_subscribe(gw, "acme-partner", "catalog", "v1", NULL, errors, sizeof errors), GH_ENOTFOUND);
+  assert_int_equal(gh_gateway_subscribe(gw, "acme-partner", "catalog", "v1", NULL, errors, sizeof errors),
+                   GH_ENOTFOUND);
   assert_string_equal(errors, "consumer \"acme-partner\" has no subscription to API \"catalog\" version \"v1\"");
   assert_int_equal(gh_gateway_subscribe(gw, "nobody", "catalog", "v1", "active", errors, sizeof errors), GH_ENOTFOUND);
   assert_string_equal(errors, "no consumer named \"nobody\" (add it under \"consumers\")");
@@ -310,9 +312,11 @@ static void test_prometheus(void **state) {
   assert_true(sum_of(s, n, "gatehouse_requests_total", "consumer=\"globex\",code_class=\"4xx\"") == 1);
   assert_true(sum_of(s, n, "gatehouse_requests_total", "api=\"\",version=\"\",route=\"\"") == 1); /* no route: 404 */
   assert_true(sum_of(s, n, "gatehouse_request_bytes_total", NULL) == 1000);
-  assert_true(sum_of(s, n, "gatehouse_authentication_failures_total", "realm=\"partners\",reason=\"INVALID_API_KEY\"") == 1);
+  assert_true(
+      sum_of(s, n, "gatehouse_authentication_failures_total", "realm=\"partners\",reason=\"INVALID_API_KEY\"") == 1);
   assert_true(sum_of(s, n, "gatehouse_upstream_responses_total", "outcome=\"success\"") == 5);
-  assert_true(sum_of(s, n, "gatehouse_upstream_responses_total", "target=\"http://127.0.0.1:9003\",outcome=\"error\"") == 1);
+  assert_true(
+      sum_of(s, n, "gatehouse_upstream_responses_total", "target=\"http://127.0.0.1:9003\",outcome=\"error\"") == 1);
   assert_true(sum_of(s, n, "gatehouse_upstream_responses_total", "outcome=\"unreachable\"") == 1);
   /* histograms: buckets cumulative and monotonic, +Inf equal to _count; each series' _count is its requests */
   size_t histograms = 0;
@@ -402,7 +406,8 @@ static void test_access_log(void **state) {
   call(gw, d, ACME, "/catalog/v1/products?api_key=query-secret-DO-NOT-LOG", NOW, 200);
   call(gw, d, "X-API-Key: wrong-secret-DO-NOT-LOG", "/catalog/v1/products", NOW, 200);
   t_req q;
-  gh_gateway_decide(gw, t_gw_request(&q, "192.0.2.1", "GET", "/v2/orders/7", "Authorization: Bearer token-DO-NOT-LOG", NULL), NOW, d);
+  gh_gateway_decide(
+      gw, t_gw_request(&q, "192.0.2.1", "GET", "/v2/orders/7", "Authorization: Bearer token-DO-NOT-LOG", NULL), NOW, d);
   gh_gateway_complete(gw, d, gh_decision_status(d), -1, 10, 20);
   assert_int_equal(log.lines, 3);
   assert_null(strstr(log.text, "DO-NOT-LOG"));
@@ -414,9 +419,10 @@ static void test_access_log(void **state) {
     *next = 0;
     cJSON *j = cJSON_Parse(line);
     assert_non_null(j);
-    static const char *const fields[] = {"time", "request_id", "method", "api", "version", "route", "consumer",
-                                         "subject", "status", "reason", "target", "gateway_ms", "upstream_ms",
-                                         "bytes_in", "bytes_out", "config_version", NULL};
+    static const char *const fields[] = {"time",           "request_id", "method",      "api",      "version",
+                                         "route",          "consumer",   "subject",     "status",   "reason",
+                                         "target",         "gateway_ms", "upstream_ms", "bytes_in", "bytes_out",
+                                         "config_version", NULL};
     for (size_t f = 0; fields[f]; f++) assert_non_null(cJSON_GetObjectItemCaseSensitive(j, fields[f]));
     if (i == 0) {
       assert_member(j, "consumer", "acme-partner");
@@ -463,8 +469,12 @@ static void test_openapi_export(void **state) {
   assert_member(param, "name", "id");
   assert_member(param, "in", "path");
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(param, "required"))); /* OpenAPI 3.1 §4.8.12.1 */
-  assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(get, "security"), 0), "staff-jwt"));
-  assert_true(cJSON_IsTrue(at(doc, "paths", "/v1/orders/{id}", "get") ? cJSON_GetObjectItemCaseSensitive(at(doc, "paths", "/v1/orders/{id}", "get"), "deprecated") : NULL));
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(get, "security"), 0), "staff-jwt"));
+  assert_true(
+      cJSON_IsTrue(at(doc, "paths", "/v1/orders/{id}", "get")
+                       ? cJSON_GetObjectItemCaseSensitive(at(doc, "paths", "/v1/orders/{id}", "get"), "deprecated")
+                       : NULL));
   assert_null(at(doc, "paths", "/v3/orders/{id}", NULL)); /* a draft is not published */
   assert_null(at(doc, "paths", "/v0/orders/{id}", NULL)); /* nor a retired version */
   assert_null(at(doc, "paths", "/health", NULL));         /* nor routes outside the catalog */
@@ -483,7 +493,8 @@ static void test_openapi_export(void **state) {
   gh_gateway_free(gw);
 }
 
-/* OpenID Connect discovery: openIdConnect at once, and OAuth 2.0 flows once the host fetched the document (RFC 8414). */
+/* OpenID Connect discovery: openIdConnect at once, and OAuth 2.0 flows once the host fetched the document (RFC 8414).
+ */
 static void test_openapi_oauth_flows(void **state) {
   (void)state;
   const char *disc = "https://id.example.com/.well-known/openid-configuration";
@@ -502,9 +513,10 @@ static void test_openapi_oauth_flows(void **state) {
   assert_member(at(doc, "components", "securitySchemes", "corp-oidc"), "openIdConnectUrl", disc);
   assert_null(at(doc, "components", "securitySchemes", "corp-oauth2")); /* nothing fetched yet */
   cJSON_Delete(doc);
-  const char *meta = "{\"issuer\":\"https://id.example.com\",\"jwks_uri\":\"https://id.example.com/keys\","
-                     "\"authorization_endpoint\":\"https://id.example.com/authorize\","
-                     "\"token_endpoint\":\"https://id.example.com/token\",\"scopes_supported\":[\"openid\",\"a:read\"]}";
+  const char *meta =
+      "{\"issuer\":\"https://id.example.com\",\"jwks_uri\":\"https://id.example.com/keys\","
+      "\"authorization_endpoint\":\"https://id.example.com/authorize\","
+      "\"token_endpoint\":\"https://id.example.com/token\",\"scopes_supported\":[\"openid\",\"a:read\"]}";
   char msg[256];
   assert_int_equal(gh_gateway_set_discovery(gw, disc, meta, strlen(meta), NOW, msg, sizeof msg), GH_OK);
   assert_int_equal(gh_gateway_openapi(gw, &text, &len), GH_OK);
@@ -514,11 +526,15 @@ static void test_openapi_oauth_flows(void **state) {
   assert_member(flows, "type", "oauth2");
   assert_member(at(flows, "flows", "authorizationCode", NULL), "authorizationUrl", "https://id.example.com/authorize");
   assert_member(at(flows, "flows", "clientCredentials", NULL), "tokenUrl", "https://id.example.com/token");
-  assert_non_null(at(flows, "flows", "clientCredentials", "scopes") ? cJSON_GetObjectItemCaseSensitive(at(flows, "flows", "clientCredentials", "scopes"), "a:read") : NULL);
+  assert_non_null(at(flows, "flows", "clientCredentials", "scopes")
+                      ? cJSON_GetObjectItemCaseSensitive(at(flows, "flows", "clientCredentials", "scopes"), "a:read")
+                      : NULL);
   /* the operation accepts either scheme, with the scope it requires */
   const cJSON *sec = cJSON_GetObjectItemCaseSensitive(at(doc, "paths", "/v1/x", "get"), "security");
   assert_int_equal(cJSON_GetArraySize(sec), 2);
-  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sec, 1), "corp-oauth2"), 0)->valuestring, "a:read");
+  assert_string_equal(
+      cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sec, 1), "corp-oauth2"), 0)->valuestring,
+      "a:read");
   cJSON_Delete(doc);
   gh_gateway_free(gw);
 }
@@ -540,7 +556,8 @@ static void *caller(void *ud) {
 
 static void test_threads(void **state) {
   (void)state;
-  gh_gateway *gw = load_patched("[{\"op\":\"replace\",\"path\":\"/plans/partner-basic/limits\",\"value\":{}}]", NULL, NULL);
+  gh_gateway *gw =
+      load_patched("[{\"op\":\"replace\",\"path\":\"/plans/partner-basic/limits\",\"value\":{}}]", NULL, NULL);
   pthread_t t[THREADS];
   for (int i = 0; i < THREADS; i++) assert_int_equal(pthread_create(&t[i], NULL, caller, gw), 0);
   for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
@@ -567,30 +584,40 @@ static void expect_error(const char *patch, const char *want) {
 
 static void test_config_errors(void **state) {
   (void)state;
-  expect_error("[{\"op\":\"add\",\"path\":\"/plans/partner-basic/limits/x\",\"value\":{\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"key\":\"ip\"}}]",
-               "$.plans.partner-basic.limits.x.key");
+  expect_error(
+      "[{\"op\":\"add\",\"path\":\"/plans/partner-basic/limits/"
+      "x\",\"value\":{\"algorithm\":\"gcra\",\"limit\":1,\"period\":1,\"key\":\"ip\"}}]",
+      "$.plans.partner-basic.limits.x.key");
   expect_error("[{\"op\":\"replace\",\"path\":\"/consumers/globex/plan\",\"value\":\"partner-basik\"}]",
                "no plan named \"partner-basik\"; did you mean \"partner-basic\"?");
-  expect_error("[{\"op\":\"add\",\"path\":\"/consumers/globex/subscriptions/-\",\"value\":{\"api\":\"catalog\",\"version\":\"v7\"}}]",
-               "API \"catalog\" has no version \"v7\"");
+  expect_error(
+      "[{\"op\":\"add\",\"path\":\"/consumers/globex/subscriptions/"
+      "-\",\"value\":{\"api\":\"catalog\",\"version\":\"v7\"}}]",
+      "API \"catalog\" has no version \"v7\"");
   expect_error("[{\"op\":\"add\",\"path\":\"/consumers/globex/subscriptions/-\",\"value\":{\"api\":\"katalog\"}}]",
                "no API named \"katalog\"");
   expect_error("[{\"op\":\"add\",\"path\":\"/consumers/initech/credentials/subjects\",\"value\":[\"globex\"]}]",
                "\"globex\" already identifies consumer \"globex\"");
   expect_error("[{\"op\":\"remove\",\"path\":\"/realms/partners/providers/0/consumer_keys\"}]",
                "no provider takes consumers' keys");
-  expect_error("[{\"op\":\"replace\",\"path\":\"/consumers/initech/credentials/api_keys/0/sha256\",\"value\":\"initech-key\"}]",
-               "SHA-256 as 64 lower-case hex digits");
+  expect_error(
+      "[{\"op\":\"replace\",\"path\":\"/consumers/initech/credentials/api_keys/0/sha256\",\"value\":\"initech-key\"}]",
+      "SHA-256 as 64 lower-case hex digits");
   expect_error("[{\"op\":\"replace\",\"path\":\"/analytics/max_series\",\"value\":0}]", "$.analytics.max_series");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_subscriptions),    cmocka_unit_test(test_not_a_consumer),
-      cmocka_unit_test(test_subscribe_at_runtime), cmocka_unit_test(test_plan_limits),
-      cmocka_unit_test(test_usage),            cmocka_unit_test(test_prometheus),
-      cmocka_unit_test(test_bounded_cardinality), cmocka_unit_test(test_access_log),
-      cmocka_unit_test(test_openapi_export),   cmocka_unit_test(test_openapi_oauth_flows),
+      cmocka_unit_test(test_subscriptions),
+      cmocka_unit_test(test_not_a_consumer),
+      cmocka_unit_test(test_subscribe_at_runtime),
+      cmocka_unit_test(test_plan_limits),
+      cmocka_unit_test(test_usage),
+      cmocka_unit_test(test_prometheus),
+      cmocka_unit_test(test_bounded_cardinality),
+      cmocka_unit_test(test_access_log),
+      cmocka_unit_test(test_openapi_export),
+      cmocka_unit_test(test_openapi_oauth_flows),
       cmocka_unit_test(test_threads),
       cmocka_unit_test(test_config_errors),
   };
