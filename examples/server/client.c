@@ -21,7 +21,6 @@ int64_t server_now_ms(void) {
 }
 
 static void feed(client *c);
-static void client_close(client *c);
 
 /* ---- lifetime ---- */
 
@@ -47,7 +46,7 @@ static void finish_decision(client *c, int status, int64_t upstream_ms) {
   atomic_fetch_sub(&c->w->srv->in_flight, 1);
 }
 
-static void client_close(client *c) {
+void client_close(client *c) {
   if (c->closing) return;
   c->closing = true;
   if (c->up) proxy_abort(c);
@@ -160,12 +159,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   (void)buf;
   client *c = s->data;
-  if (nread < 0) {
-    if (c->forwarding && c->request_complete) {
-      c->keep_alive = false; /* the answer may still go out; then close */
-      client_pause_reading(c, true);
-      return;
-    }
+  if (nread < 0) { /* gone (or half-closed, which HTTP/1.1 clients do not do): the exchange ends here */
     client_close(c);
     return;
   }

@@ -58,6 +58,8 @@ void client_fail(client *c, int status, const char *detail, bool close_after);
 void client_progress(client *c);
 /* The upstream could not be reached: 502 to the client, reported to the gateway as no answer (passive health). */
 void client_upstream_unreachable(client *c, const char *why);
+/* Closes the connection now, dropping any exchange (the decision completes as 499: the client went away). */
+void client_close(client *c);
 /* The client's write queue, for backpressure. */
 size_t client_queued(const client *c);
 void client_pause_reading(client *c, bool paused);

@@ -3,6 +3,7 @@
  * admin API on its own port, and, in demo mode, the echo upstream. SIGHUP
  * reloads the file; SIGTERM and SIGINT drain: no new requests, the ones in
  * flight finish, then the process exits. */
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,7 @@ int main(int argc, char **argv) {
     if (srv.config_path) fprintf(stderr, "gatehouse-server: admin token %s\n", token);
   }
   demo = srv.config_path == NULL;
+  signal(SIGPIPE, SIG_IGN); /* a peer gone mid-write is an error to handle, not the end of the process */
   main_loop = uv_default_loop();
   uv_mutex_init(&log_lock);
   if (gh_gateway_new(&srv.gw)) return 1;

@@ -262,6 +262,10 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 static void on_client_drained(uv_stream_t *s, int status) {
   client *c = s->data;
+  if (status < 0 && status != UV_ECANCELED) { /* the client is gone: so is the exchange */
+    client_close(c);
+    return;
+  }
   upstream_conn *u = c->up;
   if (status || !u || !u->source_paused || client_queued(c) > LOW_WATER) return;
   u->source_paused = false;

@@ -196,6 +196,18 @@ class DemoServer(unittest.TestCase):
                             self.s.url("/v2/orders"), *self.auth(self.editor))
         self.assertEqual(status, 413)
 
+    def test_clients_that_vanish_mid_exchange(self):
+        # a client gone while its answer is written (SIGPIPE) or its request is at the upstream
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", self.s.port)) as s:
+                s.sendall(b"GET /health?bytes=4000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.recv(100)
+            with socket.create_connection(("127.0.0.1", self.s.port)) as s:
+                s.sendall(b"GET /health?delay_ms=50 HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)
+        self.assertEqual(self.s.proc.poll(), None)  # still serving
+        self.assertEqual(curl(self.s.url("/health"))[0], 200)
+
     def test_keep_alive_and_pipelining(self):
         one = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
         got = raw(self.s.port, one * 3 + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
