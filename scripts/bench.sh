@@ -5,4 +5,6 @@
 #   BENCH_ROUNDS (default 10) rounds of BENCH_SECONDS (default 0.2) per subject
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec python3 scripts/bench.py
+python3 scripts/bench.py
+# the reference server under wrk beside nginx (appends to results.jsonl)
+exec python3 tests/bench/bench_server.py build-bench-openssl

@@ -22,8 +22,9 @@ PACKAGES=(
   libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
   # the Go binding (cgo, standard library only)
   golang-go
-  # benchmark peer (linked only into tests/bench); curl drives the server's tests
-  libjwt-dev curl
+  # benchmark peers (libjwt linked only into tests/bench; nginx and wrk for the server's);
+  # curl drives the server's tests
+  libjwt-dev nginx-light wrk curl
 )
 
 only_run=false

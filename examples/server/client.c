@@ -11,7 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define READ_CHUNK 65536
+#define READ_CHUNK 16384
+#define MAX_SPARE_DECISIONS 256
 #define MAX_PIPELINED (1u << 20) /* input read ahead while a request is at the upstream */
 
 int64_t server_now_ms(void) {
@@ -24,6 +25,29 @@ static void feed(client *c);
 
 /* ---- lifetime ---- */
 
+/* A decision for a request: one of the worker's spares, or a new one; NULL when out of memory. */
+static gh_decision *take_decision(worker *w) {
+  if (w->n_spare) return w->spare[--w->n_spare];
+  gh_decision *d = NULL;
+  return gh_decision_new(&d) ? NULL : d;
+}
+
+/* An idle connection's input buffer goes back to the worker, for the next connection that reads. */
+static void give_back_input(client *c) {
+  worker *w = c->w;
+  if (!w->spare_in) w->spare_in = calloc(MAX_SPARE_DECISIONS, sizeof *w->spare_in);
+  if (c->in_cap == READ_CHUNK && w->spare_in && w->n_spare_in < MAX_SPARE_DECISIONS) w->spare_in[w->n_spare_in++] = c->in;
+  else free(c->in);
+  c->in = NULL;
+  c->in_cap = 0;
+}
+
+static void give_back_decision(worker *w, gh_decision *d) {
+  if (!w->spare) w->spare = calloc(MAX_SPARE_DECISIONS, sizeof *w->spare);
+  if (w->spare && w->n_spare < MAX_SPARE_DECISIONS) w->spare[w->n_spare++] = d;
+  else gh_decision_free(d);
+}
+
 static void on_handle_closed(uv_handle_t *h) {
   client *c = h->data;
   if (--c->open_handles) return;
@@ -35,7 +59,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (c->next) c->next->prev = c->prev;
   gh_decision_free(c->d);
   wbuf_free(&c->head);
-  free(c->in);
+  give_back_input(c);
   free(c);
 }
 
@@ -44,6 +68,8 @@ static void finish_decision(client *c, int status, int64_t upstream_ms) {
   c->decided = false;
   gh_gateway_complete(c->w->srv->gw, c->d, status, upstream_ms, c->head.len + c->body_bytes, c->bytes_out);
   atomic_fetch_sub(&c->w->srv->in_flight, 1);
+  give_back_decision(c->w, c->d);
+  c->d = NULL;
 }
 
 void client_close(client *c) {
@@ -144,6 +170,10 @@ void client_pause_reading(client *c, bool paused);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)suggested;
   client *c = h->data;
+  if (!c->in && c->w->n_spare_in) {
+    c->in = c->w->spare_in[--c->w->n_spare_in];
+    c->in_cap = READ_CHUNK;
+  }
   if (c->in_cap - c->in_len < READ_CHUNK / 4) {
     size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
     char *p = realloc(c->in, cap);
@@ -335,6 +365,10 @@ static int on_headers_complete(llhttp_t *p) {
                     .client_ip_len = strlen(c->client_ip),
                     .scheme = "http",
                     .scheme_len = 4};
+  if (!(c->d = take_decision(c->w))) {
+    client_fail(c, 503, "the server is out of memory", true);
+    return HPE_PAUSED;
+  }
   gh_gateway_decide(srv->gw, &req, server_now_ms(), c->d);
   c->decided = true;
   atomic_fetch_add(&srv->in_flight, 1);
@@ -408,6 +442,7 @@ void client_response_done(client *c, int status, bool ok) {
   }
   arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms);
   feed(c);
+  if (!c->in_len && !c->forwarding && !c->closing && !c->shutting) give_back_input(c); /* idle: holds no buffer */
 }
 
 /* ---- accepting ---- */
@@ -424,8 +459,8 @@ void client_accept(worker *w, uv_stream_t *listener) {
   c->next = w->clients;
   if (c->next) c->next->prev = c;
   w->clients = c;
-  if (uv_accept(listener, (uv_stream_t *)&c->tcp) || gh_decision_new(&c->d) ||
-      w->connections > w->srv->limits.max_connections || atomic_load(&w->srv->draining)) {
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) || w->connections > w->srv->limits.max_connections ||
+      atomic_load(&w->srv->draining)) {
     client_close(c);
     return;
   }

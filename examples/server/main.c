@@ -70,6 +70,10 @@ static void worker_drain_poll(uv_timer_t *t) {
   uv_timer_stop(t);
   upstream_pool_close(w->pool);
   w->pool = NULL;
+  while (w->n_spare) gh_decision_free(w->spare[--w->n_spare]);
+  while (w->n_spare_in) free(w->spare_in[--w->n_spare_in]);
+  free(w->spare), free(w->spare_in);
+  w->spare = NULL, w->spare_in = NULL;
   uv_close((uv_handle_t *)t, NULL);
   uv_close((uv_handle_t *)&w->wake, NULL);
 }

@@ -6,6 +6,7 @@
  * decision's response headers added. Either side slower than the other
  * stops the faster one's reading (backpressure) instead of buffering. */
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,27 @@
 
 #define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
 #define LOW_WATER (256u << 10)
-#define MAX_IDLE 64 /* idle upstream connections kept per worker */
+#define MAX_IDLE 64           /* idle upstream connections kept per worker */
+#define READ_SIZE 65536
+
+/* What one read from an upstream brought: its body slices are written to the
+ * client straight from here, and it is freed when the last such write is done. */
+typedef struct read_buf {
+  int refs;
+  char data[READ_SIZE];
+} read_buf;
+
+static read_buf *read_buf_of(const char *data) { return (read_buf *)(void *)(data - offsetof(read_buf, data)); }
+
+static void read_buf_unref(read_buf *r) {
+  if (r && --r->refs == 0) free(r);
+}
+
+typedef struct slice_write {
+  uv_write_t req;
+  read_buf *from;
+  char frame[24]; /* a chunk's size line */
+} slice_write;
 
 struct upstream_conn {
   uv_tcp_t tcp;
@@ -24,6 +45,7 @@ struct upstream_conn {
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   int done_status; /* the response is complete (set inside the parser; acted on after it returns) */
+  const char *reading; /* the read being parsed (a read_buf's data) */
   wbuf out;        /* request bytes waiting for the connection */
   llhttp_t parser;
   wbuf head;
@@ -165,15 +187,42 @@ static int on_resp_headers(llhttp_t *p) {
   return u->no_body ? 1 : HPE_OK; /* 1: no body follows (HEAD, 204, 304) */
 }
 
+static void on_slice_written(uv_write_t *req, int status) {
+  slice_write *w = (slice_write *)req;
+  read_buf_unref(w->from);
+  uv_stream_t *s = req->handle;
+  free(w);
+  on_client_drained(s, status);
+}
+
+/* A body slice goes to the client without a copy: the write holds the read's buffer. */
 static int on_resp_body(llhttp_t *p, const char *at, size_t n) {
   upstream_conn *u = p->data;
   if (!n) return HPE_OK; /* llhttp may say "nothing" at a chunk's edge: as a chunk it would end the body */
-  client_progress(u->c);
-  wbuf out = {0};
-  if (u->chunked_to_client) wbuf_putf(&out, "%zx\r\n", n);
-  wbuf_put(&out, at, n);
-  if (u->chunked_to_client) wbuf_puts(&out, "\r\n");
-  to_client(u, &out);
+  client *c = u->c;
+  client_progress(c);
+  slice_write *w = malloc(sizeof *w);
+  if (!w) return HPE_USER;
+  uv_buf_t bufs[3];
+  unsigned count = 0;
+  if (u->chunked_to_client) {
+    int len = snprintf(w->frame, sizeof w->frame, "%zx\r\n", n);
+    bufs[count++] = uv_buf_init(w->frame, (unsigned)len);
+  }
+  bufs[count++] = uv_buf_init((char *)at, (unsigned)n);
+  if (u->chunked_to_client) bufs[count++] = uv_buf_init("\r\n", 2);
+  w->from = read_buf_of(u->reading);
+  w->from->refs++;
+  c->bytes_out += n;
+  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, count, on_slice_written)) {
+    read_buf_unref(w->from);
+    free(w);
+    return HPE_USER;
+  }
+  if (client_queued(c) > HIGH_WATER && !u->source_paused) { /* the client reads slower than the upstream sends */
+    uv_read_stop((uv_stream_t *)&u->tcp);
+    u->source_paused = true;
+  }
   return HPE_OK;
 }
 
@@ -230,15 +279,17 @@ static void after_parse(upstream_conn *u, llhttp_errno_t err) {
 }
 
 static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
-  buf->base = malloc(suggested);
-  buf->len = buf->base ? suggested : 0;
+  (void)h, (void)suggested;
+  read_buf *r = malloc(sizeof *r);
+  if (r) r->refs = 1;
+  *buf = uv_buf_init(r ? r->data : NULL, r ? READ_SIZE : 0);
 }
 
 static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   upstream_conn *u = s->data;
+  read_buf *r = buf->base ? read_buf_of(buf->base) : NULL;
   if (!u->c) { /* idle in the pool: the upstream closed it, or said something unasked */
-    free(buf->base);
+    read_buf_unref(r);
     if (nread != 0) {
       pool_remove(u->w->pool, u);
       conn_close(u);
@@ -246,7 +297,7 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     return;
   }
   if (nread < 0) {
-    free(buf->base);
+    read_buf_unref(r);
     if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK &&
         u->done_status) {
       after_parse(u, HPE_OK);
@@ -255,8 +306,10 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     upstream_failed(u, "the upstream closed the connection");
     return;
   }
-  llhttp_errno_t err = llhttp_execute(&u->parser, buf->base, (size_t)nread);
-  free(buf->base);
+  u->reading = buf->base;
+  llhttp_errno_t err = nread ? llhttp_execute(&u->parser, buf->base, (size_t)nread) : HPE_OK;
+  u->reading = NULL;
+  read_buf_unref(r);
   after_parse(u, err);
 }
 
