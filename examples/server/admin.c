@@ -187,12 +187,6 @@ static const llhttp_settings_t *settings(void) {
   return &s;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
-  buf->base = malloc(suggested);
-  buf->len = buf->base ? suggested : 0;
-}
-
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   admin_conn *a = s->data;
   if (nread > 0 && llhttp_execute(&a->parser, buf->base, (size_t)nread) != HPE_OK) {
@@ -216,7 +210,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   }
   llhttp_init(&a->parser, HTTP_REQUEST, settings());
   a->parser.data = a;
-  uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read);
+  uv_read_start((uv_stream_t *)&a->tcp, alloc_malloc, on_read);
 }
 
 int admin_listen(server *srv, uv_loop_t *loop, uv_tcp_t *listener) {

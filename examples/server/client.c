@@ -36,16 +36,20 @@ static gh_decision *take_decision(worker *w) {
 static void give_back_input(client *c) {
   worker *w = c->w;
   if (!w->spare_in) w->spare_in = calloc(MAX_SPARE_DECISIONS, sizeof *w->spare_in);
-  if (c->in_cap == READ_CHUNK && w->spare_in && w->n_spare_in < MAX_SPARE_DECISIONS) w->spare_in[w->n_spare_in++] = c->in;
-  else free(c->in);
+  if (c->in_cap == READ_CHUNK && w->spare_in && w->n_spare_in < MAX_SPARE_DECISIONS)
+    w->spare_in[w->n_spare_in++] = c->in;
+  else
+    free(c->in);
   c->in = NULL;
   c->in_cap = 0;
 }
 
 static void give_back_decision(worker *w, gh_decision *d) {
   if (!w->spare) w->spare = calloc(MAX_SPARE_DECISIONS, sizeof *w->spare);
-  if (w->spare && w->n_spare < MAX_SPARE_DECISIONS) w->spare[w->n_spare++] = d;
-  else gh_decision_free(d);
+  if (w->spare && w->n_spare < MAX_SPARE_DECISIONS)
+    w->spare[w->n_spare++] = d;
+  else
+    gh_decision_free(d);
 }
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -58,7 +62,7 @@ static void on_handle_closed(uv_handle_t *h) {
     c->w->clients = c->next;
   if (c->next) c->next->prev = c->prev;
   gh_decision_free(c->d);
-  wbuf_free(&c->head);
+  wbuf_free(&c->head.bytes);
   give_back_input(c);
   free(c);
 }
@@ -66,7 +70,7 @@ static void on_handle_closed(uv_handle_t *h) {
 static void finish_decision(client *c, int status, int64_t upstream_ms) {
   if (!c->decided) return;
   c->decided = false;
-  gh_gateway_complete(c->w->srv->gw, c->d, status, upstream_ms, c->head.len + c->body_bytes, c->bytes_out);
+  gh_gateway_complete(c->w->srv->gw, c->d, status, upstream_ms, c->head.bytes.len + c->body_bytes, c->bytes_out);
   atomic_fetch_sub(&c->w->srv->in_flight, 1);
   give_back_decision(c->w, c->d);
   c->d = NULL;
@@ -207,7 +211,7 @@ void client_pause_reading(client *c, bool paused) {
 }
 
 static void parse_error(client *c, llhttp_errno_t err) {
-  if (c->too_large) {
+  if (c->head.too_large) {
     client_fail(c, 431, "the request's headers are too large", true);
   } else if (err == HPE_USER) {
     client_fail(c, 413, "the request's body is too large", true);
@@ -238,63 +242,23 @@ static void feed(client *c) {
 
 /* ---- the request ---- */
 
-static int append(client *c, const char *p, size_t n) {
-  if (c->head.len + n > c->w->srv->limits.max_header_bytes) {
-    c->too_large = true;
-    return HPE_USER;
-  }
-  wbuf_put(&c->head, p, n);
-  return c->head.failed ? HPE_USER : HPE_OK;
-}
-
 static int on_message_begin(llhttp_t *p) {
   client *c = p->data;
-  c->head.len = 0;
-  c->url_len = 0;
-  c->n_fields = 0;
-  c->in_field_name = false;
-  c->too_large = c->forwarding = c->request_complete = false;
+  head_reset(&c->head);
+  c->forwarding = c->request_complete = false;
   c->body_bytes = c->bytes_out = 0;
   arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
   return HPE_OK;
 }
 
-static int on_url(llhttp_t *p, const char *at, size_t n) {
-  client *c = p->data;
-  if (!c->url_len) c->url = (uint32_t)c->head.len;
-  c->url_len += (uint32_t)n;
-  return append(c, at, n);
-}
+static int on_url(llhttp_t *p, const char *at, size_t n) { return head_url(&((client *)p->data)->head, at, n); }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t n) {
-  client *c = p->data;
-  if (!c->in_field_name) {
-    if (c->n_fields == MAX_HEADERS || c->n_fields == c->w->srv->limits.max_headers) {
-      c->too_large = true;
-      return HPE_USER;
-    }
-    c->fields[c->n_fields++] = (field){(uint32_t)c->head.len, 0, 0, 0};
-    c->in_field_name = true;
-  }
-  c->fields[c->n_fields - 1].name_len += (uint32_t)n;
-  return append(c, at, n);
+  return head_field_name(&((client *)p->data)->head, at, n);
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t n) {
-  client *c = p->data;
-  field *f = &c->fields[c->n_fields - 1];
-  if (c->in_field_name) {
-    f->value = (uint32_t)c->head.len;
-    c->in_field_name = false;
-  }
-  f->value_len += (uint32_t)n;
-  return append(c, at, n);
-}
-
-static const gh_header *find(const client *c, const char *name, size_t n_fields) {
-  for (size_t i = 0; i < n_fields; i++)
-    if (name_is(c->headers[i].name, c->headers[i].name_len, name)) return &c->headers[i];
-  return NULL;
+  return head_field_value(&((client *)p->data)->head, at, n);
 }
 
 /* The decision's answer, written whole. */
@@ -324,13 +288,10 @@ static void respond(client *c) {
 static int on_headers_complete(llhttp_t *p) {
   client *c = p->data;
   server *srv = c->w->srv;
-  for (size_t i = 0; i < c->n_fields; i++) {
-    const field *f = &c->fields[i];
-    c->headers[i] = (gh_header){c->head.p + f->name, c->head.p + f->value, f->name_len, f->value_len};
-  }
+  head_views(&c->head, c->headers);
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(p));
-  const char *url = c->head.p + c->url;
-  size_t url_len = c->url_len;
+  const char *url = c->head.bytes.p + c->head.url;
+  size_t url_len = c->head.url_len;
   if (url_len > 7 && (memcmp(url, "http://", 7) == 0 || memcmp(url, "https://", 8) == 0)) { /* absolute form */
     const char *slash = memchr(url + 8, '/', url_len - 8);
     size_t skip = slash ? (size_t)(slash - url) : url_len;
@@ -341,7 +302,8 @@ static int on_headers_complete(llhttp_t *p) {
     return HPE_PAUSED;
   }
   const char *q = memchr(url, '?', url_len);
-  const gh_header *host = find(c, "host", c->n_fields);
+  size_t host_len = 0;
+  const char *host = head_find(&c->head, "host", &host_len);
   c->http10 = llhttp_get_http_minor(p) == 0;
   c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining);
   c->head_request = strcmp(method, "HEAD") == 0;
@@ -357,10 +319,10 @@ static int on_headers_complete(llhttp_t *p) {
                     .path_len = q ? (size_t)(q - url) : url_len,
                     .query = q ? q + 1 : NULL,
                     .query_len = q ? url_len - (size_t)(q - url) - 1 : 0,
-                    .host = host ? host->value : NULL,
-                    .host_len = host ? host->value_len : 0,
+                    .host = host,
+                    .host_len = host_len,
                     .headers = c->headers,
-                    .n_headers = c->n_fields,
+                    .n_headers = c->head.n_fields,
                     .client_ip = c->client_ip,
                     .client_ip_len = strlen(c->client_ip),
                     .scheme = "http",
@@ -383,8 +345,9 @@ static int on_headers_complete(llhttp_t *p) {
     return HPE_OK;
   }
   c->forwarding = true;
-  const gh_header *expect = find(c, "expect", c->n_fields);
-  if (expect && expect->value_len == 12 && strncasecmp(expect->value, "100-continue", 12) == 0)
+  size_t expect_len = 0;
+  const char *expect = head_find(&c->head, "expect", &expect_len);
+  if (expect && expect_len == 12 && strncasecmp(expect, "100-continue", 12) == 0)
     send_copy((uv_stream_t *)&c->tcp, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL); /* the upstream is not asked */
   arm(c, PHASE_BODY, srv->limits.body_timeout_ms);
   proxy_start(c);
@@ -474,6 +437,8 @@ void client_accept(worker *w, uv_stream_t *listener) {
     else
       uv_ip4_name((struct sockaddr_in *)&peer, c->client_ip, sizeof c->client_ip);
   }
+  c->head.max_bytes = w->srv->limits.max_header_bytes;
+  c->head.max_fields = w->srv->limits.max_headers;
   llhttp_init(&c->parser, HTTP_REQUEST, request_settings());
   c->parser.data = c;
   arm(c, PHASE_IDLE, w->srv->limits.header_timeout_ms); /* the first request's headers must come in time too */

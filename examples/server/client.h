@@ -3,14 +3,9 @@
 #ifndef GH_SERVER_CLIENT_H
 #define GH_SERVER_CLIENT_H
 
+#include "head.h"
 #include "server.h"
 #include "wire.h"
-
-#define MAX_HEADERS 128
-
-typedef struct field {
-  uint32_t name, name_len, value, value_len; /* offsets into head */
-} field;
 
 typedef struct upstream_conn upstream_conn;
 
@@ -26,12 +21,7 @@ typedef struct client {
   /* input received and not yet parsed: the parser waits while a request is at the upstream */
   char *in;
   size_t in_len, in_cap;
-  /* the request being read */
-  wbuf head; /* URL and header bytes */
-  uint32_t url, url_len;
-  field fields[MAX_HEADERS];
-  size_t n_fields;
-  bool in_field_name, too_large;
+  head head; /* the request being read: its target and fields */
   char client_ip[64];
   gh_header headers[MAX_HEADERS];
   gh_decision *d;

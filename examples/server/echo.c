@@ -152,12 +152,6 @@ static const llhttp_settings_t *settings(void) {
   return &s;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
-  buf->base = malloc(suggested);
-  buf->len = buf->base ? suggested : 0;
-}
-
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   echo_conn *e = s->data;
   if (nread > 0 && llhttp_execute(&e->parser, buf->base, (size_t)nread) != HPE_OK) nread = UV_EOF;
@@ -179,7 +173,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   }
   llhttp_init(&e->parser, HTTP_REQUEST, settings());
   e->parser.data = e;
-  uv_read_start((uv_stream_t *)&e->tcp, on_alloc, on_read);
+  uv_read_start((uv_stream_t *)&e->tcp, alloc_malloc, on_read);
 }
 
 int echo_listen(uv_loop_t *loop, uv_tcp_t *listener, const char *host, int port, int *bound_port) {

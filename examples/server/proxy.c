@@ -15,7 +15,7 @@
 
 #define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
 #define LOW_WATER (256u << 10)
-#define MAX_IDLE 64           /* idle upstream connections kept per worker */
+#define MAX_IDLE 64 /* idle upstream connections kept per worker */
 #define READ_SIZE 65536
 
 /* What one read from an upstream brought: its body slices are written to the
@@ -44,14 +44,11 @@ struct upstream_conn {
   client *c;     /* NULL: idle in the pool, or abandoned */
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
-  int done_status; /* the response is complete (set inside the parser; acted on after it returns) */
+  int done_status;     /* the response is complete (set inside the parser; acted on after it returns) */
   const char *reading; /* the read being parsed (a read_buf's data) */
-  wbuf out;        /* request bytes waiting for the connection */
+  wbuf out;            /* request bytes waiting for the connection */
   llhttp_t parser;
-  wbuf head;
-  field fields[MAX_HEADERS];
-  size_t n_fields;
-  bool in_field_name;
+  head head; /* the response's fields */
   upstream_conn *next_idle;
 };
 
@@ -65,7 +62,7 @@ upstream_pool *upstream_pool_new(void) { return calloc(1, sizeof(upstream_pool))
 static void on_conn_closed(uv_handle_t *h) {
   upstream_conn *u = h->data;
   wbuf_free(&u->out);
-  wbuf_free(&u->head);
+  wbuf_free(&u->head.bytes);
   free(u);
 }
 
@@ -109,40 +106,17 @@ static void to_client(upstream_conn *u, wbuf *b) {
   }
 }
 
-static int resp_append(upstream_conn *u, const char *p, size_t n) {
-  if (u->head.len + n > 65536) return HPE_USER;
-  wbuf_put(&u->head, p, n);
-  return u->head.failed ? HPE_USER : HPE_OK;
-}
-
 static int on_resp_begin(llhttp_t *p) {
-  upstream_conn *u = p->data;
-  u->head.len = 0;
-  u->n_fields = 0;
-  u->in_field_name = false;
+  head_reset(&((upstream_conn *)p->data)->head);
   return HPE_OK;
 }
 
 static int on_resp_field(llhttp_t *p, const char *at, size_t n) {
-  upstream_conn *u = p->data;
-  if (!u->in_field_name) {
-    if (u->n_fields == MAX_HEADERS) return HPE_USER;
-    u->fields[u->n_fields++] = (field){(uint32_t)u->head.len, 0, 0, 0};
-    u->in_field_name = true;
-  }
-  u->fields[u->n_fields - 1].name_len += (uint32_t)n;
-  return resp_append(u, at, n);
+  return head_field_name(&((upstream_conn *)p->data)->head, at, n);
 }
 
 static int on_resp_value(llhttp_t *p, const char *at, size_t n) {
-  upstream_conn *u = p->data;
-  field *f = &u->fields[u->n_fields - 1];
-  if (u->in_field_name) {
-    f->value = (uint32_t)u->head.len;
-    u->in_field_name = false;
-  }
-  f->value_len += (uint32_t)n;
-  return resp_append(u, at, n);
+  return head_field_value(&((upstream_conn *)p->data)->head, at, n);
 }
 
 static int on_resp_headers(llhttp_t *p) {
@@ -150,19 +124,17 @@ static int on_resp_headers(llhttp_t *p) {
   client *c = u->c;
   int status = llhttp_get_status_code(p);
   if (status < 200) return HPE_OK; /* interim (we sent no Expect): dropped */
-  const char *connection = NULL;
   size_t connection_len = 0;
-  for (size_t i = 0; i < u->n_fields; i++)
-    if (name_is(u->head.p + u->fields[i].name, u->fields[i].name_len, "connection"))
-      connection = u->head.p + u->fields[i].value, connection_len = u->fields[i].value_len;
+  const char *connection = head_find(&u->head, "connection", &connection_len);
   wbuf out = {0};
   wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
-  for (size_t i = 0; i < u->n_fields; i++) {
-    const field *f = &u->fields[i];
-    if (hop_by_hop(u->head.p + f->name, f->name_len, connection, connection_len)) continue;
-    wbuf_put(&out, u->head.p + f->name, f->name_len);
+  for (size_t i = 0; i < u->head.n_fields; i++) {
+    const field *f = &u->head.fields[i];
+    const char *base = u->head.bytes.p;
+    if (hop_by_hop(base + f->name, f->name_len, connection, connection_len)) continue;
+    wbuf_put(&out, base + f->name, f->name_len);
     wbuf_puts(&out, ": ");
-    wbuf_put(&out, u->head.p + f->value, f->value_len);
+    wbuf_put(&out, base + f->value, f->value_len);
     wbuf_puts(&out, "\r\n");
   }
   for (size_t i = 0; i < gh_decision_header_count(c->d); i++) { /* Deprecation, Sunset, RateLimit, ... */
@@ -423,6 +395,8 @@ static upstream_conn *connection_for(worker *w, const char *key, const char *hos
   upstream_conn *u = calloc(1, sizeof *u);
   if (!u) return NULL;
   u->w = w;
+  u->head.max_bytes = 65536;
+  u->head.max_fields = MAX_HEADERS;
   snprintf(u->key, sizeof u->key, "%s", key);
   uv_tcp_init(&w->loop, &u->tcp);
   u->tcp.data = u;
@@ -442,16 +416,10 @@ static void request_head(client *c, wbuf *out) {
   const gh_header *h = gh_decision_upstream_headers(d, &n);
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
   wbuf_putf(out, "%s %.*s HTTP/1.1\r\n", method, (int)path_len, path);
-  const char *connection = NULL, *xff = NULL, *host = NULL;
-  size_t connection_len = 0, xff_len = 0, host_len = 0;
-  for (size_t i = 0; i < c->n_fields; i++) { /* what the client said, before any transformation */
-    if (name_is(c->headers[i].name, c->headers[i].name_len, "connection"))
-      connection = c->headers[i].value, connection_len = c->headers[i].value_len;
-    else if (name_is(c->headers[i].name, c->headers[i].name_len, "x-forwarded-for"))
-      xff = c->headers[i].value, xff_len = c->headers[i].value_len;
-    else if (name_is(c->headers[i].name, c->headers[i].name_len, "host"))
-      host = c->headers[i].value, host_len = c->headers[i].value_len;
-  }
+  size_t connection_len = 0, xff_len = 0, host_len = 0; /* what the client said, before any transformation */
+  const char *connection = head_find(&c->head, "connection", &connection_len);
+  const char *xff = head_find(&c->head, "x-forwarded-for", &xff_len);
+  const char *host = head_find(&c->head, "host", &host_len);
   bool has_id = false;
   for (size_t i = 0; i < n; i++) {
     if (hop_by_hop(h[i].name, h[i].name_len, connection, connection_len) ||
@@ -505,10 +473,9 @@ void proxy_start(client *c) {
   u->response_started = u->chunked_to_client = u->no_body = false;
   llhttp_init(&u->parser, HTTP_RESPONSE, response_settings());
   u->parser.data = u;
-  wbuf head = {0};
-  /* the parser must know the request's method to read the response (HEAD has no body) */
-  request_head(c, &head);
-  to_upstream(u, &head);
+  wbuf request = {0};
+  request_head(c, &request);
+  to_upstream(u, &request);
 }
 
 void proxy_body(client *c, const char *p, size_t n) {

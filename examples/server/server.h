@@ -48,9 +48,9 @@ typedef struct worker {
   struct client *clients; /* open connections */
   gh_decision **spare;    /* decisions between requests: only requests in flight hold one */
   size_t n_spare;
-  char **spare_in;        /* input buffers (READ_CHUNK bytes) of connections between requests */
+  char **spare_in; /* input buffers (READ_CHUNK bytes) of connections between requests */
   size_t n_spare_in;
-  uv_timer_t drain;       /* while draining: waits for the worker's requests to finish */
+  uv_timer_t drain; /* while draining: waits for the worker's requests to finish */
   int index;
 } worker;
 

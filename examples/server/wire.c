@@ -95,6 +95,12 @@ int send_copy(uv_stream_t *s, const char *p, size_t n, sent_fn done) {
   return send_buf(s, &b, done);
 }
 
+void alloc_malloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)h;
+  buf->base = malloc(suggested);
+  buf->len = buf->base ? suggested : 0;
+}
+
 bool name_is(const char *name, size_t len, const char *want) {
   return strlen(want) == len && strncasecmp(name, want, len) == 0;
 }

@@ -26,6 +26,8 @@ int send_buf(uv_stream_t *s, wbuf *b, sent_fn done);
 /* The same for a slice (copied). */
 int send_copy(uv_stream_t *s, const char *p, size_t n, sent_fn done);
 
+/* A libuv allocation callback: a fresh malloc'd buffer per read, freed by the reader. */
+void alloc_malloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 /* Is this field hop-by-hop: one of RFC 9110 §7.6.1's, or named by the message's Connection field? */
 bool hop_by_hop(const char *name, size_t len, const char *connection, size_t connection_len);
 /* Case-insensitive equality of a slice and a C string. */

@@ -48,7 +48,7 @@ void gh__usage_record(gh__usage *u, const char *consumer, const char *plan, cons
 
 typedef struct sum_ctx {
   const char *want[4]; /* consumer, (plan: any), api, version */
-  gh_usage *out;
+  gh__usage_totals *out;
 } sum_ctx;
 
 static bool part_is(const char *key, size_t len, size_t i, const char *want) {
@@ -70,7 +70,8 @@ static void add_matching(void *ud, const char *key, size_t len, void *value) {
   c->out->bytes_out += load(&e->bytes_out);
 }
 
-void gh__usage_sum(const gh__usage *u, const char *consumer, const char *api, const char *version, gh_usage *out) {
+void gh__usage_sum(const gh__usage *u, const char *consumer, const char *api, const char *version,
+                   gh__usage_totals *out) {
   memset(out, 0, sizeof *out);
   sum_ctx c = {{consumer, NULL, api, version}, out};
   gh__label_table_each(u->entries, add_matching, &c);

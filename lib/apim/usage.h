@@ -9,7 +9,11 @@
 #include <stdint.h>
 
 #include "../core/core.h"
-#include "gatehouse/metrics.h"
+
+/* Sums of usage entries (the gateway copies them into the public gh_usage). */
+typedef struct gh__usage_totals {
+  uint64_t requests, forwarded, denied, quota_units, bytes_in, bytes_out;
+} gh__usage_totals;
 
 typedef struct gh__usage gh__usage;
 
@@ -19,7 +23,8 @@ void gh__usage_free(gh__usage *u);
 void gh__usage_record(gh__usage *u, const char *consumer, const char *plan, const char *api, const char *version,
                       bool forwarded, uint64_t quota_units, uint64_t bytes_in, uint64_t bytes_out);
 /* The sums over the entries matching the names given (NULL: any). */
-void gh__usage_sum(const gh__usage *u, const char *consumer, const char *api, const char *version, gh_usage *out);
+void gh__usage_sum(const gh__usage *u, const char *consumer, const char *api, const char *version,
+                   gh__usage_totals *out);
 /* One JSON object per entry and line, appended to out. */
 void gh__usage_write(const gh__usage *u, gh__buf *out);
 

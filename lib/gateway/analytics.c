@@ -101,8 +101,10 @@ int gh_usage_get(gh_gateway *gw, const char *consumer, const char *api, const ch
   if (!gw || !out) return GH_EINVAL;
   if (!gh__gateway_loaded(gw)) return GH_EMISUSE;
   gh__snapshot *s = gh__gateway_acquire(gw);
-  gh__usage_sum(s->usage->object, consumer, api, version, out);
+  gh__usage_totals t;
+  gh__usage_sum(s->usage->object, consumer, api, version, &t);
   gh__gateway_release(gw, s);
+  *out = (gh_usage){t.requests, t.forwarded, t.denied, t.quota_units, t.bytes_in, t.bytes_out};
   return GH_OK;
 }
 
