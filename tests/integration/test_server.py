@@ -254,7 +254,9 @@ class DemoServer(unittest.TestCase):
         curl(self.s.url("/v2/orders/7"), *self.auth(self.viewer))
         status, metrics = self.s.admin_get("/metrics")
         self.assertEqual(status, 200)
-        self.assertIn('gatehouse_requests_total{api="orders",version="v2",route="get-order"', metrics)
+        # recorded at completion, once the answer is on its way: the client may see it a moment before
+        self.assertTrue(wait_until(lambda: 'gatehouse_requests_total{api="orders",version="v2",route="get-order"'
+                                           in self.s.admin_get("/metrics")[1]))
         status, config = self.s.admin_get("/config")
         self.assertEqual(status, 200)
         self.assertNotIn("7a315f81", config)  # the demo key's digest is redacted
