@@ -10,7 +10,26 @@
 
 #include "gatehouse.h"
 
+/* What `gatehouse token issue --realm demo` signs with: the realm's issuer, audience and key id. */
+static void describe_realm(const char *state_dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/demo-realm.json", state_dir);
+  FILE *about = fopen(path, "w");
+  if (!about) return;
+  fprintf(about, "{\"issuer\": \"%s\", \"audience\": \"%s\", \"kid\": \"%s\", \"alg\": \"ES256\"}\n", DEMO_ISSUER,
+          DEMO_AUDIENCE, DEMO_KID);
+  fclose(about);
+}
+
+static gh_signing_key *read_or_make_key(const char *state_dir);
+
 gh_signing_key *demo_key(const char *state_dir) {
+  gh_signing_key *key = read_or_make_key(state_dir);
+  if (key) describe_realm(state_dir);
+  return key;
+}
+
+static gh_signing_key *read_or_make_key(const char *state_dir) {
   char path[4096];
   snprintf(path, sizeof path, "%s/demo-signing-key.jwk.json", state_dir);
   gh_signing_key *key = NULL;
@@ -47,7 +66,7 @@ gh_signing_key *demo_key(const char *state_dir) {
   }
   close(fd);
   gh_free_secret(jwk);
-  fprintf(stderr, "gatehouse-server: made the demo realm's key pair in %s\n", path);
+  fprintf(stderr, "gatehouse-server: made the demo realm's key pair in %s\n", state_dir);
   return key;
 }
 

@@ -224,7 +224,7 @@ static int load(const char *state_dir, int echo_port, gh_signing_key **key) {
   return 0;
 }
 
-static void banner(const gh_signing_key *key) {
+static void banner(const gh_signing_key *key, const char *state_dir) {
   printf("gatehouse-server: %d worker(s) on http://%s:%d, admin API on http://%s:%d\n", srv.workers, srv.listen_host,
          srv.listen_port, srv.admin_host, srv.admin_port);
   if (!demo) {
@@ -233,7 +233,8 @@ static void banner(const gh_signing_key *key) {
   }
   char *viewer = demo_token(key, "alice", "viewer", (long long)time(NULL));
   printf(
-      "\nDemo mode: the upstream is a built-in echo service.\n"
+      "\nDemo mode: the upstream is a built-in echo service. A token for alice, a viewer\n"
+      "(others: gatehouse token issue --state %s --realm demo --sub bob --role editor):\n"
       "  export TOKEN=%s\n"
       "  curl -i http://127.0.0.1:%d/v2/orders/7 -H \"Authorization: Bearer $TOKEN\"   # 200, echoed\n"
       "  curl -i http://127.0.0.1:%d/v2/orders/7                                       # 401\n"
@@ -244,8 +245,8 @@ static void banner(const gh_signing_key *key) {
       "'  # plan: 5/s\n"
       "  curl -s http://127.0.0.1:%d/metrics -H 'Authorization: Bearer %s'\n"
       "Ctrl-C stops it.\n",
-      viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
-      srv.listen_port, srv.admin_port, srv.admin_token);
+      state_dir, viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
+      srv.listen_port, srv.listen_port, srv.admin_port, srv.admin_token);
   free(viewer);
   fflush(stdout);
 }
@@ -348,7 +349,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&sig_hup, on_signal, SIGHUP);
   uv_signal_start(&sig_term, on_signal, SIGTERM);
   uv_signal_start(&sig_int, on_signal, SIGINT);
-  banner(key);
+  banner(key, state_dir);
   gh_signing_key_free(key);
   uv_run(main_loop, UV_RUN_DEFAULT);
   for (int i = 0; i < srv.workers; i++)

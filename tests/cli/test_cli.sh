@@ -186,7 +186,7 @@ check "route match bad document" 2 $? 'paths./a/{x' "$tmp/err"
 "$CLI" route match GET /a > /dev/null 2>&1; check "route match usage" 2 $?
 
 # every command answers --help with its own usage (exit 0), wherever --help stands
-for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide" "openapi export"; do
+for c in "jwt verify" "jwt sign" "jwt decode" "jwk thumbprint" "jwk generate" "jwk from-pem" "jwks add" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide" "openapi export" "token issue"; do
   "$CLI" $c --help > "$tmp/out" 2>&1; check "$c --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
   "$CLI" $c --jwks x --help > "$tmp/out" 2>&1; check "$c ... --help" 0 $? "^usage: gatehouse $c" "$tmp/out"
 done
@@ -200,7 +200,7 @@ done
 # ... wherever it stands, in every command; a known option without its value says so
 for c in "jwt verify --jwks x" "jwt sign --alg ES256" "jwt decode" "jwk thumbprint" "jwk generate --alg ES256" "jwk from-pem" \
          "jwks add x.jwk" "policy check" "policy explain" "ratelimit simulate" "route match" "config lint" "decide" \
-         "openapi export"; do
+         "openapi export" "token issue"; do
   "$CLI" $c --bogus < /dev/null > /dev/null 2> "$tmp/err"; check "$c --bogus" 2 $? "^error: unknown option '--bogus'" "$tmp/err"
 done
 printf 'openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n' > "$tmp/o.yaml"
@@ -302,6 +302,17 @@ grep -q '"/v2/orders/{id}"' "$tmp/out"; check "openapi export: a published path"
 "$CLI" openapi export > /dev/null 2> "$tmp/err"; check "openapi export without config" 2 $? "--config FILE is required" "$tmp/err"
 "$CLI" openapi export --config "$tmp/bad.json" > /dev/null 2> "$tmp/err"; check "openapi export bad config" 2 $? "config lint" "$tmp/err"
 "$CLI" openapi publish > /dev/null 2> "$tmp/err"; check "unknown openapi command" 2 $? "unknown openapi command 'publish'" "$tmp/err"
+
+# a token of a local realm (make run's demo): the state folder's key, issuer and audience
+mkdir -p "$tmp/state"
+"$CLI" jwk generate --alg ES256 --kid demo-1 > "$tmp/state/demo-signing-key.jwk.json"
+echo '{"issuer":"https://demo.example","audience":"demo","kid":"demo-1","alg":"ES256"}' > "$tmp/state/demo-realm.json"
+tok=$("$CLI" token issue --state "$tmp/state" --realm demo --sub bob --role editor --role viewer --ttl 60)
+check "token issue" 0 $?
+"$CLI" jwt decode "$tok" 2> /dev/null > "$tmp/out"; check "token issue: its claims" 0 $? '"roles":\["editor","viewer"\]' "$tmp/out"
+grep -q '"iss":"https://demo.example","aud":"demo","sub":"bob"' "$tmp/out"; check "token issue: issuer, audience, subject" 0 $?
+"$CLI" token issue --state "$tmp/nowhere" --realm demo --sub bob > /dev/null 2> "$tmp/err"; check "token issue: no realm" 2 $? "no realm demo in" "$tmp/err"
+"$CLI" token issue --realm demo > /dev/null 2> "$tmp/err"; check "token issue: no subject" 2 $? "--sub SUBJECT are required" "$tmp/err"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

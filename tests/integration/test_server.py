@@ -114,10 +114,9 @@ def raw(port, data, timeout=3.0):
 
 
 def token(state, sub, role):
-    payload = json.dumps({"iss": "https://demo.gatehouse.invalid", "aud": "gatehouse-demo", "sub": sub,
-                          "roles": [role], "exp": 4102444800})
-    return subprocess.run([CLI, "jwt", "sign", "--alg", "ES256", "--jwk", os.path.join(state, "demo-signing-key.jwk.json"),
-                           "--kid", "demo-1", payload], capture_output=True, check=True, text=True).stdout.strip()
+    """A demo-realm token, as a user makes one (`gatehouse token issue`)."""
+    return subprocess.run([CLI, "token", "issue", "--state", state, "--realm", "demo", "--sub", sub, "--role", role],
+                          capture_output=True, check=True, text=True).stdout.strip()
 
 
 class DemoServer(unittest.TestCase):

@@ -37,6 +37,7 @@ int cmd_route(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_decide(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) up to max bytes; NULL on error
  * (message printed). The caller frees. */

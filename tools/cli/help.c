@@ -86,6 +86,12 @@ static const cli_command COMMANDS[] = {
      "deprecated versions): operations, security schemes from the realms, lifecycle dates, limits\n"
      "and plans as x-gatehouse extensions (docs/apim.md). Exit 0, or 2 when FILE is not valid.\n"
      "Example: gatehouse openapi export --config examples/gateway/gateway.json"},
+    {"token", "issue", "gatehouse token issue --realm NAME --sub SUBJECT [--role ROLE]... [--state DIR] [--ttl SECONDS]",
+     "Prints a token of a local realm (the reference server's demo realm), signed with the key the state\n"
+     "folder keeps (DIR/NAME-signing-key.jwk.json, made by gatehouse-server on its first run; default\n"
+     "DIR .gatehouse), with the issuer and audience DIR/NAME-realm.json names. --ttl: seconds it lasts\n"
+     "(default 3600).\n"
+     "Example: gatehouse token issue --realm demo --sub alice --role viewer"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "config")) return cmd_config(argc - 2, argv + 2);
   if (!strcmp(cmd, "decide")) return cmd_decide(argc - 2, argv + 2);
   if (!strcmp(cmd, "openapi")) return cmd_openapi(argc - 2, argv + 2);
+  if (!strcmp(cmd, "token")) return cmd_token(argc - 2, argv + 2);
   fprintf(stderr, "error: unknown command '%s'\n", cmd);
   return cli_overview(stderr);
 }
