@@ -304,6 +304,10 @@ static int on_headers_complete(llhttp_t *p) {
   const char *q = memchr(url, '?', url_len);
   size_t host_len = 0;
   const char *host = head_find(&c->head, "host", &host_len);
+  if (llhttp_get_upgrade(p)) { /* Upgrade (WebSocket) or CONNECT: no tunnel yet, and never a guess */
+    client_fail(c, 501, "this server does not tunnel upgraded connections (WebSocket) or CONNECT yet", true);
+    return HPE_PAUSED;
+  }
   c->http10 = llhttp_get_http_minor(p) == 0;
   c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining);
   c->head_request = strcmp(method, "HEAD") == 0;

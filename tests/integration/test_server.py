@@ -222,6 +222,12 @@ class DemoServer(unittest.TestCase):
         two = raw(self.s.port, b"POST /v2/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello")
         self.assertTrue(two.startswith(b"HTTP/1.1 400"), two[:80])
 
+    def test_upgrades_are_refused_plainly(self):
+        got = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        self.assertTrue(got.startswith(b"HTTP/1.1 501"), got[:80])
+        self.assertEqual(curl(self.s.url("/health"))[0], 200)
+
     def test_oversized_and_slow_heads_are_cut_off(self):
         big = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
         self.assertTrue(big.startswith(b"HTTP/1.1 431"), big[:80])
