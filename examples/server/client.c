@@ -92,12 +92,14 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
   client_close(c);
 }
 
+static void arm(client *c, phase ph, uint64_t ms);
+
 /* Closes once what was written has gone out. */
 static void close_after_writes(client *c) {
   if (c->closing || c->shutting) return;
   c->shutting = true;
   client_pause_reading(c, true);
-  uv_timer_stop(&c->timer);
+  arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms); /* a client that never reads its answer is cut off too */
   uv_shutdown_t *req = malloc(sizeof *req);
   if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown)) {
     free(req);
@@ -121,6 +123,10 @@ static void on_timeout(uv_timer_t *t) {
       client_fail(c, 408, "the request's body took too long", true);
       break;
     case PHASE_UPSTREAM:
+      if (c->response_started) { /* mid-body: no other answer can follow */
+        client_close(c);
+        break;
+      }
       if (c->up) proxy_abort(c);
       client_fail(c, 504, "the upstream did not answer in time", true);
       break;
@@ -245,7 +251,7 @@ static void feed(client *c) {
 static int on_message_begin(llhttp_t *p) {
   client *c = p->data;
   head_reset(&c->head);
-  c->forwarding = c->request_complete = false;
+  c->forwarding = c->request_complete = c->response_started = false;
   c->body_bytes = c->bytes_out = 0;
   arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
   return HPE_OK;

@@ -25,6 +25,7 @@ typedef struct client {
   char client_ip[64];
   gh_header headers[MAX_HEADERS];
   gh_decision *d;
+  bool response_started; /* the upstream's answer has begun toward the client */
   bool decided, forwarding, request_complete, keep_alive, http10, head_request, expects_body, request_chunked;
   uint64_t body_bytes, bytes_out;
   phase phase;

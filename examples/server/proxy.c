@@ -154,7 +154,7 @@ static int on_resp_headers(llhttp_t *p) {
   }
   if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
-  u->response_started = true;
+  u->response_started = c->response_started = true;
   to_client(u, &out);
   return u->no_body ? 1 : HPE_OK; /* 1: no body follows (HEAD, 204, 304) */
 }

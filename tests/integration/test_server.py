@@ -49,7 +49,8 @@ class Server:
         self.log = open(os.path.join(self.state, "server.log"), "w+")
         self.proc = subprocess.Popen(
             [SERVER, "--state", self.state, "--listen", "127.0.0.1:%d" % self.port, "--admin", "127.0.0.1:%d" % self.admin,
-             "--workers", "2", "--admin-token", ADMIN_TOKEN, "--header-timeout", "0.5", "--max-body", "8000000", *args],
+             "--workers", "2", "--admin-token", ADMIN_TOKEN, "--header-timeout", "0.5", "--idle-timeout", "1",
+             "--max-body", "8000000", *args],
             stdout=self.log, stderr=subprocess.STDOUT)
         if not wait_until(lambda: self.admin_get("/health")[0] == 200):
             self.stop()
@@ -221,6 +222,14 @@ class DemoServer(unittest.TestCase):
         self.assertEqual(both.count(b"HTTP/1.1"), 1)  # the smuggled request is never read
         two = raw(self.s.port, b"POST /v2/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello")
         self.assertTrue(two.startswith(b"HTTP/1.1 400"), two[:80])
+
+    def test_idle_connections_are_closed(self):
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=5) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200"))
+            start = time.time()
+            self.assertEqual(s.recv(65536), b"")  # --idle-timeout 1: the server closes the kept-alive connection
+            self.assertLess(time.time() - start, 3)
 
     def test_upgrades_are_refused_plainly(self):
         got = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
