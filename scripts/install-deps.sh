@@ -22,6 +22,9 @@ PACKAGES=(
   libcmocka-dev clang libclang-rt-14-dev valgrind python3 redis-server redis-tools
   # the Go binding (cgo, standard library only)
   golang-go
+  # the Python binding's middleware tests: real frameworks under Debian's python3
+  # (pip installs the package offline with its setuptools, in a venv)
+  python3-flask python3-starlette python3-uvicorn python3-venv python3-setuptools
   # benchmark peers (libjwt linked only into tests/bench; nginx and wrk for the server's);
   # curl drives the server's tests
   libjwt-dev nginx-light wrk curl

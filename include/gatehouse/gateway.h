@@ -27,6 +27,7 @@
 #include "gatehouse/attrs.h"
 #include "gatehouse/export.h"
 #include "gatehouse/http.h"
+#include "gatehouse/realm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -250,6 +251,34 @@ GH_EXTERN const char *gh_decision_api(const gh_decision *d);
 GH_EXTERN const char *gh_decision_api_version(const gh_decision *d);
 /** The authenticated subject, or NULL. */
 GH_EXTERN const char *gh_decision_subject(const gh_decision *d);
+/**
+ * The authenticated caller's identity (realm, provider, client id, roles,
+ * scopes, claims: gatehouse/realm.h's gh_identity_* accessors), or NULL when
+ * the caller is anonymous or a replacing hook named only a subject. Owned by
+ * the decision: valid until gh_gateway_complete or the decision's next use.
+ */
+GH_EXTERN const gh_identity *gh_decision_identity(const gh_decision *d);
+/** The recognised API consumer's name (docs/apim.md), or NULL. Valid until gh_gateway_complete. */
+GH_EXTERN const char *gh_decision_consumer(const gh_decision *d);
+
+/** Indexes of gh_decision_fields' array. */
+#define GH_DECISION_FIELD_REQUEST_ID 0
+#define GH_DECISION_FIELD_ROUTE 1
+#define GH_DECISION_FIELD_API 2
+#define GH_DECISION_FIELD_API_VERSION 3
+#define GH_DECISION_FIELD_SUBJECT 4
+#define GH_DECISION_FIELD_CONSUMER 5
+#define GH_DECISION_FIELD_REASON 6
+#define GH_DECISION_FIELD_TARGET 7
+#define GH_DECISION_FIELD_COUNT 8
+/**
+ * The decision's strings in one call, for bindings (a call through ctypes
+ * costs about 200 ns, through cgo about 50): out[GH_DECISION_FIELD_*] gets
+ * what the accessor of the same name returns (NULL where it does). Fills
+ * min(n, GH_DECISION_FIELD_COUNT) entries; the rest of the order only grows.
+ * @return the number filled
+ */
+GH_EXTERN size_t gh_decision_fields(const gh_decision *d, const char **out, size_t n);
 /** The stage that decided a RESPOND (GH_STAGE_*), -1 for FORWARD. */
 GH_EXTERN int gh_decision_stage(const gh_decision *d);
 /** A machine-readable reason ("route:not_found", "authenticate:INVALID_TOKEN", "authorize:deny", "limit:per-user", ...). */

@@ -234,6 +234,23 @@ const char *gh_decision_subject(const gh_decision *d) {
   if (d->has_subject) return d->subject;
   return d->identity ? gh_identity_subject(d->identity) : NULL;
 }
+const gh_identity *gh_decision_identity(const gh_decision *d) {
+  return d && d->open && !d->has_subject ? d->identity : NULL;
+}
+const char *gh_decision_consumer(const gh_decision *d) {
+  return d && d->open && d->consumer ? d->consumer->name : NULL;
+}
+size_t gh_decision_fields(const gh_decision *d, const char **out, size_t n) {
+  if (!out) return 0;
+  const char *all[GH_DECISION_FIELD_COUNT] = {
+      [GH_DECISION_FIELD_REQUEST_ID] = gh_decision_request_id(d), [GH_DECISION_FIELD_ROUTE] = gh_decision_route(d),
+      [GH_DECISION_FIELD_API] = gh_decision_api(d),               [GH_DECISION_FIELD_API_VERSION] = gh_decision_api_version(d),
+      [GH_DECISION_FIELD_SUBJECT] = gh_decision_subject(d),       [GH_DECISION_FIELD_CONSUMER] = gh_decision_consumer(d),
+      [GH_DECISION_FIELD_REASON] = d ? gh_decision_reason(d) : NULL, [GH_DECISION_FIELD_TARGET] = gh_decision_target(d)};
+  if (n > GH_DECISION_FIELD_COUNT) n = GH_DECISION_FIELD_COUNT;
+  memcpy(out, all, n * sizeof *out);
+  return n;
+}
 int gh_decision_stage(const gh_decision *d) { return d && d->verdict == GH_VERDICT_RESPOND ? d->stage : -1; }
 const char *gh_decision_reason(const gh_decision *d) { return d ? d->reason : ""; }
 uint64_t gh_decision_config_version(const gh_decision *d) { return d ? d->config_version : 0; }

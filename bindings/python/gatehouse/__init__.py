@@ -11,52 +11,24 @@ API keys, authorization policy, rate limits, routing and upstream pools.
     except gatehouse.TokenRejected as e:
         print(e.reason, e)          # e.g. "EXPIRED"
 
-The shared library is found through $GATEHOUSE_LIB, then the build tree, then
-the system's library path.
+The whole gateway, and middleware for WSGI and ASGI applications, are in
+gatehouse.Gateway, gatehouse.wsgi and gatehouse.asgi.
+
+The shared library is found through $GATEHOUSE_LIB (the file or its folder),
+then next to the package, then the source tree's build, then the system's
+loader.
 """
 import ctypes
-import ctypes.util
 import json
-import os
 import threading
-import time
+
+from ._native import (_EDENIED, Error, TokenRejected, _bytes, _c, _check, _fn, _free, _i64, _mirrors, _now_ms, _p,
+                      _sz)
 
 __all__ = ["Error", "TokenRejected", "KeySet", "Verifier", "Principal", "ApiKeyStore", "Policy", "Limiter", "Router",
-           "Pool", "thumbprint", "version"]
+           "Pool", "Gateway", "Decision", "Identity", "thumbprint", "version"]
 
 
-def _load():
-    explicit = os.environ.get("GATEHOUSE_LIB")
-    if explicit:  # what the caller named, or an error: never a different library
-        return ctypes.CDLL(explicit)
-    candidates = []
-    here = os.path.dirname(os.path.abspath(__file__))
-    candidates.append(os.path.join(here, "..", "..", "..", "build", "libgatehouse.so"))
-    candidates.append(ctypes.util.find_library("gatehouse"))
-    for path in candidates:
-        if path and (os.path.exists(path) or not os.path.dirname(path)):
-            try:
-                return ctypes.CDLL(path)
-            except OSError:
-                continue
-    raise ImportError("libgatehouse not found: set GATEHOUSE_LIB or run `make`")
-
-
-_lib = _load()
-_p = ctypes.c_void_p
-_c = ctypes.c_char_p
-_sz = ctypes.c_size_t
-_i64 = ctypes.c_int64
-
-
-def _fn(name, restype, *argtypes):
-    f = getattr(_lib, name)
-    f.restype, f.argtypes = restype, list(argtypes)
-    return f
-
-
-_strerror = _fn("gh_strerror", _c, ctypes.c_int)
-_err_name = _fn("gh_err_name", _c, ctypes.c_int)
 _version = _fn("gh_version_string", _c)
 _backend = _fn("gh_crypto_backend", _c)
 _jwks_parse = _fn("gh_jwks_parse", ctypes.c_int, ctypes.POINTER(_p), _c, _sz, _c, _sz)
@@ -109,8 +81,6 @@ _req_time = _fn("gh_policy_request_set_time", ctypes.c_int, _p, _i64)
 _pol_decide = _fn("gh_policy_decide", ctypes.c_int, _p, _p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(_c))
 _pol_explain = _fn("gh_policy_explain", ctypes.c_int, _p, _p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(_c),
                    ctypes.POINTER(ctypes.POINTER(ctypes.c_char)), ctypes.POINTER(_sz))
-_free = _fn("gh_free", None, _p)
-
 _lim_new = _fn("gh_limiter_new", ctypes.c_int, ctypes.POINTER(_p), _c, ctypes.c_int, ctypes.c_uint64, _i64, ctypes.c_uint64, _sz)
 _lim_free = _fn("gh_limiter_free", None, _p)
 _lim_build = _fn("gh_limiter_build", ctypes.c_int, _p)
@@ -161,52 +131,10 @@ class _RouteMatch(ctypes.Structure):
 _route_match_size = _fn("gh_route_match_size", _sz)()
 
 
-def _mirrors(*pairs):
-    """Each ctypes mirror has the size the library says its struct has."""
-    for mirror, c_name in pairs:
-        size = _fn(c_name + "_size", _sz)()
-        if ctypes.sizeof(mirror) != size:
-            raise ImportError("gatehouse: %s is %d bytes in this library, %d in the binding: rebuild or update the "
-                              "binding" % (c_name, size, ctypes.sizeof(mirror)))
-
-
 _mirrors((_OutlierConfig, "gh_outlier_config"), (_RouteParam, "gh_route_param"))
 if ctypes.sizeof(_RouteMatch) > _route_match_size:
     raise ImportError("gatehouse: gh_route_match is smaller in this library than the binding's view of it")
 _router_match = _fn("gh_router_match", ctypes.c_int, _p, _c, _sz, _c, _sz, ctypes.POINTER(_RouteMatch))
-
-_EDENIED = -12
-
-
-class Error(Exception):
-    """A library error (no decision was made): .code is the GH_E* name."""
-
-    def __init__(self, rc, detail=""):
-        self.code = _err_name(rc).decode()
-        super().__init__("%s: %s%s" % (self.code, _strerror(rc).decode(), ": " + detail if detail else ""))
-
-
-class TokenRejected(Exception):
-    """The token was verified and rejected: .reason is the GH_JWT_* name."""
-
-    def __init__(self, reason, message):
-        self.reason = reason
-        super().__init__(message)
-
-
-def _check(rc, msg=None):
-    if rc != 0:
-        raise Error(rc, msg.value.decode(errors="replace") if msg is not None else "")
-
-
-def _bytes(s):
-    return s.encode() if isinstance(s, str) else bytes(s)
-
-
-def _now_ms(now_ms):
-    """Times cross every interface as Unix milliseconds (docs/embedding.md, Units); None: now."""
-    return int(time.time() * 1000) if now_ms is None else int(now_ms)
-
 
 def version():
     """(library version, crypto backend)."""
@@ -539,3 +467,6 @@ class Pool:
         if getattr(self, "_h", None):
             _up_free(self._h)
             self._h = None
+
+
+from .gateway import Decision, Gateway, Identity  # noqa: E402  (the gateway builds on the objects above)
