@@ -173,8 +173,7 @@ def check_go(code, opts, cwd, env, build):
                 % os.path.join(ROOT, "bindings", "go"))
     with open(os.path.join(cwd, "main.go"), "w") as f:
         f.write(code + "\n")
-    go_env = dict(env, CGO_CFLAGS="-I" + os.path.join(ROOT, "include"), CGO_LDFLAGS="-L" + lib,
-                  LD_LIBRARY_PATH=lib, GOCACHE=os.path.join(lib, "go-cache"), GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
+    go_env = dict(env, PKG_CONFIG_PATH=os.path.join(lib, "pkgconfig-build"), GOCACHE=os.path.join(lib, "go-cache"), GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
     rc, out, err = run(["go", "run", "."], cwd, go_env)
     return None if rc == 0 else f"exit {rc}\n{out}{err}"
 

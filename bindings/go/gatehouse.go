@@ -2,13 +2,17 @@
 // library only): token verification, authorization policy, rate limits,
 // routing and upstream pools.
 //
-// Build with CGO_CFLAGS=-I<gatehouse>/include and CGO_LDFLAGS=-L<lib dir>, or
-// with the library installed where pkg-config and the linker find it.
-// Objects wrap C handles: call Close when done (a finalizer is a safety net).
+// It builds against the gatehouse that pkg-config finds (`make install` puts
+// gatehouse.pc under PREFIX/lib/pkgconfig; set PKG_CONFIG_PATH for another
+// prefix, or point it at a build tree's pkgconfig-build folder). A program
+// then runs where the loader finds libgatehouse: the system's folders, an
+// rpath (CGO_LDFLAGS="-Wl,-rpath,$(pkg-config --variable=libdir gatehouse)")
+// or LD_LIBRARY_PATH. Objects wrap C handles: call Close when done (a
+// finalizer is a safety net).
 package gatehouse
 
 /*
-#cgo LDFLAGS: -lgatehouse
+#cgo pkg-config: gatehouse
 #include <stdlib.h>
 #include <gatehouse.h>
 */
@@ -23,10 +27,16 @@ import (
 	"unsafe"
 )
 
-// Error is a library error: no decision was made.
-type Error struct{ Code string }
+// Error is a library error: no decision was made. Code is the GH_E* name
+// ("EPARSE"), Detail what went wrong where the binding knows more.
+type Error struct{ Code, Detail string }
 
-func (e *Error) Error() string { return "gatehouse: " + e.Code }
+func (e *Error) Error() string {
+	if e.Detail != "" {
+		return "gatehouse: " + e.Code + ": " + e.Detail
+	}
+	return "gatehouse: " + e.Code
+}
 
 // Rejected is a decision: the token (or request) was examined and refused.
 type Rejected struct{ Reason, Message string }
