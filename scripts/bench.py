@@ -164,6 +164,21 @@ class Run:
         print("  %-64s %9s%s  (95%%: %s - %s)  [%s %s %s]" % (label or " ".join(key), sig3(value), unit, sig3(lo), sig3(hi),
                                                               sense, sig3(target), "met" if ok else "NOT MET" if bad else "inconclusive"))
 
+    def overhead(self, binding, base, target_ns):
+        """What a binding adds to one call, in ns: 1/rate(binding) - 1/rate(base), per paired round."""
+        a, b = self.rounds.get(binding), self.rounds.get(base)
+        name = "%s %s: %s overhead per call over %s" % (binding[0], binding[1], binding[2], base[2])
+        if not a or not b:
+            print("  %-64s missing" % name)
+            return None
+        per_round = [1e9 / x - 1e9 / y for x, y in zip(a, b)]
+        value, (lo, hi) = median(per_round), bootstrap(per_round)
+        verdict = "met" if hi <= target_ns else "NOT MET" if lo > target_ns else "inconclusive"
+        print("  %-64s %9s ns  (95%%: %s - %s)  [<= %s ns %s]" % (name, sig3(value), sig3(lo), sig3(hi), sig3(target_ns), verdict))
+        return {"bench": binding[0], "case": binding[1], "subject": "%s/%s" % (binding[2], base[2]),
+                "metric": "overhead_ns", "value": float("%.3g" % value), "lo": float("%.3g" % lo), "hi": float("%.3g" % hi),
+                "rounds": len(per_round), "target": target_ns}
+
     def write(self, ratios):
         with open(RESULTS, "w") as f:
             for (bench, case, subject), v in self.rounds.items():
@@ -190,6 +205,26 @@ def node_peer(script, *args, module):
 def binary(path, *args):
     full = os.path.join(ROOT, path)
     return [full] + list(args), None if os.path.exists(full) else "%s is not built" % path
+
+
+def binding_programs(build):
+    """The programs of binding-call: bench_gateway --bindings in C, and the same calls through Python and Go."""
+    world = os.path.join(OUT, "bindings-world")
+    os.makedirs(world, exist_ok=True)
+    lib = os.path.join(ROOT, build, "libgatehouse.so")
+    programs = [("c", *binary(build + "/bin/bench_gateway", "--bindings", world))]
+    programs.append(("python", ["env", "GATEHOUSE_LIB=" + lib, sys.executable, "tests/bench/bench_bindings.py", world],
+                     None if os.path.exists(lib) else "%s is not built" % os.path.relpath(lib, ROOT)))
+    if not shutil.which("go"):
+        programs.append(("go", ["go"], "go is not installed (scripts/install-deps.sh installs golang-go)"))
+        return programs
+    exe = os.path.join(OUT, "bindings-go")
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(ROOT, build, "pkgconfig-build"), GOFLAGS="-mod=mod",
+               GOCACHE=os.path.join(ROOT, build, "go-cache"), GOTOOLCHAIN="local")
+    built = subprocess.run(["go", "build", "-o", exe, "."], cwd=os.path.join(ROOT, "tests", "bench", "bindings-go"), env=env,
+                           capture_output=True, text=True)
+    programs.append(("go", [exe, world], None if built.returncode == 0 else "go build: " + built.stderr.strip()[-300:]))
+    return programs
 
 
 def free_port():
@@ -249,6 +284,9 @@ def main():
     run.compare("upstream-pick: picks per second, one core (16 weighted targets)", [("gatehouse", *binary(ob + "bench_upstream"))])
     run.compare("gateway-decide: whole decisions per second, one core (route + cached JWT + policy + two limits + pick)",
                 [("gatehouse", *binary(ob + "bench_gateway"))])
+    # C first: it writes the world the bindings then load
+    run.compare("binding-call: calls per second, one core (the same gateway decision and cached verification in C, Python, Go)",
+                binding_programs("build-bench-openssl"))
 
     print("\n== ratios and targets (95 % bootstrap intervals over paired rounds)")
     J = lambda case, s: ("jwt-verify", case, s)
@@ -286,6 +324,10 @@ def main():
                             label="gateway-decide with metrics only / without (what the access log adds is the rest)"))
     ratios.append(run.ratio(("gateway-decide", "full", "gatehouse-analytics"), G, 0.85,
                             label="gateway-decide with metrics and access log / without (>= 0.85: cost <= 15 %)"))
+    B = lambda case, s: ("binding-call", case, s)
+    for case in ("gateway-decide", "jwt-verify-cached"):
+        ratios.append(run.overhead(B(case, "python"), B(case, "c"), 3000))
+        ratios.append(run.overhead(B(case, "go"), B(case, "c"), 300))
     for f in run.facts:
         if f["bench"] == "gateway-decide" and f["metric"] == "p99_ns":
             ok = f["value"] <= 2000

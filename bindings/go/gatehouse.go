@@ -15,6 +15,25 @@ package gatehouse
 #cgo pkg-config: gatehouse
 #include <stdlib.h>
 #include <gatehouse.h>
+
+// A verification and what Go reads of its principal, in one cgo crossing.
+typedef struct gh_go_verified {
+  int rc, reason;
+  gh_principal *principal;
+  const char *subject, *issuer, *payload;
+  size_t payload_len;
+  char msg[256];
+} gh_go_verified;
+
+static void gh_go_verify(gh_jwt_verifier *v, const char *token, size_t len, int64_t now_ms, gh_go_verified *out) {
+  out->principal = NULL;
+  out->msg[0] = '\0';
+  out->rc = gh_jwt_verify(v, token, len, now_ms, &out->principal, &out->reason, out->msg, sizeof out->msg);
+  if (out->rc) return;
+  out->subject = gh_principal_subject(out->principal);
+  out->issuer = gh_principal_issuer(out->principal);
+  out->payload = gh_principal_payload(out->principal, &out->payload_len);
+}
 */
 import "C"
 
@@ -154,32 +173,27 @@ func (v *Verifier) SetKeys(k *KeySet, now time.Time) error {
 	return check(C.gh_jwt_verifier_set_jwks(v.h, k.h, nowMs(now)))
 }
 
-// Principal is a verified token's caller.
+// Principal is a verified token's caller. Claims is the token's payload, a
+// JSON object: json.Unmarshal it into the struct your service expects.
 type Principal struct {
 	Subject, Issuer string
-	Claims          map[string]interface{}
+	Claims          json.RawMessage
 }
 
 // Verify verifies a token at `now`; a refusal is a *Rejected.
 func (v *Verifier) Verify(token string, now time.Time) (*Principal, error) {
 	p, n := bytes(token)
-	var out *C.gh_principal
-	var reason C.int
-	msg := make([]byte, 256)
-	rc := C.gh_jwt_verify(v.h, p, n, nowMs(now), &out, &reason, (*C.char)(unsafe.Pointer(&msg[0])), 256)
-	if rc == edenied {
-		return nil, &Rejected{Reason: C.GoString(C.gh_jwt_reason_name(reason)), Message: C.GoString((*C.char)(unsafe.Pointer(&msg[0])))}
+	var out C.gh_go_verified
+	C.gh_go_verify(v.h, p, n, nowMs(now), &out)
+	if out.rc == edenied {
+		return nil, &Rejected{Reason: C.GoString(C.gh_jwt_reason_name(out.reason)), Message: C.GoString(&out.msg[0])}
 	}
-	if err := check(rc); err != nil {
+	if err := check(out.rc); err != nil {
 		return nil, err
 	}
-	defer C.gh_principal_free(out)
-	var length C.size_t
-	payload := C.GoStringN(C.gh_principal_payload(out, &length), C.int(length))
-	pr := &Principal{Subject: C.GoString(C.gh_principal_subject(out)), Issuer: C.GoString(C.gh_principal_issuer(out))}
-	if err := json.Unmarshal([]byte(payload), &pr.Claims); err != nil {
-		return nil, err
-	}
+	pr := &Principal{Subject: C.GoString(out.subject), Issuer: C.GoString(out.issuer),
+		Claims: C.GoBytes(unsafe.Pointer(out.payload), C.int(out.payload_len))}
+	C.gh_principal_free(out.principal)
 	return pr, nil
 }
 

@@ -6,15 +6,14 @@ package gatehouse
 #include <gatehouse.h>
 
 // What Go reads after a decision, gathered in C in the same call: one cgo
-// crossing per request instead of one per accessor.
-#define GH_GO_HEADERS 32
+// crossing per request instead of one per accessor. strings: as
+// gh_decision_strings writes them.
 typedef struct gh_go_view {
-  int rc, verdict, status;
-  size_t n_headers;
-  gh_header headers[GH_GO_HEADERS];
-  const char *fields[GH_DECISION_FIELD_COUNT];
-  const char *body, *upstream_path;
-  size_t body_len, upstream_path_len;
+  int rc;
+  char *strings;
+  size_t strings_len, strings_cap;
+  const char *body;
+  size_t body_len;
 } gh_go_view;
 
 // A pooled decision with the C memory its requests are copied into: C never
@@ -44,6 +43,7 @@ static void gh_go_slot_free(gh_go_slot *s) {
   gh_decision_free(s->d);
   free(s->headers);
   free(s->bytes);
+  free(s->view.strings);
   free(s);
 }
 
@@ -67,13 +67,18 @@ static int gh_go_slot_reserve(gh_go_slot *s, size_t n, size_t len) {
 static void gh_go_decide(gh_gateway *gw, gh_go_slot *s, int64_t now_ms) {
   gh_go_view *v = &s->view;
   v->rc = gh_gateway_decide(gw, &s->req, now_ms, s->d);
-  v->verdict = gh_decision_verdict(s->d);
-  v->status = gh_decision_status(s->d);
-  v->n_headers = gh_decision_header_count(s->d);
-  for (size_t i = 0; i < v->n_headers && i < GH_GO_HEADERS; i++) v->headers[i] = *gh_decision_header(s->d, i);
-  gh_decision_fields(s->d, v->fields, GH_DECISION_FIELD_COUNT);
+  int rc = gh_decision_strings(s->d, v->strings, v->strings_cap, &v->strings_len);
+  if (rc == GH_ETOOBIG) {
+    char *bigger = realloc(v->strings, v->strings_len * 2);
+    if (!bigger) {
+      v->rc = GH_ENOMEM;
+      return;
+    }
+    v->strings = bigger;
+    v->strings_cap = v->strings_len * 2;
+    gh_decision_strings(s->d, v->strings, v->strings_cap, &v->strings_len);
+  }
   v->body = gh_decision_body(s->d, &v->body_len);
-  v->upstream_path = gh_decision_upstream_path(s->d, &v->upstream_path_len);
 }
 
 // The access log's sink, in Go (gateway_callbacks.go); ud carries a cgo.Handle.
@@ -147,14 +152,14 @@ type GatewayOptions struct {
 type Gateway struct {
 	mu   sync.Mutex
 	h    *C.gh_gateway
-	pool []*C.gh_go_slot
-	open map[*C.gh_go_slot]struct{}
+	pool []*C.gh_go_slot // idle decisions
+	all  []*C.gh_go_slot // every decision made, idle or open: Close frees them all
 	log  cgo.Handle
 }
 
 // NewGateway loads a configuration (JSON text). A refused one is a *ConfigError.
 func NewGateway(config string, o GatewayOptions) (*Gateway, error) {
-	gw := &Gateway{open: map[*C.gh_go_slot]struct{}{}}
+	gw := &Gateway{}
 	if err := check(C.gh_gateway_new(&gw.h)); err != nil {
 		return nil, err
 	}
@@ -322,7 +327,7 @@ type Decision struct {
 type Identity struct {
 	Subject, Realm, Provider, ClientID, Consumer, ACR string
 	Roles, Scopes                                     []string
-	Claims                                            map[string]interface{}
+	Claims                                            json.RawMessage // the token's payload (JSON object), or nil
 }
 
 func (gw *Gateway) take() (*C.gh_go_slot, error) {
@@ -337,8 +342,9 @@ func (gw *Gateway) take() (*C.gh_go_slot, error) {
 		gw.pool = gw.pool[:n-1]
 	} else if s = C.gh_go_slot_new(); s == nil {
 		return nil, &Error{Code: "ENOMEM"}
+	} else {
+		gw.all = append(gw.all, s)
 	}
-	gw.open[s] = struct{}{}
 	return s, nil
 }
 
@@ -358,7 +364,7 @@ func (gw *Gateway) Decide(r *GatewayRequest) (*Decision, error) {
 		now = time.Now()
 	}
 	C.gh_go_decide(gw.h, s, nowMs(now))
-	return gw.read(s), nil
+	return gw.read(s)
 }
 
 // DecideHTTP decides an incoming *http.Request: its raw path and query, Host,
@@ -453,36 +459,53 @@ func goString(p *C.char) string {
 	return C.GoString(p)
 }
 
-func (gw *Gateway) read(s *C.gh_go_slot) *Decision {
+func (gw *Gateway) read(s *C.gh_go_slot) (*Decision, error) {
 	v := &s.view
-	d := &Decision{Verdict: Verdict(v.verdict), Status: int(v.status), gw: gw, slot: s}
-	if d.Verdict != Forward && d.Verdict != Respond {
-		d.Verdict = Respond
+	if v.rc == C.GH_ENOMEM {
+		gw.giveBack(s)
+		return nil, &Error{Code: "ENOMEM"}
 	}
-	if n := int(v.n_headers); n > 0 {
-		d.Headers = make([]Header, n)
-		for i := 0; i < n; i++ {
-			h := &v.headers[0]
-			if i < C.GH_GO_HEADERS {
-				h = &v.headers[i]
-			} else {
-				h = C.gh_decision_header(s.d, C.size_t(i))
-			}
-			d.Headers[i] = Header{C.GoStringN(h.name, C.int(h.name_len)), C.GoStringN(h.value, C.int(h.value_len))}
+	// one copy of every string, then views into it, in gh_decision_strings' order
+	all := C.GoStringN(v.strings, C.int(v.strings_len-1))
+	next := func() string {
+		i := strings.IndexByte(all, 0)
+		if i < 0 {
+			out := all
+			all = ""
+			return out
+		}
+		out := all[:i]
+		all = all[i+1:]
+		return out
+	}
+	d := &Decision{Verdict: Respond, gw: gw, slot: s}
+	if next() == "forward" {
+		d.Verdict = Forward
+	}
+	d.Status = atoi(next())
+	d.RequestID, d.Route, d.API, d.Version = next(), next(), next(), next()
+	d.Subject, d.Consumer, d.Reason, d.Target, d.UpstreamPath = next(), next(), next(), next(), next()
+	if all != "" {
+		n := strings.Count(all, "\x00")/2 + 1
+		d.Headers = make([]Header, 0, n)
+		for all != "" {
+			name := next()
+			d.Headers = append(d.Headers, Header{name, next()})
 		}
 	}
-	if v.body_len > 0 {
+	if v.body_len > 0 && d.Verdict == Respond {
 		d.Body = C.GoBytes(unsafe.Pointer(v.body), C.int(v.body_len))
 	}
-	if v.upstream_path != nil {
-		d.UpstreamPath = C.GoStringN(v.upstream_path, C.int(v.upstream_path_len))
+	return d, nil
+}
+
+// atoi reads gh_decision_strings' decimal status.
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
 	}
-	f := &v.fields
-	d.RequestID, d.Route, d.API = goString(f[C.GH_DECISION_FIELD_REQUEST_ID]), goString(f[C.GH_DECISION_FIELD_ROUTE]), goString(f[C.GH_DECISION_FIELD_API])
-	d.Version, d.Subject = goString(f[C.GH_DECISION_FIELD_API_VERSION]), goString(f[C.GH_DECISION_FIELD_SUBJECT])
-	d.Consumer, d.Reason = goString(f[C.GH_DECISION_FIELD_CONSUMER]), goString(f[C.GH_DECISION_FIELD_REASON])
-	d.Target = goString(f[C.GH_DECISION_FIELD_TARGET])
-	return d
+	return n
 }
 
 // Forwarded says whether the request goes on (to Target, or to the wrapped handler).
@@ -516,9 +539,7 @@ func (d *Decision) Principal() (*Identity, error) {
 	}
 	var n C.size_t
 	if claims := C.gh_identity_claims(id, &n); claims != nil && n > 0 {
-		if err := json.Unmarshal(C.GoBytes(unsafe.Pointer(claims), C.int(n)), &p.Claims); err != nil {
-			return nil, err
-		}
+		p.Claims = C.GoBytes(unsafe.Pointer(claims), C.int(n))
 	}
 	d.principal = p
 	return p, nil
@@ -578,10 +599,9 @@ func (d *Decision) Complete(status int, upstream time.Duration, bytesIn, bytesOu
 	gw := d.gw
 	gw.mu.Lock()
 	defer gw.mu.Unlock()
-	if _, ok := gw.open[s]; !ok || gw.h == nil { // completed by Close
+	if gw.h == nil { // closed: Close completed and freed it
 		return
 	}
-	delete(gw.open, s)
 	C.gh_gateway_complete(gw.h, s.d, C.int(status), C.int64_t(ms), C.uint64_t(bytesIn), C.uint64_t(bytesOut))
 	gw.pool = append(gw.pool, s)
 }
@@ -589,12 +609,9 @@ func (d *Decision) Complete(status int, upstream time.Duration, bytesIn, bytesOu
 func (gw *Gateway) giveBack(s *C.gh_go_slot) {
 	gw.mu.Lock()
 	defer gw.mu.Unlock()
-	delete(gw.open, s)
-	if gw.h == nil {
-		C.gh_go_slot_free(s)
-		return
+	if gw.h != nil {
+		gw.pool = append(gw.pool, s)
 	}
-	gw.pool = append(gw.pool, s)
 }
 
 // Close frees the gateway. Decisions still open are completed with status 0
@@ -605,14 +622,10 @@ func (gw *Gateway) Close() {
 	if gw.h == nil {
 		return
 	}
-	for s := range gw.open {
-		C.gh_go_slot_free(s) // completes it first (status 0)
+	for _, s := range gw.all {
+		C.gh_go_slot_free(s) // an open one is completed first, with status 0
 	}
-	gw.open = map[*C.gh_go_slot]struct{}{}
-	for _, s := range gw.pool {
-		C.gh_go_slot_free(s)
-	}
-	gw.pool = nil
+	gw.all, gw.pool = nil, nil
 	C.gh_gateway_free(gw.h)
 	gw.h = nil
 	if gw.log != 0 {

@@ -91,8 +91,9 @@ func TestGatewayForwardsWithPrincipal(t *testing.T) {
 		t.Fatalf("decision %+v: %s", d, why)
 	}
 	who, err := d.Principal()
+	var claims struct{ Iss string }
 	if err != nil || who.Realm != "staff" || who.Provider != "corp" || len(who.Roles) != 1 || who.Roles[0] != "viewer" ||
-		who.Claims["iss"] != "https://id.example.com" {
+		json.Unmarshal(who.Claims, &claims) != nil || claims.Iss != "https://id.example.com" {
 		t.Fatalf("principal %+v, %v", who, err)
 	}
 	// the IETF RateLimit fields draft: the limit closest to denying, on the upstream's answer

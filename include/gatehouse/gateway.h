@@ -261,24 +261,53 @@ GH_EXTERN const gh_identity *gh_decision_identity(const gh_decision *d);
 /** The recognised API consumer's name (docs/apim.md), or NULL. Valid until gh_gateway_complete. */
 GH_EXTERN const char *gh_decision_consumer(const gh_decision *d);
 
-/** Indexes of gh_decision_fields' array. */
-#define GH_DECISION_FIELD_REQUEST_ID 0
-#define GH_DECISION_FIELD_ROUTE 1
-#define GH_DECISION_FIELD_API 2
-#define GH_DECISION_FIELD_API_VERSION 3
-#define GH_DECISION_FIELD_SUBJECT 4
-#define GH_DECISION_FIELD_CONSUMER 5
-#define GH_DECISION_FIELD_REASON 6
-#define GH_DECISION_FIELD_TARGET 7
-#define GH_DECISION_FIELD_COUNT 8
+/** Positions of the strings gh_decision_strings writes. */
+#define GH_DECISION_STRING_VERDICT 0 /* "forward", "respond" or "" (no decision) */
+#define GH_DECISION_STRING_STATUS 1  /* decimal: gh_decision_status */
+#define GH_DECISION_STRING_REQUEST_ID 2
+#define GH_DECISION_STRING_ROUTE 3
+#define GH_DECISION_STRING_API 4
+#define GH_DECISION_STRING_API_VERSION 5
+#define GH_DECISION_STRING_SUBJECT 6
+#define GH_DECISION_STRING_CONSUMER 7
+#define GH_DECISION_STRING_REASON 8
+#define GH_DECISION_STRING_TARGET 9
+#define GH_DECISION_STRING_UPSTREAM_PATH 10
+#define GH_DECISION_STRING_HEADERS 11 /* then each response header's name and value */
 /**
- * The decision's strings in one call, for bindings (a call through ctypes
- * costs about 200 ns, through cgo about 50): out[GH_DECISION_FIELD_*] gets
- * what the accessor of the same name returns (NULL where it does). Fills
- * min(n, GH_DECISION_FIELD_COUNT) entries; the rest of the order only grows.
- * @return the number filled
+ * The decision in one call, for bindings (a call through ctypes costs about
+ * 200 ns, a string read through it as much again): what the accessors of the
+ * same names return, as NUL-terminated strings one after another in `out`, in
+ * the order of GH_DECISION_STRING_* ("" where the accessor returns NULL),
+ * then each response header's name and value (gh_decision_header). The body
+ * stays with gh_decision_body: it is bytes. *len gets the bytes written (or
+ * needed), the last NUL included. The order only ever grows.
+ * @return GH_OK; GH_ETOOBIG (cap too small: nothing useful written); GH_EINVAL
  */
-GH_EXTERN size_t gh_decision_fields(const gh_decision *d, const char **out, size_t n);
+GH_EXTERN int gh_decision_strings(const gh_decision *d, char *out, size_t cap, size_t *len);
+
+/** Headers gh_gateway_decide_strings takes in one request. */
+#define GH_DECIDE_STRINGS_MAX_HEADERS 256u
+GH_EXTERN size_t gh_decide_strings_max_headers(void);
+/**
+ * gh_gateway_decide and gh_decision_strings in one call, for bindings, which
+ * pay for every call and every field set through an FFI (about 200 ns each
+ * through ctypes). The request comes as one block of NUL-terminated strings,
+ * in this order: method, path, host, query with its '?' ("" none, "?" an
+ * empty one), client IP, scheme, then each header's name and value; "" stands
+ * for an absent host, client IP or scheme. The body (NULL: not offered) comes
+ * beside it. The decision's strings go to `out` as gh_decision_strings writes
+ * them, *out_len their length (or what they need).
+ * @return what gh_gateway_decide returns; without deciding (and *out_len 0):
+ *   GH_EPARSE for a malformed block (fewer than six strings, a name without
+ *   its value, a query without its '?', not ending in NUL), GH_ETOOBIG for
+ *   more than GH_DECIDE_STRINGS_MAX_HEADERS headers; after deciding,
+ *   GH_ETOOBIG when `out` is too small (*out_len says how much it needs: call
+ *   gh_decision_strings)
+ */
+GH_EXTERN int gh_gateway_decide_strings(gh_gateway *gw, const char *block, size_t len, const char *body,
+                                        size_t body_len, int64_t now_ms, gh_decision *d, char *out, size_t cap,
+                                        size_t *out_len);
 /** The stage that decided a RESPOND (GH_STAGE_*), -1 for FORWARD. */
 GH_EXTERN int gh_decision_stage(const gh_decision *d);
 /** A machine-readable reason ("route:not_found", "authenticate:INVALID_TOKEN", "authorize:deny", "limit:per-user", ...). */

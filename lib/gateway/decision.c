@@ -240,16 +240,42 @@ const gh_identity *gh_decision_identity(const gh_decision *d) {
 const char *gh_decision_consumer(const gh_decision *d) {
   return d && d->open && d->consumer ? d->consumer->name : NULL;
 }
-size_t gh_decision_fields(const gh_decision *d, const char **out, size_t n) {
-  if (!out) return 0;
-  const char *all[GH_DECISION_FIELD_COUNT] = {
-      [GH_DECISION_FIELD_REQUEST_ID] = gh_decision_request_id(d), [GH_DECISION_FIELD_ROUTE] = gh_decision_route(d),
-      [GH_DECISION_FIELD_API] = gh_decision_api(d),               [GH_DECISION_FIELD_API_VERSION] = gh_decision_api_version(d),
-      [GH_DECISION_FIELD_SUBJECT] = gh_decision_subject(d),       [GH_DECISION_FIELD_CONSUMER] = gh_decision_consumer(d),
-      [GH_DECISION_FIELD_REASON] = d ? gh_decision_reason(d) : NULL, [GH_DECISION_FIELD_TARGET] = gh_decision_target(d)};
-  if (n > GH_DECISION_FIELD_COUNT) n = GH_DECISION_FIELD_COUNT;
-  memcpy(out, all, n * sizeof *out);
-  return n;
+/* Appends (p, n) and a NUL while it fits in cap; *used counts every piece, fitting or not. */
+static void put_piece(char *out, size_t cap, size_t *used, const char *p, size_t n) {
+  if (*used + n + 1 <= cap) {
+    if (n) memcpy(out + *used, p, n);
+    out[*used + n] = '\0';
+  }
+  *used += n + 1;
+}
+
+int gh_decision_strings(const gh_decision *d, char *out, size_t cap, size_t *len) {
+  if (!d || !len || (!out && cap)) return GH_EINVAL;
+  char status[16];
+  snprintf(status, sizeof status, "%d", gh_decision_status(d));
+  const char *fixed[GH_DECISION_STRING_HEADERS] = {
+      [GH_DECISION_STRING_VERDICT] = d->verdict == GH_VERDICT_FORWARD ? "forward" : d->verdict ? "respond" : "",
+      [GH_DECISION_STRING_STATUS] = status,
+      [GH_DECISION_STRING_REQUEST_ID] = gh_decision_request_id(d),
+      [GH_DECISION_STRING_ROUTE] = gh_decision_route(d),
+      [GH_DECISION_STRING_API] = gh_decision_api(d),
+      [GH_DECISION_STRING_API_VERSION] = gh_decision_api_version(d),
+      [GH_DECISION_STRING_SUBJECT] = gh_decision_subject(d),
+      [GH_DECISION_STRING_CONSUMER] = gh_decision_consumer(d),
+      [GH_DECISION_STRING_REASON] = gh_decision_reason(d),
+      [GH_DECISION_STRING_TARGET] = gh_decision_target(d),
+      [GH_DECISION_STRING_UPSTREAM_PATH] = NULL};
+  size_t up_len = 0, used = 0;
+  const char *up = gh_decision_upstream_path(d, &up_len);
+  for (size_t i = 0; i < GH_DECISION_STRING_UPSTREAM_PATH; i++)
+    put_piece(out, cap, &used, fixed[i], fixed[i] ? strlen(fixed[i]) : 0);
+  put_piece(out, cap, &used, up, up ? up_len : 0);
+  for (size_t i = 0; i < d->n_headers; i++) {
+    put_piece(out, cap, &used, d->headers[i].name, d->headers[i].name_len);
+    put_piece(out, cap, &used, d->headers[i].value, d->headers[i].value_len);
+  }
+  *len = used;
+  return used <= cap ? GH_OK : GH_ETOOBIG;
 }
 int gh_decision_stage(const gh_decision *d) { return d && d->verdict == GH_VERDICT_RESPOND ? d->stage : -1; }
 const char *gh_decision_reason(const gh_decision *d) { return d ? d->reason : ""; }

@@ -4,7 +4,12 @@
  * alone; the p99 of one decision is a fact. 256 callers (distinct tokens,
  * already verified once: the verifier's cache answers), each request at a
  * later microsecond. Served to scripts/bench.py (see bench.h).
- * Usage: bench_gateway [--once] */
+ *
+ * With --bindings DIR it instead writes the same world to DIR/world.json (the
+ * configuration, the callers' Authorization values, the key set) and serves
+ * the calls the Python and Go bindings make, in C, for
+ * tests/bench/bench_bindings.py and tests/bench/bindings-go to be set beside.
+ * Usage: bench_gateway [--once | --bindings DIR [--once]] */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +61,7 @@ static void log_line(void *ud, const char *line, size_t len) {
 }
 
 typedef struct world {
+  char *doc; /* the configuration loaded */
   gh_gateway *gw;
   gh_decision *d;
   char auth[CALLERS][1024];
@@ -184,7 +190,7 @@ static world *make_world(const char *jwks, int analytics) {
     fprintf(stderr, "bench_gateway: %s\n", errors);
     exit(2);
   }
-  free(doc);
+  w->doc = doc;
   size_t klen;
   char *jwk = bench_read_file(NULL, "examples/tokens/demo-signing-key.jwk.json", &klen);
   gh_signing_key *key;
@@ -257,9 +263,70 @@ static void latency_facts(world *w) {
   free(t);
 }
 
+/* ---- what the bindings call, in C ---- */
+
+/* One cached verification as a binding makes it: verify, read the subject, free. */
+static int verify_cached(void *ud) {
+  world *w = ud;
+  size_t i = w->n++ % CALLERS;
+  const char *token = w->auth[i] + 7; /* after "Bearer " */
+  gh_principal *p;
+  int reason;
+  if (gh_jwt_verify(w->verifier, token, strlen(token), w->now, &p, &reason, NULL, 0)) return 1;
+  int bad = gh_principal_subject(p) == NULL;
+  gh_principal_free(p);
+  return bad;
+}
+
+static void put_json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if ((unsigned char)*s < 0x20) {
+      fprintf(f, "\\u%04x", (unsigned)*s);
+      continue;
+    }
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+/* DIR/world.json: {"config": "...", "authorization": ["Bearer ...", ...], "jwks": {...}, "now_ms": N} */
+static void write_world(const world *w, const char *jwks, const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/world.json", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fputs("{\"config\":", f);
+  put_json_string(f, w->doc);
+  fputs(",\"authorization\":[", f);
+  for (size_t i = 0; i < CALLERS; i++) {
+    if (i) fputc(',', f);
+    put_json_string(f, w->auth[i]);
+  }
+  fprintf(f, "],\"jwks\":%s,\"issuer\":\"https://id.example.com\",\"audience\":\"api://orders\",\"now_ms\":%lld}\n",
+          jwks, (long long)w->now);
+  fclose(f);
+}
+
+static int serve_bindings(int argc, char **argv, const char *jwks) {
+  world *w = make_world(jwks, 0);
+  write_world(w, jwks, argv[2]);
+  bench_subject("binding-call", "gateway-decide", "c", decide, w, 1);
+  bench_subject("binding-call", "jwt-verify-cached", "c", verify_cached, w, 1);
+  bench_note("binding-call", "gateway-decide", "c", "gh_gateway_decide + verdict + complete, as bench gateway-decide full");
+  bench_note("binding-call", "jwt-verify-cached", "c", "gh_jwt_verify of a cached token + subject + free");
+  char *rest[] = {argv[0], argc > 3 ? argv[3] : NULL};
+  return bench_serve(argc > 3 ? 2 : 1, rest);
+}
+
 int main(int argc, char **argv) {
   size_t len;
   char *jwks = bench_read_file(NULL, "examples/tokens/demo-jwks.json", &len);
+  if (argc > 2 && !strcmp(argv[1], "--bindings")) return serve_bindings(argc, argv, jwks);
   world *full = make_world(jwks, 0), *parts = make_world(jwks, 0), *alone = make_world(jwks, 0);
   world *metrics = make_world(jwks, METRICS_ONLY), *analytics = make_world(jwks, METRICS_AND_LOG);
   free(jwks);

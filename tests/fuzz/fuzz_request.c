@@ -1,7 +1,10 @@
 /* Fuzzes the gateway's reading of requests: method, path, query, headers and
  * body cut from the input (NUL-separated) go through the example
  * configuration plus a GraphQL route; every request ends in a FORWARD or a
- * RESPOND with a well-formed answer, and completes. */
+ * RESPOND with a well-formed answer, and completes. When the input's first
+ * byte is odd, the rest goes whole to gh_gateway_decide_strings (the
+ * bindings' block form) instead: it is refused with GH_EPARSE or GH_ETOOBIG
+ * without a decision, or decided, and its strings agree with the accessors. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +40,28 @@ static const char *piece(const uint8_t **p, const uint8_t *end, size_t *len) {
   return (const char *)start;
 }
 
+/* The block form: refused without deciding, or decided with strings that end where it says. */
+static int decide_block(const uint8_t *data, size_t size) {
+  static char out[1 << 16];
+  size_t len = 1;
+  gh_gateway_complete(gw, d, 0, -1, 0, 0); /* no decision left open from an earlier input */
+  int rc = gh_gateway_decide_strings(gw, (const char *)data, size, NULL, 0, 1800000000000, d, out, sizeof out, &len);
+  if (rc == GH_EPARSE || (rc == GH_ETOOBIG && len == 0)) {
+    if (len != 0) abort();
+    return 0;
+  }
+  if (len < GH_DECISION_STRING_HEADERS + 1 || out[len - 1] != '\0') abort();
+  size_t strings = 0;
+  for (size_t i = 0; i < len; i++) strings += out[i] == '\0';
+  if (strings != GH_DECISION_STRING_HEADERS + 2 * gh_decision_header_count(d)) abort();
+  if (strcmp(out, gh_decision_verdict(d) == GH_VERDICT_FORWARD ? "forward" : "respond")) abort();
+  gh_gateway_complete(gw, d, 200, 1, size, 0);
+  return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!gw) setup();
+  if (size && (data[0] & 1)) return decide_block(data + 1, size - 1);
   const uint8_t *p = data, *end = data + size;
   gh_request r = {0};
   gh_header h[16];

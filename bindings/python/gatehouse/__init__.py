@@ -173,22 +173,39 @@ class KeySet:
 
 
 class Principal:
-    """The verified caller. .claims is the payload as a dict."""
+    """The verified caller: .subject, .issuer, .expires_at (the token's "exp": Unix
+    seconds, as JWT counts, RFC 7519 2), .alg, and .claims, the payload as a dict.
+    Each is read from the library when first asked for (a read through ctypes
+    costs as much as a cached verification)."""
+    __slots__ = ("_h", "_claims")
 
     def __init__(self, handle):
         self._h = handle
-        self.subject = (_pr_sub(handle) or b"").decode() or None
-        self.issuer = (_pr_iss(handle) or b"").decode() or None
-        self.expires_at = _pr_exp(handle)  # the token's "exp": Unix seconds, as JWT counts (RFC 7519 2)
-        self.alg = _pr_alg(handle).decode()
-        n = _sz()
-        p = _pr_payload(handle, ctypes.byref(n))
-        self.claims = json.loads(ctypes.string_at(p, n.value).decode())
+        self._claims = None
+
+    subject = property(lambda self: (_pr_sub(self._h) or b"").decode() or None)
+    issuer = property(lambda self: (_pr_iss(self._h) or b"").decode() or None)
+    expires_at = property(lambda self: _pr_exp(self._h))
+    alg = property(lambda self: _pr_alg(self._h).decode())
+
+    @property
+    def claims(self):
+        if self._claims is None:
+            n = _sz()
+            p = _pr_payload(self._h, ctypes.byref(n))
+            self._claims = json.loads(ctypes.string_at(p, n.value).decode())
+        return self._claims
+
+    def __repr__(self):
+        return "Principal(subject=%r, issuer=%r, alg=%r)" % (self.subject, self.issuer, self.alg)
 
     def __del__(self):
-        if getattr(self, "_h", None):
+        if self._h:
             _pr_free(self._h)
             self._h = None
+
+
+_per_thread = threading.local()
 
 
 class Verifier:
@@ -219,9 +236,11 @@ class Verifier:
 
     def verify(self, token, now_ms=None):
         """Returns a Principal, or raises TokenRejected (or Error)."""
-        data = _bytes(token)
+        data = token.encode() if token.__class__ is str else _bytes(token)
         out, reason = _p(), ctypes.c_int(-1)
-        msg = ctypes.create_string_buffer(256)
+        msg = getattr(_per_thread, "msg", None)
+        if msg is None:  # one message buffer per thread, not one per call
+            msg = _per_thread.msg = ctypes.create_string_buffer(256)
         rc = _verify(self._h, data, len(data), _now_ms(now_ms), ctypes.byref(out), ctypes.byref(reason), msg, 256)
         if rc == _EDENIED:
             raise TokenRejected(_reason_name(reason.value).decode(), msg.value.decode(errors="replace"))

@@ -71,6 +71,7 @@ def _mirrors(*pairs):
 
 _EMISUSE = -3
 _ETOOBIG = -4
+_EPARSE = -5
 _EDENIED = -12
 
 

@@ -15,11 +15,12 @@ belongs to the decision's configuration snapshot, let go of at completion.
 import ctypes
 import dataclasses
 import json
-import struct
 import threading
+import time
+from itertools import chain
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from ._native import _EMISUSE, _ETOOBIG, Error, _bytes, _c, _check, _fn, _free, _i64, _now_ms, _p, _sz
+from ._native import _EMISUSE, _EPARSE, _ETOOBIG, Error, _bytes, _c, _check, _fn, _free, _i64, _mirrors, _p, _sz
 
 __all__ = ["Gateway", "Decision", "Identity", "ConfigError"]
 
@@ -39,7 +40,6 @@ _metrics_write = _fn("gh_metrics_write", ctypes.c_int, _p, ctypes.POINTER(ctypes
 _usage_write = _fn("gh_usage_write", ctypes.c_int, _p, ctypes.POINTER(ctypes.POINTER(ctypes.c_char)), ctypes.POINTER(_sz))
 _d_new = _fn("gh_decision_new", ctypes.c_int, ctypes.POINTER(_p))
 _d_free = _fn("gh_decision_free", None, _p)
-_decide = _fn("gh_gateway_decide", ctypes.c_int, _p, _p, _i64, _p)
 _complete = _fn("gh_gateway_complete", None, _p, _p, ctypes.c_int, _i64, _u64, _u64)
 _d_verdict = _fn("gh_decision_verdict", ctypes.c_int, _p)
 _d_status = _fn("gh_decision_status", ctypes.c_int, _p)
@@ -50,8 +50,7 @@ _d_upstream_path = _fn("gh_decision_upstream_path", ctypes.POINTER(ctypes.c_char
 _d_upstream_headers = _fn("gh_decision_upstream_headers", _p, _p, ctypes.POINTER(_sz))
 _d_identity = _fn("gh_decision_identity", _p, _p)
 _d_explain = _fn("gh_decision_explain", ctypes.c_int, _p, _c, _sz, ctypes.POINTER(_sz))
-_FIELD_COUNT = 8  # GH_DECISION_FIELD_COUNT
-_d_fields = _fn("gh_decision_fields", _sz, _p, ctypes.POINTER(_c), _sz)
+_d_strings = _fn("gh_decision_strings", ctypes.c_int, _p, _p, _sz, ctypes.POINTER(_sz))
 _id_realm = _fn("gh_identity_realm", _c, _p)
 _id_idp = _fn("gh_identity_idp", _c, _p)
 _id_client = _fn("gh_identity_client_id", _c, _p)
@@ -61,17 +60,18 @@ _id_role = _fn("gh_identity_role", _c, _p, _sz)
 _id_scope_count = _fn("gh_identity_scope_count", _sz, _p)
 _id_scope = _fn("gh_identity_scope", _c, _p, _sz)
 _id_claims = _fn("gh_identity_claims", ctypes.POINTER(ctypes.c_char), _p, ctypes.POINTER(_sz))
-_request_size = _fn("gh_request_size", _sz)()
-_header_size = _fn("gh_header_size", _sz)()
 
-# gh_request and gh_header are packed with struct (one call) rather than
-# filled field by field through ctypes (a few hundred ns a field): every
-# member is a pointer or a size_t, in the order of gatehouse/gateway.h.
-_REQUEST = struct.Struct("@19N")
-_HEADER = struct.Struct("@4N")
-if _REQUEST.size != _request_size or _HEADER.size != _header_size:
-    raise ImportError("gatehouse: gh_request is %d bytes and gh_header %d in this library, the binding expects %d and "
-                      "%d: rebuild or update the binding" % (_request_size, _header_size, _REQUEST.size, _HEADER.size))
+
+
+class _Header(ctypes.Structure):
+    """gh_header (gatehouse/http.h), field for field."""
+    _fields_ = [("name", _p), ("value", _p), ("name_len", _sz), ("value_len", _sz)]
+
+
+_mirrors((_Header, "gh_header"))
+_decide_strings = _fn("gh_gateway_decide_strings", ctypes.c_int, _p, _c, _sz, _c, _sz, _i64, _p, _p, _sz,
+                      ctypes.POINTER(_sz))
+_max_headers = _fn("gh_decide_strings_max_headers", _sz)()
 
 _VERDICTS = {1: "forward", 2: "respond"}
 Headers = Union[Mapping[str, str], Iterable[Tuple[Union[str, bytes], Union[str, bytes]]]]
@@ -105,26 +105,26 @@ def _s(b):
 
 def _header(addr):
     """The gh_header at addr, as (name, value)."""
-    name, value, nl, vl = _HEADER.unpack(ctypes.string_at(addr, _HEADER.size))
-    return ctypes.string_at(name, nl).decode("latin-1"), ctypes.string_at(value, vl).decode("latin-1")
+    h = _Header.from_address(addr)
+    return ctypes.string_at(h.name, h.name_len).decode("latin-1"), ctypes.string_at(h.value, h.value_len).decode("latin-1")
 
 
 class _Slot:
-    """One gh_decision with the buffers its requests are packed into."""
-    __slots__ = ("handle", "req", "req_addr", "hdrs", "hdrs_cap", "strings", "strings_cap", "fields")
+    """One gh_decision and the buffer its strings are read into (gh_gateway_decide_strings)."""
+    __slots__ = ("handle", "out", "out_view", "out_ptr", "out_cap", "out_len", "out_len_ref")
 
     def __init__(self):
         self.handle = _p()
         _check(_d_new(ctypes.byref(self.handle)))
-        self.req = ctypes.create_string_buffer(_REQUEST.size)
-        self.req_addr = ctypes.addressof(self.req)
-        self._grow(16, 4096)
-        self.fields = (_c * _FIELD_COUNT)()
+        self.read_room(4096)
+        self.out_len = _sz()
+        self.out_len_ref = ctypes.byref(self.out_len)
 
-    def _grow(self, headers, strings):
-        self.hdrs_cap, self.strings_cap = headers, strings
-        self.hdrs = ctypes.create_string_buffer(headers * _HEADER.size)
-        self.strings = ctypes.create_string_buffer(strings)
+    def read_room(self, n):
+        self.out = ctypes.create_string_buffer(n)
+        self.out_view = memoryview(self.out).cast("B")
+        self.out_ptr = _p(ctypes.addressof(self.out))  # arguments ctypes need not convert on every call
+        self.out_cap = _sz(n)
 
     def free(self):
         if self.handle:
@@ -132,48 +132,70 @@ class _Slot:
             self.handle = _p()
 
 
-@dataclasses.dataclass
+def _text_or_none(i):
+    return property(lambda self: self._v[i] or None)
+
+
 class Decision:
     """What the gateway decided for one request.
 
     verdict is "forward" (send it to .target with .upstream_path, and add
     .headers to the upstream's response) or "respond" (answer with .status,
-    .headers and .body). The other fields say which route, API and version
+    .headers and .body). The other attributes say which route, API and version
     matched, who called (subject, consumer) and why (reason, e.g.
-    "authenticate:INVALID_TOKEN"). Complete it once answered: gw.complete(d, status).
+    "authenticate:INVALID_TOKEN"). They are read in one call when deciding and
+    stay valid after completion; principal, explanation and upstream_headers
+    are read on demand, before complete(). A slotted value object rather than
+    a dataclass: a dataclass' constructor alone costs a third of the binding's
+    budget per call (docs/bindings.md, Performance).
     """
-    verdict: str
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
-    target: Optional[str]
-    upstream_path: Optional[str]
-    request_id: Optional[str]
-    route: Optional[str]
-    api: Optional[str]
-    version: Optional[str]
-    subject: Optional[str]
-    consumer: Optional[str]
-    reason: str
-    _gateway: Any = dataclasses.field(default=None, repr=False, compare=False)
-    _slot: Any = dataclasses.field(default=None, repr=False, compare=False)
-    _principal: Any = dataclasses.field(default=False, repr=False, compare=False)
-    _explanation: Any = dataclasses.field(default=None, repr=False, compare=False)
+    __slots__ = ("_v", "_body", "_gateway", "_slot", "_principal", "_explanation", "__weakref__")
+
+    def __init__(self, strings, gateway, slot):
+        self._v, self._body, self._gateway, self._slot = strings, b"", gateway, slot
+        self._principal = False
+        self._explanation = None
+
+    verdict = property(lambda self: self._v[0] or "respond", doc='"forward" or "respond"')
+    status = property(lambda self: int(self._v[1]), doc="respond: the status to answer with; forward: 0")
+    headers = property(lambda self: list(zip(self._v[11::2], self._v[12::2])),
+                       doc="respond: the answer's headers; forward: those to add to the upstream's answer")
+    body = property(lambda self: self._body, doc="respond: the body (problem+json), bytes")
+    target = _text_or_none(9)
+    upstream_path = _text_or_none(10)
+    request_id = _text_or_none(2)
+    route = _text_or_none(3)
+    api = _text_or_none(4)
+    version = _text_or_none(5)
+    subject = _text_or_none(6)
+    consumer = _text_or_none(7)
+    reason = property(lambda self: self._v[8], doc='"route:not_found", "limit:per-caller", ...; "" when forwarded')
 
     @property
     def forward(self) -> bool:
-        return self.verdict == "forward"
+        return self._v[0] == "forward"
 
     @property
     def open(self) -> bool:
         """True until complete()."""
         return self._slot is not None
 
+    def as_dict(self) -> Dict[str, Any]:
+        """The plain attributes, as a dict (for logs and JSON)."""
+        return {k: getattr(self, k) for k in _FIELDS}
+
+    def __repr__(self):
+        return "Decision(%s)" % ", ".join("%s=%r" % (k, getattr(self, k)) for k in _FIELDS)
+
+    def __eq__(self, other):
+        return isinstance(other, Decision) and self._v == other._v and self._body == other._body
+
+    __hash__ = None
+
     def _handle(self, what):
         if self._slot is None:
             raise Error(_EMISUSE, "read %s before complete(): what it names is let go of at completion" % what)
         return self._slot.handle
-
     @property
     def principal(self) -> Optional[Identity]:
         """The caller's Identity, or None when anonymous. Read it before complete()."""
@@ -213,7 +235,7 @@ class Decision:
         """FORWARD: the request headers to send upstream, after the route's transformations. Read it before complete()."""
         n = _sz()
         arr = _d_upstream_headers(self._handle("upstream_headers"), ctypes.byref(n))
-        return [_header(arr + i * _HEADER.size) for i in range(n.value)] if arr else []
+        return [_header(arr + i * ctypes.sizeof(_Header)) for i in range(n.value)] if arr else []
 
     def complete(self, status: int, upstream_ms: int = -1, bytes_in: int = 0, bytes_out: int = 0) -> None:
         """The same as gateway.complete(self, ...)."""
@@ -223,6 +245,10 @@ class Decision:
         # dropped without complete(): completed as the C library does, with status 0
         if self._slot is not None and self._gateway is not None:
             self._gateway.complete(self, 0)
+
+
+_FIELDS = ("verdict", "status", "headers", "body", "target", "upstream_path", "request_id", "route", "api", "version",
+           "subject", "consumer", "reason")
 
 
 class Gateway:
@@ -307,49 +333,47 @@ class Gateway:
             raise Error(_EMISUSE, "the gateway is closed")
         return self._h
 
-    def _take(self) -> _Slot:
-        try:
-            return self._pool.pop()  # atomic under the GIL
-        except IndexError:
-            return _Slot()
-
     def decide(self, method: str, path: str, headers: Headers = (), *, host: Optional[str] = None,
                query: Optional[str] = None, client_ip: Optional[str] = None, body: Optional[bytes] = None,
                scheme: Optional[str] = None, now_ms: Optional[int] = None) -> Decision:
         """Decides one request. path is the target's path as received, query without the '?';
-        headers a mapping or (name, value) pairs; body only when the gateway should see it (GraphQL
-        routes). now_ms: Unix milliseconds (None: now). A denial is a "respond" Decision, not an error."""
-        gw = self._live()
-        slot = self._take()
-        self._open.add(slot)
+        headers a mapping or (name, value) pairs (str as latin-1, or bytes); body only when the
+        gateway should see it (GraphQL routes). now_ms: Unix milliseconds (None: now). A denial is
+        a "respond" Decision, not an error."""
+        # The hot path of every binding call: one join, one call into C (the request in
+        # and the decision's strings out: gh_gateway_decide_strings), one split.
+        gw = self._h
+        if not gw:
+            raise Error(_EMISUSE, "the gateway is closed")
+        if headers.__class__ is not list:
+            headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        if query is not None:
+            query = "?" + query if query.__class__ is str else b"?" + query
+        parts = [method, path, host or "", query or "", client_ip or "", scheme or "", *chain.from_iterable(headers), ""]
         try:
-            rc = _decide(gw, _pack(slot, method, host, path, query, headers, client_ip, body, scheme),
-                         _now_ms(now_ms), slot.handle)
-            return self._read(slot, rc)
-        except BaseException:
+            block = "\0".join(parts).encode("latin-1")
+        except (TypeError, UnicodeEncodeError):  # bytes given, or characters beyond latin-1 (sent as UTF-8)
+            block = b"\0".join(p if p.__class__ is bytes else _bytes(p) for p in parts)
+        pool = self._pool
+        slot = pool.pop() if pool else _Slot()  # list.pop and set.add: atomic under the GIL
+        self._open.add(slot)
+        rc = _decide_strings(gw, block, len(block), body, len(body) if body is not None else 0,
+                             int(time.time() * 1000) if now_ms is None else now_ms, slot.handle, slot.out_ptr,
+                             slot.out_cap, slot.out_len_ref)
+        if rc and not slot.out_len.value:  # refused before deciding: the slot goes back
             self._open.discard(slot)
-            slot.free()
-            raise
-
-    def _read(self, slot: _Slot, rc: int) -> Decision:
-        h = slot.handle
-        verdict = _d_verdict(h)
-        f = slot.fields
-        _d_fields(h, f, _FIELD_COUNT)
-        n = _d_header_count(h)
-        headers = [_header(_d_header(h, i)) for i in range(n)]
-        if verdict == 1:
-            status, body = 0, b""
-            ln = _sz()
-            p = _d_upstream_path(h, ctypes.byref(ln))
-            upstream_path = ctypes.string_at(p, ln.value).decode("latin-1") if p else None
-        else:
-            status, upstream_path = _d_status(h), None
-            ln = _sz()
-            p = _d_body(h, ctypes.byref(ln))
-            body = ctypes.string_at(p, ln.value) if ln.value else b""
-        return Decision(_VERDICTS.get(verdict, "respond"), status, headers, body, _s(f[7]), upstream_path, _s(f[0]),
-                        _s(f[1]), _s(f[2]), _s(f[3]), _s(f[4]), _s(f[5]), _s(f[6]) or "", self, slot)
+            pool.append(slot)
+            raise Error(rc, "a NUL byte in the method, path, query or a header" if rc == _EPARSE else
+                        "more than %d headers" % _max_headers)
+        if rc == _ETOOBIG and slot.out_len.value > slot.out_cap.value:
+            slot.read_room(slot.out_len.value * 2)
+            _check(_d_strings(slot.handle, slot.out_ptr, slot.out_cap, slot.out_len_ref))
+        d = Decision(str(slot.out_view[:slot.out_len.value - 1], "utf-8", "surrogateescape").split("\0"), self, slot)
+        if d._v[0] != "forward":
+            n = _sz()
+            p = _d_body(slot.handle, ctypes.byref(n))
+            d._body = ctypes.string_at(p, n.value) if n.value else b""
+        return d
 
     def complete(self, decision: Decision, status: int, upstream_ms: int = -1, bytes_in: int = 0,
                  bytes_out: int = 0) -> None:
@@ -361,7 +385,7 @@ class Gateway:
             return
         decision._slot = None
         if self._h:
-            _complete(self._h, slot.handle, int(status), int(upstream_ms), int(bytes_in), int(bytes_out))
+            _complete(self._h, slot.handle, status, upstream_ms, bytes_in, bytes_out)
             self._open.discard(slot)
             self._pool.append(slot)
         else:
@@ -397,52 +421,3 @@ def _document(config) -> bytes:
     if isinstance(config, (dict, list)):
         return json.dumps(config).encode()
     return _bytes(config)
-
-
-def _pack(slot: _Slot, method, host, path, query, headers, client_ip, body, scheme) -> int:
-    """Packs the request into the slot's buffers; returns gh_request's address."""
-    if isinstance(headers, Mapping):
-        headers = headers.items()
-    parts = [_bytes(method), _bytes(path)]
-    optional = (host, query, client_ip, body, scheme)
-    for v in optional:
-        parts.append(b"" if v is None else _bytes(v))
-    n = 0
-    for name, value in headers:
-        parts.append(name.encode("latin-1") if isinstance(name, str) else name)
-        parts.append(value.encode("latin-1") if isinstance(value, str) else value)
-        n += 1
-    blob = b"".join(parts)
-    if len(blob) > slot.strings_cap or n > slot.hdrs_cap:
-        slot._grow(max(n, slot.hdrs_cap), max(len(blob), slot.strings_cap * 2))
-    ctypes.memmove(slot.strings, blob, len(blob))
-    base = ctypes.addressof(slot.strings)
-    at = base
-    spans = []
-    for p in parts:
-        spans.append(at)
-        spans.append(len(p))
-        at += len(p)
-    flat = []
-    for i in range(n):
-        k = 14 + 4 * i
-        flat += (spans[k], spans[k + 2], spans[k + 1], spans[k + 3])
-    if n:
-        _HEADER_N(n).pack_into(slot.hdrs, 0, *flat)
-
-    def opt(i, v):
-        return (spans[2 * i], spans[2 * i + 1]) if v is not None else (0, 0)
-    host_s, query_s, ip_s, body_s, scheme_s = (opt(2 + i, v) for i, v in enumerate(optional))
-    _REQUEST.pack_into(slot.req, 0, spans[0], spans[1], *host_s, spans[2], spans[3], *query_s,
-                       ctypes.addressof(slot.hdrs) if n else 0, n, 0, 0, *ip_s, 0, *body_s, *scheme_s)
-    return slot.req_addr
-
-
-_HEADER_STRUCTS: Dict[int, struct.Struct] = {}
-
-
-def _HEADER_N(n: int) -> struct.Struct:
-    s = _HEADER_STRUCTS.get(n)
-    if s is None:
-        s = _HEADER_STRUCTS[n] = struct.Struct("@%dN" % (4 * n))
-    return s
