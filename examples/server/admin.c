@@ -102,8 +102,22 @@ static void route(admin_conn *a) {
       reply_json(a, 404, "detail", "metrics are off (\"analytics\": {\"metrics\": false})");
       return;
     }
-    reply(a, 200, "text/plain; version=0.0.4", out, len);
+    wbuf all = {0}; /* the gateway's families, then the server's own */
+    wbuf_put(&all, out, len);
     gh_free(out);
+    wbuf_putf(&all,
+              "# HELP gatehouse_server_websocket_tunnels_total WebSocket connections tunnelled to an upstream.\n"
+              "# TYPE gatehouse_server_websocket_tunnels_total counter\n"
+              "gatehouse_server_websocket_tunnels_total %llu\n"
+              "# HELP gatehouse_server_websocket_frames_total WebSocket frames relayed, by the side that sent them.\n"
+              "# TYPE gatehouse_server_websocket_frames_total counter\n"
+              "gatehouse_server_websocket_frames_total{from=\"client\"} %llu\n"
+              "gatehouse_server_websocket_frames_total{from=\"upstream\"} %llu\n",
+              (unsigned long long)atomic_load(&srv->ws_tunnels),
+              (unsigned long long)atomic_load(&srv->ws_frames_from_clients),
+              (unsigned long long)atomic_load(&srv->ws_frames_from_upstreams));
+    reply(a, 200, "text/plain; version=0.0.4", all.p, all.len);
+    wbuf_free(&all);
     return;
   }
   if (!strcmp(path, "/config") && !strcmp(method, "GET")) {

@@ -80,6 +80,8 @@ void client_close(client *c) {
   if (c->closing) return;
   c->closing = true;
   if (c->up) proxy_abort(c);
+  if (c->tunnel) /* a tunnel ends when either side closes: it was a 101, and lasted this long */
+    finish_decision(c, 101, (int64_t)(uv_now(&c->w->loop) - c->upstream_started_ms));
   finish_decision(c, 499, -1); /* the client went away: nothing against the upstream */
   uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -122,6 +124,9 @@ static void on_timeout(uv_timer_t *t) {
     case PHASE_BODY:
       client_fail(c, 408, "the request's body took too long", true);
       break;
+    case PHASE_TUNNEL:
+      client_close(c); /* nothing either way for the tunnel's idle timeout */
+      break;
     case PHASE_UPSTREAM:
       if (c->response_started) { /* mid-body: no other answer can follow */
         client_close(c);
@@ -140,6 +145,7 @@ static uint64_t timeout_of(const client *c, phase ph) {
   return ph == PHASE_HEAD       ? l->header_timeout_ms
          : ph == PHASE_BODY     ? l->body_timeout_ms
          : ph == PHASE_UPSTREAM ? l->upstream_timeout_ms
+         : ph == PHASE_TUNNEL   ? l->tunnel_idle_timeout_ms
                                 : l->idle_timeout_ms;
 }
 
@@ -229,6 +235,11 @@ static void parse_error(client *c, llhttp_errno_t err) {
 }
 
 static void feed(client *c) {
+  if (c->tunnel) { /* unparsed: every byte goes to the upstream */
+    if (c->in_len) proxy_tunnel_send(c, c->in, c->in_len);
+    c->in_len = 0;
+    return;
+  }
   while (!c->closing && !c->shutting && c->in_len && !(c->forwarding && c->request_complete)) {
     llhttp_errno_t err = llhttp_execute(&c->parser, c->in, c->in_len);
     size_t used = c->in_len;
@@ -251,7 +262,7 @@ static void feed(client *c) {
 static int on_message_begin(llhttp_t *p) {
   client *c = p->data;
   head_reset(&c->head);
-  c->forwarding = c->request_complete = c->response_started = false;
+  c->forwarding = c->request_complete = c->response_started = c->websocket = false;
   c->body_bytes = c->bytes_out = 0;
   arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
   return HPE_OK;
@@ -298,6 +309,13 @@ static int on_headers_complete(llhttp_t *p) {
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(p));
   const char *url = c->head.bytes.p + c->head.url;
   size_t url_len = c->head.url_len;
+  if (llhttp_get_upgrade(p)) { /* a WebSocket goes through the pipeline; CONNECT and other protocols do not */
+    if (strcmp(method, "GET") || !ws_upgrade_requested(&c->head)) {
+      client_fail(c, 501, "this server tunnels WebSocket upgrades (GET) only: not CONNECT or other protocols", true);
+      return HPE_PAUSED;
+    }
+    c->websocket = true;
+  }
   if (url_len > 7 && (memcmp(url, "http://", 7) == 0 || memcmp(url, "https://", 8) == 0)) { /* absolute form */
     const char *slash = memchr(url + 8, '/', url_len - 8);
     size_t skip = slash ? (size_t)(slash - url) : url_len;
@@ -310,12 +328,8 @@ static int on_headers_complete(llhttp_t *p) {
   const char *q = memchr(url, '?', url_len);
   size_t host_len = 0;
   const char *host = head_find(&c->head, "host", &host_len);
-  if (llhttp_get_upgrade(p)) { /* Upgrade (WebSocket) or CONNECT: no tunnel yet, and never a guess */
-    client_fail(c, 501, "this server does not tunnel upgraded connections (WebSocket) or CONNECT yet", true);
-    return HPE_PAUSED;
-  }
   c->http10 = llhttp_get_http_minor(p) == 0;
-  c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining);
+  c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining) && !c->websocket;
   c->head_request = strcmp(method, "HEAD") == 0;
   c->request_chunked = (p->flags & F_CHUNKED) != 0;
   c->expects_body = c->request_chunked || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
@@ -400,8 +414,17 @@ static const llhttp_settings_t *request_settings(void) {
   return &s;
 }
 
+void client_tunnel_start(client *c) {
+  c->tunnel = true;
+  c->forwarding = false;
+  atomic_fetch_add(&c->w->srv->ws_tunnels, 1);
+  arm(c, PHASE_TUNNEL, c->w->srv->limits.tunnel_idle_timeout_ms);
+  client_pause_reading(c, false);
+  feed(c); /* what the client sent after its handshake */
+}
+
 void client_close_if_idle(client *c) {
-  if (!c->decided && !c->forwarding) client_close(c);
+  if (c->tunnel || (!c->decided && !c->forwarding)) client_close(c); /* a tunnel has no end to wait for */
 }
 
 void client_response_done(client *c, int status, bool ok) {

@@ -5,11 +5,12 @@
 
 #include "head.h"
 #include "server.h"
+#include "tunnel.h"
 #include "wire.h"
 
 typedef struct upstream_conn upstream_conn;
 
-typedef enum phase { PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_UPSTREAM } phase;
+typedef enum phase { PHASE_IDLE, PHASE_HEAD, PHASE_BODY, PHASE_UPSTREAM, PHASE_TUNNEL } phase;
 
 typedef struct client {
   uv_tcp_t tcp;
@@ -28,6 +29,9 @@ typedef struct client {
   bool response_started; /* the upstream's answer has begun toward the client */
   bool decided, forwarding, request_complete, keep_alive, http10, head_request, expects_body, request_chunked;
   uint64_t body_bytes, bytes_out;
+  bool websocket; /* the request asks for a WebSocket: its connection ends with it, or becomes a tunnel */
+  bool tunnel;    /* the upstream said 101: bytes pass both ways unparsed */
+  ws_frames from_client;
   phase phase;
   upstream_conn *up;
   uint64_t upstream_started_ms;
@@ -51,6 +55,10 @@ void client_progress(client *c);
 void client_upstream_unreachable(client *c, const char *why);
 /* Closes the connection now, dropping any exchange (the decision completes as 499: the client went away). */
 void client_close(client *c);
+/* The upstream accepted the WebSocket (101, already relayed): c becomes one end of a byte tunnel. */
+void client_tunnel_start(client *c);
+/* Client bytes for the tunnel's upstream end (proxy.c). */
+void proxy_tunnel_send(client *c, const char *p, size_t n);
 /* The client's write queue, for backpressure. */
 size_t client_queued(const client *c);
 void client_pause_reading(client *c, bool paused);

@@ -34,7 +34,8 @@ static const char USAGE[] =
     "  --state DIR          where the demo keeps its key pair (default .gatehouse)\n"
     "  --access-log FILE    one JSON line per request (\"-\": standard output)\n"
     "Limits (times in seconds): --header-timeout S (10), --body-timeout S (30, between reads),\n"
-    "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --max-body BYTES (64 MiB),\n"
+    "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --tunnel-timeout S (300, a\n"
+    "  WebSocket tunnel with no bytes either way), --max-body BYTES (64 MiB),\n"
     "  --max-header-bytes BYTES (16384), --max-headers N (100), --max-connections N (10000 a worker)\n"
     "SIGHUP reloads FILE (a refused document changes nothing); SIGTERM or Ctrl-C drains and exits.\n";
 
@@ -152,6 +153,7 @@ static bool limit_option(const char *a, const char *v, server_limits *l) {
       {"--body-timeout", true, offsetof(server_limits, body_timeout_ms)},
       {"--idle-timeout", true, offsetof(server_limits, idle_timeout_ms)},
       {"--upstream-timeout", true, offsetof(server_limits, upstream_timeout_ms)},
+      {"--tunnel-timeout", true, offsetof(server_limits, tunnel_idle_timeout_ms)},
       {"--max-body", false, offsetof(server_limits, max_body_bytes)},
   };
   char *end;
@@ -263,7 +265,8 @@ int main(int argc, char **argv) {
                                .body_timeout_ms = 30000,
                                .idle_timeout_ms = 60000,
                                .connect_timeout_ms = 5000,
-                               .upstream_timeout_ms = 60000};
+                               .upstream_timeout_ms = 60000,
+                               .tunnel_idle_timeout_ms = 300000};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
   const char *state_dir = ".gatehouse", *log_path = NULL;
   for (int i = 1; i < argc; i++) {

@@ -44,6 +44,8 @@ struct upstream_conn {
   client *c;     /* NULL: idle in the pool, or abandoned */
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
+  bool upgraded;         /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
+  ws_frames from_upstream;
   int done_status;     /* the response is complete (set inside the parser; acted on after it returns) */
   const char *reading; /* the read being parsed (a read_buf's data) */
   wbuf out;            /* request bytes waiting for the connection */
@@ -119,10 +121,37 @@ static int on_resp_value(llhttp_t *p, const char *at, size_t n) {
   return head_field_value(&((upstream_conn *)p->data)->head, at, n);
 }
 
+/* The upstream accepted the WebSocket: its 101 goes to the client with the
+ * fields that make it one (Connection and Upgrade are hop-by-hop elsewhere). */
+static void relay_switching_protocols(upstream_conn *u) {
+  client *c = u->c;
+  size_t upgrade_len = 0;
+  const char *upgrade = head_find(&u->head, "upgrade", &upgrade_len);
+  wbuf out = {0};
+  wbuf_puts(&out, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n");
+  wbuf_putf(&out, "Upgrade: %.*s\r\n", (int)upgrade_len, upgrade ? upgrade : "websocket");
+  for (size_t i = 0; i < u->head.n_fields; i++) { /* Sec-WebSocket-Accept, -Protocol, -Extensions, ... */
+    const field *f = &u->head.fields[i];
+    const char *base = u->head.bytes.p;
+    if (hop_by_hop(base + f->name, f->name_len, NULL, 0)) continue;
+    wbuf_put(&out, base + f->name, f->name_len);
+    wbuf_puts(&out, ": ");
+    wbuf_put(&out, base + f->value, f->value_len);
+    wbuf_puts(&out, "\r\n");
+  }
+  wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
+  u->upgraded = u->response_started = c->response_started = true;
+  to_client(u, &out);
+}
+
 static int on_resp_headers(llhttp_t *p) {
   upstream_conn *u = p->data;
   client *c = u->c;
   int status = llhttp_get_status_code(p);
+  if (status == 101 && c->websocket) {
+    relay_switching_protocols(u);
+    return HPE_OK;
+  }
   if (status < 200) return HPE_OK; /* interim (we sent no Expect): dropped */
   size_t connection_len = 0;
   const char *connection = head_find(&u->head, "connection", &connection_len);
@@ -167,10 +196,9 @@ static void on_slice_written(uv_write_t *req, int status) {
   on_client_drained(s, status);
 }
 
-/* A body slice goes to the client without a copy: the write holds the read's buffer. */
-static int on_resp_body(llhttp_t *p, const char *at, size_t n) {
-  upstream_conn *u = p->data;
-  if (!n) return HPE_OK; /* llhttp may say "nothing" at a chunk's edge: as a chunk it would end the body */
+/* A slice of the current read goes to the client without a copy: the write
+ * holds the read's buffer. As a chunk when the client's answer is chunked. */
+static int slice_to_client(upstream_conn *u, const char *at, size_t n) {
   client *c = u->c;
   client_progress(c);
   slice_write *w = malloc(sizeof *w);
@@ -196,6 +224,11 @@ static int on_resp_body(llhttp_t *p, const char *at, size_t n) {
     u->source_paused = true;
   }
   return HPE_OK;
+}
+
+static int on_resp_body(llhttp_t *p, const char *at, size_t n) {
+  if (!n) return HPE_OK; /* llhttp may say "nothing" at a chunk's edge: as a chunk it would end the body */
+  return slice_to_client(p->data, at, n);
 }
 
 static int on_resp_complete(llhttp_t *p) {
@@ -257,6 +290,31 @@ static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(r ? r->data : NULL, r ? READ_SIZE : 0);
 }
 
+static void to_upstream(upstream_conn *u, wbuf *b);
+
+/* Tunnel bytes from the upstream to the client, counted as frames. */
+static void relay_upstream_bytes(upstream_conn *u, const char *p, size_t n) {
+  if (!n) return;
+  uint64_t before = u->from_upstream.frames;
+  ws_frames_feed(&u->from_upstream, (const uint8_t *)p, n);
+  atomic_fetch_add(&u->w->srv->ws_frames_from_upstreams, u->from_upstream.frames - before);
+  u->chunked_to_client = false;
+  if (slice_to_client(u, p, n) != HPE_OK) client_close(u->c);
+}
+
+void proxy_tunnel_send(client *c, const char *p, size_t n) {
+  upstream_conn *u = c->up;
+  if (!u || !n) return;
+  uint64_t before = c->from_client.frames;
+  ws_frames_feed(&c->from_client, (const uint8_t *)p, n);
+  atomic_fetch_add(&c->w->srv->ws_frames_from_clients, c->from_client.frames - before);
+  c->body_bytes += n;
+  client_progress(c);
+  wbuf out = {0};
+  wbuf_put(&out, p, n);
+  to_upstream(u, &out);
+}
+
 static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   upstream_conn *u = s->data;
   read_buf *r = buf->base ? read_buf_of(buf->base) : NULL;
@@ -270,6 +328,12 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
   }
   if (nread < 0) {
     read_buf_unref(r);
+    if (u->c->tunnel) { /* the upstream closed the tunnel: so does the client, once it has what was sent */
+      client *c = u->c;
+      conn_close(u);
+      client_response_done(c, 101, false);
+      return;
+    }
     if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK &&
         u->done_status) {
       after_parse(u, HPE_OK);
@@ -279,7 +343,21 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     return;
   }
   u->reading = buf->base;
+  if (u->c->tunnel) { /* unparsed from here on */
+    relay_upstream_bytes(u, buf->base, (size_t)nread);
+    u->reading = NULL;
+    read_buf_unref(r);
+    return;
+  }
   llhttp_errno_t err = nread ? llhttp_execute(&u->parser, buf->base, (size_t)nread) : HPE_OK;
+  if (err == HPE_PAUSED_UPGRADE && u->upgraded) { /* the 101's head ended: the rest of this read is the tunnel's */
+    const char *rest = llhttp_get_error_pos(&u->parser);
+    client_tunnel_start(u->c);
+    relay_upstream_bytes(u, rest, (size_t)(buf->base + nread - rest));
+    u->reading = NULL;
+    read_buf_unref(r);
+    return;
+  }
   u->reading = NULL;
   read_buf_unref(r);
   after_parse(u, err);
@@ -446,6 +524,11 @@ static void request_head(client *c, wbuf *out) {
   if (host) wbuf_putf(out, ";host=\"%.*s\"", (int)host_len, host);
   wbuf_puts(out, "\r\n");
   if (!has_id) wbuf_putf(out, "X-Request-Id: %s\r\n", gh_decision_request_id(d));
+  if (c->websocket) { /* the handshake's own hop-by-hop fields, for this hop too (RFC 6455 §4.1) */
+    size_t upgrade_len = 0;
+    const char *upgrade = head_find(&c->head, "upgrade", &upgrade_len);
+    wbuf_putf(out, "Connection: Upgrade\r\nUpgrade: %.*s\r\n", (int)upgrade_len, upgrade);
+  }
   if (c->request_chunked)
     wbuf_puts(out, "Transfer-Encoding: chunked\r\n");
   else if (c->parser.flags & F_CONTENT_LENGTH)

@@ -21,6 +21,7 @@ typedef struct server_limits {
   uint64_t max_body_bytes; /* a request body: 413 beyond */
   size_t max_connections;  /* per worker: further connections are closed at once */
   uint64_t header_timeout_ms, body_timeout_ms, idle_timeout_ms, connect_timeout_ms, upstream_timeout_ms;
+  uint64_t tunnel_idle_timeout_ms; /* a WebSocket tunnel with no bytes either way is closed */
 } server_limits;
 
 typedef struct server {
@@ -33,6 +34,8 @@ typedef struct server {
   atomic_bool draining;  /* SIGTERM: no new requests; exit once in-flight ones finish */
   atomic_long in_flight; /* requests decided and not yet completed, across workers */
   atomic_long accepted;  /* connections, for the admin API */
+  /* WebSocket tunnels opened, and the frames relayed each way (admin /metrics) */
+  atomic_ullong ws_tunnels, ws_frames_from_clients, ws_frames_from_upstreams;
 } server;
 
 typedef struct upstream_pool upstream_pool;

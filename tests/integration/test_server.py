@@ -7,9 +7,14 @@ smuggling attempts, slow headers).
 The server runs in demo mode (its built-in echo upstream) on free loopback
 ports, and a second one from a configuration file for SIGHUP reloads.
 """
+import base64
+import hashlib
 import json
 import os
+import re
 import signal
+import socketserver
+import struct
 import socket
 import subprocess
 import sys
@@ -120,6 +125,90 @@ def token(state, sub, role):
                           capture_output=True, check=True, text=True).stdout.strip()
 
 
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"  # RFC 6455 section 1.3
+
+
+def ws_accept(key):
+    return base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
+
+
+def ws_frame(payload, opcode=1, mask=None):
+    """One frame (RFC 6455 section 5.2), masked when a key is given (as clients must)."""
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    bit = 0x80 if mask else 0
+    head += bytes([bit | n]) if n < 126 else bytes([bit | 126]) + struct.pack("!H", n) if n < 65536 else \
+        bytes([bit | 127]) + struct.pack("!Q", n)
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def ws_read_frame(sock, buf=b""):
+    """(opcode, payload, rest) of the next frame in buf + what sock brings."""
+    def need(n):
+        nonlocal buf
+        while len(buf) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise EOFError("closed mid-frame")
+            buf += chunk
+    need(2)
+    n, at = buf[1] & 0x7f, 2
+    if n == 126:
+        need(4)
+        n, at = struct.unpack("!H", buf[2:4])[0], 4
+    elif n == 127:
+        need(10)
+        n, at = struct.unpack("!Q", buf[2:10])[0], 10
+    mask = None
+    if buf[1] & 0x80:
+        need(at + 4)
+        mask, at = buf[at:at + 4], at + 4
+    need(at + n)
+    payload = buf[at:at + n]
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return buf[0] & 0x0f, payload, buf[at + n:]
+
+
+class WebSocketEcho(socketserver.ThreadingTCPServer):
+    """An upstream that accepts WebSocket handshakes and echoes each frame back, and says in a
+    header which Authorization and Connection it was sent."""
+    daemon_threads = allow_reuse_address = True
+
+    def __init__(self):
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = self.request.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, rest = data.partition(b"\r\n\r\n")
+                fields = {k.strip().lower(): v.strip() for k, _, v in
+                          (line.partition(b":") for line in head.split(b"\r\n")[1:])}
+                if fields.get(b"upgrade", b"").lower() != b"websocket":
+                    self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    return
+                self.request.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                     b"Sec-WebSocket-Accept: " + ws_accept(fields[b"sec-websocket-key"]) + b"\r\n"
+                                     b"X-Saw-Connection: " + fields.get(b"connection", b"") + b"\r\n\r\n")
+                try:
+                    while True:
+                        opcode, payload, rest = ws_read_frame(self.request, rest)
+                        if opcode == 8:  # close: answered, then the connection ends
+                            self.request.sendall(ws_frame(payload, 8))
+                            return
+                        self.request.sendall(ws_frame(payload, opcode))
+                except (EOFError, OSError):
+                    return
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
 class DemoServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -226,16 +315,89 @@ class DemoServer(unittest.TestCase):
     def test_idle_connections_are_closed(self):
         with socket.create_connection(("127.0.0.1", self.s.port), timeout=5) as s:
             s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200"))
+            got = b""
+            while b"\r\n\r\n" not in got or len(got.partition(b"\r\n\r\n")[2]) < int(
+                    re.search(rb"(?i)content-length: (\d+)", got).group(1)):  # the whole answer, in however many reads
+                got += s.recv(65536)
+            self.assertTrue(got.startswith(b"HTTP/1.1 200"))
             start = time.time()
             self.assertEqual(s.recv(65536), b"")  # --idle-timeout 1: the server closes the kept-alive connection
             self.assertLess(time.time() - start, 3)
 
-    def test_upgrades_are_refused_plainly(self):
-        got = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    def test_other_upgrades_and_connect_are_refused_plainly(self):
+        got = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                               b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+        self.assertTrue(got.startswith(b"HTTP/1.1 501"), got[:80])
+        got = raw(self.s.port, b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n")
         self.assertTrue(got.startswith(b"HTTP/1.1 501"), got[:80])
         self.assertEqual(curl(self.s.url("/health"))[0], 200)
+
+    def test_websocket_goes_through_the_pipeline_then_tunnels(self):
+        echo = WebSocketEcho()
+        self.addCleanup(echo.server_close)
+        self.addCleanup(echo.shutdown)
+        patch = json.dumps([{"op": "add", "path": "/upstreams/ws", "value": {"targets": ["http://127.0.0.1:%d" % echo.server_address[1]]}},
+                            {"op": "add", "path": "/routes/-", "value": {"method": "GET", "path": "/ws", "upstream": "ws",
+                                                                         "realm": "demo"}}])
+        status, body = self.s.admin_get("/config", method="PATCH", body=patch.encode())
+        self.assertEqual(status, 200, body)
+        key = base64.b64encode(os.urandom(16))
+
+        def handshake(extra=b""):
+            s = socket.create_connection(("127.0.0.1", self.s.port), timeout=5)
+            s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+                      b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n" + extra + b"\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            return s, head, rest
+
+        # RFC 6750 3: the handshake is authenticated like any request: no token, 401 and closed
+        s, head, _ = handshake()
+        self.assertTrue(head.startswith(b"HTTP/1.1 401"), head[:80])
+        s.close()
+        _, before = self.s.admin_get("/metrics")
+        s, head, rest = handshake(b"Authorization: Bearer " + self.viewer.encode() + b"\r\n")
+        with s:
+            self.assertTrue(head.startswith(b"HTTP/1.1 101"), head)
+            fields = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(b":") for ln in head.split(b"\r\n")[1:])}
+            self.assertEqual(fields[b"sec-websocket-accept"], ws_accept(key))  # RFC 6455 4.2.2, from the upstream
+            self.assertEqual(fields[b"upgrade"].lower(), b"websocket")
+            self.assertEqual(fields[b"x-saw-connection"], b"Upgrade")  # the upstream was asked to upgrade, nothing else
+            # frames both ways, one split across writes, one large (64-bit length)
+            s.sendall(ws_frame(b"hello", mask=b"\x01\x02\x03\x04"))
+            opcode, payload, rest = ws_read_frame(s, rest)
+            self.assertEqual((opcode, payload), (1, b"hello"))
+            frame = ws_frame(b"split", mask=b"abcd")
+            s.sendall(frame[:3])
+            time.sleep(0.05)
+            s.sendall(frame[3:])
+            opcode, payload, rest = ws_read_frame(s, rest)
+            self.assertEqual(payload, b"split")
+            big = os.urandom(70000)
+            s.sendall(ws_frame(big, opcode=2, mask=b"wxyz"))
+            opcode, payload, rest = ws_read_frame(s, rest)
+            self.assertEqual((opcode, payload), (2, big))
+            s.sendall(ws_frame(b"\x03\xe8", opcode=8, mask=b"\x00\x00\x00\x00"))  # close, 1000
+            opcode, payload, rest = ws_read_frame(s, rest)
+            self.assertEqual(opcode, 8)
+            self.assertEqual(s.recv(65536), b"")  # the upstream ended it: so does the server
+
+        def counter(text, name):
+            return sum(float(ln.rsplit(" ", 1)[1]) for ln in text.splitlines() if ln.startswith(name))
+
+        def counted():
+            _, after = self.s.admin_get("/metrics")
+            return (counter(after, 'gatehouse_server_websocket_frames_total{from="client"}') -
+                    counter(before, 'gatehouse_server_websocket_frames_total{from="client"}') == 4 and
+                    counter(after, 'gatehouse_server_websocket_frames_total{from="upstream"}') -
+                    counter(before, 'gatehouse_server_websocket_frames_total{from="upstream"}') == 4 and
+                    'route="GET /ws",consumer="",code_class="1xx"} 1' in after)
+        self.assertTrue(wait_until(counted), self.s.admin_get("/metrics")[1][-600:])
 
     def test_oversized_and_slow_heads_are_cut_off(self):
         big = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
