@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "request.h"
+
 #define READ_CHUNK 16384
 #define MAX_SPARE_DECISIONS 256
 #define MAX_PIPELINED (1u << 20) /* input read ahead while a request is at the upstream */
@@ -305,10 +307,7 @@ static void respond(client *c) {
 static int on_headers_complete(llhttp_t *p) {
   client *c = p->data;
   server *srv = c->w->srv;
-  head_views(&c->head, c->headers);
   const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(p));
-  const char *url = c->head.bytes.p + c->head.url;
-  size_t url_len = c->head.url_len;
   if (llhttp_get_upgrade(p)) { /* a WebSocket goes through the pipeline; CONNECT and other protocols do not */
     if (strcmp(method, "GET") || !ws_upgrade_requested(&c->head)) {
       client_fail(c, 501, "this server tunnels WebSocket upgrades (GET) only: not CONNECT or other protocols", true);
@@ -316,18 +315,12 @@ static int on_headers_complete(llhttp_t *p) {
     }
     c->websocket = true;
   }
-  if (url_len > 7 && (memcmp(url, "http://", 7) == 0 || memcmp(url, "https://", 8) == 0)) { /* absolute form */
-    const char *slash = memchr(url + 8, '/', url_len - 8);
-    size_t skip = slash ? (size_t)(slash - url) : url_len;
-    url += skip, url_len -= skip;
-  }
-  if (!url_len || url[0] != '/') {
-    client_fail(c, 400, "the request target is not a path", true);
+  gh_request req;
+  const char *why = NULL;
+  if (request_from_head(&c->head, c->headers, method, c->client_ip, &req, &why)) {
+    client_fail(c, 400, why, true);
     return HPE_PAUSED;
   }
-  const char *q = memchr(url, '?', url_len);
-  size_t host_len = 0;
-  const char *host = head_find(&c->head, "host", &host_len);
   c->http10 = llhttp_get_http_minor(p) == 0;
   c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining) && !c->websocket;
   c->head_request = strcmp(method, "HEAD") == 0;
@@ -337,20 +330,6 @@ static int on_headers_complete(llhttp_t *p) {
     client_fail(c, 413, "the request's body is too large", true);
     return HPE_PAUSED;
   }
-  gh_request req = {.method = method,
-                    .method_len = strlen(method),
-                    .path = url,
-                    .path_len = q ? (size_t)(q - url) : url_len,
-                    .query = q ? q + 1 : NULL,
-                    .query_len = q ? url_len - (size_t)(q - url) - 1 : 0,
-                    .host = host,
-                    .host_len = host_len,
-                    .headers = c->headers,
-                    .n_headers = c->head.n_fields,
-                    .client_ip = c->client_ip,
-                    .client_ip_len = strlen(c->client_ip),
-                    .scheme = "http",
-                    .scheme_len = 4};
   if (!(c->d = take_decision(c->w))) {
     client_fail(c, 503, "the server is out of memory", true);
     return HPE_PAUSED;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "request.h"
 
 #define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
 #define LOW_WATER (256u << 10)
@@ -486,56 +487,6 @@ static upstream_conn *connection_for(worker *w, const char *key, const char *hos
   return u;
 }
 
-/* The request head for the upstream. */
-static void request_head(client *c, wbuf *out) {
-  gh_decision *d = c->d;
-  size_t path_len = 0, n = 0;
-  const char *path = gh_decision_upstream_path(d, &path_len);
-  const gh_header *h = gh_decision_upstream_headers(d, &n);
-  const char *method = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
-  wbuf_putf(out, "%s %.*s HTTP/1.1\r\n", method, (int)path_len, path);
-  size_t connection_len = 0, xff_len = 0, host_len = 0; /* what the client said, before any transformation */
-  const char *connection = head_find(&c->head, "connection", &connection_len);
-  const char *xff = head_find(&c->head, "x-forwarded-for", &xff_len);
-  const char *host = head_find(&c->head, "host", &host_len);
-  bool has_id = false;
-  for (size_t i = 0; i < n; i++) {
-    if (hop_by_hop(h[i].name, h[i].name_len, connection, connection_len) ||
-        name_is(h[i].name, h[i].name_len, "content-length") || name_is(h[i].name, h[i].name_len, "expect") ||
-        name_is(h[i].name, h[i].name_len, "x-forwarded-for") ||
-        name_is(h[i].name, h[i].name_len, "x-forwarded-proto") ||
-        name_is(h[i].name, h[i].name_len, "x-forwarded-host") || name_is(h[i].name, h[i].name_len, "forwarded"))
-      continue;
-    has_id |= name_is(h[i].name, h[i].name_len, "x-request-id");
-    wbuf_put(out, h[i].name, h[i].name_len);
-    wbuf_puts(out, ": ");
-    wbuf_put(out, h[i].value, h[i].value_len);
-    wbuf_puts(out, "\r\n");
-  }
-  bool v6 = strchr(c->client_ip, ':') != NULL;
-  if (xff)
-    wbuf_putf(out, "X-Forwarded-For: %.*s, %s\r\n", (int)xff_len, xff, c->client_ip);
-  else
-    wbuf_putf(out, "X-Forwarded-For: %s\r\n", c->client_ip);
-  wbuf_puts(out, "X-Forwarded-Proto: http\r\n");
-  if (host) wbuf_putf(out, "X-Forwarded-Host: %.*s\r\n", (int)host_len, host);
-  /* RFC 7239 §4: an IPv6 address is bracketed and quoted */
-  wbuf_putf(out, v6 ? "Forwarded: for=\"[%s]\";proto=http" : "Forwarded: for=%s;proto=http", c->client_ip);
-  if (host) wbuf_putf(out, ";host=\"%.*s\"", (int)host_len, host);
-  wbuf_puts(out, "\r\n");
-  if (!has_id) wbuf_putf(out, "X-Request-Id: %s\r\n", gh_decision_request_id(d));
-  if (c->websocket) { /* the handshake's own hop-by-hop fields, for this hop too (RFC 6455 §4.1) */
-    size_t upgrade_len = 0;
-    const char *upgrade = head_find(&c->head, "upgrade", &upgrade_len);
-    wbuf_putf(out, "Connection: Upgrade\r\nUpgrade: %.*s\r\n", (int)upgrade_len, upgrade);
-  }
-  if (c->request_chunked)
-    wbuf_puts(out, "Transfer-Encoding: chunked\r\n");
-  else if (c->parser.flags & F_CONTENT_LENGTH)
-    wbuf_putf(out, "Content-Length: %llu\r\n", (unsigned long long)c->parser.content_length);
-  wbuf_puts(out, "\r\n");
-}
-
 void proxy_start(client *c) {
   const char *target = gh_decision_target(c->d);
   char host[128], key[160];
@@ -557,7 +508,10 @@ void proxy_start(client *c) {
   llhttp_init(&u->parser, HTTP_RESPONSE, response_settings());
   u->parser.data = u;
   wbuf request = {0};
-  request_head(c, &request);
+  body_framing body = {.chunked = c->request_chunked, .has_length = (c->parser.flags & F_CONTENT_LENGTH) != 0,
+                       .websocket = c->websocket, .length = c->parser.content_length};
+  request_head_for_upstream(&request, c->d, &c->head,
+                            llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser)), c->client_ip, &body);
   to_upstream(u, &request);
 }
 
