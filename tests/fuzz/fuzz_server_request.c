@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_gateway.h"
 #include "gatehouse.h"
 #include "head.h"
 #include "request.h"
@@ -20,14 +21,8 @@ static gh_gateway *gw;
 static gh_decision *d;
 
 static void setup(void) {
-  const char *path = getenv("GH_FUZZ_CONFIG") ? getenv("GH_FUZZ_CONFIG") : GH_EXAMPLE_CONFIG;
-  static char doc[1 << 20];
-  FILE *f = fopen(path, "rb");
-  if (!f) abort();
-  size_t len = fread(doc, 1, sizeof doc - 1, f);
-  fclose(f);
-  char errors[1024];
-  if (gh_gateway_new(&gw) || gh_gateway_load(gw, doc, len, errors, sizeof errors) || gh_decision_new(&d)) abort();
+  gw = fuzz_gateway(NULL);
+  if (gh_decision_new(&d)) abort();
 }
 
 typedef struct reading {

@@ -3,12 +3,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cmocka.h>
 
 #include "gateway_helpers.h"
+#include "helpers.h"
 
 gh_gateway *t_gw_load(const char *json) {
   gh_gateway *gw;
@@ -17,6 +19,24 @@ gh_gateway *t_gw_load(const char *json) {
   int rc = gh_gateway_load(gw, json, strlen(json), errors, sizeof errors);
   if (rc) fail_msg("%s", errors);
   return gw;
+}
+
+void t_gw_example_load(t_gw_example *e) {
+  e->config = t_read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &e->config_len);
+  e->tokens = t_load_json("gateway/tokens.json");
+  e->now_ms = (int64_t)cJSON_GetObjectItemCaseSensitive(e->tokens, "now")->valuedouble * 1000;
+}
+
+void t_gw_example_free(t_gw_example *e) {
+  free(e->config);
+  cJSON_Delete(e->tokens);
+  *e = (t_gw_example){0};
+}
+
+const char *t_gw_example_token(const t_gw_example *e, const char *name) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(e->tokens, name);
+  assert_non_null(t);
+  return t->valuestring;
 }
 
 gh_request *t_gw_request(t_req *q, const char *ip, const char *method, const char *path, ...) {

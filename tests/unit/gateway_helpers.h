@@ -3,10 +3,26 @@
 #ifndef GH_TEST_GATEWAY_HELPERS_H
 #define GH_TEST_GATEWAY_HELPERS_H
 
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
 #include "gatehouse.h"
 
 /* A gateway loaded with json; fails the test with the errors otherwise. */
 gh_gateway *t_gw_load(const char *json);
+
+/* The example configuration (examples/gateway/gateway.json) and the tokens made
+ * for it (tests/vectors/gateway/tokens.json: "viewer", "editor", ... and "now"). */
+typedef struct t_gw_example {
+  char *config;
+  size_t config_len;
+  cJSON *tokens;
+  int64_t now_ms; /* the tokens' "now", in ms */
+} t_gw_example;
+void t_gw_example_load(t_gw_example *e);
+void t_gw_example_free(t_gw_example *e);
+/* A token of the example's (fails the test when there is none of that name). */
+const char *t_gw_example_token(const t_gw_example *e, const char *name);
 
 /* One request: storage for its headers. */
 typedef struct t_req {

@@ -16,23 +16,20 @@
 #include "gateway_helpers.h"
 #include "helpers.h"
 
-static char *example;
-static size_t example_len;
-static cJSON *tokens;
+static t_gw_example ex;
+static const char *example;
 static int64_t NOW;
 
 static int setup(void **state) {
   (void)state;
-  example = t_read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &example_len);
-  tokens = t_load_json("gateway/tokens.json");
-  NOW = (int64_t)cJSON_GetObjectItemCaseSensitive(tokens, "now")->valuedouble * 1000;
+  t_gw_example_load(&ex);
+  example = ex.config, NOW = ex.now_ms;
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  free(example);
-  cJSON_Delete(tokens);
+  t_gw_example_free(&ex);
   return 0;
 }
 
@@ -100,7 +97,7 @@ static void test_forward_and_respond(void **state) {
   gh_decision *d;
   assert_int_equal(gh_decision_new(&d), GH_OK);
   char auth[2048], block[4096], out[4096];
-  snprintf(auth, sizeof auth, "Bearer %s", cJSON_GetObjectItemCaseSensitive(tokens, "viewer")->valuestring);
+  snprintf(auth, sizeof auth, "Bearer %s", t_gw_example_token(&ex, "viewer"));
   size_t len = block_of(block, sizeof block, "GET", "/v2/orders/7", "api.example.com", "?expand=items", "10.1.2.3",
                         "https", "Authorization", auth, "Accept", "application/json", NULL);
   size_t out_len;

@@ -23,29 +23,23 @@
 #include "gateway_helpers.h"
 #include "helpers.h"
 
+static t_gw_example ex;
 static char *example;
 static size_t example_len;
-static cJSON *tokens;
 static int64_t NOW;
 
-static const char *token(const char *who) {
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(tokens, who);
-  assert_non_null(t);
-  return t->valuestring;
-}
+static const char *token(const char *who) { return t_gw_example_token(&ex, who); }
 
 static int setup(void **state) {
   (void)state;
-  example = t_read_file(GH_SOURCE_DIR "/examples/gateway/gateway.json", &example_len);
-  tokens = t_load_json("gateway/tokens.json");
-  NOW = (int64_t)cJSON_GetObjectItemCaseSensitive(tokens, "now")->valuedouble * 1000;
+  t_gw_example_load(&ex);
+  example = ex.config, example_len = ex.config_len, NOW = ex.now_ms;
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  free(example);
-  cJSON_Delete(tokens);
+  t_gw_example_free(&ex);
   return 0;
 }
 
