@@ -28,6 +28,8 @@ PACKAGES=(
   # benchmark peers (libjwt linked only into tests/bench; nginx and wrk for the server's);
   # curl drives the server's tests
   libjwt-dev nginx-light wrk curl
+  # the server's TLS tests make their test CA and certificates with the openssl command
+  openssl
 )
 
 only_run=false

@@ -66,7 +66,22 @@ static void on_handle_closed(uv_handle_t *h) {
   gh_decision_free(c->d);
   wbuf_free(&c->head.bytes);
   give_back_input(c);
+  if (c->tls) tls_conn_free(c->tls);
+  free(c->tls);
   free(c);
+}
+
+void client_send(client *c, wbuf *b, sent_fn done) {
+  if (!c->tls) {
+    send_buf((uv_stream_t *)&c->tcp, b, done);
+    return;
+  }
+  int rc = b->failed ? -1 : tls_conn_send(c->tls, b->p, b->len);
+  wbuf_free(b);
+  wbuf out = tls_conn_take_output(c->tls);
+  if (rc) out.failed = true; /* send_buf refuses it; the connection is closed below */
+  send_buf((uv_stream_t *)&c->tcp, &out, done);
+  if (rc) client_close(c);
 }
 
 static void finish_decision(client *c, int status, int64_t upstream_ms) {
@@ -104,6 +119,11 @@ static void close_after_writes(client *c) {
   c->shutting = true;
   client_pause_reading(c, true);
   arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms); /* a client that never reads its answer is cut off too */
+  if (c->tls) { /* TLS ends with its close_notify alert (RFC 5246 §7.2.1), then the TCP connection */
+    tls_conn_close_notify(c->tls);
+    wbuf alert = tls_conn_take_output(c->tls);
+    send_buf((uv_stream_t *)&c->tcp, &alert, NULL);
+  }
   uv_shutdown_t *req = malloc(sizeof *req);
   if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown)) {
     free(req);
@@ -175,7 +195,7 @@ void client_fail(client *c, int status, const char *detail, bool close_after) {
   wbuf out = {0};
   put_response(&out, status, "application/problem+json", body, (size_t)n, !close_after, NULL);
   c->bytes_out += out.len;
-  send_buf((uv_stream_t *)&c->tcp, &out, NULL);
+  client_send(c, &out, NULL);
   finish_decision(c, status, -1);
   c->forwarding = false;
   if (close_after) close_after_writes(c);
@@ -215,10 +235,50 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   feed(c);
 }
 
+/* Bytes that came through TLS, appended to the input. False when out of memory. */
+static bool take_input(client *c, const char *p, size_t n) {
+  if (c->in_cap - c->in_len < n) {
+    size_t cap = c->in_cap ? c->in_cap : READ_CHUNK;
+    while (cap - c->in_len < n) cap *= 2;
+    char *q = realloc(c->in, cap);
+    if (!q) return false;
+    c->in = q, c->in_cap = cap;
+  }
+  memcpy(c->in + c->in_len, p, n);
+  c->in_len += n;
+  return true;
+}
+
+/* A read on a TLS connection: ciphertext in, the handshake's answers out, the application's bytes to the parser. */
+static void on_tls_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  client *c = s->data;
+  if (nread < 0) {
+    free(buf->base);
+    client_close(c);
+    return;
+  }
+  wbuf plain = {0};
+  int rc = tls_conn_receive(c->tls, buf->base, (size_t)nread, &plain);
+  free(buf->base);
+  wbuf handshake = tls_conn_take_output(c->tls);
+  if (handshake.len) send_buf((uv_stream_t *)&c->tcp, &handshake, NULL);
+  wbuf_free(&handshake);
+  bool ok = rc >= 0 && (!plain.len || take_input(c, plain.p, plain.len));
+  wbuf_free(&plain);
+  if (!ok) { /* a failed handshake or record: nothing sensible can be said in the clear */
+    client_close(c);
+    return;
+  }
+  feed(c);
+  if (rc == 1 && !c->closing) client_close(c); /* close_notify: the client is done */
+}
+
 void client_pause_reading(client *c, bool paused) {
   if (c->closing || (c->shutting && !paused) || paused != c->reading) return;
   if (paused)
     uv_read_stop((uv_stream_t *)&c->tcp);
+  else if (c->tls)
+    uv_read_start((uv_stream_t *)&c->tcp, alloc_malloc, on_tls_read);
   else
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
   c->reading = !paused;
@@ -300,7 +360,7 @@ static void respond(client *c) {
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(d));
   if (!c->head_request) wbuf_put(&out, body, blen);
   c->bytes_out += out.len;
-  send_buf((uv_stream_t *)&c->tcp, &out, NULL);
+  client_send(c, &out, NULL);
   finish_decision(c, status, -1);
 }
 
@@ -320,6 +380,10 @@ static int on_headers_complete(llhttp_t *p) {
   if (request_from_head(&c->head, c->headers, method, c->client_ip, &req, &why)) {
     client_fail(c, 400, why, true);
     return HPE_PAUSED;
+  }
+  if (c->tls) {
+    req.scheme = "https", req.scheme_len = 5;
+    if (c->tls->has_client_cert) req.client_cert_sha256 = c->tls->client_cert_sha256; /* RFC 8705 §3 */
   }
   c->http10 = llhttp_get_http_minor(p) == 0;
   c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining) && !c->websocket;
@@ -350,8 +414,11 @@ static int on_headers_complete(llhttp_t *p) {
   c->forwarding = true;
   size_t expect_len = 0;
   const char *expect = head_find(&c->head, "expect", &expect_len);
-  if (expect && expect_len == 12 && strncasecmp(expect, "100-continue", 12) == 0)
-    send_copy((uv_stream_t *)&c->tcp, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL); /* the upstream is not asked */
+  if (expect && expect_len == 12 && strncasecmp(expect, "100-continue", 12) == 0) {
+    wbuf cont = {0};
+    wbuf_puts(&cont, "HTTP/1.1 100 Continue\r\n\r\n");
+    client_send(c, &cont, NULL); /* the upstream is not asked */
+  }
   arm(c, PHASE_BODY, srv->limits.body_timeout_ms);
   proxy_start(c);
   return c->closing || c->shutting ? HPE_PAUSED : HPE_OK;
@@ -448,6 +515,12 @@ void client_accept(worker *w, uv_stream_t *listener) {
       uv_ip6_name((struct sockaddr_in6 *)&peer, c->client_ip, sizeof c->client_ip);
     else
       uv_ip4_name((struct sockaddr_in *)&peer, c->client_ip, sizeof c->client_ip);
+  }
+  if (w->tls && (!(c->tls = malloc(sizeof *c->tls)) || tls_conn_init(c->tls, w->tls))) {
+    free(c->tls); /* out of memory: the connection is refused */
+    c->tls = NULL;
+    client_close(c);
+    return;
   }
   c->head.max_bytes = w->srv->limits.max_header_bytes;
   c->head.max_fields = w->srv->limits.max_headers;

@@ -35,8 +35,12 @@ typedef struct client {
   phase phase;
   upstream_conn *up;
   uint64_t upstream_started_ms;
+  tls_conn *tls;               /* NULL: plain HTTP */
   struct client *prev, *next; /* the worker's clients */
 } client;
+
+/* Bytes to the client (taken: b is emptied), through TLS when the connection has it; done(stream, status) after. */
+void client_send(client *c, wbuf *b, sent_fn done);
 
 /* Starts proxying c's decided request to its target; body bytes follow through proxy_body. */
 void proxy_start(client *c);

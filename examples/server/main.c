@@ -33,6 +33,10 @@ static const char USAGE[] =
     "                       one, printed at start)\n"
     "  --state DIR          where the demo keeps its key pair (default .gatehouse)\n"
     "  --access-log FILE    one JSON line per request (\"-\": standard output)\n"
+    "  --tls-cert FILE --tls-key FILE   serve HTTPS (TLS 1.2, ALPN http/1.1) with this PEM certificate\n"
+    "                       (chain) and key\n"
+    "  --tls-client-ca FILE ask clients for a certificate verified against this CA: its SHA-256 binds\n"
+    "                       tokens with cnf.x5t#S256 (RFC 8705)\n"
     "Limits (times in seconds): --header-timeout S (10), --body-timeout S (30, between reads),\n"
     "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --tunnel-timeout S (300, a\n"
     "  WebSocket tunnel with no bytes either way), --max-body BYTES (64 MiB),\n"
@@ -103,6 +107,14 @@ static int worker_start(worker *w, int index) {
   w->srv = &srv;
   w->index = index;
   w->pool = upstream_pool_new();
+  if (srv.tls.cert_file) { /* each worker its own: mbedTLS's generator and keys are not shared across threads */
+    char err[256];
+    w->tls = malloc(sizeof *w->tls);
+    if (!w->tls || tls_server_init(w->tls, &srv.tls, err, sizeof err)) {
+      fprintf(stderr, "gatehouse-server: TLS: %s\n", w->tls ? err : "out of memory");
+      exit(2);
+    }
+  }
   int rc = uv_loop_init(&w->loop);
   if (!rc) rc = listen_reuseport(&w->loop, &w->listener, srv.listen_host, srv.listen_port, on_client);
   if (rc) return rc;
@@ -227,8 +239,8 @@ static int load(const char *state_dir, int echo_port, gh_signing_key **key) {
 }
 
 static void banner(const gh_signing_key *key, const char *state_dir) {
-  printf("gatehouse-server: %d worker(s) on http://%s:%d, admin API on http://%s:%d\n", srv.workers, srv.listen_host,
-         srv.listen_port, srv.admin_host, srv.admin_port);
+  printf("gatehouse-server: %d worker(s) on %s://%s:%d, admin API on http://%s:%d\n", srv.workers,
+         srv.tls.cert_file ? "https" : "http", srv.listen_host, srv.listen_port, srv.admin_host, srv.admin_port);
   if (!demo) {
     fflush(stdout);
     return;
@@ -290,6 +302,12 @@ int main(int argc, char **argv) {
       state_dir = argv[++i];
     } else if (!strcmp(a, "--access-log") && has) {
       log_path = argv[++i];
+    } else if (!strcmp(a, "--tls-cert") && has) {
+      srv.tls.cert_file = argv[++i];
+    } else if (!strcmp(a, "--tls-key") && has) {
+      srv.tls.key_file = argv[++i];
+    } else if (!strcmp(a, "--tls-client-ca") && has) {
+      srv.tls.client_ca_file = argv[++i];
     } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
       i++;
     } else {
@@ -299,6 +317,10 @@ int main(int argc, char **argv) {
     continue;
   bad_value:
     fprintf(stderr, "error: bad value for %s: '%s'\n%s", a, argv[i], USAGE);
+    return 2;
+  }
+  if (!srv.tls.cert_file != !srv.tls.key_file || (srv.tls.client_ca_file && !srv.tls.cert_file)) {
+    fprintf(stderr, "error: HTTPS needs both --tls-cert and --tls-key (and --tls-client-ca needs them)\n%s", USAGE);
     return 2;
   }
   static char token[33];

@@ -45,7 +45,7 @@ struct upstream_conn {
   client *c;     /* NULL: idle in the pool, or abandoned */
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
-  bool upgraded;         /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
+  bool upgraded; /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
   ws_frames from_upstream;
   int done_status;     /* the response is complete (set inside the parser; acted on after it returns) */
   const char *reading; /* the read being parsed (a read_buf's data) */
@@ -102,7 +102,7 @@ static void on_client_drained(uv_stream_t *s, int status);
 static void to_client(upstream_conn *u, wbuf *b) {
   client *c = u->c;
   c->bytes_out += b->len;
-  send_buf((uv_stream_t *)&c->tcp, b, on_client_drained);
+  client_send(c, b, on_client_drained);
   if (client_queued(c) > HIGH_WATER && !u->source_paused) { /* the client reads slower than the upstream sends */
     uv_read_stop((uv_stream_t *)&u->tcp);
     u->source_paused = true;
@@ -202,6 +202,19 @@ static void on_slice_written(uv_write_t *req, int status) {
 static int slice_to_client(upstream_conn *u, const char *at, size_t n) {
   client *c = u->c;
   client_progress(c);
+  if (c->tls) { /* encrypted into a buffer of its own: the read's can go at once */
+    wbuf out = {0};
+    if (u->chunked_to_client) wbuf_putf(&out, "%zx\r\n", n);
+    wbuf_put(&out, at, n);
+    if (u->chunked_to_client) wbuf_puts(&out, "\r\n");
+    c->bytes_out += n;
+    client_send(c, &out, on_client_drained);
+    if (client_queued(c) > HIGH_WATER && !u->source_paused) {
+      uv_read_stop((uv_stream_t *)&u->tcp);
+      u->source_paused = true;
+    }
+    return HPE_OK;
+  }
   slice_write *w = malloc(sizeof *w);
   if (!w) return HPE_USER;
   uv_buf_t bufs[3];
@@ -508,8 +521,11 @@ void proxy_start(client *c) {
   llhttp_init(&u->parser, HTTP_RESPONSE, response_settings());
   u->parser.data = u;
   wbuf request = {0};
-  body_framing body = {.chunked = c->request_chunked, .has_length = (c->parser.flags & F_CONTENT_LENGTH) != 0,
-                       .websocket = c->websocket, .length = c->parser.content_length};
+  body_framing body = {.chunked = c->request_chunked,
+                       .has_length = (c->parser.flags & F_CONTENT_LENGTH) != 0,
+                       .websocket = c->websocket,
+                       .length = c->parser.content_length,
+                       .proto = c->tls ? "https" : "http"};
   request_head_for_upstream(&request, c->d, &c->head,
                             llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser)), c->client_ip, &body);
   to_upstream(u, &request);

@@ -71,10 +71,10 @@ void request_head_for_upstream(wbuf *out, const gh_decision *d, const head *clie
     wbuf_putf(out, "X-Forwarded-For: %.*s, %s\r\n", (int)xff_len, xff, client_ip);
   else
     wbuf_putf(out, "X-Forwarded-For: %s\r\n", client_ip);
-  wbuf_puts(out, "X-Forwarded-Proto: http\r\n");
+  wbuf_putf(out, "X-Forwarded-Proto: %s\r\n", body->proto);
   if (host) wbuf_putf(out, "X-Forwarded-Host: %.*s\r\n", (int)host_len, host);
   /* RFC 7239 §4: an IPv6 address is bracketed and quoted */
-  wbuf_putf(out, v6 ? "Forwarded: for=\"[%s]\";proto=http" : "Forwarded: for=%s;proto=http", client_ip);
+  wbuf_putf(out, v6 ? "Forwarded: for=\"[%s]\";proto=%s" : "Forwarded: for=%s;proto=%s", client_ip, body->proto);
   if (host) wbuf_putf(out, ";host=\"%.*s\"", (int)host_len, host);
   wbuf_puts(out, "\r\n");
   if (!has_id) wbuf_putf(out, "X-Request-Id: %s\r\n", gh_decision_request_id(d));

@@ -21,6 +21,7 @@ int request_from_head(const head *h, gh_header *views, const char *method, const
 typedef struct body_framing {
   bool chunked, has_length, websocket; /* websocket: the handshake's Connection and Upgrade go along */
   uint64_t length;
+  const char *proto; /* how the client came: "http" or "https" (X-Forwarded-Proto, Forwarded;proto) */
 } body_framing;
 
 /* The head sent upstream for a FORWARD decision d of the request whose head

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "gatehouse.h"
+#include "tls.h"
 
 /* Limits and timeouts (milliseconds, the library's unit in calls). */
 typedef struct server_limits {
@@ -30,6 +31,7 @@ typedef struct server {
   const char *config_path; /* NULL: the embedded demo configuration */
   const char *admin_token; /* required by the admin API but for /health and /ready; NULL: admin API on loopback only */
   server_limits limits;
+  tls_options tls; /* cert_file NULL: plain HTTP */
   gh_gateway *gw;
   atomic_bool draining;  /* SIGTERM: no new requests; exit once in-flight ones finish */
   atomic_long in_flight; /* requests decided and not yet completed, across workers */
@@ -47,6 +49,7 @@ typedef struct worker {
   uv_async_t wake; /* tells the loop to look at srv->draining */
   uv_thread_t thread;
   upstream_pool *pool;
+  tls_server *tls; /* NULL: plain HTTP */
   size_t connections;
   struct client *clients; /* open connections */
   gh_decision **spare;    /* decisions between requests: only requests in flight hold one */

@@ -1,10 +1,11 @@
 /* The decision object: what the pipeline decided, how it answers, and why. */
+#include "decision.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/json.h"
-#include "decision.h"
 #include "gatehouse/error.h"
 
 int gh_decision_new(gh_decision **out) {
@@ -103,38 +104,62 @@ static void put_detail(gh__buf *b, const gh__trail_step *t) {
 
 static const char *status_title(int status) {
   switch (status) {
-    case 204: return "No Content";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 410: return "Gone";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Response";
+    case 204:
+      return "No Content";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Response";
   }
 }
 
 /* gRPC status codes (grpc/doc/statuscodes.md) for the HTTP statuses the pipeline answers. */
 static int grpc_status(int status) {
   switch (status) {
-    case 400: return 3;  /* INVALID_ARGUMENT */
-    case 401: return 16; /* UNAUTHENTICATED */
-    case 403: return 7;  /* PERMISSION_DENIED */
+    case 400:
+      return 3; /* INVALID_ARGUMENT */
+    case 401:
+      return 16; /* UNAUTHENTICATED */
+    case 403:
+      return 7; /* PERMISSION_DENIED */
     case 404:
-    case 410: return 5;  /* NOT_FOUND */
-    case 405: return 12; /* UNIMPLEMENTED */
-    case 429: return 8;  /* RESOURCE_EXHAUSTED */
+    case 410:
+      return 5; /* NOT_FOUND */
+    case 405:
+      return 12; /* UNIMPLEMENTED */
+    case 429:
+      return 8; /* RESOURCE_EXHAUSTED */
     case 502:
-    case 503: return 14; /* UNAVAILABLE */
-    case 500: return 13; /* INTERNAL */
-    default: return 2;   /* UNKNOWN */
+    case 503:
+      return 14; /* UNAVAILABLE */
+    case 500:
+      return 13; /* INTERNAL */
+    default:
+      return 2; /* UNKNOWN */
   }
 }
 
@@ -154,8 +179,8 @@ static size_t grpc_message(const char *msg, char *out, size_t cap) {
   return o;
 }
 
-void gh__decision_deny(gh_decision *d, int stage, int status, const char *reason, const char *type,
-                       const char *detail, const char *challenge, bool grpc) {
+void gh__decision_deny(gh_decision *d, int stage, int status, const char *reason, const char *type, const char *detail,
+                       const char *challenge, bool grpc) {
   d->verdict = GH_VERDICT_RESPOND;
   d->stage = stage;
   snprintf(d->reason, sizeof d->reason, "%s", reason);
@@ -253,18 +278,20 @@ int gh_decision_strings(const gh_decision *d, char *out, size_t cap, size_t *len
   if (!d || !len || (!out && cap)) return GH_EINVAL;
   char status[16];
   snprintf(status, sizeof status, "%d", gh_decision_status(d));
-  const char *fixed[GH_DECISION_STRING_HEADERS] = {
-      [GH_DECISION_STRING_VERDICT] = d->verdict == GH_VERDICT_FORWARD ? "forward" : d->verdict ? "respond" : "",
-      [GH_DECISION_STRING_STATUS] = status,
-      [GH_DECISION_STRING_REQUEST_ID] = gh_decision_request_id(d),
-      [GH_DECISION_STRING_ROUTE] = gh_decision_route(d),
-      [GH_DECISION_STRING_API] = gh_decision_api(d),
-      [GH_DECISION_STRING_API_VERSION] = gh_decision_api_version(d),
-      [GH_DECISION_STRING_SUBJECT] = gh_decision_subject(d),
-      [GH_DECISION_STRING_CONSUMER] = gh_decision_consumer(d),
-      [GH_DECISION_STRING_REASON] = gh_decision_reason(d),
-      [GH_DECISION_STRING_TARGET] = gh_decision_target(d),
-      [GH_DECISION_STRING_UPSTREAM_PATH] = NULL};
+  const char *fixed[GH_DECISION_STRING_HEADERS] = {[GH_DECISION_STRING_VERDICT] = d->verdict == GH_VERDICT_FORWARD
+                                                                                      ? "forward"
+                                                                                  : d->verdict ? "respond"
+                                                                                               : "",
+                                                   [GH_DECISION_STRING_STATUS] = status,
+                                                   [GH_DECISION_STRING_REQUEST_ID] = gh_decision_request_id(d),
+                                                   [GH_DECISION_STRING_ROUTE] = gh_decision_route(d),
+                                                   [GH_DECISION_STRING_API] = gh_decision_api(d),
+                                                   [GH_DECISION_STRING_API_VERSION] = gh_decision_api_version(d),
+                                                   [GH_DECISION_STRING_SUBJECT] = gh_decision_subject(d),
+                                                   [GH_DECISION_STRING_CONSUMER] = gh_decision_consumer(d),
+                                                   [GH_DECISION_STRING_REASON] = gh_decision_reason(d),
+                                                   [GH_DECISION_STRING_TARGET] = gh_decision_target(d),
+                                                   [GH_DECISION_STRING_UPSTREAM_PATH] = NULL};
   size_t up_len = 0, used = 0;
   const char *up = gh_decision_upstream_path(d, &up_len);
   for (size_t i = 0; i < GH_DECISION_STRING_UPSTREAM_PATH; i++)
@@ -307,9 +334,12 @@ int gh_decision_explain(const gh_decision *d, char *out, size_t cap, size_t *len
   gh__buf_puts(&b, num);
   gh__buf_puts(&b, ",\"reason\":");
   gh__buf_put_json_string(&b, d->reason, strlen(d->reason));
-  const char *strings[][2] = {{"request_id", gh_decision_request_id(d)}, {"route", gh_decision_route(d)},
-                              {"api", gh_decision_api(d)},           {"version", gh_decision_api_version(d)},
-                              {"subject", gh_decision_subject(d)},   {"target", gh_decision_target(d)}};
+  const char *strings[][2] = {{"request_id", gh_decision_request_id(d)},
+                              {"route", gh_decision_route(d)},
+                              {"api", gh_decision_api(d)},
+                              {"version", gh_decision_api_version(d)},
+                              {"subject", gh_decision_subject(d)},
+                              {"target", gh_decision_target(d)}};
   for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
     if (!strings[i][1]) continue;
     gh__buf_puts(&b, ",\"");

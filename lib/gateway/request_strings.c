@@ -36,8 +36,12 @@ static int read_block(gh_request *req, gh_header *headers, size_t cap, const cha
     if (count == cap) return GH_ETOOBIG;
     headers[count++] = (gh_header){name, value, name_len, value_len};
   }
-  *req = (gh_request){.method = s[0], .method_len = n[0], .path = s[1], .path_len = n[1],
-                      .headers = count ? headers : NULL, .n_headers = count};
+  *req = (gh_request){.method = s[0],
+                      .method_len = n[0],
+                      .path = s[1],
+                      .path_len = n[1],
+                      .headers = count ? headers : NULL,
+                      .n_headers = count};
   if (n[2]) req->host = s[2], req->host_len = n[2];
   if (n[3]) req->query = s[3] + 1, req->query_len = n[3] - 1; /* after its '?' */
   if (n[4]) req->client_ip = s[4], req->client_ip_len = n[4];

@@ -87,8 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gh_gateway_decide(gw, &req, 1800000000000, d);
   if (gh_decision_verdict(d) == GH_VERDICT_FORWARD) {
     wbuf out = {0};
-    body_framing body = {.chunked = (p.flags & F_CHUNKED) != 0, .has_length = (p.flags & F_CONTENT_LENGTH) != 0,
-                         .websocket = websocket, .length = p.content_length};
+    body_framing body = {.chunked = (p.flags & F_CHUNKED) != 0,
+                         .has_length = (p.flags & F_CONTENT_LENGTH) != 0,
+                         .websocket = websocket,
+                         .length = p.content_length,
+                         .proto = size % 2 ? "https" : "http"};
     request_head_for_upstream(&out, d, &r.h, method, "10.1.2.3", &body);
     if (!out.failed) check_upstream_head(&out, method);
     wbuf_free(&out);

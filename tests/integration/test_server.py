@@ -484,5 +484,86 @@ class ConfigFileServer(unittest.TestCase):
         self.assertIn("draining: 1 request(s) in flight", s.output())
 
 
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TlsServer(unittest.TestCase):
+    """HTTPS with mbedTLS: a test CA made here with the openssl command, a server certificate for
+    127.0.0.1, and a client certificate whose SHA-256 binds a token (RFC 8705)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = d = tempfile.mkdtemp(prefix="gh-tls-")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=gatehouse test CA", cwd=d)
+        with open(os.path.join(d, "server.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        for who, subj in (("server", "/CN=127.0.0.1"), ("client", "/CN=client-app")):
+            openssl("req", *ec, "-keyout", who + ".key", "-out", who + ".csr", "-subj", subj, cwd=d)
+            openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", who + ".pem", "-days", "2", *(["-extfile", "server.ext"] if who == "server" else []), cwd=d)
+        cls.s = Server("--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key"),
+                       "--tls-client-ca", os.path.join(d, "ca.pem"))
+        cls.viewer = token(cls.s.state, "alice", "viewer")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+        assert cls.s.proc.returncode == 0, cls.s.output()
+
+    def url(self, path):
+        return "https://127.0.0.1:%d%s" % (self.s.port, path)
+
+    def https(self, *args):
+        return curl("--cacert", os.path.join(self.dir, "ca.pem"), *args)
+
+    def test_https_proxies_with_the_scheme_passed_on(self):
+        status, headers, body = self.https(self.url("/v2/orders/7"), "-H", "Authorization: Bearer " + self.viewer)
+        self.assertEqual(status, 200, body)
+        seen = json.loads(body)["headers"]
+        self.assertEqual(seen["X-Forwarded-Proto"], "https")
+        self.assertIn("proto=https", seen["Forwarded"])
+        status, _, body = self.https(self.url("/health?bytes=3000000"))  # a large body, chunked through TLS
+        self.assertEqual((status, len(body)), (200, 3000000))
+
+    def test_protocol_version_alpn_and_plain_http(self):
+        out = subprocess.run(["curl", "-sv", "--http1.1", "--cacert", os.path.join(self.dir, "ca.pem"), "-o", os.devnull,
+                              self.url("/health")], capture_output=True, text=True).stderr
+        self.assertIn("ALPN: server accepted http/1.1", out)
+        self.assertRegex(out, r"SSL connection using TLSv1\.2")
+        old = subprocess.run(["curl", "-s", "--tls-max", "1.1", "--tlsv1.0", "--cacert", os.path.join(self.dir, "ca.pem"),
+                              self.url("/health")], capture_output=True)
+        self.assertNotEqual(old.returncode, 0)  # TLS 1.1 and below are refused
+        plain = raw(self.s.port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertFalse(plain.startswith(b"HTTP/1.1 200"))  # no answer in the clear on the TLS port
+        self.assertEqual(self.https(self.url("/health"))[0], 200)  # and the server is none the worse
+
+    def test_certificate_bound_token(self):
+        # RFC 8705 3.1: cnf.x5t#S256 is the SHA-256 of the client certificate's DER
+        der = subprocess.run(["openssl", "x509", "-in", os.path.join(self.dir, "client.pem"), "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        with open(os.path.join(self.s.state, "demo-realm.json")) as f:
+            realm = json.load(f)
+        payload = {"sub": "carol", "iss": realm["issuer"], "aud": realm["audience"], "exp": int(time.time()) + 600,
+                   "roles": ["viewer"], "cnf": {"x5t#S256": b64url(hashlib.sha256(der).digest())}}
+        bound = subprocess.run([CLI, "jwt", "sign", "--alg", "ES256", "--kid", realm["kid"], "--jwk",
+                                os.path.join(self.s.state, "demo-signing-key.jwk.json"), json.dumps(payload)],
+                               capture_output=True, check=True, text=True).stdout.strip()
+        auth = ["-H", "Authorization: Bearer " + bound]
+        with_cert = ["--cert", os.path.join(self.dir, "client.pem"), "--key", os.path.join(self.dir, "client.key")]
+        self.assertEqual(self.https(self.url("/v2/orders/7"), *auth, *with_cert)[0], 200)
+        status, headers, _ = self.https(self.url("/v2/orders/7"), *auth)  # the token without its certificate
+        self.assertEqual(status, 401)
+        self.assertIn("invalid_token", headers["www-authenticate"])
+        # an ordinary token needs no certificate, and a certificate does not stand in for a token
+        self.assertEqual(self.https(self.url("/v2/orders/7"), "-H", "Authorization: Bearer " + self.viewer, *with_cert)[0], 200)
+        self.assertEqual(self.https(self.url("/v2/orders/7"), *with_cert)[0], 401)
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

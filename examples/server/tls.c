@@ -1,0 +1,137 @@
+/* TLS termination (tls.h). The connection's bytes never touch a socket
+ * here: mbedTLS reads the ciphertext libuv received from `in` and writes
+ * into `out`, which the caller sends. */
+#include "tls.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/sha256.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *ALPN[] = {"http/1.1", NULL};
+
+static int failed(char *err, size_t cap, const char *what, const char *file, int rc) {
+  char why[160];
+  mbedtls_strerror(rc, why, sizeof why);
+  snprintf(err, cap, "%s %s: %s", what, file ? file : "", why);
+  return -1;
+}
+
+int tls_server_init(tls_server *t, const tls_options *o, char *err, size_t cap) {
+  mbedtls_ssl_config_init(&t->conf);
+  mbedtls_entropy_init(&t->entropy);
+  mbedtls_ctr_drbg_init(&t->drbg);
+  mbedtls_x509_crt_init(&t->cert);
+  mbedtls_x509_crt_init(&t->ca);
+  mbedtls_pk_init(&t->key);
+  int rc;
+  static const unsigned char personal[] = "gatehouse-server";
+  if ((rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, personal, sizeof personal - 1)))
+    return failed(err, cap, "the random generator", NULL, rc);
+  if ((rc = mbedtls_x509_crt_parse_file(&t->cert, o->cert_file)))
+    return failed(err, cap, "--tls-cert", o->cert_file, rc);
+  if ((rc = mbedtls_pk_parse_keyfile(&t->key, o->key_file, NULL)))
+    return failed(err, cap, "--tls-key", o->key_file, rc);
+  if ((rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT)))
+    return failed(err, cap, "TLS defaults", NULL, rc);
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+  if ((rc = mbedtls_ssl_conf_alpn_protocols(&t->conf, ALPN))) return failed(err, cap, "ALPN", NULL, rc);
+  if ((rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->cert, &t->key)))
+    return failed(err, cap, "--tls-cert and --tls-key do not go together:", o->cert_file, rc);
+  if (o->client_ca_file) {
+    if ((rc = mbedtls_x509_crt_parse_file(&t->ca, o->client_ca_file)))
+      return failed(err, cap, "--tls-client-ca", o->client_ca_file, rc);
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_OPTIONAL); /* asked for, not required: tokens say */
+  } else {
+    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
+  }
+  return 0;
+}
+
+void tls_server_free(tls_server *t) {
+  mbedtls_ssl_config_free(&t->conf);
+  mbedtls_ctr_drbg_free(&t->drbg);
+  mbedtls_entropy_free(&t->entropy);
+  mbedtls_x509_crt_free(&t->cert);
+  mbedtls_x509_crt_free(&t->ca);
+  mbedtls_pk_free(&t->key);
+}
+
+static int bio_send(void *ctx, const unsigned char *p, size_t n) {
+  tls_conn *c = ctx;
+  wbuf_put(&c->out, p, n);
+  return c->out.failed ? MBEDTLS_ERR_SSL_ALLOC_FAILED : (int)n;
+}
+
+static int bio_recv(void *ctx, unsigned char *p, size_t n) {
+  tls_conn *c = ctx;
+  if (!c->in_len) return MBEDTLS_ERR_SSL_WANT_READ;
+  if (n > c->in_len) n = c->in_len;
+  memcpy(p, c->in, n);
+  c->in += n, c->in_len -= n;
+  return (int)n;
+}
+
+int tls_conn_init(tls_conn *c, tls_server *t) {
+  memset(c, 0, sizeof *c);
+  mbedtls_ssl_init(&c->ssl);
+  if (mbedtls_ssl_setup(&c->ssl, &t->conf)) return -1;
+  mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+  return 0;
+}
+
+void tls_conn_free(tls_conn *c) {
+  mbedtls_ssl_free(&c->ssl);
+  wbuf_free(&c->out);
+}
+
+/* After the handshake: the client certificate's SHA-256, when it verified against the CA. */
+static void note_client_cert(tls_conn *c) {
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+  if (!peer || mbedtls_ssl_get_verify_result(&c->ssl) != 0) return;
+  c->has_client_cert = mbedtls_sha256_ret(peer->raw.p, peer->raw.len, c->client_cert_sha256, 0) == 0;
+}
+
+int tls_conn_receive(tls_conn *c, const char *cipher, size_t n, wbuf *plain) {
+  c->in = cipher, c->in_len = n;
+  if (!c->ready) {
+    int rc = mbedtls_ssl_handshake(&c->ssl);
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return 0;
+    if (rc) return -1;
+    c->ready = true;
+    note_client_cert(c);
+  }
+  unsigned char buf[16384];
+  for (;;) {
+    int rc = mbedtls_ssl_read(&c->ssl, buf, sizeof buf);
+    if (rc > 0) {
+      wbuf_put(plain, buf, (size_t)rc);
+      if (plain->failed) return -1;
+      continue;
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ) return 0;
+    return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ? 1 : -1;
+  }
+}
+
+int tls_conn_send(tls_conn *c, const char *p, size_t n) {
+  while (n) {
+    int rc = mbedtls_ssl_write(&c->ssl, (const unsigned char *)p, n);
+    if (rc <= 0) return -1; /* the output never says "wait": it grows */
+    p += rc, n -= (size_t)rc;
+  }
+  return 0;
+}
+
+void tls_conn_close_notify(tls_conn *c) {
+  if (c->ready) mbedtls_ssl_close_notify(&c->ssl);
+}
+
+wbuf tls_conn_take_output(tls_conn *c) {
+  wbuf out = c->out;
+  c->out = (wbuf){0};
+  return out;
+}
