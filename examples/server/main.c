@@ -14,6 +14,7 @@
 #include "client.h"
 #include "demo.h"
 #include "echo.h"
+#include "limit_sync.h"
 #include "server.h"
 
 #define DRAIN_POLL_MS 20
@@ -39,7 +40,8 @@ static const char USAGE[] =
     "                       tokens with cnf.x5t#S256 (RFC 8705)\n"
     "Limits (times in seconds): --header-timeout S (10), --body-timeout S (30, between reads),\n"
     "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --tunnel-timeout S (300, a\n"
-    "  WebSocket tunnel with no bytes either way), --max-body BYTES (64 MiB),\n"
+    "  WebSocket tunnel with no bytes either way), --sync-interval S (1: synced limits' counts to Redis\n"
+    "  and back), --max-body BYTES (64 MiB),\n"
     "  --max-header-bytes BYTES (16384), --max-headers N (100), --max-connections N (10000 a worker)\n"
     "SIGHUP reloads FILE (a refused document changes nothing); SIGTERM or Ctrl-C drains and exits.\n";
 
@@ -166,6 +168,7 @@ static bool limit_option(const char *a, const char *v, server_limits *l) {
       {"--idle-timeout", true, offsetof(server_limits, idle_timeout_ms)},
       {"--upstream-timeout", true, offsetof(server_limits, upstream_timeout_ms)},
       {"--tunnel-timeout", true, offsetof(server_limits, tunnel_idle_timeout_ms)},
+      {"--sync-interval", true, offsetof(server_limits, sync_interval_ms)},
       {"--max-body", false, offsetof(server_limits, max_body_bytes)},
   };
   char *end;
@@ -278,7 +281,8 @@ int main(int argc, char **argv) {
                                .idle_timeout_ms = 60000,
                                .connect_timeout_ms = 5000,
                                .upstream_timeout_ms = 60000,
-                               .tunnel_idle_timeout_ms = 300000};
+                               .tunnel_idle_timeout_ms = 300000,
+                               .sync_interval_ms = 1000};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
   const char *state_dir = ".gatehouse", *log_path = NULL;
   for (int i = 1; i < argc; i++) {
@@ -374,9 +378,15 @@ int main(int argc, char **argv) {
   uv_signal_start(&sig_hup, on_signal, SIGHUP);
   uv_signal_start(&sig_term, on_signal, SIGTERM);
   uv_signal_start(&sig_int, on_signal, SIGINT);
+  limit_sync sync;
+  if ((rc = limit_sync_start(&sync, &srv, srv.limits.sync_interval_ms))) {
+    fprintf(stderr, "gatehouse-server: cannot start the synced limits' thread: %s\n", uv_strerror(rc));
+    return 1;
+  }
   banner(key, state_dir);
   gh_signing_key_free(key);
   uv_run(main_loop, UV_RUN_DEFAULT);
+  limit_sync_stop(&sync);
   for (int i = 0; i < srv.workers; i++)
     if (!atomic_load(&workers_running)) uv_thread_join(&workers[i].thread);
   fprintf(stderr, "gatehouse-server: stopped\n");

@@ -23,6 +23,7 @@ typedef struct server_limits {
   size_t max_connections;  /* per worker: further connections are closed at once */
   uint64_t header_timeout_ms, body_timeout_ms, idle_timeout_ms, connect_timeout_ms, upstream_timeout_ms;
   uint64_t tunnel_idle_timeout_ms; /* a WebSocket tunnel with no bytes either way is closed */
+  uint64_t sync_interval_ms;       /* synced limits: how often counts go to Redis and back */
 } server_limits;
 
 typedef struct server {
