@@ -38,11 +38,12 @@ static const char USAGE[] =
     "                       (chain) and key\n"
     "  --tls-client-ca FILE ask clients for a certificate verified against this CA: its SHA-256 binds\n"
     "                       tokens with cnf.x5t#S256 (RFC 8705)\n"
-    "Limits (times in seconds): --header-timeout S (10), --body-timeout S (30, between reads),\n"
-    "  --idle-timeout S (60), --upstream-timeout S (60, between reads), --tunnel-timeout S (300, a\n"
-    "  WebSocket tunnel with no bytes either way), --sync-interval S (1: synced limits' counts to Redis\n"
-    "  and back), --max-body BYTES (64 MiB),\n"
-    "  --max-header-bytes BYTES (16384), --max-headers N (100), --max-connections N (10000 a worker)\n"
+    "Limits (times in seconds):\n"
+    "  --header-timeout S (10)   the whole request head    --body-timeout S (30)     between body reads\n"
+    "  --idle-timeout S (60)     a kept-alive connection   --connect-timeout S (5)   to an upstream\n"
+    "  --upstream-timeout S (60) between upstream reads    --tunnel-timeout S (300)  a quiet WebSocket\n"
+    "  --sync-interval S (1)     synced limits to Redis    --max-body BYTES (64 MiB)\n"
+    "  --max-header-bytes BYTES (16384)  --max-headers N (100)  --max-connections N (10000 a worker)\n"
     "SIGHUP reloads FILE (a refused document changes nothing); SIGTERM or Ctrl-C drains and exits.\n";
 
 static server srv;
@@ -167,6 +168,7 @@ static bool limit_option(const char *a, const char *v, server_limits *l) {
       {"--body-timeout", true, offsetof(server_limits, body_timeout_ms)},
       {"--idle-timeout", true, offsetof(server_limits, idle_timeout_ms)},
       {"--upstream-timeout", true, offsetof(server_limits, upstream_timeout_ms)},
+      {"--connect-timeout", true, offsetof(server_limits, connect_timeout_ms)},
       {"--tunnel-timeout", true, offsetof(server_limits, tunnel_idle_timeout_ms)},
       {"--sync-interval", true, offsetof(server_limits, sync_interval_ms)},
       {"--max-body", false, offsetof(server_limits, max_body_bytes)},

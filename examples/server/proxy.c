@@ -41,6 +41,8 @@ typedef struct slice_write {
 struct upstream_conn {
   uv_tcp_t tcp;
   uv_connect_t connect;
+  uv_timer_t connect_timer; /* --connect-timeout: a target that does not accept in time is unreachable */
+  int open_handles;         /* freed when the tcp and the timer are both closed */
   worker *w;
   client *c;     /* NULL: idle in the pool, or abandoned */
   char key[160]; /* "host:port" */
@@ -64,6 +66,7 @@ upstream_pool *upstream_pool_new(void) { return calloc(1, sizeof(upstream_pool))
 
 static void on_conn_closed(uv_handle_t *h) {
   upstream_conn *u = h->data;
+  if (--u->open_handles) return;
   wbuf_free(&u->out);
   wbuf_free(&u->head.bytes);
   free(u);
@@ -74,6 +77,7 @@ static void conn_close(upstream_conn *u) {
   u->closing = true;
   u->c = NULL;
   uv_close((uv_handle_t *)&u->tcp, on_conn_closed);
+  uv_close((uv_handle_t *)&u->connect_timer, on_conn_closed);
 }
 
 static void pool_remove(upstream_pool *p, upstream_conn *u) {
@@ -426,6 +430,11 @@ static void to_upstream(upstream_conn *u, wbuf *b) {
     client_pause_reading(u->c, true);
 }
 
+static void on_connect_timeout(uv_timer_t *t) {
+  upstream_conn *u = t->data;
+  if (!u->connected && !u->closing) upstream_failed(u, "the upstream did not accept the connection in time");
+}
+
 static void on_connected(uv_connect_t *req, int status) {
   upstream_conn *u = req->data;
   if (u->closing) return;
@@ -434,6 +443,7 @@ static void on_connected(uv_connect_t *req, int status) {
     return;
   }
   u->connected = true;
+  uv_timer_stop(&u->connect_timer);
   uv_tcp_nodelay(&u->tcp, 1);
   uv_read_start((uv_stream_t *)&u->tcp, on_upstream_alloc, on_upstream_read);
   if (u->out.len) {
@@ -491,12 +501,15 @@ static upstream_conn *connection_for(worker *w, const char *key, const char *hos
   u->head.max_fields = MAX_HEADERS;
   snprintf(u->key, sizeof u->key, "%s", key);
   uv_tcp_init(&w->loop, &u->tcp);
-  u->tcp.data = u;
+  uv_timer_init(&w->loop, &u->connect_timer);
+  u->open_handles = 2;
+  u->tcp.data = u->connect_timer.data = u;
   u->connect.data = u;
   if (uv_tcp_connect(&u->connect, &u->tcp, (struct sockaddr *)&addr, on_connected)) {
     conn_close(u);
     return NULL;
   }
+  uv_timer_start(&u->connect_timer, on_connect_timeout, w->srv->limits.connect_timeout_ms, 0);
   return u;
 }
 

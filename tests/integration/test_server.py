@@ -421,6 +421,39 @@ class DemoServer(unittest.TestCase):
         _, metrics = self.s.admin_get("/metrics")
         self.assertIn('gatehouse_upstream_responses_total{upstream="down",target="http://127.0.0.1:1",outcome="unreachable"}', metrics)
 
+    def test_upstream_that_does_not_accept_is_502_after_the_connect_timeout(self):
+        # a listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fill = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            try:
+                s.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fill.append(s)
+        self.addCleanup(lambda: [x.close() for x in fill + [listener]])
+        s = Server("--config", self.config_with_upstream(port), "--connect-timeout", "0.5")
+        try:
+            start = time.time()
+            status, headers, body = curl(s.url("/slow"))
+            self.assertEqual(status, 502, body)
+            self.assertIn(b"did not accept the connection in time", body)
+            self.assertLess(time.time() - start, 3)  # not the 60 s of --upstream-timeout
+        finally:
+            s.stop()
+        self.assertEqual(s.proc.returncode, 0, s.output())
+
+    def config_with_upstream(self, port):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % port]}},
+                                "routes": [{"method": "GET", "path": "/slow", "upstream": "u", "auth": "none"}]}))
+        return f.name
+
     def test_admin_api(self):
         self.assertEqual(self.s.admin_get("/health", token=None)[0], 200)
         status, body = self.s.admin_get("/ready", token=None)
