@@ -324,7 +324,7 @@ static void feed(client *c) {
 static int on_message_begin(llhttp_t *p) {
   client *c = p->data;
   head_reset(&c->head);
-  c->forwarding = c->request_complete = c->response_started = c->websocket = false;
+  c->forwarding = c->request_complete = c->response_started = c->websocket = c->retried = false;
   c->body_bytes = c->bytes_out = 0;
   arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
   return HPE_OK;

@@ -30,12 +30,13 @@ typedef struct client {
   bool decided, forwarding, request_complete, keep_alive, http10, head_request, expects_body, request_chunked;
   uint64_t body_bytes, bytes_out;
   bool websocket; /* the request asks for a WebSocket: its connection ends with it, or becomes a tunnel */
+  bool retried;   /* sent again on a fresh upstream connection after a pooled one was found closed */
   bool tunnel;    /* the upstream said 101: bytes pass both ways unparsed */
   ws_frames from_client;
   phase phase;
   upstream_conn *up;
   uint64_t upstream_started_ms;
-  tls_conn *tls;               /* NULL: plain HTTP */
+  tls_conn *tls;              /* NULL: plain HTTP */
   struct client *prev, *next; /* the worker's clients */
 } client;
 

@@ -48,6 +48,7 @@ struct upstream_conn {
   char key[160]; /* "host:port" */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   bool upgraded; /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
+  bool reused;   /* taken from the pool for this exchange: the upstream may have closed it meanwhile */
   ws_frames from_upstream;
   int done_status;     /* the response is complete (set inside the parser; acted on after it returns) */
   const char *reading; /* the read being parsed (a read_buf's data) */
@@ -274,12 +275,31 @@ static const llhttp_settings_t *response_settings(void) {
 }
 
 /* The exchange failed at the upstream: 502 if nothing was sent yet, else the client's connection ends. */
+/* The exchange with a fresh connection, or a pooled one. */
+static void start_exchange(client *c, bool fresh);
+
+/* A pooled connection the upstream closed just as it was reused (its keep-alive
+ * timeout raced this request): an idempotent request without a body (RFC 9110
+ * §9.2.2) that got no byte of an answer is sent again, once, on a fresh one. */
+static bool retry_on_fresh(upstream_conn *u, client *c) {
+  if (!c || !u->reused || u->response_started || c->retried || c->expects_body) return false;
+  const char *m = llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser));
+  if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS") && strcmp(m, "DELETE") && strcmp(m, "PUT"))
+    return false;
+  c->retried = true;
+  return true;
+}
+
 static void upstream_failed(upstream_conn *u, const char *why) {
   client *c = u->c;
-  bool started = u->response_started;
+  bool started = u->response_started, retry = retry_on_fresh(u, c);
   conn_close(u);
   if (!c) return;
   c->up = NULL;
+  if (retry) {
+    start_exchange(c, true); /* no body: the head is the whole request */
+    return;
+  }
   if (started)
     client_response_done(c, 502, false);
   else
@@ -483,13 +503,15 @@ static bool resolve(const char *host, int port, struct sockaddr_storage *addr) {
   return true;
 }
 
-static upstream_conn *connection_for(worker *w, const char *key, const char *host, int port) {
+/* An idle connection to key from the pool (unless fresh is asked for), or a new one. */
+static upstream_conn *connection_for(worker *w, const char *key, const char *host, int port, bool fresh) {
   upstream_pool *p = w->pool;
-  for (upstream_conn **at = &p->idle; *at; at = &(*at)->next_idle)
+  for (upstream_conn **at = &p->idle; *at && !fresh; at = &(*at)->next_idle)
     if (!strcmp((*at)->key, key)) {
       upstream_conn *u = *at;
       *at = u->next_idle;
       p->n_idle--;
+      u->reused = true;
       return u;
     }
   struct sockaddr_storage addr;
@@ -513,7 +535,9 @@ static upstream_conn *connection_for(worker *w, const char *key, const char *hos
   return u;
 }
 
-void proxy_start(client *c) {
+void proxy_start(client *c) { start_exchange(c, false); }
+
+static void start_exchange(client *c, bool fresh) {
   const char *target = gh_decision_target(c->d);
   char host[128], key[160];
   int port = 0;
@@ -522,7 +546,7 @@ void proxy_start(client *c) {
     return;
   }
   snprintf(key, sizeof key, "%s:%d", host, port);
-  upstream_conn *u = connection_for(c->w, key, host, port);
+  upstream_conn *u = connection_for(c->w, key, host, port, fresh);
   if (!u) {
     client_upstream_unreachable(c, "the upstream could not be reached");
     return;

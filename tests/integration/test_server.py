@@ -448,6 +448,46 @@ class DemoServer(unittest.TestCase):
             s.stop()
         self.assertEqual(s.proc.returncode, 0, s.output())
 
+    def test_a_pooled_connection_closed_by_the_upstream_is_retried_fresh(self):
+        # An upstream whose keep-alive ends at its second request: it reads it and closes, answering nothing
+        # (its idle timeout raced the request). The server's retry of an idempotent request on a fresh
+        # connection hides that; a POST is not sent twice.
+        answered = []
+
+        class OneShot(socketserver.BaseRequestHandler):
+            def handle(self):
+                served = 0
+                data = b""
+                while True:
+                    chunk = self.request.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                    while b"\r\n\r\n" in data:
+                        head, _, data = data.partition(b"\r\n\r\n")
+                        if served:
+                            return  # the second request on this connection: closed unanswered
+                        served += 1
+                        answered.append(head.split(b" ")[0])
+                        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        up = socketserver.ThreadingTCPServer(("127.0.0.1", 0), OneShot)
+        up.daemon_threads = True
+        threading.Thread(target=up.serve_forever, daemon=True).start()
+        self.addCleanup(up.server_close)
+        self.addCleanup(up.shutdown)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % up.server_address[1]]}},
+                                "routes": [{"methods": ["GET", "POST"], "path": "/r", "upstream": "u", "auth": "none"}]}))
+        s = Server("--config", f.name, "--workers", "1")
+        try:
+            self.assertEqual([curl(s.url("/r"))[0] for _ in range(3)], [200] * 3)  # 2nd and 3rd: retried fresh
+            self.assertEqual(answered, [b"GET"] * 3)
+            self.assertEqual(curl(s.url("/r"), "-X", "POST", "-d", "x=1")[0], 502)  # a POST is never sent twice
+            self.assertEqual(answered, [b"GET"] * 3)
+        finally:
+            s.stop()
+        self.assertEqual(s.proc.returncode, 0, s.output())
+
     def config_with_upstream(self, port):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % port]}},
