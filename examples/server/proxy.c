@@ -19,22 +19,24 @@
 #define MAX_IDLE 64 /* idle upstream connections kept per worker */
 #define READ_SIZE 65536
 
+#define MAX_SPARE_READS 32 /* read buffers a worker keeps between reads */
+
 /* What one read from an upstream brought: its body slices are written to the
- * client straight from here, and it is freed when the last such write is done. */
+ * client straight from here, and it goes back to its worker's spares when
+ * the last such write is done. */
 typedef struct read_buf {
   int refs;
+  upstream_pool *home;
+  struct read_buf *next_spare;
   char data[READ_SIZE];
 } read_buf;
 
 static read_buf *read_buf_of(const char *data) { return (read_buf *)(void *)(data - offsetof(read_buf, data)); }
 
-static void read_buf_unref(read_buf *r) {
-  if (r && --r->refs == 0) free(r);
-}
-
 typedef struct slice_write {
   uv_write_t req;
   read_buf *from;
+  char *head;     /* the response's head, written with its first body slice (one write, not two) */
   char frame[24]; /* a chunk's size line */
 } slice_write;
 
@@ -49,6 +51,7 @@ struct upstream_conn {
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   bool upgraded; /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
   bool reused;   /* taken from the pool for this exchange: the upstream may have closed it meanwhile */
+  wbuf head_out; /* the response's head, held to go out with the first body slice in one write */
   ws_frames from_upstream;
   int done_status;     /* the response is complete (set inside the parser; acted on after it returns) */
   const char *reading; /* the read being parsed (a read_buf's data) */
@@ -61,7 +64,21 @@ struct upstream_conn {
 struct upstream_pool {
   upstream_conn *idle;
   size_t n_idle;
+  read_buf *spare_reads; /* freed read buffers, for the next reads (a 64 KiB malloc each read costs) */
+  size_t n_spare_reads;
 };
+
+static void read_buf_unref(read_buf *r) {
+  if (!r || --r->refs) return;
+  upstream_pool *p = r->home;
+  if (p->n_spare_reads < MAX_SPARE_READS) {
+    r->next_spare = p->spare_reads;
+    p->spare_reads = r;
+    p->n_spare_reads++;
+  } else {
+    free(r);
+  }
+}
 
 upstream_pool *upstream_pool_new(void) { return calloc(1, sizeof(upstream_pool)); }
 
@@ -69,6 +86,7 @@ static void on_conn_closed(uv_handle_t *h) {
   upstream_conn *u = h->data;
   if (--u->open_handles) return;
   wbuf_free(&u->out);
+  wbuf_free(&u->head_out);
   wbuf_free(&u->head.bytes);
   free(u);
 }
@@ -96,6 +114,11 @@ void upstream_pool_close(upstream_pool *p) {
     upstream_conn *u = p->idle;
     p->idle = u->next_idle;
     conn_close(u);
+  }
+  while (p->spare_reads) {
+    read_buf *r = p->spare_reads;
+    p->spare_reads = r->next_spare;
+    free(r);
   }
   free(p);
 }
@@ -190,13 +213,26 @@ static int on_resp_headers(llhttp_t *p) {
   if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
   u->response_started = c->response_started = true;
-  to_client(u, &out);
+  if (u->no_body || c->tls)
+    to_client(u, &out);
+  else
+    u->head_out = out;            /* with the first body slice, or at the end */
   return u->no_body ? 1 : HPE_OK; /* 1: no body follows (HEAD, 204, 304) */
+}
+
+/* The held head, if any, now (with what else ends the answer). */
+static void flush_head(upstream_conn *u, const char *then) {
+  if (!u->head_out.p && !then) return;
+  wbuf out = u->head_out;
+  u->head_out = (wbuf){0};
+  if (then) wbuf_puts(&out, then);
+  to_client(u, &out);
 }
 
 static void on_slice_written(uv_write_t *req, int status) {
   slice_write *w = (slice_write *)req;
   read_buf_unref(w->from);
+  free(w->head);
   uv_stream_t *s = req->handle;
   free(w);
   on_client_drained(s, status);
@@ -222,8 +258,18 @@ static int slice_to_client(upstream_conn *u, const char *at, size_t n) {
   }
   slice_write *w = malloc(sizeof *w);
   if (!w) return HPE_USER;
-  uv_buf_t bufs[3];
+  uv_buf_t bufs[4];
   unsigned count = 0;
+  w->head = u->head_out.p; /* the held head and the first slice: one write */
+  if (w->head) {
+    if (u->head_out.failed) {
+      free(w);
+      return HPE_USER;
+    }
+    c->bytes_out += u->head_out.len;
+    bufs[count++] = uv_buf_init(w->head, (unsigned)u->head_out.len);
+    u->head_out = (wbuf){0};
+  }
   if (u->chunked_to_client) {
     int len = snprintf(w->frame, sizeof w->frame, "%zx\r\n", n);
     bufs[count++] = uv_buf_init(w->frame, (unsigned)len);
@@ -235,6 +281,7 @@ static int slice_to_client(upstream_conn *u, const char *at, size_t n) {
   c->bytes_out += n;
   if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, count, on_slice_written)) {
     read_buf_unref(w->from);
+    free(w->head);
     free(w);
     return HPE_USER;
   }
@@ -254,11 +301,7 @@ static int on_resp_complete(llhttp_t *p) {
   upstream_conn *u = p->data;
   int status = llhttp_get_status_code(p);
   if (status < 200) return HPE_OK;
-  if (u->chunked_to_client) {
-    wbuf end = {0};
-    wbuf_puts(&end, "0\r\n\r\n");
-    to_client(u, &end);
-  }
+  flush_head(u, u->chunked_to_client ? "0\r\n\r\n" : NULL); /* a body's end, or an empty body's whole answer */
   u->done_status = status;
   return HPE_PAUSED; /* the exchange ends after llhttp returns: the client may send its next request at once */
 }
@@ -322,8 +365,15 @@ static void after_parse(upstream_conn *u, llhttp_errno_t err) {
 }
 
 static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h, (void)suggested;
-  read_buf *r = malloc(sizeof *r);
+  (void)suggested;
+  upstream_pool *p = ((upstream_conn *)h->data)->w->pool;
+  read_buf *r = p->spare_reads;
+  if (r) {
+    p->spare_reads = r->next_spare;
+    p->n_spare_reads--;
+  } else if ((r = malloc(sizeof *r))) {
+    r->home = p;
+  }
   if (r) r->refs = 1;
   *buf = uv_buf_init(r ? r->data : NULL, r ? READ_SIZE : 0);
 }
