@@ -209,10 +209,12 @@ class WebSocketEcho(socketserver.ThreadingTCPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-class DemoServer(unittest.TestCase):
+class ServedTest(unittest.TestCase):
+    """Tests sharing one server in demo mode, started with the options a class gives."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.s = Server()
+    def start(cls, *args):
+        cls.s = Server(*args)
         cls.viewer = token(cls.s.state, "alice", "viewer")
         cls.editor = token(cls.s.state, "bob", "editor")
 
@@ -221,6 +223,12 @@ class DemoServer(unittest.TestCase):
         cls.s.stop()
         # a clean exit: no sanitizer report (they exit non-zero), nothing left in flight
         assert cls.s.proc.returncode == 0, cls.s.output()
+
+
+class DemoServer(ServedTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.start()
 
     def auth(self, who):
         return ["-H", "Authorization: Bearer " + who]
@@ -609,7 +617,7 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-class TlsServer(unittest.TestCase):
+class TlsServer(ServedTest):
     """HTTPS with mbedTLS: a test CA made here with the openssl command, a server certificate for
     127.0.0.1, and a client certificate whose SHA-256 binds a token (RFC 8705)."""
 
@@ -624,14 +632,8 @@ class TlsServer(unittest.TestCase):
             openssl("req", *ec, "-keyout", who + ".key", "-out", who + ".csr", "-subj", subj, cwd=d)
             openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                     "-out", who + ".pem", "-days", "2", *(["-extfile", "server.ext"] if who == "server" else []), cwd=d)
-        cls.s = Server("--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key"),
-                       "--tls-client-ca", os.path.join(d, "ca.pem"))
-        cls.viewer = token(cls.s.state, "alice", "viewer")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.stop()
-        assert cls.s.proc.returncode == 0, cls.s.output()
+        cls.start("--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key"),
+                  "--tls-client-ca", os.path.join(d, "ca.pem"))
 
     def url(self, path):
         return "https://127.0.0.1:%d%s" % (self.s.port, path)
