@@ -89,12 +89,6 @@ int send_buf(uv_stream_t *s, wbuf *b, sent_fn done) {
   return rc;
 }
 
-int send_copy(uv_stream_t *s, const char *p, size_t n, sent_fn done) {
-  wbuf b = {0};
-  wbuf_put(&b, p, n);
-  return send_buf(s, &b, done);
-}
-
 void alloc_malloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)h;
   buf->base = malloc(suggested);

@@ -23,8 +23,6 @@ void wbuf_free(wbuf *b);
  */
 typedef void (*sent_fn)(uv_stream_t *s, int status);
 int send_buf(uv_stream_t *s, wbuf *b, sent_fn done);
-/* The same for a slice (copied). */
-int send_copy(uv_stream_t *s, const char *p, size_t n, sent_fn done);
 
 /* A libuv allocation callback: a fresh malloc'd buffer per read, freed by the reader. */
 void alloc_malloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
