@@ -37,7 +37,7 @@ static void reply(admin_conn *a, int status, const char *type, const char *body,
 
 static void reply_json(admin_conn *a, int status, const char *fmt_detail, const char *detail) {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, status < 400 ? "status" : "error", status < 400 ? "ok" : status_reason(status));
+  cJSON_AddStringToObject(o, status < 400 ? "status" : "error", status < 400 ? "ok" : gh_http_status_text(status));
   if (detail) cJSON_AddStringToObject(o, fmt_detail, detail);
   char *text = cJSON_PrintUnformatted(o);
   reply(a, status, "application/json", text, text ? strlen(text) : 0);

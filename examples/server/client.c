@@ -191,7 +191,7 @@ void client_fail(client *c, int status, const char *detail, bool close_after) {
   if (c->closing || c->shutting) return;
   char body[512];
   int n = snprintf(body, sizeof body, "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}",
-                   status_reason(status), status, detail);
+                   gh_http_status_text(status), status, detail);
   wbuf out = {0};
   put_response(&out, status, "application/problem+json", body, (size_t)n, !close_after, NULL);
   c->bytes_out += out.len;
@@ -347,7 +347,7 @@ static void respond(client *c) {
   int status = gh_decision_status(d);
   size_t blen = 0;
   const char *body = gh_decision_body(d, &blen);
-  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, gh_http_status_text(status));
   for (size_t i = 0; i < gh_decision_header_count(d); i++) {
     const gh_header *h = gh_decision_header(d, i);
     wbuf_put(&out, h->name, h->name_len);

@@ -185,7 +185,7 @@ static int on_resp_headers(llhttp_t *p) {
   size_t connection_len = 0;
   const char *connection = head_find(&u->head, "connection", &connection_len);
   wbuf out = {0};
-  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, gh_http_status_text(status));
   for (size_t i = 0; i < u->head.n_fields; i++) {
     const field *f = &u->head.fields[i];
     const char *base = u->head.bytes.p;

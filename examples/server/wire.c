@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gatehouse.h"
+
 void wbuf_put(wbuf *b, const void *p, size_t n) {
   if (b->failed) return;
   if (b->len + n > b->cap) {
@@ -122,66 +124,10 @@ bool hop_by_hop(const char *name, size_t len, const char *connection, size_t con
   return false;
 }
 
-const char *status_reason(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 206:
-      return "Partial Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 410:
-      return "Gone";
-    case 413:
-      return "Content Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
 
 void put_response(wbuf *b, int status, const char *content_type, const char *body, size_t body_len, bool keep_alive,
                   const char *extra) {
-  wbuf_putf(b, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
+  wbuf_putf(b, "HTTP/1.1 %d %s\r\n", status, gh_http_status_text(status));
   if (content_type && body_len) wbuf_putf(b, "Content-Type: %s\r\n", content_type);
   wbuf_putf(b, "Content-Length: %zu\r\n", body_len);
   if (!keep_alive) wbuf_puts(b, "Connection: close\r\n");

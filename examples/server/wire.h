@@ -33,7 +33,5 @@ bool name_is(const char *name, size_t len, const char *want);
 /* A whole response with a body (Content-Length); extra is more header lines ("Name: value\r\n"...) or NULL. */
 void put_response(wbuf *b, int status, const char *content_type, const char *body, size_t body_len, bool keep_alive,
                   const char *extra);
-/* The reason phrase of a status ("OK"), or "". */
-const char *status_reason(int status);
 
 #endif

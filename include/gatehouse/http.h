@@ -23,6 +23,8 @@ typedef struct gh_header {
 } gh_header;
 /** sizeof(gh_header), for FFI callers that mirror it: check the mirror against it. */
 GH_EXTERN size_t gh_header_size(void);
+/** The reason phrase of a status (RFC 9110 §15: "Too Many Requests"), or "" for one the library does not name. */
+GH_EXTERN const char *gh_http_status_text(int status);
 
 #ifdef __cplusplus
 }

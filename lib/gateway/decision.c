@@ -102,39 +102,10 @@ static void put_detail(gh__buf *b, const gh__trail_step *t) {
   gh__buf_put(b, f + run, strlen(f + run));
 }
 
+/* The problem's title: the status's reason phrase, or its class. */
 static const char *status_title(int status) {
-  switch (status) {
-    case 204:
-      return "No Content";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 410:
-      return "Gone";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Response";
-  }
+  const char *text = gh_http_status_text(status);
+  return *text ? text : status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Response";
 }
 
 /* gRPC status codes (grpc/doc/statuscodes.md) for the HTTP statuses the pipeline answers. */

@@ -18,6 +18,17 @@
 #include "core/json.h"
 #include "gatehouse.h"
 
+/* RFC 9110 §15's reason phrases, and none made up for a status the library does not name. */
+static void test_status_text(void **state) {
+  (void)state;
+  assert_string_equal(gh_http_status_text(429), "Too Many Requests"); /* RFC 6585 §4 */
+  assert_string_equal(gh_http_status_text(413), "Content Too Large");  /* RFC 9110 §15.5.14, was "Payload" */
+  assert_string_equal(gh_http_status_text(101), "Switching Protocols");
+  assert_string_equal(gh_http_status_text(504), "Gateway Timeout");
+  assert_string_equal(gh_http_status_text(299), "");
+  assert_string_equal(gh_http_status_text(-1), "");
+}
+
 static void test_errors(void **state) {
   (void)state;
   assert_string_equal(gh_err_name(GH_ENOMEM), "ENOMEM");
@@ -392,6 +403,7 @@ int main(void) {
       cmocka_unit_test(test_json_strict), cmocka_unit_test(test_json_limits),       cmocka_unit_test(test_ct_equal_and_hash),
       cmocka_unit_test(test_hooks),       cmocka_unit_test(test_json_duplicates_without_tree),
       cmocka_unit_test(test_json_scan_members),   cmocka_unit_test(test_secret_buffer),
+      cmocka_unit_test(test_status_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
