@@ -41,12 +41,7 @@ _usage_write = _fn("gh_usage_write", ctypes.c_int, _p, ctypes.POINTER(ctypes.POI
 _d_new = _fn("gh_decision_new", ctypes.c_int, ctypes.POINTER(_p))
 _d_free = _fn("gh_decision_free", None, _p)
 _complete = _fn("gh_gateway_complete", None, _p, _p, ctypes.c_int, _i64, _u64, _u64)
-_d_verdict = _fn("gh_decision_verdict", ctypes.c_int, _p)
-_d_status = _fn("gh_decision_status", ctypes.c_int, _p)
-_d_header_count = _fn("gh_decision_header_count", _sz, _p)
-_d_header = _fn("gh_decision_header", _p, _p, _sz)
 _d_body = _fn("gh_decision_body", ctypes.POINTER(ctypes.c_char), _p, ctypes.POINTER(_sz))
-_d_upstream_path = _fn("gh_decision_upstream_path", ctypes.POINTER(ctypes.c_char), _p, ctypes.POINTER(_sz))
 _d_upstream_headers = _fn("gh_decision_upstream_headers", _p, _p, ctypes.POINTER(_sz))
 _d_identity = _fn("gh_decision_identity", _p, _p)
 _d_explain = _fn("gh_decision_explain", ctypes.c_int, _p, _c, _sz, ctypes.POINTER(_sz))
@@ -73,7 +68,6 @@ _decide_strings = _fn("gh_gateway_decide_strings", ctypes.c_int, _p, _c, _sz, _c
                       ctypes.POINTER(_sz))
 _max_headers = _fn("gh_decide_strings_max_headers", _sz)()
 
-_VERDICTS = {1: "forward", 2: "respond"}
 Headers = Union[Mapping[str, str], Iterable[Tuple[Union[str, bytes], Union[str, bytes]]]]
 
 
