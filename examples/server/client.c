@@ -348,13 +348,7 @@ static void respond(client *c) {
   size_t blen = 0;
   const char *body = gh_decision_body(d, &blen);
   wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, gh_http_status_text(status));
-  for (size_t i = 0; i < gh_decision_header_count(d); i++) {
-    const gh_header *h = gh_decision_header(d, i);
-    wbuf_put(&out, h->name, h->name_len);
-    wbuf_puts(&out, ": ");
-    wbuf_put(&out, h->value, h->value_len);
-    wbuf_puts(&out, "\r\n");
-  }
+  wbuf_put_decision_headers(&out, d);
   wbuf_putf(&out, "Content-Length: %zu\r\n", blen);
   if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(d));

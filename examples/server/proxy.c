@@ -150,6 +150,16 @@ static int on_resp_value(llhttp_t *p, const char *at, size_t n) {
   return head_field_value(&((upstream_conn *)p->data)->head, at, n);
 }
 
+/* The upstream's response fields that go on to the client: all but the hop-by-hop ones. */
+static void put_end_to_end_fields(wbuf *out, const head *h, const char *connection, size_t connection_len) {
+  for (size_t i = 0; i < h->n_fields; i++) {
+    const field *f = &h->fields[i];
+    const char *base = h->bytes.p;
+    if (!hop_by_hop(base + f->name, f->name_len, connection, connection_len))
+      wbuf_put_field(out, base + f->name, f->name_len, base + f->value, f->value_len);
+  }
+}
+
 /* The upstream accepted the WebSocket: its 101 goes to the client with the
  * fields that make it one (Connection and Upgrade are hop-by-hop elsewhere). */
 static void relay_switching_protocols(upstream_conn *u) {
@@ -159,15 +169,7 @@ static void relay_switching_protocols(upstream_conn *u) {
   wbuf out = {0};
   wbuf_puts(&out, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n");
   wbuf_putf(&out, "Upgrade: %.*s\r\n", (int)upgrade_len, upgrade ? upgrade : "websocket");
-  for (size_t i = 0; i < u->head.n_fields; i++) { /* Sec-WebSocket-Accept, -Protocol, -Extensions, ... */
-    const field *f = &u->head.fields[i];
-    const char *base = u->head.bytes.p;
-    if (hop_by_hop(base + f->name, f->name_len, NULL, 0)) continue;
-    wbuf_put(&out, base + f->name, f->name_len);
-    wbuf_puts(&out, ": ");
-    wbuf_put(&out, base + f->value, f->value_len);
-    wbuf_puts(&out, "\r\n");
-  }
+  put_end_to_end_fields(&out, &u->head, NULL, 0); /* Sec-WebSocket-Accept, -Protocol, -Extensions, ... */
   wbuf_putf(&out, "X-Request-Id: %s\r\n\r\n", gh_decision_request_id(c->d));
   u->upgraded = u->response_started = c->response_started = true;
   to_client(u, &out);
@@ -186,22 +188,8 @@ static int on_resp_headers(llhttp_t *p) {
   const char *connection = head_find(&u->head, "connection", &connection_len);
   wbuf out = {0};
   wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", status, gh_http_status_text(status));
-  for (size_t i = 0; i < u->head.n_fields; i++) {
-    const field *f = &u->head.fields[i];
-    const char *base = u->head.bytes.p;
-    if (hop_by_hop(base + f->name, f->name_len, connection, connection_len)) continue;
-    wbuf_put(&out, base + f->name, f->name_len);
-    wbuf_puts(&out, ": ");
-    wbuf_put(&out, base + f->value, f->value_len);
-    wbuf_puts(&out, "\r\n");
-  }
-  for (size_t i = 0; i < gh_decision_header_count(c->d); i++) { /* Deprecation, Sunset, RateLimit, ... */
-    const gh_header *h = gh_decision_header(c->d, i);
-    wbuf_put(&out, h->name, h->name_len);
-    wbuf_puts(&out, ": ");
-    wbuf_put(&out, h->value, h->value_len);
-    wbuf_puts(&out, "\r\n");
-  }
+  put_end_to_end_fields(&out, &u->head, connection, connection_len);
+  wbuf_put_decision_headers(&out, c->d); /* Deprecation, Sunset, RateLimit, ... */
   u->no_body = c->head_request || status == 204 || status == 304;
   bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
   if (!u->no_body && !has_length) { /* chunked or read to the end: chunked to an HTTP/1.1 client */

@@ -61,10 +61,7 @@ void request_head_for_upstream(wbuf *out, const gh_decision *d, const head *clie
         name_is(h[i].name, h[i].name_len, "x-forwarded-host") || name_is(h[i].name, h[i].name_len, "forwarded"))
       continue;
     has_id |= name_is(h[i].name, h[i].name_len, "x-request-id");
-    wbuf_put(out, h[i].name, h[i].name_len);
-    wbuf_puts(out, ": ");
-    wbuf_put(out, h[i].value, h[i].value_len);
-    wbuf_puts(out, "\r\n");
+    wbuf_put_field(out, h[i].name, h[i].name_len, h[i].value, h[i].value_len);
   }
   bool v6 = strchr(client_ip, ':') != NULL;
   if (xff)

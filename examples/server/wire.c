@@ -49,6 +49,20 @@ void wbuf_putf(wbuf *b, const char *fmt, ...) {
   free(big);
 }
 
+void wbuf_put_field(wbuf *b, const char *name, size_t name_len, const char *value, size_t value_len) {
+  wbuf_put(b, name, name_len);
+  wbuf_puts(b, ": ");
+  wbuf_put(b, value, value_len);
+  wbuf_puts(b, "\r\n");
+}
+
+void wbuf_put_decision_headers(wbuf *b, const gh_decision *d) {
+  for (size_t i = 0; i < gh_decision_header_count(d); i++) {
+    const gh_header *h = gh_decision_header(d, i);
+    wbuf_put_field(b, h->name, h->name_len, h->value, h->value_len);
+  }
+}
+
 void wbuf_free(wbuf *b) {
   free(b->p);
   *b = (wbuf){0};
@@ -123,7 +137,6 @@ bool hop_by_hop(const char *name, size_t len, const char *connection, size_t con
   }
   return false;
 }
-
 
 void put_response(wbuf *b, int status, const char *content_type, const char *body, size_t body_len, bool keep_alive,
                   const char *extra) {

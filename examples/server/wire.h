@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "gatehouse.h"
+
 typedef struct wbuf {
   char *p;
   size_t len, cap;
@@ -18,6 +20,10 @@ void wbuf_put(wbuf *b, const void *p, size_t n);
 void wbuf_puts(wbuf *b, const char *s);
 void wbuf_putf(wbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wbuf_free(wbuf *b);
+/* One header field line: "name: value\r\n". */
+void wbuf_put_field(wbuf *b, const char *name, size_t name_len, const char *value, size_t value_len);
+/* The decision's response headers (Deprecation, Sunset, RateLimit, a denial's own), each as a field line. */
+void wbuf_put_decision_headers(wbuf *b, const gh_decision *d);
 
 /* Writes the buffer's bytes (taking them: b is emptied); done(stream, status) after, may be NULL. 0 or a libuv error.
  */
