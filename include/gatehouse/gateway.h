@@ -205,6 +205,19 @@ GH_EXTERN const char *gh_gateway_discovery_url(const gh_gateway *gw, size_t i);
 GH_EXTERN int gh_gateway_set_discovery(gh_gateway *gw, const char *url, const char *json, size_t len, int64_t now_ms,
                                        char *msg, size_t msg_cap);
 
+/**
+ * Authenticates a request against a realm of the serving configuration, as a
+ * route of that realm would (its providers and key sets, revocations, DPoP
+ * and certificate binding), without routing or deciding anything else: for a
+ * host's own endpoints, such as a developer portal's sign-in. *out is a fresh
+ * identity, freed with gh_identity_free; it outlives reloads.
+ * @return GH_OK; GH_EDENIED (*reason is a GH_AUTH_* code, and challenge holds a
+ *         WWW-Authenticate value when its status is 401); GH_ENOTFOUND (no realm
+ *         of that name); GH_EMISUSE before a load; GH_EINVAL; GH_ENOMEM
+ */
+GH_EXTERN int gh_gateway_authenticate(gh_gateway *gw, const char *realm, const gh_request *request, int64_t now_ms,
+                                      gh_identity **out, int *reason, char *challenge, size_t challenge_cap);
+
 /** A decision, reused request after request by one thread. @return GH_OK, GH_ENOMEM */
 GH_EXTERN int gh_decision_new(gh_decision **out);
 /** Frees the decision, completing it first if needed (as gh_gateway_complete with status 0). NULL is a no-op. */

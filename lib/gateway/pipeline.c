@@ -18,17 +18,6 @@
 #define CONTINUE 0
 #define STOP 1
 
-static const char *header(const gh_request *q, const char *name, size_t *len) {
-  size_t n = strlen(name);
-  if (q->header) return q->header(q->header_ud, name, n, len);
-  for (size_t i = 0; i < q->n_headers; i++)
-    if (q->headers[i].name_len == n && strncasecmp(q->headers[i].name, name, n) == 0) {
-      *len = q->headers[i].value_len;
-      return q->headers[i].value;
-    }
-  return NULL;
-}
-
 static bool name_is(const gh_header *h, const char *name, size_t n) {
   return h->name_len == n && strncasecmp(h->name, name, n) == 0;
 }
@@ -41,7 +30,7 @@ static void find_headers(gh_decision *d, const gh_request *q) {
   const char *names[N] = {"Authorization", "Content-Type", "Accept", "Accept-Version", d->snap->request_id_header, "DPoP"};
   for (size_t k = 0; k < N; k++) *spans[k] = (gh__span){NULL, 0};
   if (q->header) {
-    for (size_t k = 0; k < N; k++) spans[k]->p = header(q, names[k], &spans[k]->len);
+    for (size_t k = 0; k < N; k++) spans[k]->p = gh__request_header(q, names[k], &spans[k]->len);
     return;
   }
   size_t lens[N];
@@ -196,22 +185,8 @@ static bool has_scope(const gh_identity *id, const char *scope) {
 static int authenticate_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   const gh__gw_route *route = d->route;
   const gh__gw_realm *realm = route->realm;
-  gh_auth_request_reset(d->auth);
-  size_t len = 0;
-  const char *v;
-  if (d->authorization.p) gh_auth_request_set_authorization(d->auth, d->authorization.p, d->authorization.len);
-  if (realm->api_key_header && (v = header(q, realm->api_key_header, &len))) gh_auth_request_set_api_key(d->auth, v, len);
-  if (q->client_cert_sha256) gh_auth_request_set_client_cert_sha256(d->auth, q->client_cert_sha256);
-  if (d->dpop.p && realm->dpop) { /* RFC 9449 §4.3: htu is the request's URI without query and fragment */
-    gh__buf *htu = &d->htu; /* not scratch: the route's path may point into it */
-    htu->len = 0;
-    gh__buf_put(htu, q->scheme ? q->scheme : "https", q->scheme ? q->scheme_len : 5);
-    gh__buf_put(htu, "://", 3);
-    gh__buf_put(htu, q->host ? q->host : "", q->host ? q->host_len : 0);
-    gh__buf_put(htu, q->path, q->path_len);
-    if (!htu->failed)
-      gh_auth_request_set_dpop(d->auth, d->dpop.p, d->dpop.len, q->method, q->method_len, htu->p, htu->len);
-  }
+  /* d->htu, not scratch: the route's path may point into it */
+  gh__realm_credentials(realm, q, d->authorization.p, d->authorization.len, d->dpop.p, d->dpop.len, d->auth, &d->htu);
   int reason = 0;
   char challenge[512];
   int rc = gh_realm_authenticate(realm->realm, d->auth, now_ms, &d->identity, &reason, challenge, sizeof challenge);
@@ -408,7 +383,7 @@ static int limit_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   const char *keys[GH__DECISION_SLOTS];
   size_t lens[GH__DECISION_SLOTS];
   size_t klen = 0;
-  const char *api_key = d->route->realm && d->route->realm->api_key_header ? header(q, d->route->realm->api_key_header, &klen) : NULL;
+  const char *api_key = d->route->realm && d->route->realm->api_key_header ? gh__request_header(q, d->route->realm->api_key_header, &klen) : NULL;
   gh_limit_key_source src = {.attr = decision_attr, .attr_ud = d, .client_ip = q->client_ip,
                              .client_ip_len = q->client_ip_len, .route = route->name,
                              .route_len = strlen(route->name), .api_key = api_key, .api_key_len = klen,
@@ -527,7 +502,7 @@ static int upstream_stage(gh_decision *d, const gh_request *q, int64_t now_ms) {
   if (pool->hash_key) {
     if (strcmp(pool->hash_key, "ip") == 0) key = q->client_ip, key_len = q->client_ip_len;
     else if (strcmp(pool->hash_key, "subject") == 0 && (key = gh_decision_subject(d))) key_len = strlen(key);
-    else if (strncmp(pool->hash_key, "header:", 7) == 0) key = header(q, pool->hash_key + 7, &key_len);
+    else if (strncmp(pool->hash_key, "header:", 7) == 0) key = gh__request_header(q, pool->hash_key + 7, &key_len);
   }
   size_t target = 0;
   int rc = gh_upstream_pick(u, key, key_len, &target);

@@ -34,6 +34,14 @@ char *gh__gateway_fetched_copy(gh_gateway *gw, const char *url, size_t *len);
 /* Records a completed decision: metrics, usage and the access log (analytics.c). */
 void gh__gateway_account(gh_gateway *gw, gh_decision *d, int status, int64_t upstream_ms, uint64_t bytes_in,
                          uint64_t bytes_out);
+/* A request header by name, case-insensitive (authenticate.c). */
+const char *gh__request_header(const gh_request *q, const char *name, size_t *len);
+/* Sets auth to the request's credentials as realm reads them: the Authorization
+ * value given, its API-key header, the client certificate, and the DPoP proof
+ * given with its htu built in htu (which must outlive auth's use). */
+void gh__realm_credentials(const gh__gw_realm *realm, const gh_request *q, const char *authorization,
+                           size_t authorization_len, const char *dpop, size_t dpop_len, gh_auth_request *auth,
+                           gh__buf *htu);
 /* A fresh 128-bit request id: the gateway's random prefix and a hashed counter. */
 void gh__gateway_request_id(gh_gateway *gw, uint64_t id[2]);
 

@@ -163,6 +163,61 @@ static void test_authentication_denials(void **state) {
   gh_gateway_free(gw);
 }
 
+/* gh_gateway_authenticate: a host's own endpoint authenticates as a route of the realm would. */
+static void test_authenticate_without_route(void **state) {
+  (void)state;
+  gh_gateway *gw = t_gw_load(example);
+  t_req q;
+  gh_identity *id = NULL;
+  int reason = -1;
+  char challenge[256];
+  /* any path: nothing is routed */
+  assert_int_equal(gh_gateway_authenticate(gw, "staff", t_gw_request(&q, "10.1.2.3", "POST", "/portal/api/keys",
+                                                                     bearer("editor"), NULL),
+                                           NOW, &id, &reason, challenge, sizeof challenge),
+                   GH_OK);
+  assert_string_equal(gh_identity_realm(id), "staff");
+  assert_non_null(gh_identity_subject(id));
+  assert_true(gh_identity_role_count(id) >= 1);
+  gh_identity_free(id);
+  /* RFC 6750 §3.1: no credentials → GH_EDENIED with a challenge that has no error code */
+  assert_int_equal(gh_gateway_authenticate(gw, "staff", t_gw_request(&q, "10.1.2.3", "GET", "/x", NULL), NOW, &id,
+                                           &reason, challenge, sizeof challenge),
+                   GH_EDENIED);
+  assert_null(id);
+  assert_int_equal(reason, GH_AUTH_NO_CREDENTIALS);
+  assert_string_equal(challenge, "Bearer realm=\"staff\"");
+  /* an expired token (RFC 7519 §4.1.4) is refused with invalid_token */
+  assert_int_equal(gh_gateway_authenticate(gw, "staff", t_gw_request(&q, "10.1.2.3", "GET", "/x", bearer("expired"), NULL),
+                                           NOW, &id, &reason, challenge, sizeof challenge),
+                   GH_EDENIED);
+  assert_int_equal(gh_auth_reason_status(reason), 401);
+  assert_non_null(strstr(challenge, "error=\"invalid_token\""));
+  /* a token of one realm is nothing to another: partners reads API keys only */
+  assert_int_equal(gh_gateway_authenticate(gw, "partners", t_gw_request(&q, "10.1.2.3", "GET", "/x", bearer("editor"), NULL),
+                                           NOW, &id, &reason, NULL, 0),
+                   GH_EDENIED);
+  assert_null(id);
+  /* and that realm's API-key header works */
+  assert_int_equal(gh_gateway_authenticate(gw, "partners", t_gw_request(&q, "10.1.2.3", "GET", "/x",
+                                                                        "X-API-Key: gh_demo_partner_key_DO_NOT_USE", NULL),
+                                           NOW, &id, &reason, NULL, 0),
+                   GH_OK);
+  assert_string_equal(gh_identity_subject(id), "acme-partner");
+  gh_identity_free(id);
+  /* misuse */
+  assert_int_equal(gh_gateway_authenticate(gw, "nobody", t_gw_request(&q, "10.1.2.3", "GET", "/x", bearer("editor"), NULL),
+                                           NOW, &id, &reason, NULL, 0),
+                   GH_ENOTFOUND);
+  assert_int_equal(gh_gateway_authenticate(gw, NULL, &q.r, NOW, &id, &reason, NULL, 0), GH_EINVAL);
+  assert_int_equal(gh_gateway_authenticate(gw, "staff", &q.r, NOW, NULL, &reason, NULL, 0), GH_EINVAL);
+  gh_gateway *empty = NULL;
+  gh_gateway_new(&empty);
+  assert_int_equal(gh_gateway_authenticate(empty, "staff", &q.r, NOW, &id, &reason, NULL, 0), GH_EMISUSE);
+  gh_gateway_free(empty);
+  gh_gateway_free(gw);
+}
+
 static void test_authorization(void **state) {
   (void)state;
   gh_gateway *gw = t_gw_load(example);
@@ -958,6 +1013,7 @@ static void test_allocation_failures(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_forward),          cmocka_unit_test(test_authentication_denials),
+      cmocka_unit_test(test_authenticate_without_route),
       cmocka_unit_test(test_authorization),    cmocka_unit_test(test_api_keys_and_scopes),
       cmocka_unit_test(test_lifecycle),        cmocka_unit_test(test_limits),
       cmocka_unit_test(test_grpc),             cmocka_unit_test(test_routing_answers),
