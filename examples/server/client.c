@@ -65,6 +65,7 @@ static void on_handle_closed(uv_handle_t *h) {
   if (c->next) c->next->prev = c->prev;
   gh_decision_free(c->d);
   wbuf_free(&c->head.bytes);
+  wbuf_free(&c->portal_body);
   give_back_input(c);
   if (c->tls) tls_conn_free(c->tls);
   free(c->tls);
@@ -324,7 +325,8 @@ static void feed(client *c) {
 static int on_message_begin(llhttp_t *p) {
   client *c = p->data;
   head_reset(&c->head);
-  c->forwarding = c->request_complete = c->response_started = c->websocket = c->retried = false;
+  c->forwarding = c->request_complete = c->response_started = c->websocket = c->retried = c->portal = false;
+  c->portal_body.len = 0;
   c->body_bytes = c->bytes_out = 0;
   arm(c, PHASE_HEAD, c->w->srv->limits.header_timeout_ms);
   return HPE_OK;
@@ -358,6 +360,39 @@ static void respond(client *c) {
   finish_decision(c, status, -1);
 }
 
+/* The request as the gateway sees it: from the head, with what TLS adds. 0 or 400 with *why. */
+static int client_request(client *c, const char *method, gh_request *req, const char **why) {
+  if (request_from_head(&c->head, c->headers, method, c->client_ip, req, why)) return 400;
+  if (c->tls) {
+    req->scheme = "https", req->scheme_len = 5;
+    if (c->tls->has_client_cert) req->client_cert_sha256 = c->tls->client_cert_sha256; /* RFC 8705 §3 */
+  }
+  return 0;
+}
+
+/* The developer portal's answer to the request just read (portal.c). */
+static void answer_portal(client *c) {
+  server *srv = c->w->srv;
+  gh_request req;
+  const char *why = NULL;
+  client_request(c, llhttp_method_name((llhttp_method_t)llhttp_get_method(&c->parser)), &req, &why);
+  portal_answer a;
+  portal_handle(&srv->portal, &req, c->portal_body.p, c->portal_body.len, server_now_ms(), &a);
+  wbuf out = {0};
+  wbuf_putf(&out, "HTTP/1.1 %d %s\r\n", a.status, gh_http_status_text(a.status));
+  if (a.content_type) wbuf_putf(&out, "Content-Type: %s\r\n", a.content_type);
+  if (a.status != 204) wbuf_putf(&out, "Content-Length: %zu\r\n", a.body_len);
+  if (!c->keep_alive) wbuf_puts(&out, "Connection: close\r\n");
+  wbuf_puts(&out, a.fields);
+  wbuf_puts(&out, "\r\n");
+  if (!c->head_request && a.status != 204) wbuf_put(&out, a.body, a.body_len);
+  portal_answer_free(&a);
+  c->bytes_out += out.len;
+  client_send(c, &out, NULL);
+  c->portal = false;
+  wbuf_free(&c->portal_body);
+}
+
 static int on_headers_complete(llhttp_t *p) {
   client *c = p->data;
   server *srv = c->w->srv;
@@ -371,13 +406,9 @@ static int on_headers_complete(llhttp_t *p) {
   }
   gh_request req;
   const char *why = NULL;
-  if (request_from_head(&c->head, c->headers, method, c->client_ip, &req, &why)) {
+  if (client_request(c, method, &req, &why)) {
     client_fail(c, 400, why, true);
     return HPE_PAUSED;
-  }
-  if (c->tls) {
-    req.scheme = "https", req.scheme_len = 5;
-    if (c->tls->has_client_cert) req.client_cert_sha256 = c->tls->client_cert_sha256; /* RFC 8705 §3 */
   }
   c->http10 = llhttp_get_http_minor(p) == 0;
   c->keep_alive = llhttp_should_keep_alive(p) && !atomic_load(&srv->draining) && !c->websocket;
@@ -387,6 +418,15 @@ static int on_headers_complete(llhttp_t *p) {
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > srv->limits.max_body_bytes) {
     client_fail(c, 413, "the request's body is too large", true);
     return HPE_PAUSED;
+  }
+  if (srv->portal_on && !c->websocket && portal_path(req.path, req.path_len)) {
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > PORTAL_MAX_BODY) {
+      client_fail(c, 413, "the portal reads bodies of at most 16 KiB", true);
+      return HPE_PAUSED;
+    }
+    c->portal = true; /* answered once its body is in */
+    arm(c, PHASE_BODY, srv->limits.body_timeout_ms);
+    return HPE_OK;
   }
   if (!(c->d = take_decision(c->w))) {
     client_fail(c, 503, "the server is out of memory", true);
@@ -427,13 +467,24 @@ static int on_body(llhttp_t *p, const char *at, size_t n) {
     return HPE_USER;
   }
   if (c->forwarding) proxy_body(c, at, n);
+  if (c->portal) {
+    if (c->body_bytes > PORTAL_MAX_BODY) return HPE_USER; /* 413 */
+    wbuf_put(&c->portal_body, at, n);
+  }
   return HPE_OK;
 }
 
 static int on_message_complete(llhttp_t *p) {
   client *c = p->data;
   c->request_complete = true;
-  if (c->forwarding) {
+  if (c->portal) {
+    answer_portal(c);
+    if (!c->keep_alive) {
+      close_after_writes(c);
+      return HPE_PAUSED;
+    }
+    arm(c, PHASE_IDLE, c->w->srv->limits.idle_timeout_ms);
+  } else if (c->forwarding) {
     proxy_request_end(c);
     arm(c, PHASE_UPSTREAM, c->w->srv->limits.upstream_timeout_ms);
   } else {

@@ -32,6 +32,8 @@ typedef struct client {
   bool websocket; /* the request asks for a WebSocket: its connection ends with it, or becomes a tunnel */
   bool retried;   /* sent again on a fresh upstream connection after a pooled one was found closed */
   bool tunnel;    /* the upstream said 101: bytes pass both ways unparsed */
+  bool portal;    /* the request is the developer portal's: its body is read whole, then answered */
+  wbuf portal_body;
   ws_frames from_client;
   phase phase;
   upstream_conn *up;

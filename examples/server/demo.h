@@ -12,6 +12,7 @@ char *demo_config(const struct gh_signing_key *key, int echo_port, size_t *len);
 /* A demo token for sub with role, valid for a day (malloc'd), or NULL. */
 char *demo_token(const struct gh_signing_key *key, const char *sub, const char *role, long long now_s);
 
+#define DEMO_REALM "demo" /* the realm whose tokens sign developers in to the portal */
 #define DEMO_ISSUER "https://demo.gatehouse.invalid"
 #define DEMO_AUDIENCE "gatehouse-demo"
 #define DEMO_KID "demo-1"

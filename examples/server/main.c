@@ -38,6 +38,10 @@ static const char USAGE[] =
     "                       (chain) and key\n"
     "  --tls-client-ca FILE ask clients for a certificate verified against this CA: its SHA-256 binds\n"
     "                       tokens with cnf.x5t#S256 (RFC 8705)\n"
+    "  --portal-realm REALM the developer portal (/portal) signs developers in with tokens of REALM:\n"
+    "                       API keys, subscriptions, usage (default in the demo: demo; else none:\n"
+    "                       the portal lists the catalog only)\n"
+    "  --no-portal          no portal: /portal goes through the pipeline like any other path\n"
     "Limits (times in seconds):\n"
     "  --header-timeout S (10)   the whole request head    --body-timeout S (30)     between body reads\n"
     "  --idle-timeout S (60)     a kept-alive connection   --connect-timeout S (5)   to an upstream\n"
@@ -286,7 +290,8 @@ int main(int argc, char **argv) {
                                .tunnel_idle_timeout_ms = 300000,
                                .sync_interval_ms = 1000};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
-  const char *state_dir = ".gatehouse", *log_path = NULL;
+  const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL;
+  bool no_portal = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has = i + 1 < argc;
@@ -314,6 +319,10 @@ int main(int argc, char **argv) {
       srv.tls.key_file = argv[++i];
     } else if (!strcmp(a, "--tls-client-ca") && has) {
       srv.tls.client_ca_file = argv[++i];
+    } else if (!strcmp(a, "--portal-realm") && has) {
+      portal_realm = argv[++i];
+    } else if (!strcmp(a, "--no-portal")) {
+      no_portal = true;
     } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
       i++;
     } else {
@@ -346,6 +355,8 @@ int main(int argc, char **argv) {
   main_loop = uv_default_loop();
   uv_mutex_init(&log_lock);
   if (gh_gateway_new(&srv.gw)) return 1;
+  srv.portal_on = !no_portal;
+  portal_init(&srv.portal, srv.gw, portal_realm ? portal_realm : demo ? DEMO_REALM : NULL);
   if (log_path) {
     access_log = strcmp(log_path, "-") ? fopen(log_path, "a") : stdout;
     if (!access_log) {

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "gatehouse.h"
+#include "portal.h"
 #include "tls.h"
 
 /* Limits and timeouts (milliseconds, the library's unit in calls). */
@@ -34,6 +35,8 @@ typedef struct server {
   server_limits limits;
   tls_options tls; /* cert_file NULL: plain HTTP */
   gh_gateway *gw;
+  bool portal_on; /* /portal is the developer portal's (--no-portal: the pipeline's like any path) */
+  portal portal;
   atomic_bool draining;  /* SIGTERM: no new requests; exit once in-flight ones finish */
   atomic_long in_flight; /* requests decided and not yet completed, across workers */
   atomic_long accepted;  /* connections, for the admin API */
