@@ -30,6 +30,8 @@ PACKAGES=(
   libjwt-dev nginx-light wrk curl
   # the server's TLS tests make their test CA and certificates with the openssl command
   openssl
+  # the developer portal's page is tested in headless Chromium (driven by npm's playwright-core)
+  chromium
 )
 
 only_run=false

@@ -267,9 +267,10 @@ static void banner(const gh_signing_key *key, const char *state_dir) {
       "  curl -i http://127.0.0.1:%d/catalog/v1/products -H 'X-API-Key: " DEMO_API_KEY
       "'  # plan: 5/s\n"
       "  curl -s http://127.0.0.1:%d/metrics -H 'Authorization: Bearer %s'\n"
+      "The developer portal: http://127.0.0.1:%d/portal (sign in with the token above)\n"
       "Ctrl-C stops it.\n",
       state_dir, viewer ? viewer : "(none)", srv.listen_port, srv.listen_port, srv.listen_port, srv.listen_port,
-      srv.listen_port, srv.listen_port, srv.admin_port, srv.admin_token);
+      srv.listen_port, srv.listen_port, srv.admin_port, srv.admin_token, srv.listen_port);
   free(viewer);
   fflush(stdout);
 }

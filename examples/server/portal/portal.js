@@ -86,10 +86,11 @@ function renderApis() {
       card.append(el("div", { class: "op" }, el("span", { class: "method" }, o.method), o.path,
         o.op.summary ? " — " + o.op.summary : "", limits ? el("span", { class: "limits" }, " · " + limits) : null));
     }
-    if (state.me) {
-      const sub = subscriptionOf(life.api, life.version);
-      if (sub) card.append(el("p", { class: "dates" }, "Subscribed (" + sub.state + ")"));
-      else card.append(el("button", { type: "button", class: "subscribe", onclick: () => subscribe(life.api, life.version) },
+    const sub = state.me && subscriptionOf(life.api, life.version);
+    if (sub) card.append(el("p", { class: "dates" }, "Subscribed (" + sub.state + ")"));
+    else if (!required) card.append(el("p", { class: "dates" }, "Open to every caller its realm accepts: no subscription needed."));
+    else if (state.me) {
+      card.append(el("button", { type: "button", class: "subscribe", onclick: () => subscribe(life.api, life.version) },
         "Subscribe to " + life.api + " " + life.version));
     }
     box.append(card);
@@ -236,6 +237,7 @@ async function tryIt(event) {
 async function start() {
   $("sign-in").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
+  $("refresh").addEventListener("click", () => act(async () => {}));
   $("new-key").addEventListener("submit", createKey);
   $("try-form").addEventListener("submit", tryIt);
   $("try-operation").addEventListener("change", renderParams);
