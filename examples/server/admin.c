@@ -145,6 +145,10 @@ static void route(admin_conn *a) {
     }
     char v[32];
     snprintf(v, sizeof v, "%llu", (unsigned long long)gh_gateway_version(srv->gw));
+    if (!strcmp(method, "PUT"))
+      portal_overlay(&srv->portal); /* the developers' consumers stay */
+    else
+      portal_refresh(&srv->portal);
     fprintf(stderr, "gatehouse-server: configuration %s through the admin API (version %s)\n",
             !strcmp(method, "PUT") ? "replaced" : "patched", v);
     {
@@ -257,6 +261,8 @@ void admin_reload_file(server *srv) {
     fprintf(stderr, "gatehouse-server: SIGHUP: %s is refused; the configuration stays:\n%s\n", srv->config_path,
             errors);
   else
+    portal_overlay(&srv->portal); /* the developers' consumers stay */
+  if (!rc)
     fprintf(stderr, "gatehouse-server: reloaded %s (version %llu)\n", srv->config_path,
             (unsigned long long)gh_gateway_version(srv->gw));
   wbuf_free(&doc);

@@ -41,6 +41,8 @@ static const char USAGE[] =
     "  --portal-realm REALM the developer portal (/portal) signs developers in with tokens of REALM:\n"
     "                       API keys, subscriptions, usage (default in the demo: demo; else none:\n"
     "                       the portal lists the catalog only)\n"
+    "  --portal-store FILE  keeps the consumers developers make in the portal across restarts and\n"
+    "                       reloads (default in the demo: DIR/portal-consumers.json; else not kept)\n"
     "  --no-portal          no portal: /portal goes through the pipeline like any other path\n"
     "Limits (times in seconds):\n"
     "  --header-timeout S (10)   the whole request head    --body-timeout S (30)     between body reads\n"
@@ -291,7 +293,7 @@ int main(int argc, char **argv) {
                                .tunnel_idle_timeout_ms = 300000,
                                .sync_interval_ms = 1000};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
-  const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL;
+  const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL, *portal_store = NULL;
   bool no_portal = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -322,6 +324,8 @@ int main(int argc, char **argv) {
       srv.tls.client_ca_file = argv[++i];
     } else if (!strcmp(a, "--portal-realm") && has) {
       portal_realm = argv[++i];
+    } else if (!strcmp(a, "--portal-store") && has) {
+      portal_store = argv[++i];
     } else if (!strcmp(a, "--no-portal")) {
       no_portal = true;
     } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
@@ -358,6 +362,16 @@ int main(int argc, char **argv) {
   if (gh_gateway_new(&srv.gw)) return 1;
   srv.portal_on = !no_portal;
   portal_init(&srv.portal, srv.gw, portal_realm ? portal_realm : demo ? DEMO_REALM : NULL);
+  static char store_in_state[4200];
+  if (!portal_store && demo) {
+    snprintf(store_in_state, sizeof store_in_state, "%s/portal-consumers.json", state_dir);
+    portal_store = store_in_state;
+  }
+  char store_err[4400];
+  if (portal_store && srv.portal_on && portal_open_store(&srv.portal, portal_store, store_err, sizeof store_err)) {
+    fprintf(stderr, "gatehouse-server: %s\n", store_err);
+    return 2;
+  }
   if (log_path) {
     access_log = strcmp(log_path, "-") ? fopen(log_path, "a") : stdout;
     if (!access_log) {
@@ -374,6 +388,7 @@ int main(int argc, char **argv) {
   gh_signing_key *key = NULL;
   int rc = load(state_dir, echo_port, &key);
   if (rc) return rc;
+  portal_overlay(&srv.portal);
   if ((rc = admin_listen(&srv, main_loop, &admin_listener))) {
     fprintf(stderr, "gatehouse-server: cannot listen on %s:%d for the admin API: %s (choose another with --admin)\n",
             srv.admin_host, srv.admin_port, uv_strerror(rc));

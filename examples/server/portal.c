@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "portal_assets.h"
 
@@ -37,7 +40,10 @@ void portal_init(portal *p, gh_gateway *gw, const char *realm) {
   pthread_mutex_init(&p->lock, NULL);
 }
 
-void portal_destroy(portal *p) { pthread_mutex_destroy(&p->lock); }
+void portal_destroy(portal *p) {
+  pthread_mutex_destroy(&p->lock);
+  cJSON_Delete(p->store);
+}
 
 bool portal_path(const char *path, size_t len) {
   return len >= 7 && !memcmp(path, "/portal", 7) && (len == 7 || path[7] == '/');
@@ -244,6 +250,122 @@ static const char *key_header(const cJSON *doc) {
   return NULL;
 }
 
+/* ---- the store: developers' consumers kept across restarts and reloads ---- */
+
+int portal_open_store(portal *p, const char *path, char *err, size_t err_cap) {
+  FILE *f = fopen(path, "rb");
+  cJSON *store = NULL;
+  if (!f) {
+    store = cJSON_CreateObject(); /* none yet: made on the first change */
+  } else {
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+      if (len + n > cap) {
+        char *grown = realloc(text, cap = (len + n) * 2);
+        if (!grown) break;
+        text = grown;
+      }
+      memcpy(text + len, chunk, n);
+      len += n;
+    }
+    fclose(f);
+    store = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    if (!cJSON_IsObject(store)) {
+      snprintf(err, err_cap, "%s is not the portal's store (a JSON object of consumers): move it away to start afresh",
+               path);
+      cJSON_Delete(store);
+      return -1;
+    }
+  }
+  p->store_path = path;
+  p->store = store;
+  return 0;
+}
+
+static void save_store(portal *p) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", p->store_path);
+  char *text = cJSON_Print(p->store);
+  int fd = text ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+  size_t len = text ? strlen(text) : 0;
+  bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  if (ok) ok = rename(tmp, p->store_path) == 0; /* whole or not at all */
+  if (!ok) fprintf(stderr, "gatehouse-server: portal: cannot write %s: %s\n", p->store_path, strerror(errno));
+  free(text);
+}
+
+/* The consumer's entry in the store, as the serving configuration now has it (gone: dropped). */
+static void keep(portal *p, const char *name) {
+  if (!p->store) return;
+  cJSON *doc = document(p);
+  if (!doc) return;
+  cJSON *now = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "consumers"), name);
+  cJSON_DeleteItemFromObjectCaseSensitive(p->store, name);
+  if (now) cJSON_AddItemToObject(p->store, name, cJSON_Duplicate(now, true));
+  cJSON_Delete(doc);
+  save_store(p);
+}
+
+void portal_refresh(portal *p) {
+  if (!p->store) return;
+  pthread_mutex_lock(&p->lock);
+  cJSON *doc = document(p);
+  const cJSON *consumers = cJSON_GetObjectItemCaseSensitive(doc, "consumers");
+  cJSON *fresh = cJSON_CreateObject();
+  for (const cJSON *kept = p->store->child; kept; kept = kept->next) {
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(consumers, kept->string);
+    cJSON_AddItemToObject(fresh, kept->string, cJSON_Duplicate(now ? now : kept, true));
+  }
+  if (doc && !cJSON_Compare(fresh, p->store, true)) {
+    cJSON_Delete(p->store);
+    p->store = fresh, fresh = NULL;
+    save_store(p);
+  }
+  cJSON_Delete(fresh);
+  cJSON_Delete(doc);
+  pthread_mutex_unlock(&p->lock);
+}
+
+/* One patch laying the kept consumers (all, or only `one`) over the configuration. */
+static int overlay(portal *p, const cJSON *one, char *errors, size_t cap) {
+  cJSON *doc = document(p), *ops = cJSON_CreateArray();
+  if (!doc) return GH_ENOMEM;
+  if (!cJSON_GetObjectItemCaseSensitive(doc, "consumers")) op(ops, "add", "/consumers", cJSON_CreateObject());
+  for (const cJSON *c = one ? one : p->store->child; c; c = one ? NULL : c->next) {
+    char path[300];
+    pointer(path, sizeof path, "/consumers/", c->string, "");
+    op(ops, "add", path, cJSON_Duplicate(c, true)); /* RFC 6902 §4.1: add replaces a member that is there */
+  }
+  char *text = cJSON_PrintUnformatted(ops);
+  int rc = text ? gh_gateway_patch(p->gw, text, strlen(text), errors, cap) : GH_ENOMEM;
+  cJSON_free(text);
+  cJSON_Delete(ops);
+  cJSON_Delete(doc);
+  return rc;
+}
+
+void portal_overlay(portal *p) {
+  if (!p->store || !p->store->child) return;
+  pthread_mutex_lock(&p->lock);
+  char errors[2048] = "";
+  size_t kept = (size_t)cJSON_GetArraySize(p->store), left = 0;
+  if (overlay(p, NULL, errors, sizeof errors)) { /* one at a time, to keep all but the refused */
+    for (const cJSON *c = p->store->child; c; c = c->next) {
+      if (!overlay(p, c, errors, sizeof errors)) continue;
+      kept--, left++;
+      fprintf(stderr, "gatehouse-server: portal: the configuration refuses the kept consumer \"%s\"; left out:\n%s\n",
+              c->string, errors);
+    }
+  }
+  pthread_mutex_unlock(&p->lock);
+  fprintf(stderr, "gatehouse-server: portal: %zu developer consumer(s) restored from %s%s\n", kept, p->store_path,
+          left ? " (some left out, above)" : "");
+}
+
 /* ---- self-service ---- */
 
 static gh_identity *sign_in(portal *p, const gh_request *q, int64_t now_ms, portal_answer *out) {
@@ -399,6 +521,7 @@ static void create_key(portal *p, cJSON *doc, const gh_identity *id, const cJSON
     answer_json(out, 201, o);
     add_field(out, "Cache-Control: %s\r\n", "no-store");
     cJSON_Delete(o);
+    keep(p, name);
   }
   explicit_bzero(key, sizeof key);
   cJSON_Delete(ops);
@@ -424,7 +547,10 @@ static void revoke_key(portal *p, cJSON *doc, const gh_identity *id, const char 
   pointer(path, sizeof path, "/consumers/", c->string, index);
   op(ops, "test", path, cJSON_Duplicate(k, true)); /* RFC 6902 §4.6: the same key, though the list changed since */
   op(ops, "remove", path, NULL);
-  if (apply(p, ops, out)) out->status = 204;
+  if (apply(p, ops, out)) {
+    out->status = 204;
+    keep(p, c->string);
+  }
   cJSON_Delete(ops);
 }
 
@@ -495,7 +621,9 @@ static void subscribe(portal *p, cJSON *doc, const gh_identity *id, const char *
       problem(out, rc == GH_ENOMEM ? 503 : 409, detail);
     } else if (remove) {
       out->status = 204;
+      keep(p, c->string);
     } else {
+      keep(p, name);
       cJSON *o = cJSON_CreateObject();
       cJSON_AddStringToObject(o, "api", api);
       cJSON_AddStringToObject(o, "version", version);

@@ -18,8 +18,10 @@
 
 typedef struct portal {
   gh_gateway *gw;
-  const char *realm;    /* whose tokens sign developers in; NULL: the page and the catalog only */
-  pthread_mutex_t lock; /* one change of the configuration at a time */
+  const char *realm;      /* whose tokens sign developers in; NULL: the page and the catalog only */
+  pthread_mutex_t lock;   /* one change of the configuration at a time */
+  const char *store_path; /* where the developers' consumers are kept across restarts; NULL: not kept */
+  struct cJSON *store;    /* those consumers by name, as last changed */
 } portal;
 
 typedef struct portal_answer {
@@ -32,6 +34,16 @@ typedef struct portal_answer {
 
 void portal_init(portal *p, gh_gateway *gw, const char *realm);
 void portal_destroy(portal *p);
+/* Keeps the consumers developers make in path (a JSON object of consumers
+ * by name, written whole on each change, mode 0600: it holds key digests).
+ * 0, or -1 with err saying why (a file that is not such an object). */
+int portal_open_store(portal *p, const char *path, char *err, size_t err_cap);
+/* Lays the kept consumers over the configuration just loaded (at start,
+ * after SIGHUP, after the admin API's PUT); one that the configuration
+ * refuses is reported on stderr and left out. */
+void portal_overlay(portal *p);
+/* Takes into the store what the admin API changed in kept consumers. */
+void portal_refresh(portal *p);
 /* Is the path (without query) the portal's: /portal or under /portal/? */
 bool portal_path(const char *path, size_t len);
 /* Answers one request to the portal (its body, if any, given whole) at now_ms. */

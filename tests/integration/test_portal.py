@@ -164,6 +164,51 @@ class Portal(ServedTest):
         self.assertGreater(os.path.getsize(shot), 10000)
 
 
+class PortalStore(unittest.TestCase):
+    def test_what_developers_make_outlives_a_restart(self):
+        s = Server()
+        state = s.state
+        try:
+            dev = token(state, "lena", "viewer")
+            kept = api(s, "POST", "/portal/api/keys", dev, {"plan": "starter"})[2]["key"]
+            revoked = api(s, "POST", "/portal/api/keys", dev, {"plan": "starter"})[2]
+            self.assertEqual(api(s, "POST", "/portal/api/subscriptions", dev, {"api": "catalog", "version": "v1"})[0], 201)
+            self.assertEqual(api(s, "DELETE", "/portal/api/keys/" + revoked["id"], dev)[0], 204)
+        finally:
+            s.stop()
+        store = os.path.join(state, "portal-consumers.json")
+        self.assertEqual(os.stat(store).st_mode & 0o777, 0o600)  # it holds key digests
+        with open(store) as f:
+            text = f.read()
+        self.assertIn(hashlib.sha256(kept.encode()).hexdigest(), text)
+        self.assertNotIn(kept, text)  # the digest only
+        s = Server("--state", state)  # the same state folder: the same store
+        try:
+            self.assertIn("1 developer consumer(s) restored", s.output())
+            products = s.url("/catalog/v1/products")
+            self.assertEqual(curl(products, "-H", "X-API-Key: " + kept)[0], 200)  # key and subscription kept
+            self.assertEqual(curl(products, "-H", "X-API-Key: " + revoked["key"])[0], 401)  # revoked stays revoked
+            me = api(s, "GET", "/portal/api/me", token(state, "lena", "viewer"))[2]
+            self.assertEqual((me["consumer"], len(me["keys"]), me["subscriptions"][0]["api"]), ("lena", 1, "catalog"))
+            # an operator's change to a developer's consumer through the admin API is kept too
+            patch = [{"op": "replace", "path": "/consumers/lena/subscriptions/0/state", "value": "suspended"}]
+            self.assertEqual(s.admin_get("/config", method="PATCH", body=json.dumps(patch).encode())[0], 200)
+            with open(store) as f:
+                self.assertEqual(json.load(f)["lena"]["subscriptions"][0]["state"], "suspended")
+        finally:
+            s.stop()
+
+    def test_a_store_that_is_not_one_is_refused_at_start(self):
+        state = tempfile.mkdtemp(prefix="gh-portal-")
+        with open(os.path.join(state, "portal-consumers.json"), "w") as f:
+            f.write("[not a store")
+        run = subprocess.run([test_server.SERVER, "--state", state, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"],
+                             capture_output=True, text=True, timeout=20)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("is not the portal's store", run.stderr)
+        self.assertIn("move it away", run.stderr)
+
+
 class PortalSettings(unittest.TestCase):
     def config_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
