@@ -190,6 +190,14 @@ GH_EXTERN int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *j
                                   char *msg, size_t msg_cap);
 
 /**
+ * Whether the host should fetch the key set at `url` now: never fetched, its
+ * "jwks_ttl" elapsed, or a token named a kid the set lacks and "jwks_cooldown"
+ * has passed since the last fetch (so forged kids cannot make the host hammer
+ * the identity provider). Cheap enough to poll every second. @return 1 or 0
+ */
+GH_EXTERN int gh_gateway_jwks_due(gh_gateway *gw, const char *url, int64_t now_ms);
+
+/**
  * OpenID Connect discovery for providers configured with "discovery_url":
  * the URLs to fetch, one at a time (i from 0); NULL past the end. Each lives
  * until the next reload.

@@ -53,11 +53,20 @@ static void note_url(gh__cfg *b, char ***list, size_t *n, const char *url) {
   if (d && !gh__cfg_push(b, (void ***)list, n, d)) gh__free(d);
 }
 
+/* When the host fetches the key set again (gh_gateway_jwks_due): every "jwks_ttl"
+ * (300 s), and sooner for a token naming an unknown kid, at most every "jwks_cooldown" (30 s). */
+static void refresh_policy(gh__cfg *b, const cJSON *p, gh_jwt_verifier *v) {
+  int64_t ttl = 300000, cooldown = 30000;
+  gh__cfg_seconds(b, p, "jwks_ttl", &ttl);
+  gh__cfg_seconds(b, p, "jwks_cooldown", &cooldown);
+  if (gh_jwt_verifier_set_refresh(v, ttl, cooldown)) gh__report_error(b->r, "bad jwks_ttl or jwks_cooldown");
+}
+
 static int introspect_trampoline(void *ud, const char *token, size_t len, char **json, size_t *json_len);
 
 static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, const char *name) {
   static const char *const known[] = {"name", "type", "issuer", "audience", "algorithms", "jwks", "jwks_url",
-                                      "discovery_url", "jwks_ttl", "leeway", "max_token_bytes", "typ", "cache_entries",
+                                      "discovery_url", "jwks_ttl", "jwks_cooldown", "leeway", "max_token_bytes", "typ", "cache_entries",
                                       "cache_ttl", "roles_claim", "scopes_claim", "groups_claim", NULL};
   gh__report_unknown_members(b->r, p, known);
   gh_jwt_verifier *v = NULL;
@@ -140,9 +149,7 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
       const char *set = urls[at] ? b->ctx->jwks_text(b->ctx->gw, urls[at], &len) : NULL;
       if (set) discovered_set = set, discovered_len = len;
       gh_oidc_metadata_free(m);
-      int64_t ttl = 300000;
-      gh__cfg_seconds(b, p, "jwks_ttl", &ttl);
-      if (gh_jwt_verifier_set_refresh(v, ttl, 30000)) gh__report_error(b->r, "bad jwks_ttl");
+      refresh_policy(b, p, v);
     }
   }
   if (url) {
@@ -151,9 +158,7 @@ static gh_idp *jwt_provider(gh__cfg *b, gh__gw_realm *realm, const cJSON *p, con
       gh__report_error(b->r, "must be an http(s) URL");
       gh__report_pop(b->r);
     }
-    int64_t ttl = 300000;
-    gh__cfg_seconds(b, p, "jwks_ttl", &ttl);
-    if (gh_jwt_verifier_set_refresh(v, ttl, 30000)) gh__report_error(b->r, "bad jwks_ttl");
+    refresh_policy(b, p, v);
     urls[at] = gh__cfg_dup(b, url);
     note_url(b, &b->s->jwks_urls, &b->s->n_jwks_urls, url);
   }

@@ -427,6 +427,18 @@ int gh_gateway_set_jwks(gh_gateway *gw, const char *url, const char *json, size_
   return rc;
 }
 
+int gh_gateway_jwks_due(gh_gateway *gw, const char *url, int64_t now_ms) {
+  if (!gw || !url || !gh__time_ok(now_ms) || !atomic_load(&gw->loaded)) return 0;
+  gh__snapshot *s = gh__gateway_acquire(gw);
+  int due = 0;
+  for (size_t r = 0; r < s->n_realms && !due; r++)
+    for (size_t v = 0; v < s->realms[r].n_verifiers && !due; v++)
+      if (s->realms[r].verifier_urls[v] && strcmp(s->realms[r].verifier_urls[v], url) == 0)
+        due = gh_jwt_verifier_refresh_due(s->realms[r].verifiers[v], now_ms);
+  release_snapshot(gw, s);
+  return due;
+}
+
 int gh_gateway_sync(gh_gateway *gw, int64_t now_ms) {
   if (!gw || !gh__time_ok(now_ms)) return GH_EINVAL;
   if (!atomic_load(&gw->loaded)) return GH_EMISUSE;

@@ -670,9 +670,20 @@ static void test_jwks_url_and_introspection(void **state) {
   char msg[256];
   assert_int_equal(gh_gateway_set_jwks(gw, "https://other.example/jwks", jwks, len, NOW, msg, sizeof msg), GH_ENOTFOUND);
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", "{", 1, NOW, msg, sizeof msg), GH_EPARSE);
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://id.example.com/jwks", NOW), 1); /* never fetched */
   assert_int_equal(gh_gateway_set_jwks(gw, "https://id.example.com/jwks", jwks, len, NOW, msg, sizeof msg), GH_OK);
   gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
   assert_int_equal(gh_decision_verdict(d), GH_VERDICT_FORWARD);
+  /* refetched after jwks_ttl (300 s) ... */
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://id.example.com/jwks", NOW + 299000), 0);
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://id.example.com/jwks", NOW + 300000), 1);
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://other.example/jwks", NOW + 300000), 0);
+  /* ... and sooner once a token names a kid the set lacks (RFC 7515 §4.1.4: keys roll over), but
+   * not before jwks_cooldown (30 s) since the last fetch, however many such tokens come */
+  gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", "Authorization: Bearer eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6InJvdGF0ZWQta2V5In0.eyJpc3MiOiJodHRwczovL2lkLmV4YW1wbGUuY29tIiwiYXVkIjoiYXBpOi8vb3JkZXJzIiwiaWF0IjoxNzk5OTk5OTQwLCJleHAiOjE4MDAwMDM2MDAsInN1YiI6ImFsaWNlIiwicm9sZXMiOlsidmlld2VyIl19.C93qzjqS8_5dhAOF6ixMtn1I0MXYdB6tnBiig0YACB9AzrX0h-1_9v7QtxBEC8rSxsPgFd2KU-uU1qNtdf85SA", NULL), NOW + 1000, d);
+  assert_int_equal(gh_decision_status(d), 401);
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://id.example.com/jwks", NOW + 29999), 0);
+  assert_int_equal(gh_gateway_jwks_due(gw, "https://id.example.com/jwks", NOW + 30000), 1);
   /* the fetched set survives a reload */
   assert_int_equal(gh_gateway_reload(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
   gh_gateway_decide(gw, t_gw_request(&q, "10.0.0.1", "GET", "/a", bearer("viewer"), NULL), NOW, d);
