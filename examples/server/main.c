@@ -14,6 +14,7 @@
 #include "client.h"
 #include "demo.h"
 #include "echo.h"
+#include "key_fetch.h"
 #include "limit_sync.h"
 #include "server.h"
 
@@ -44,15 +45,20 @@ static const char USAGE[] =
     "  --portal-store FILE  keeps the consumers developers make in the portal across restarts and\n"
     "                       reloads (default in the demo: DIR/portal-consumers.json; else not kept)\n"
     "  --no-portal          no portal: /portal goes through the pipeline like any other path\n"
+    "  --fetch-ca FILE      the CAs (PEM) that the https servers of jwks_url and discovery_url must\n"
+    "                       chain to (default: the system's bundle)\n"
     "Limits (times in seconds):\n"
     "  --header-timeout S (10)   the whole request head    --body-timeout S (30)     between body reads\n"
     "  --idle-timeout S (60)     a kept-alive connection   --connect-timeout S (5)   to an upstream\n"
     "  --upstream-timeout S (60) between upstream reads    --tunnel-timeout S (300)  a quiet WebSocket\n"
     "  --sync-interval S (1)     synced limits to Redis    --max-body BYTES (64 MiB)\n"
+    "  --fetch-timeout S (5)     a key set or discovery    --fetch-retry S (30)      after a failed fetch\n"
+    "  --fetch-max-bytes BYTES (1 MiB) a fetched key set or discovery document\n"
     "  --max-header-bytes BYTES (16384)  --max-headers N (100)  --max-connections N (10000 a worker)\n"
     "SIGHUP reloads FILE (a refused document changes nothing); SIGTERM or Ctrl-C drains and exits.\n";
 
 static server srv;
+static key_fetch *keys; /* the providers' key sets and discovery documents */
 static worker *workers;
 static uv_loop_t *main_loop;
 static uv_timer_t drain_timer;
@@ -119,7 +125,7 @@ static int worker_start(worker *w, int index) {
   if (srv.tls.cert_file) { /* each worker its own: mbedTLS's generator and keys are not shared across threads */
     char err[256];
     w->tls = malloc(sizeof *w->tls);
-    if (!w->tls || tls_server_init(w->tls, &srv.tls, err, sizeof err)) {
+    if (!w->tls || tls_config_server(w->tls, &srv.tls, err, sizeof err)) {
       fprintf(stderr, "gatehouse-server: TLS: %s\n", w->tls ? err : "out of memory");
       exit(2);
     }
@@ -141,6 +147,7 @@ static void main_drain_poll(uv_timer_t *t) {
   waited += DRAIN_POLL_MS;
   if (atomic_load(&workers_running) && waited < DRAIN_DEADLINE_MS + 1000) return;
   uv_timer_stop(t);
+  key_fetch_stop(keys);
   uv_stop(main_loop);
 }
 
@@ -178,6 +185,9 @@ static bool limit_option(const char *a, const char *v, server_limits *l) {
       {"--tunnel-timeout", true, offsetof(server_limits, tunnel_idle_timeout_ms)},
       {"--sync-interval", true, offsetof(server_limits, sync_interval_ms)},
       {"--max-body", false, offsetof(server_limits, max_body_bytes)},
+      {"--fetch-timeout", true, offsetof(server_limits, fetch_timeout_ms)},
+      {"--fetch-retry", true, offsetof(server_limits, fetch_retry_ms)},
+      {"--fetch-max-bytes", false, offsetof(server_limits, fetch_max_bytes)},
   };
   char *end;
   double d = strtod(v, &end);
@@ -291,10 +301,14 @@ int main(int argc, char **argv) {
                                .connect_timeout_ms = 5000,
                                .upstream_timeout_ms = 60000,
                                .tunnel_idle_timeout_ms = 300000,
-                               .sync_interval_ms = 1000};
+                               .sync_interval_ms = 1000,
+                               .fetch_timeout_ms = 5000,
+                               .fetch_retry_ms = 30000,
+                               .fetch_max_bytes = 1u << 20};
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
   const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL, *portal_store = NULL;
   bool no_portal = false;
+  const char *fetch_ca = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has = i + 1 < argc;
@@ -326,6 +340,8 @@ int main(int argc, char **argv) {
       portal_realm = argv[++i];
     } else if (!strcmp(a, "--portal-store") && has) {
       portal_store = argv[++i];
+    } else if (!strcmp(a, "--fetch-ca") && has) {
+      fetch_ca = argv[++i];
     } else if (!strcmp(a, "--no-portal")) {
       no_portal = true;
     } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
@@ -411,6 +427,16 @@ int main(int argc, char **argv) {
   if ((rc = limit_sync_start(&sync, &srv, srv.limits.sync_interval_ms))) {
     fprintf(stderr, "gatehouse-server: cannot start the synced limits' thread: %s\n", uv_strerror(rc));
     return 1;
+  }
+  key_fetch_options fo = {.ca_file = fetch_ca,
+                          .max_bytes = srv.limits.fetch_max_bytes,
+                          .timeout_ms = srv.limits.fetch_timeout_ms,
+                          .retry_ms = srv.limits.fetch_retry_ms,
+                          .discovery_ms = 3600000};
+  char fetch_err[512];
+  if (key_fetch_start(&keys, main_loop, srv.gw, &fo, fetch_err, sizeof fetch_err)) {
+    fprintf(stderr, "gatehouse-server: %s\n", fetch_err);
+    return 2;
   }
   banner(key, state_dir);
   gh_signing_key_free(key);

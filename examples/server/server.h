@@ -25,6 +25,7 @@ typedef struct server_limits {
   uint64_t header_timeout_ms, body_timeout_ms, idle_timeout_ms, connect_timeout_ms, upstream_timeout_ms;
   uint64_t tunnel_idle_timeout_ms; /* a WebSocket tunnel with no bytes either way is closed */
   uint64_t sync_interval_ms;       /* synced limits: how often counts go to Redis and back */
+  uint64_t fetch_timeout_ms, fetch_retry_ms, fetch_max_bytes; /* key sets and discovery documents */
 } server_limits;
 
 typedef struct server {
@@ -53,7 +54,7 @@ typedef struct worker {
   uv_async_t wake; /* tells the loop to look at srv->draining */
   uv_thread_t thread;
   upstream_pool *pool;
-  tls_server *tls; /* NULL: plain HTTP */
+  tls_config *tls; /* NULL: plain HTTP */
   size_t connections;
   struct client *clients; /* open connections */
   gh_decision **spare;    /* decisions between requests: only requests in flight hold one */

@@ -17,7 +17,7 @@ static int failed(char *err, size_t cap, const char *what, const char *file, int
   return -1;
 }
 
-int tls_server_init(tls_server *t, const tls_options *o, char *err, size_t cap) {
+int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap) {
   mbedtls_ssl_config_init(&t->conf);
   mbedtls_entropy_init(&t->entropy);
   mbedtls_ctr_drbg_init(&t->drbg);
@@ -51,7 +51,33 @@ int tls_server_init(tls_server *t, const tls_options *o, char *err, size_t cap) 
   return 0;
 }
 
-void tls_server_free(tls_server *t) {
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt" /* Debian's ca-certificates */
+
+int tls_config_client(tls_config *t, const char *ca_file, char *err, size_t cap) {
+  mbedtls_ssl_config_init(&t->conf);
+  mbedtls_entropy_init(&t->entropy);
+  mbedtls_ctr_drbg_init(&t->drbg);
+  mbedtls_x509_crt_init(&t->cert);
+  mbedtls_x509_crt_init(&t->ca);
+  mbedtls_pk_init(&t->key);
+  int rc;
+  static const unsigned char personal[] = "gatehouse-server client";
+  if ((rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, personal, sizeof personal - 1)))
+    return failed(err, cap, "the random generator", NULL, rc);
+  const char *bundle = ca_file ? ca_file : SYSTEM_CA_BUNDLE;
+  if ((rc = mbedtls_x509_crt_parse_file(&t->ca, bundle)) < 0) /* > 0: some certificates skipped */
+    return failed(err, cap, ca_file ? "--fetch-ca" : "the system's CA bundle", bundle, rc);
+  if ((rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT)))
+    return failed(err, cap, "TLS defaults", NULL, rc);
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+  mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+  mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  return 0;
+}
+
+void tls_config_free(tls_config *t) {
   mbedtls_ssl_config_free(&t->conf);
   mbedtls_ctr_drbg_free(&t->drbg);
   mbedtls_entropy_free(&t->entropy);
@@ -75,12 +101,32 @@ static int bio_recv(void *ctx, unsigned char *p, size_t n) {
   return (int)n;
 }
 
-int tls_conn_init(tls_conn *c, tls_server *t) {
+int tls_conn_init(tls_conn *c, tls_config *t) {
   memset(c, 0, sizeof *c);
   mbedtls_ssl_init(&c->ssl);
   if (mbedtls_ssl_setup(&c->ssl, &t->conf)) return -1;
   mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
   return 0;
+}
+
+int tls_conn_init_client(tls_conn *c, tls_config *t, const char *host) {
+  if (tls_conn_init(c, t) || mbedtls_ssl_set_hostname(&c->ssl, host)) return -1;
+  wbuf none = {0};
+  int rc = tls_conn_receive(c, NULL, 0, &none); /* the ClientHello, into the output */
+  wbuf_free(&none);
+  return rc < 0 ? -1 : 0;
+}
+
+void tls_conn_error(const tls_conn *c, char *out, size_t cap) {
+  uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
+  if (c->last_error == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != (uint32_t)-1 && flags) {
+    char why[256];
+    mbedtls_x509_crt_verify_info(why, sizeof why, "", flags);
+    why[strcspn(why, "\n")] = 0;
+    snprintf(out, cap, "the certificate is not accepted: %s", why);
+    return;
+  }
+  mbedtls_strerror(c->last_error, out, cap);
 }
 
 void tls_conn_free(tls_conn *c) {
@@ -100,7 +146,10 @@ int tls_conn_receive(tls_conn *c, const char *cipher, size_t n, wbuf *plain) {
   if (!c->ready) {
     int rc = mbedtls_ssl_handshake(&c->ssl);
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return 0;
-    if (rc) return -1;
+    if (rc) {
+      c->last_error = rc;
+      return -1;
+    }
     c->ready = true;
     note_client_cert(c);
   }
@@ -113,7 +162,9 @@ int tls_conn_receive(tls_conn *c, const char *cipher, size_t n, wbuf *plain) {
       continue;
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ) return 0;
-    return rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ? 1 : -1;
+    if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return 1;
+    c->last_error = rc;
+    return -1;
   }
 }
 

@@ -617,6 +617,19 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def make_test_ca(d):
+    """In d: a test CA (ca.pem), a server certificate for localhost and 127.0.0.1 (server.pem, .key) and a
+    client certificate (client.pem, .key), all P-256, made with the openssl command."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=gatehouse test CA", cwd=d)
+    with open(os.path.join(d, "server.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for who, subj in (("server", "/CN=127.0.0.1"), ("client", "/CN=client-app")):
+        openssl("req", *ec, "-keyout", who + ".key", "-out", who + ".csr", "-subj", subj, cwd=d)
+        openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", who + ".pem", "-days", "2", *(["-extfile", "server.ext"] if who == "server" else []), cwd=d)
+
+
 class TlsServer(ServedTest):
     """HTTPS with mbedTLS: a test CA made here with the openssl command, a server certificate for
     127.0.0.1, and a client certificate whose SHA-256 binds a token (RFC 8705)."""
@@ -624,14 +637,7 @@ class TlsServer(ServedTest):
     @classmethod
     def setUpClass(cls):
         cls.dir = d = tempfile.mkdtemp(prefix="gh-tls-")
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-        openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=gatehouse test CA", cwd=d)
-        with open(os.path.join(d, "server.ext"), "w") as f:
-            f.write("subjectAltName=IP:127.0.0.1\n")
-        for who, subj in (("server", "/CN=127.0.0.1"), ("client", "/CN=client-app")):
-            openssl("req", *ec, "-keyout", who + ".key", "-out", who + ".csr", "-subj", subj, cwd=d)
-            openssl("x509", "-req", "-in", who + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                    "-out", who + ".pem", "-days", "2", *(["-extfile", "server.ext"] if who == "server" else []), cwd=d)
+        make_test_ca(d)
         cls.start("--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key"),
                   "--tls-client-ca", os.path.join(d, "ca.pem"))
 
