@@ -45,6 +45,8 @@ static const char USAGE[] =
     "  --portal-store FILE  keeps the consumers developers make in the portal across restarts and\n"
     "                       reloads (default in the demo: DIR/portal-consumers.json; else not kept)\n"
     "  --no-portal          no portal: /portal goes through the pipeline like any other path\n"
+    "  --upstream-ca FILE   the CAs (PEM) that https:// upstream targets' certificates must chain to\n"
+    "                       (default: the system's bundle)\n"
     "  --fetch-ca FILE      the CAs (PEM) that the https servers of jwks_url and discovery_url must\n"
     "                       chain to (default: the system's bundle)\n"
     "Limits (times in seconds):\n"
@@ -115,6 +117,9 @@ static void worker_run(void *arg) {
   worker *w = arg;
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
+  if (w->upstream_tls) tls_config_free(w->upstream_tls); /* after the loop: its connections are closed */
+  free(w->upstream_tls);
+  w->upstream_tls = NULL;
   atomic_fetch_sub(&workers_running, 1);
 }
 
@@ -340,6 +345,8 @@ int main(int argc, char **argv) {
       portal_realm = argv[++i];
     } else if (!strcmp(a, "--portal-store") && has) {
       portal_store = argv[++i];
+    } else if (!strcmp(a, "--upstream-ca") && has) {
+      srv.upstream_ca = argv[++i];
     } else if (!strcmp(a, "--fetch-ca") && has) {
       fetch_ca = argv[++i];
     } else if (!strcmp(a, "--no-portal")) {

@@ -4,7 +4,9 @@
  * X-Forwarded-* added, the request id passed on), the body streamed as it
  * arrives, and the response streamed back to the client with the
  * decision's response headers added. Either side slower than the other
- * stops the faster one's reading (backpressure) instead of buffering. */
+ * stops the faster one's reading (backpressure) instead of buffering.
+ * https:// targets are reached over TLS (tls.h, the client side): the
+ * plaintext goes through the same path as a plain connection's bytes. */
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -47,7 +49,9 @@ struct upstream_conn {
   int open_handles;         /* freed when the tcp and the timer are both closed */
   worker *w;
   client *c;     /* NULL: idle in the pool, or abandoned */
-  char key[160]; /* "host:port" */
+  char key[200]; /* "http://host:port" or "https://host:port": what a pooled connection is for */
+  char host[128];
+  tls_conn *tls; /* an https target's session (NULL: plain) */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   bool upgraded; /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
   bool reused;   /* taken from the pool for this exchange: the upstream may have closed it meanwhile */
@@ -88,6 +92,8 @@ static void on_conn_closed(uv_handle_t *h) {
   wbuf_free(&u->out);
   wbuf_free(&u->head_out);
   wbuf_free(&u->head.bytes);
+  if (u->tls) tls_conn_free(u->tls);
+  free(u->tls);
   free(u);
 }
 
@@ -352,9 +358,8 @@ static void after_parse(upstream_conn *u, llhttp_errno_t err) {
   }
 }
 
-static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)suggested;
-  upstream_pool *p = ((upstream_conn *)h->data)->w->pool;
+/* A read buffer: a spare one, or new (NULL when out of memory). */
+static read_buf *take_read_buf(upstream_pool *p) {
   read_buf *r = p->spare_reads;
   if (r) {
     p->spare_reads = r->next_spare;
@@ -363,6 +368,12 @@ static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     r->home = p;
   }
   if (r) r->refs = 1;
+  return r;
+}
+
+static void on_upstream_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  (void)suggested;
+  read_buf *r = take_read_buf(((upstream_conn *)h->data)->w->pool);
   *buf = uv_buf_init(r ? r->data : NULL, r ? READ_SIZE : 0);
 }
 
@@ -391,6 +402,77 @@ void proxy_tunnel_send(client *c, const char *p, size_t n) {
   to_upstream(u, &out);
 }
 
+/* The upstream ended the connection (eof: cleanly) while an exchange was on. */
+static void upstream_ended(upstream_conn *u, bool eof) {
+  if (u->c->tunnel) { /* the upstream closed the tunnel: so does the client, once it has what was sent */
+    client *c = u->c;
+    conn_close(u);
+    client_response_done(c, 101, false);
+    return;
+  }
+  if (eof && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK && u->done_status) {
+    after_parse(u, HPE_OK);
+    return;
+  }
+  upstream_failed(u, "the upstream closed the connection");
+}
+
+/* n bytes of the exchange in r (taken: r is unref'd), parsed or tunnelled. */
+static void upstream_bytes(upstream_conn *u, read_buf *r, size_t n) {
+  const char *p = r->data;
+  u->reading = p;
+  if (u->c->tunnel) { /* unparsed from here on */
+    relay_upstream_bytes(u, p, n);
+    u->reading = NULL;
+    read_buf_unref(r);
+    return;
+  }
+  llhttp_errno_t err = n ? llhttp_execute(&u->parser, p, n) : HPE_OK;
+  if (err == HPE_PAUSED_UPGRADE && u->upgraded) { /* the 101's head ended: the rest of this read is the tunnel's */
+    const char *rest = llhttp_get_error_pos(&u->parser);
+    client_tunnel_start(u->c);
+    relay_upstream_bytes(u, rest, (size_t)(p + n - rest));
+    u->reading = NULL;
+    read_buf_unref(r);
+    return;
+  }
+  u->reading = NULL;
+  read_buf_unref(r);
+  after_parse(u, err);
+}
+
+static void tls_flush(upstream_conn *u);
+
+/* Ciphertext from an https upstream: the handshake goes on, and the plaintext takes the plain path. */
+static void upstream_tls_bytes(upstream_conn *u, read_buf *cipher, size_t n) {
+  wbuf plain = {0};
+  int rc = tls_conn_receive(u->tls, cipher->data, n, &plain);
+  read_buf_unref(cipher);
+  tls_flush(u); /* handshake replies, and the request once the handshake is done */
+  if (rc < 0) {
+    char why[300], detail[400];
+    tls_conn_error(u->tls, why, sizeof why);
+    snprintf(detail, sizeof detail, "TLS with the upstream failed: %s", why);
+    wbuf_free(&plain);
+    if (u->c) upstream_failed(u, detail);
+    else conn_close(u);
+    return;
+  }
+  for (size_t at = 0; at < plain.len && u->c && !u->closing;) {
+    read_buf *r = take_read_buf(u->w->pool);
+    if (!r) {
+      upstream_failed(u, "the server is out of memory");
+      break;
+    }
+    size_t k = plain.len - at < READ_SIZE ? plain.len - at : READ_SIZE;
+    memcpy(r->data, plain.p + at, k);
+    at += k;
+    upstream_bytes(u, r, k);
+  }
+  wbuf_free(&plain);
+  if (rc == 1 && u->c && !u->closing) upstream_ended(u, true); /* close_notify */
+}
+
 static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   upstream_conn *u = s->data;
   read_buf *r = buf->base ? read_buf_of(buf->base) : NULL;
@@ -404,39 +486,13 @@ static void on_upstream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
   }
   if (nread < 0) {
     read_buf_unref(r);
-    if (u->c->tunnel) { /* the upstream closed the tunnel: so does the client, once it has what was sent */
-      client *c = u->c;
-      conn_close(u);
-      client_response_done(c, 101, false);
-      return;
-    }
-    if (nread == UV_EOF && llhttp_message_needs_eof(&u->parser) && llhttp_finish(&u->parser) == HPE_OK &&
-        u->done_status) {
-      after_parse(u, HPE_OK);
-      return;
-    }
-    upstream_failed(u, "the upstream closed the connection");
+    upstream_ended(u, nread == UV_EOF);
     return;
   }
-  u->reading = buf->base;
-  if (u->c->tunnel) { /* unparsed from here on */
-    relay_upstream_bytes(u, buf->base, (size_t)nread);
-    u->reading = NULL;
-    read_buf_unref(r);
-    return;
-  }
-  llhttp_errno_t err = nread ? llhttp_execute(&u->parser, buf->base, (size_t)nread) : HPE_OK;
-  if (err == HPE_PAUSED_UPGRADE && u->upgraded) { /* the 101's head ended: the rest of this read is the tunnel's */
-    const char *rest = llhttp_get_error_pos(&u->parser);
-    client_tunnel_start(u->c);
-    relay_upstream_bytes(u, rest, (size_t)(buf->base + nread - rest));
-    u->reading = NULL;
-    read_buf_unref(r);
-    return;
-  }
-  u->reading = NULL;
-  read_buf_unref(r);
-  after_parse(u, err);
+  if (u->tls)
+    upstream_tls_bytes(u, r, (size_t)nread);
+  else if (r)
+    upstream_bytes(u, r, (size_t)nread);
 }
 
 static void on_client_drained(uv_stream_t *s, int status) {
@@ -476,10 +532,25 @@ static void on_upstream_drained(uv_stream_t *s, int status) {
   if (uv_stream_get_write_queue_size(s) <= LOW_WATER) client_pause_reading(u->c, false);
 }
 
+/* An https upstream's pending ciphertext to the socket; the plaintext waiting for the handshake, once it is done. */
+static void tls_flush(upstream_conn *u) {
+  if (u->tls->ready && u->out.len) {
+    if (tls_conn_send(u->tls, u->out.p, u->out.len)) u->out.failed = true;
+    u->out.len = 0;
+  }
+  wbuf cipher = tls_conn_take_output(u->tls);
+  if (cipher.len) send_buf((uv_stream_t *)&u->tcp, &cipher, on_upstream_drained);
+  wbuf_free(&cipher);
+}
+
 static void to_upstream(upstream_conn *u, wbuf *b) {
-  if (!u->connected) {
+  if (!u->connected || (u->tls && !u->tls->ready)) { /* held until the connection (and TLS) is up */
     wbuf_put(&u->out, b->p, b->len);
     wbuf_free(b);
+  } else if (u->tls) {
+    if (tls_conn_send(u->tls, b->p, b->len)) u->out.failed = true;
+    wbuf_free(b);
+    tls_flush(u);
   } else {
     send_buf((uv_stream_t *)&u->tcp, b, on_upstream_drained);
   }
@@ -504,6 +575,10 @@ static void on_connected(uv_connect_t *req, int status) {
   uv_timer_stop(&u->connect_timer);
   uv_tcp_nodelay(&u->tcp, 1);
   uv_read_start((uv_stream_t *)&u->tcp, on_upstream_alloc, on_upstream_read);
+  if (u->tls) { /* the ClientHello goes; the request waits for the handshake */
+    tls_flush(u);
+    return;
+  }
   if (u->out.len) {
     wbuf pending = u->out;
     u->out = (wbuf){0};
@@ -511,10 +586,11 @@ static void on_connected(uv_connect_t *req, int status) {
   }
 }
 
-/* "http://host:port/..." → host and port; false for anything else. */
-static bool parse_target(const char *url, char *host, size_t cap, int *port) {
-  if (strncmp(url, "http://", 7)) return false;
-  const char *h = url + 7, *end = h + strcspn(h, "/?#");
+/* "http[s]://host:port/..." → host, port and whether TLS; false for anything else. */
+static bool parse_target(const char *url, char *host, size_t cap, int *port, bool *https) {
+  *https = !strncmp(url, "https://", 8);
+  if (!*https && strncmp(url, "http://", 7)) return false;
+  const char *h = url + (*https ? 8 : 7), *end = h + strcspn(h, "/?#");
   const char *colon = NULL;
   if (*h == '[') { /* [v6]:port */
     const char *close = memchr(h, ']', (size_t)(end - h));
@@ -525,7 +601,7 @@ static bool parse_target(const char *url, char *host, size_t cap, int *port) {
     colon = memchr(h, ':', (size_t)(end - h));
     snprintf(host, cap, "%.*s", (int)((colon ? colon : end) - h), h);
   }
-  *port = colon ? atoi(colon + 1) : 80;
+  *port = colon ? atoi(colon + 1) : *https ? 443 : 80;
   return *port > 0 && *port < 65536 && host[0];
 }
 
@@ -542,7 +618,21 @@ static bool resolve(const char *host, int port, struct sockaddr_storage *addr) {
 }
 
 /* An idle connection to key from the pool (unless fresh is asked for), or a new one. */
-static upstream_conn *connection_for(worker *w, const char *key, const char *host, int port, bool fresh) {
+/* The worker's TLS client configuration for https upstreams, made on first need (NULL: it cannot be). */
+static tls_config *upstream_tls(worker *w) {
+  if (w->upstream_tls || w->upstream_tls_failed) return w->upstream_tls;
+  char err[512];
+  tls_config *t = malloc(sizeof *t);
+  if (t && !tls_config_client(t, w->srv->upstream_ca, err, sizeof err)) return w->upstream_tls = t;
+  if (t) tls_config_free(t);
+  free(t);
+  w->upstream_tls_failed = true;
+  fprintf(stderr, "gatehouse-server: https upstreams cannot be reached: %s\n", t ? err : "out of memory");
+  return NULL;
+}
+
+static upstream_conn *connection_for(worker *w, const char *key, const char *host, int port, bool https,
+                                     bool fresh) {
   upstream_pool *p = w->pool;
   for (upstream_conn **at = &p->idle; *at && !fresh; at = &(*at)->next_idle)
     if (!strcmp((*at)->key, key)) {
@@ -554,8 +644,17 @@ static upstream_conn *connection_for(worker *w, const char *key, const char *hos
     }
   struct sockaddr_storage addr;
   if (!resolve(host, port, &addr)) return NULL;
+  tls_config *tls = https ? upstream_tls(w) : NULL;
+  if (https && !tls) return NULL;
   upstream_conn *u = calloc(1, sizeof *u);
   if (!u) return NULL;
+  if (https && (!(u->tls = malloc(sizeof *u->tls)) || tls_conn_init_client(u->tls, tls, host))) {
+    if (u->tls) tls_conn_free(u->tls);
+    free(u->tls);
+    free(u);
+    return NULL;
+  }
+  snprintf(u->host, sizeof u->host, "%s", host);
   u->w = w;
   u->head.max_bytes = 65536;
   u->head.max_fields = MAX_HEADERS;
@@ -577,14 +676,15 @@ void proxy_start(client *c) { start_exchange(c, false); }
 
 static void start_exchange(client *c, bool fresh) {
   const char *target = gh_decision_target(c->d);
-  char host[128], key[160];
+  char host[128], key[200];
   int port = 0;
-  if (!target || !parse_target(target, host, sizeof host, &port)) {
-    client_fail(c, 502, "the upstream target is not an http:// URL this server can reach", true);
+  bool https = false;
+  if (!target || !parse_target(target, host, sizeof host, &port, &https)) {
+    client_fail(c, 502, "the upstream target is not an http(s):// URL this server can reach", true);
     return;
   }
-  snprintf(key, sizeof key, "%s:%d", host, port);
-  upstream_conn *u = connection_for(c->w, key, host, port, fresh);
+  snprintf(key, sizeof key, "%s://%s:%d", https ? "https" : "http", host, port);
+  upstream_conn *u = connection_for(c->w, key, host, port, https, fresh);
   if (!u) {
     client_upstream_unreachable(c, "the upstream could not be reached");
     return;

@@ -35,6 +35,7 @@ typedef struct server {
   const char *admin_token; /* required by the admin API but for /health and /ready; NULL: admin API on loopback only */
   server_limits limits;
   tls_options tls; /* cert_file NULL: plain HTTP */
+  const char *upstream_ca; /* the CAs https upstreams chain to (NULL: the system's) */
   gh_gateway *gw;
   bool portal_on; /* /portal is the developer portal's (--no-portal: the pipeline's like any path) */
   portal portal;
@@ -55,6 +56,8 @@ typedef struct worker {
   uv_thread_t thread;
   upstream_pool *pool;
   tls_config *tls; /* NULL: plain HTTP */
+  tls_config *upstream_tls; /* https upstreams: made on first need */
+  bool upstream_tls_failed;
   size_t connections;
   struct client *clients; /* open connections */
   gh_decision **spare;    /* decisions between requests: only requests in flight hold one */

@@ -3,12 +3,15 @@
  * into `out`, which the caller sends. */
 #include "tls.h"
 
+#include <arpa/inet.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
 #include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *ALPN[] = {"http/1.1", NULL};
+#define ERR_IP_NOT_NAMED (-0x7F01) /* ours: the certificate does not name the address (no mbedTLS code is this) */
 
 static int failed(char *err, size_t cap, const char *what, const char *file, int rc) {
   char why[160];
@@ -110,7 +113,11 @@ int tls_conn_init(tls_conn *c, tls_config *t) {
 }
 
 int tls_conn_init_client(tls_conn *c, tls_config *t, const char *host) {
-  if (tls_conn_init(c, t) || mbedtls_ssl_set_hostname(&c->ssl, host)) return -1;
+  if (tls_conn_init(c, t)) return -1;
+  /* mbedTLS 2.28 matches host names only: an address is matched here, after the handshake */
+  if (inet_pton(AF_INET, host, c->peer_ip) == 1) c->peer_ip_len = 4;
+  else if (inet_pton(AF_INET6, host, c->peer_ip) == 1) c->peer_ip_len = 16;
+  else if (mbedtls_ssl_set_hostname(&c->ssl, host)) return -1;
   wbuf none = {0};
   int rc = tls_conn_receive(c, NULL, 0, &none); /* the ClientHello, into the output */
   wbuf_free(&none);
@@ -126,12 +133,49 @@ void tls_conn_error(const tls_conn *c, char *out, size_t cap) {
     snprintf(out, cap, "the certificate is not accepted: %s", why);
     return;
   }
+  if (c->last_error == ERR_IP_NOT_NAMED) {
+    snprintf(out, cap, "the certificate is not accepted: it does not name the address connected to");
+    return;
+  }
   mbedtls_strerror(c->last_error, out, cap);
 }
 
 void tls_conn_free(tls_conn *c) {
   mbedtls_ssl_free(&c->ssl);
   wbuf_free(&c->out);
+}
+
+/* Does the certificate's subjectAltName extension (OID 2.5.29.17) hold this iPAddress (tag [7])? */
+static bool names_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+  unsigned char *p = crt->v3_ext.p, *end = p + crt->v3_ext.len;
+  size_t len;
+  if (!p || mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
+  end = p + len;
+  while (p < end) {
+    if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
+    unsigned char *ext_end = p + len;
+    if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OID)) return false;
+    bool san = len == 3 && !memcmp(p, "\x55\x1d\x11", 3);
+    p += len;
+    int critical;
+    if (p < ext_end && *p == MBEDTLS_ASN1_BOOLEAN && mbedtls_asn1_get_bool(&p, ext_end, &critical)) return false;
+    if (mbedtls_asn1_get_tag(&p, ext_end, &len, MBEDTLS_ASN1_OCTET_STRING)) return false;
+    if (san) {
+      unsigned char *q = p, *names_end;
+      if (mbedtls_asn1_get_tag(&q, p + len, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
+      names_end = q + len;
+      while (q < names_end) {
+        unsigned char tag = *q++;
+        size_t n;
+        if (mbedtls_asn1_get_len(&q, names_end, &n)) return false;
+        if (tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && n == ip_len && !memcmp(q, ip, n)) return true;
+        q += n;
+      }
+      return false;
+    }
+    p = ext_end;
+  }
+  return false;
 }
 
 /* After the handshake: the client certificate's SHA-256, when it verified against the CA. */
@@ -152,6 +196,11 @@ int tls_conn_receive(tls_conn *c, const char *cipher, size_t n, wbuf *plain) {
     }
     c->ready = true;
     note_client_cert(c);
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+    if (c->peer_ip_len && (!peer || !names_ip(peer, c->peer_ip, c->peer_ip_len))) {
+      c->last_error = ERR_IP_NOT_NAMED;
+      return -1;
+    }
   }
   unsigned char buf[16384];
   for (;;) {

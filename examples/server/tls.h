@@ -48,6 +48,8 @@ typedef struct tls_conn {
   bool ready;           /* handshake done */
   bool has_client_cert; /* a client certificate that verified against the CA */
   int last_error;       /* mbedTLS's code of the last failure */
+  unsigned char peer_ip[16]; /* a client's peer named by an IP address: the certificate must name it (RFC 5280 §4.2.1.6) */
+  size_t peer_ip_len;        /* 4, 16, or 0: a host name, checked by mbedTLS */
   unsigned char client_cert_sha256[32];
 } tls_conn;
 

@@ -690,5 +690,91 @@ class TlsServer(ServedTest):
         self.assertEqual(self.https(self.url("/v2/orders/7"), *with_cert)[0], 401)
 
 
+class HttpsUpstream(unittest.TestCase):
+    """https:// targets: TLS to the upstream, its certificate checked against --upstream-ca and the
+    address connected to (RFC 5280 §4.2.1.6 iPAddress), connections pooled."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = d = tempfile.mkdtemp(prefix="gh-up-tls-")
+        make_test_ca(d)
+        cls.good = cls.upstream(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+        # a certificate of the same CA that names no address: refused for 127.0.0.1
+        cls.unnamed = cls.upstream(os.path.join(d, "client.pem"), os.path.join(d, "client.key"))
+
+    @classmethod
+    def upstream(cls, cert, key):
+        import http.server
+        import ssl
+
+        class Echo(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self):
+                n = int(self.headers.get("Content-Length", 0))
+                got = self.rfile.read(n) if n else b""
+                self.server.peers.add(self.client_address)
+                body = json.dumps({"method": self.command, "path": self.path, "bytes": len(got),
+                                   "proto": self.headers.get("X-Forwarded-Proto")}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+        server.peers = set()
+        server.handle_error = lambda request, address: None  # refused handshakes are the point here
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    def serve(self, *args):
+        config = {"gatehouse": 1,
+                  "upstreams": {"good": {"targets": ["https://127.0.0.1:%d" % self.good.server_address[1]]},
+                                "unnamed": {"targets": ["https://127.0.0.1:%d" % self.unnamed.server_address[1]]}},
+                  "routes": [{"method": "*", "path": "/good/{rest*}", "upstream": "good", "auth": "none"},
+                             {"method": "GET", "path": "/unnamed", "upstream": "unnamed", "auth": "none"}]}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(config, f)
+        s = Server("--config", f.name, "--workers", "1", *args)
+        self.addCleanup(s.stop)
+        return s
+
+    def test_requests_and_bodies_over_tls_on_pooled_connections(self):
+        s = self.serve("--upstream-ca", os.path.join(self.dir, "ca.pem"))
+        self.good.peers.clear()
+        for i in range(5):
+            status, _, body = curl(s.url("/good/items/%d?x=1" % i))
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body)["path"], "/good/items/%d?x=1" % i)
+        self.assertLessEqual(len(self.good.peers), 2)  # kept alive: not one TLS handshake per request
+        data = os.urandom(3_000_000)
+        path = os.path.join(self.dir, "body.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        status, _, body = curl("-X", "POST", "--data-binary", "@" + path, s.url("/good/upload"))
+        self.assertEqual((status, json.loads(body)["bytes"]), (200, 3_000_000))
+
+    def test_a_certificate_that_does_not_name_the_address_is_refused(self):
+        s = self.serve("--upstream-ca", os.path.join(self.dir, "ca.pem"))
+        status, _, body = curl(s.url("/unnamed"))
+        self.assertEqual(status, 502)
+        self.assertIn("does not name the address", body.decode())
+
+    def test_an_upstream_of_an_unknown_ca_is_refused(self):
+        s = self.serve()  # the system's CAs: the test CA is not one of them
+        status, _, body = curl(s.url("/good/x"))
+        self.assertEqual(status, 502)
+        self.assertIn("TLS with the upstream failed", body.decode())
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
