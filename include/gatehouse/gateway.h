@@ -226,6 +226,15 @@ GH_EXTERN int gh_gateway_set_discovery(gh_gateway *gw, const char *url, const ch
 GH_EXTERN int gh_gateway_authenticate(gh_gateway *gw, const char *realm, const gh_request *request, int64_t now_ms,
                                       gh_identity **out, int *reason, char *challenge, size_t challenge_cap);
 
+/**
+ * Whether deciding a request may wait on I/O with the serving configuration:
+ * a "strict" limit (a Redis round trip) or an introspection provider (the
+ * host's hook). A host with an event loop decides requests off the loop (a
+ * thread pool) when it may, and inline, where it costs nothing, when not.
+ * It can change with each reload. @return 1 or 0
+ */
+GH_EXTERN int gh_gateway_decide_may_wait(gh_gateway *gw);
+
 /** A decision, reused request after request by one thread. @return GH_OK, GH_ENOMEM */
 GH_EXTERN int gh_decision_new(gh_decision **out);
 /** Frees the decision, completing it first if needed (as gh_gateway_complete with status 0). NULL is a no-op. */

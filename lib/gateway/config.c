@@ -295,7 +295,7 @@ void gh__cfg_limit(gh__cfg *b, const cJSON *def, gh__gw_limit *l) {
     failure_mode = k == 0 ? GH_REDIS_FAIL_OPEN : k == 1 ? GH_REDIS_FAIL_CLOSED : GH_REDIS_FAIL_LOCAL;
   }
   bool strict = mode && strcmp(mode, "strict") == 0, synced = mode && strcmp(mode, "synced") == 0;
-  l->synced = synced;
+  l->synced = synced, l->strict = strict;
   if (mode && !strict && !synced && strcmp(mode, "local") != 0) {
     gh__report_push_name(b->r, "mode");
     gh__report_error(b->r, "must be \"local\", \"strict\" or \"synced\"");

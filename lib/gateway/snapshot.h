@@ -46,6 +46,7 @@ typedef struct gh__gw_limit {
   gh_limit_key *key;
   bool concurrency;
   bool synced;        /* mode "synced": gh_gateway_sync pushes and pulls its counts */
+  bool strict;        /* mode "strict": a Redis round trip in each decision that takes it */
   bool quota;         /* a calendar quota: its units are a consumer's usage */
   char *policy_field; /* its RateLimit-Policy value */
   char *recipe;       /* its key recipe: limits with the same one share one key per request */

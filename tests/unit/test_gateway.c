@@ -167,6 +167,7 @@ static void test_authentication_denials(void **state) {
 static void test_authenticate_without_route(void **state) {
   (void)state;
   gh_gateway *gw = t_gw_load(example);
+  assert_int_equal(gh_gateway_decide_may_wait(gw), 0); /* local limits, keys in the document: nothing waits */
   t_req q;
   gh_identity *id = NULL;
   int reason = -1;
@@ -658,6 +659,7 @@ static void test_jwks_url_and_introspection(void **state) {
   gh_gateway_set_introspection(gw, introspect, &calls);
   char errors[1024];
   assert_int_equal(gh_gateway_load(gw, doc, strlen(doc), errors, sizeof errors), GH_OK);
+  assert_int_equal(gh_gateway_decide_may_wait(gw), 1); /* an introspection provider calls the host's hook */
   assert_string_equal(gh_gateway_jwks_url(gw, 0), "https://id.example.com/jwks");
   assert_null(gh_gateway_jwks_url(gw, 1));
   gh_decision *d;
