@@ -54,8 +54,8 @@ static void give_back_decision(worker *w, gh_decision *d) {
     gh_decision_free(d);
 }
 
-static void on_handle_closed(uv_handle_t *h) {
-  client *c = h->data;
+/* One of the client's handles (or a decision on the thread pool) is over; the last one frees it. */
+static void client_release(client *c) {
   if (--c->open_handles) return;
   c->w->connections--;
   if (c->prev)
@@ -71,6 +71,8 @@ static void on_handle_closed(uv_handle_t *h) {
   free(c->tls);
   free(c);
 }
+
+static void on_handle_closed(uv_handle_t *h) { client_release(h->data); }
 
 void client_send(client *c, wbuf *b, sent_fn done) {
   if (!c->tls) {
@@ -303,7 +305,7 @@ static void feed(client *c) {
     c->in_len = 0;
     return;
   }
-  while (!c->closing && !c->shutting && c->in_len && !(c->forwarding && c->request_complete)) {
+  while (!c->closing && !c->shutting && !c->deciding && c->in_len && !(c->forwarding && c->request_complete)) {
     llhttp_errno_t err = llhttp_execute(&c->parser, c->in, c->in_len);
     size_t used = c->in_len;
     if (err == HPE_PAUSED) {
@@ -317,7 +319,7 @@ static void feed(client *c) {
       return;
     }
   }
-  if (!c->closing && !c->shutting) client_pause_reading(c, c->in_len > MAX_PIPELINED);
+  if (!c->closing && !c->shutting && !c->deciding) client_pause_reading(c, c->in_len > MAX_PIPELINED);
 }
 
 /* ---- the request ---- */
@@ -393,6 +395,60 @@ static void answer_portal(client *c) {
   wbuf_free(&c->portal_body);
 }
 
+static int act_on_decision(client *c);
+
+/* A decision that may wait on I/O (strict limits in Redis, introspection) is
+ * made on libuv's thread pool, so that the worker's loop serves its other
+ * connections meanwhile. The request's head stays put (reading is paused);
+ * the client stays allocated until the decision is back, even if it closes. */
+typedef struct off_loop {
+  uv_work_t work;
+  client *c;
+  gh_request req;
+  int64_t now_ms;
+} off_loop;
+
+static void decide_on_pool(uv_work_t *work) {
+  off_loop *o = work->data;
+  gh_gateway_decide(o->c->w->srv->gw, &o->req, o->now_ms, o->c->d);
+}
+
+static void decided_on_pool(uv_work_t *work, int status) {
+  (void)status;
+  off_loop *o = work->data;
+  client *c = o->c;
+  free(o);
+  c->deciding = false;
+  if (c->closing || c->shutting) { /* gone meanwhile: the decision completes as the client's going (499) */
+    c->decided = true;
+    atomic_fetch_add(&c->w->srv->in_flight, 1);
+    finish_decision(c, 499, -1);
+  } else if (act_on_decision(c) == HPE_OK) {
+    feed(c); /* the body, or the next request, waiting in the input */
+  }
+  client_release(c);
+}
+
+static int decide_off_loop(client *c, const gh_request *req) {
+  off_loop *o = malloc(sizeof *o);
+  if (!o) {
+    client_fail(c, 503, "the server is out of memory", true);
+    return HPE_PAUSED;
+  }
+  *o = (off_loop){.c = c, .req = *req, .now_ms = server_now_ms()};
+  o->work.data = o;
+  if (uv_queue_work(&c->w->loop, &o->work, decide_on_pool, decided_on_pool)) {
+    free(o);
+    client_fail(c, 503, "the server cannot decide the request now", true);
+    return HPE_PAUSED;
+  }
+  c->deciding = true;
+  c->open_handles++;
+  client_pause_reading(c, true);
+  arm(c, PHASE_BODY, c->w->srv->limits.body_timeout_ms); /* the head is in: its deadline is over (Redis has its own) */
+  return HPE_PAUSED;
+}
+
 static int on_headers_complete(llhttp_t *p) {
   client *c = p->data;
   server *srv = c->w->srv;
@@ -432,7 +488,14 @@ static int on_headers_complete(llhttp_t *p) {
     client_fail(c, 503, "the server is out of memory", true);
     return HPE_PAUSED;
   }
+  if (gh_gateway_decide_may_wait(srv->gw)) return decide_off_loop(c, &req);
   gh_gateway_decide(srv->gw, &req, server_now_ms(), c->d);
+  return act_on_decision(c);
+}
+
+/* The decision made: answered, or on its way upstream. HPE_OK to read on (its body), HPE_PAUSED to stop. */
+static int act_on_decision(client *c) {
+  server *srv = c->w->srv;
   c->decided = true;
   atomic_fetch_add(&srv->in_flight, 1);
   if (gh_decision_verdict(c->d) == GH_VERDICT_RESPOND) {
@@ -515,7 +578,7 @@ void client_tunnel_start(client *c) {
 }
 
 void client_close_if_idle(client *c) {
-  if (c->tunnel || (!c->decided && !c->forwarding)) client_close(c); /* a tunnel has no end to wait for */
+  if (c->tunnel || (!c->decided && !c->forwarding && !c->deciding)) client_close(c); /* a tunnel has no end to wait for */
 }
 
 void client_response_done(client *c, int status, bool ok) {

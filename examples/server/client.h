@@ -33,6 +33,7 @@ typedef struct client {
   bool retried;   /* sent again on a fresh upstream connection after a pooled one was found closed */
   bool tunnel;    /* the upstream said 101: bytes pass both ways unparsed */
   bool portal;    /* the request is the developer portal's: its body is read whole, then answered */
+  bool deciding;  /* its decision is being made on the thread pool (it may wait on Redis) */
   wbuf portal_body;
   ws_frames from_client;
   phase phase;

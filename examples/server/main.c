@@ -417,6 +417,10 @@ int main(int argc, char **argv) {
             srv.admin_host, srv.admin_port, uv_strerror(rc));
     return 1;
   }
+  /* decisions that may wait on Redis run on libuv's thread pool: room for several a worker (before its first use) */
+  char pool_size[16];
+  snprintf(pool_size, sizeof pool_size, "%d", srv.workers * 4 < 128 ? (srv.workers * 4 > 4 ? srv.workers * 4 : 4) : 128);
+  setenv("UV_THREADPOOL_SIZE", pool_size, 0);
   workers = calloc((size_t)srv.workers, sizeof *workers);
   for (int i = 0; workers && i < srv.workers; i++)
     if ((rc = worker_start(&workers[i], i))) {

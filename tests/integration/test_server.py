@@ -569,12 +569,49 @@ class ClusterLimit(unittest.TestCase):
     """A synced limit shared by two server processes over one real redis-server (started here on a free
     loopback port, stopped by its PID): what one admits, the other counts (docs/ratelimits.md, synced mode)."""
 
-    def test_two_servers_share_a_synced_limit(self):
+    def redis(self):
+        """A redis-server of this test's own, on a free loopback port (DEBUG SLEEP allowed from it); its port."""
         port = free_port()
         redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  "--appendonly", "no", "--enable-debug-command", "local"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(lambda: (redis.terminate(), redis.wait()))
         self.assertTrue(wait_until(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True))
+        return port
+
+    def test_a_strict_limit_waits_on_redis_without_holding_the_worker(self):
+        port = self.redis()
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(json.dumps({
+                "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 3},
+                "limits": {"exact": {"algorithm": "fixed-window", "limit": 5, "period": 600, "key": "header:X-User",
+                                     "mode": "strict"}},
+                "upstreams": {"down": {"targets": ["http://127.0.0.1:1"]}},  # admitted: 502; refused: 429
+                "routes": [{"method": "GET", "path": "/strict", "upstream": "down", "auth": "none", "limits": ["exact"]},
+                           {"method": "GET", "path": "/free", "upstream": "down", "auth": "none"}]}))
+        s = Server("--config", f.name, "--workers", "1")
+        self.addCleanup(s.stop)
+        ann = ["-H", "X-User: ann"]
+        self.assertEqual([curl(s.url("/strict"), *ann)[0] for _ in range(7)], [502] * 5 + [429] * 2)  # exact, in Redis
+        # Redis stalls for 1.5 s: a strict request waits for it, on the thread pool; the one worker's loop
+        # goes on serving a request that needs no Redis meanwhile
+        stall = threading.Thread(target=lambda: subprocess.run(["redis-cli", "-p", str(port), "DEBUG", "SLEEP", "1.5"],
+                                                                capture_output=True, check=True))
+        stall.start()
+        time.sleep(0.2)
+        waiting = {}
+        # a caller the server has not seen: its count is Redis's to tell
+        strict = threading.Thread(target=lambda: waiting.update(status=curl(s.url("/strict"), "-H", "X-User: bo")[0]))
+        strict.start()
+        time.sleep(0.2)
+        started = time.time()
+        self.assertEqual(curl(s.url("/free"))[0], 502)
+        self.assertLess(time.time() - started, 0.8, "the worker's loop was held while Redis slept")
+        strict.join()
+        stall.join()
+        self.assertEqual(waiting["status"], 502)  # admitted, once Redis answered
+
+    def test_two_servers_share_a_synced_limit(self):
+        port = self.redis()
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             f.write(json.dumps({
                 "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 0.5},
