@@ -408,6 +408,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "gatehouse-server: cannot start the demo echo upstream\n");
     return 1;
   }
+  key_fetch_options fo = {.ca_file = fetch_ca,
+                          .max_bytes = srv.limits.fetch_max_bytes,
+                          .timeout_ms = srv.limits.fetch_timeout_ms,
+                          .retry_ms = srv.limits.fetch_retry_ms,
+                          .discovery_ms = 3600000};
+  char fetch_err[512];
+  if (key_fetch_start(&keys, main_loop, srv.gw, &fo, fetch_err, sizeof fetch_err)) {
+    fprintf(stderr, "gatehouse-server: %s\n", fetch_err);
+    return 2; /* before anything is loaded: nothing to free */
+  }
   gh_signing_key *key = NULL;
   int rc = load(state_dir, echo_port, &key);
   if (rc) return rc;
@@ -438,16 +448,6 @@ int main(int argc, char **argv) {
   if ((rc = limit_sync_start(&sync, &srv, srv.limits.sync_interval_ms))) {
     fprintf(stderr, "gatehouse-server: cannot start the synced limits' thread: %s\n", uv_strerror(rc));
     return 1;
-  }
-  key_fetch_options fo = {.ca_file = fetch_ca,
-                          .max_bytes = srv.limits.fetch_max_bytes,
-                          .timeout_ms = srv.limits.fetch_timeout_ms,
-                          .retry_ms = srv.limits.fetch_retry_ms,
-                          .discovery_ms = 3600000};
-  char fetch_err[512];
-  if (key_fetch_start(&keys, main_loop, srv.gw, &fo, fetch_err, sizeof fetch_err)) {
-    fprintf(stderr, "gatehouse-server: %s\n", fetch_err);
-    return 2;
   }
   banner(key, state_dir);
   gh_signing_key_free(key);

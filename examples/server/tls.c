@@ -147,9 +147,10 @@ void tls_conn_free(tls_conn *c) {
 
 /* Does the certificate's subjectAltName extension (OID 2.5.29.17) hold this iPAddress (tag [7])? */
 static bool names_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+  if (!crt->v3_ext.p) return false; /* no extensions at all */
   unsigned char *p = crt->v3_ext.p, *end = p + crt->v3_ext.len;
   size_t len;
-  if (!p || mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
+  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
   end = p + len;
   while (p < end) {
     if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) return false;
