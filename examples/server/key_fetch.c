@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_get.h"
+#include "http_client.h"
 #include "server.h"
 #include "tls.h"
 
@@ -108,7 +108,9 @@ static void start_fetch(key_fetch *k, source *s) {
   pending *p = malloc(sizeof *p);
   if (!p) return;
   *p = (pending){k, (size_t)(s - k->sources)};
-  if (http_get(k->loop, s->url, k->tls_ready ? &k->tls : NULL, k->o.max_bytes, k->o.timeout_ms, on_fetched, p)) {
+  http_request get = {.method = "GET", .url = s->url, .tls = k->tls_ready ? &k->tls : NULL,
+                      .max_bytes = k->o.max_bytes, .timeout_ms = k->o.timeout_ms};
+  if (http_send(k->loop, &get, on_fetched, p)) {
     free(p);
     s->not_before_ms = server_now_ms() + (int64_t)k->o.retry_ms;
     if (!s->failing)

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "demo.h"
 #include "echo.h"
+#include "introspect.h"
 #include "key_fetch.h"
 #include "limit_sync.h"
 #include "server.h"
@@ -47,8 +48,10 @@ static const char USAGE[] =
     "  --no-portal          no portal: /portal goes through the pipeline like any other path\n"
     "  --upstream-ca FILE   the CAs (PEM) that https:// upstream targets' certificates must chain to\n"
     "                       (default: the system's bundle)\n"
-    "  --fetch-ca FILE      the CAs (PEM) that the https servers of jwks_url and discovery_url must\n"
-    "                       chain to (default: the system's bundle)\n"
+    "  --fetch-ca FILE      the CAs (PEM) that identity providers' https servers (jwks_url,\n"
+    "                       discovery_url, introspection endpoints) chain to (default: the system's)\n"
+    "  --introspection-client ID:SECRET  how the server authenticates to introspection endpoints\n"
+    "                       (HTTP Basic, RFC 7662 2.1; or GATEHOUSE_INTROSPECTION_CLIENT)\n"
     "Limits (times in seconds):\n"
     "  --header-timeout S (10)   the whole request head    --body-timeout S (30)     between body reads\n"
     "  --idle-timeout S (60)     a kept-alive connection   --connect-timeout S (5)   to an upstream\n"
@@ -313,7 +316,7 @@ int main(int argc, char **argv) {
   srv.admin_token = getenv("GATEHOUSE_ADMIN_TOKEN");
   const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL, *portal_store = NULL;
   bool no_portal = false;
-  const char *fetch_ca = NULL;
+  const char *fetch_ca = NULL, *introspection_client = getenv("GATEHOUSE_INTROSPECTION_CLIENT");
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has = i + 1 < argc;
@@ -347,6 +350,8 @@ int main(int argc, char **argv) {
       portal_store = argv[++i];
     } else if (!strcmp(a, "--upstream-ca") && has) {
       srv.upstream_ca = argv[++i];
+    } else if (!strcmp(a, "--introspection-client") && has) {
+      introspection_client = argv[++i];
     } else if (!strcmp(a, "--fetch-ca") && has) {
       fetch_ca = argv[++i];
     } else if (!strcmp(a, "--no-portal")) {
@@ -384,6 +389,11 @@ int main(int argc, char **argv) {
   uv_mutex_init(&log_lock);
   if (gh_gateway_new(&srv.gw)) return 1;
   srv.portal_on = !no_portal;
+  static introspect_options io;
+  io = (introspect_options){.client = introspection_client, .ca_file = fetch_ca,
+                            .timeout_ms = srv.limits.fetch_timeout_ms, .max_bytes = srv.limits.fetch_max_bytes};
+  introspect_configure(&io);
+  gh_gateway_set_introspection(srv.gw, introspect_call, NULL); /* called on pool threads (client.c) */
   portal_init(&srv.portal, srv.gw, portal_realm ? portal_realm : demo ? DEMO_REALM : NULL);
   static char store_in_state[4200];
   if (!portal_store && demo) {

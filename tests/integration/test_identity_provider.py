@@ -1,10 +1,13 @@
-"""The reference server fetching its providers' keys itself
-(examples/server/key_fetch.c, http_get.c): an identity provider made here
-(Python's HTTPS server with a test CA) serves an OpenID Connect discovery
-document and a key set; tokens are signed with keys made by the CLI.
+"""The reference server calling identity providers itself: key sets and
+OpenID Connect discovery fetched (examples/server/key_fetch.c), tokens
+introspected (introspect.c), both through http_client.c. The identity
+provider is made here (Python's HTTPS server with a test CA); tokens are
+signed with keys made by the CLI.
 
-  usage: test_key_fetch.py GATEHOUSE_SERVER GATEHOUSE_CLI
+  usage: test_identity_provider.py GATEHOUSE_SERVER GATEHOUSE_CLI
 """
+import base64
+import urllib.parse
 import http.server
 import json
 import os
@@ -52,6 +55,26 @@ class IdentityProvider(http.server.ThreadingHTTPServer):
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_POST(self):  # RFC 7662 §2: the introspection endpoint
+                with provider.lock:
+                    provider.hits[self.path] = provider.hits.get(self.path, 0) + 1
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                # the client "gateway" with the secret "s3cret%", each %-encoded first (RFC 6749 §2.3.1)
+                expected = "Basic " + base64.b64encode(b"gateway:s3cret%25").decode()
+                if self.headers.get("Authorization") != expected:
+                    status, body = 401, {"error": "invalid_client"}
+                elif form.get("token") == ["good token+/="]:
+                    status, body = 200, {"active": True, "sub": "svc", "scope": "read", "client_id": "c1",
+                                         "exp": int(time.time()) + 600}
+                else:
+                    status, body = 200, {"active": False}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *args):
                 pass
 
@@ -72,7 +95,7 @@ class IdentityProvider(http.server.ThreadingHTTPServer):
             return self.hits.get(path, 0)
 
 
-class KeyFetch(unittest.TestCase):
+class IdentityProviderCalls(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="gh-idp-")
@@ -158,6 +181,36 @@ class KeyFetch(unittest.TestCase):
         self.assertTrue(wait_until(lambda: "cannot fetch" in s.output(), 10), s.output())
         self.assertIn("certificate", s.output())
         self.assertEqual(self.status(s, self.token("k1")), 401)
+
+    def introspected(self, *args):
+        config = {"gatehouse": 1,
+                  "realms": {"machines": {"providers": [{"name": "idp", "type": "introspection",
+                                                         "endpoint": self.idp.issuer + "/introspect"}]}},
+                  "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
+                  "routes": [{"method": "GET", "path": "/svc", "realm": "machines", "upstream": "u"}]}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(config, f)
+        s = Server("--config", f.name, "--fetch-ca", os.path.join(self.dir, "ca.pem"), *args)
+        self.addCleanup(s.stop)
+        return s
+
+    def test_tokens_introspected_at_the_endpoint(self):
+        s = self.introspected("--introspection-client", "gateway:s3cret%")
+        asked = self.idp.count("/introspect")
+        good = ["-H", "Authorization: Bearer good token+/="]
+        # 502: authenticated, then the upstream (port 1) is down
+        self.assertEqual(curl(s.url("/svc"), *good)[0], 502, s.output())
+        self.assertEqual(curl(s.url("/svc"), *good)[0], 502)
+        self.assertEqual(self.idp.count("/introspect") - asked, 1)  # the answer is cached (cache_ttl)
+        status, headers, _ = curl(s.url("/svc"), "-H", "Authorization: Bearer revoked")
+        self.assertEqual(status, 401)  # RFC 7662 §2.2: "active": false
+        self.assertIn('error="invalid_token"', headers["www-authenticate"])
+        self.assertEqual(curl(s.url("/svc"))[0], 401)
+
+    def test_an_endpoint_that_refuses_the_server_is_named(self):
+        s = self.introspected()  # no client credentials: the endpoint answers 401
+        self.assertEqual(curl(s.url("/svc"), "-H", "Authorization: Bearer good token+/=")[0], 503)
+        self.assertTrue(wait_until(lambda: "--introspection-client" in s.output()), s.output())
 
     def test_a_bad_ca_file_is_named_at_start(self):
         run = subprocess.run([test_server.SERVER, "--fetch-ca", "/nonexistent/ca.pem", "--listen", "127.0.0.1:0",

@@ -1,5 +1,5 @@
-/* One GET (http_get.h): resolve → connect → (TLS) → request → answer. */
-#include "http_get.h"
+/* One request (http_client.h): resolve → connect → (TLS) → request → answer. */
+#include "http_client.h"
 
 #include <llhttp.h>
 #include <stdbool.h>
@@ -26,7 +26,7 @@ typedef struct fetch {
   llhttp_t parser;
   llhttp_settings_t settings;
   bool complete;
-  http_get_done done;
+  http_done done;
   void *ud;
 } fetch;
 
@@ -220,20 +220,24 @@ static bool split_url(const char *url, fetch *f, const char **path) {
   return !strchr(*path, '#') && !strpbrk(*path, " \r\n");
 }
 
-int http_get(uv_loop_t *loop, const char *url, tls_config *tls, size_t max_bytes, uint64_t timeout_ms,
-             http_get_done done, void *ud) {
+int http_send(uv_loop_t *loop, const http_request *r, http_done done, void *ud) {
   fetch *f = calloc(1, sizeof *f);
   const char *path = NULL;
-  if (!f || !split_url(url, f, &path) || (f->https && !tls)) {
+  tls_config *tls = r->tls;
+  if (!f || !split_url(r->url, f, &path) || (f->https && !tls)) {
     free(f);
     return -1;
   }
-  f->loop = loop, f->max_bytes = max_bytes, f->done = done, f->ud = ud;
-  const char *authority = url + (f->https ? 8 : 7);
+  f->loop = loop, f->max_bytes = r->max_bytes, f->done = done, f->ud = ud;
+  const char *authority = r->url + (f->https ? 8 : 7);
   wbuf_putf(&f->request,
-            "GET %s HTTP/1.1\r\nHost: %.*s\r\nAccept: application/json, application/jwk-set+json\r\n"
-            "User-Agent: gatehouse-server\r\nConnection: close\r\n\r\n",
-            path, (int)strcspn(authority, "/?#"), authority);
+            "%s %s HTTP/1.1\r\nHost: %.*s\r\nAccept: application/json, application/jwk-set+json\r\n"
+            "User-Agent: gatehouse-server\r\nConnection: close\r\n",
+            r->method, path, (int)strcspn(authority, "/?#"), authority);
+  if (r->fields) wbuf_puts(&f->request, r->fields);
+  if (r->body) wbuf_putf(&f->request, "Content-Length: %zu\r\n", r->body_len);
+  wbuf_puts(&f->request, "\r\n");
+  if (r->body) wbuf_put(&f->request, r->body, r->body_len);
   llhttp_settings_init(&f->settings);
   f->settings.on_body = on_body;
   f->settings.on_message_complete = on_message_complete;
@@ -250,7 +254,7 @@ int http_get(uv_loop_t *loop, const char *url, tls_config *tls, size_t max_bytes
   }
   uv_timer_init(loop, &f->timer);
   f->timer.data = f;
-  uv_timer_start(&f->timer, on_timeout, timeout_ms, 0);
+  uv_timer_start(&f->timer, on_timeout, r->timeout_ms, 0);
   f->resolve.data = f;
   f->open_handles = 2; /* the timer, and the resolution until it answers */
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
