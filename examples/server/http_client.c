@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "url.h"
 #include "wire.h"
 
 typedef struct fetch {
@@ -190,50 +191,20 @@ static void connect_next(fetch *f) {
   if (rc) fail(f, "cannot connect", uv_strerror(rc));
 }
 
-/* "http[s]://host[:port]/path": false when it is not one. */
-static bool split_url(const char *url, fetch *f, const char **path) {
-  const char *rest;
-  if (!strncmp(url, "https://", 8)) f->https = true, rest = url + 8;
-  else if (!strncmp(url, "http://", 7)) f->https = false, rest = url + 7;
-  else return false;
-  size_t authority = strcspn(rest, "/?#");
-  const char *end = rest + authority, *colon = NULL;
-  if (*rest == '[') { /* an IPv6 literal (RFC 3986 §3.2.2) */
-    const char *close = memchr(rest, ']', authority);
-    if (!close) return false;
-    if ((size_t)(close - rest - 1) >= sizeof f->host) return false;
-    memcpy(f->host, rest + 1, (size_t)(close - rest - 1));
-    f->host[close - rest - 1] = 0;
-    colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
-  } else {
-    colon = memchr(rest, ':', authority);
-    size_t n = (size_t)((colon ? colon : end) - rest);
-    if (!n || n >= sizeof f->host || memchr(rest, '@', authority)) return false;
-    memcpy(f->host, rest, n);
-    f->host[n] = 0;
-  }
-  size_t plen = colon ? (size_t)(end - colon - 1) : 0;
-  if (colon && (!plen || plen >= sizeof f->port || strspn(colon + 1, "0123456789") < plen)) return false;
-  if (colon) memcpy(f->port, colon + 1, plen), f->port[plen] = 0;
-  else snprintf(f->port, sizeof f->port, "%s", f->https ? "443" : "80");
-  *path = *end == '/' || *end == '?' ? end : "/";
-  return !strchr(*path, '#') && !strpbrk(*path, " \r\n");
-}
-
 int http_send(uv_loop_t *loop, const http_request *r, http_done done, void *ud) {
-  fetch *f = calloc(1, sizeof *f);
-  const char *path = NULL;
+  url_parts url;
   tls_config *tls = r->tls;
-  if (!f || !split_url(r->url, f, &path) || (f->https && !tls)) {
-    free(f);
-    return -1;
-  }
+  if (!url_split(r->url, &url) || (url.https && !tls)) return -1;
+  fetch *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  f->https = url.https;
+  snprintf(f->host, sizeof f->host, "%s", url.host);
+  snprintf(f->port, sizeof f->port, "%d", url.port);
   f->loop = loop, f->max_bytes = r->max_bytes, f->done = done, f->ud = ud;
-  const char *authority = r->url + (f->https ? 8 : 7);
   wbuf_putf(&f->request,
             "%s %s HTTP/1.1\r\nHost: %.*s\r\nAccept: application/json, application/jwk-set+json\r\n"
             "User-Agent: gatehouse-server\r\nConnection: close\r\n",
-            r->method, path, (int)strcspn(authority, "/?#"), authority);
+            r->method, url.path, url.authority_len, url.authority);
   if (r->fields) wbuf_puts(&f->request, r->fields);
   if (r->body) wbuf_putf(&f->request, "Content-Length: %zu\r\n", r->body_len);
   wbuf_puts(&f->request, "\r\n");

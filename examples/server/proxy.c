@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "request.h"
+#include "url.h"
 
 #define HIGH_WATER (1u << 20) /* bytes queued toward a peer before its source stops reading */
 #define LOW_WATER (256u << 10)
@@ -49,8 +50,8 @@ struct upstream_conn {
   int open_handles;         /* freed when the tcp and the timer are both closed */
   worker *w;
   client *c;     /* NULL: idle in the pool, or abandoned */
-  char key[200]; /* "http://host:port" or "https://host:port": what a pooled connection is for */
-  char host[128];
+  char key[300]; /* "http://host:port" or "https://host:port": what a pooled connection is for */
+  char host[256];
   tls_conn *tls; /* an https target's session (NULL: plain) */
   bool connected, closing, response_started, chunked_to_client, no_body, source_paused;
   bool upgraded; /* answered 101 to a WebSocket handshake: a tunnel from the end of that head on */
@@ -586,25 +587,6 @@ static void on_connected(uv_connect_t *req, int status) {
   }
 }
 
-/* "http[s]://host:port/..." → host, port and whether TLS; false for anything else. */
-static bool parse_target(const char *url, char *host, size_t cap, int *port, bool *https) {
-  *https = !strncmp(url, "https://", 8);
-  if (!*https && strncmp(url, "http://", 7)) return false;
-  const char *h = url + (*https ? 8 : 7), *end = h + strcspn(h, "/?#");
-  const char *colon = NULL;
-  if (*h == '[') { /* [v6]:port */
-    const char *close = memchr(h, ']', (size_t)(end - h));
-    if (!close) return false;
-    colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
-    snprintf(host, cap, "%.*s", (int)(close - h - 1), h + 1);
-  } else {
-    colon = memchr(h, ':', (size_t)(end - h));
-    snprintf(host, cap, "%.*s", (int)((colon ? colon : end) - h), h);
-  }
-  *port = colon ? atoi(colon + 1) : *https ? 443 : 80;
-  return *port > 0 && *port < 65536 && host[0];
-}
-
 static bool resolve(const char *host, int port, struct sockaddr_storage *addr) {
   if (!uv_ip4_addr(host, port, (struct sockaddr_in *)addr) || !uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr))
     return true;
@@ -676,15 +658,14 @@ void proxy_start(client *c) { start_exchange(c, false); }
 
 static void start_exchange(client *c, bool fresh) {
   const char *target = gh_decision_target(c->d);
-  char host[128], key[200];
-  int port = 0;
-  bool https = false;
-  if (!target || !parse_target(target, host, sizeof host, &port, &https)) {
+  url_parts url;
+  char key[300];
+  if (!target || !url_split(target, &url)) {
     client_fail(c, 502, "the upstream target is not an http(s):// URL this server can reach", true);
     return;
   }
-  snprintf(key, sizeof key, "%s://%s:%d", https ? "https" : "http", host, port);
-  upstream_conn *u = connection_for(c->w, key, host, port, https, fresh);
+  snprintf(key, sizeof key, "%s://%s:%d", url.https ? "https" : "http", url.host, url.port);
+  upstream_conn *u = connection_for(c->w, key, url.host, url.port, url.https, fresh);
   if (!u) {
     client_upstream_unreachable(c, "the upstream could not be reached");
     return;
