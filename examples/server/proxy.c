@@ -251,26 +251,39 @@ static int slice_to_client(upstream_conn *u, const char *at, size_t n) {
     }
     return HPE_OK;
   }
-  slice_write *w = malloc(sizeof *w);
-  if (!w) return HPE_USER;
   uv_buf_t bufs[4];
-  unsigned count = 0;
-  w->head = u->head_out.p; /* the held head and the first slice: one write */
-  if (w->head) {
-    if (u->head_out.failed) {
-      free(w);
-      return HPE_USER;
-    }
+  unsigned count = 0, frame_at = 4;
+  char frame[24];
+  char *held = u->head_out.p; /* the held head and the first slice: one write */
+  if (held) {
+    if (u->head_out.failed) return HPE_USER;
     c->bytes_out += u->head_out.len;
-    bufs[count++] = uv_buf_init(w->head, (unsigned)u->head_out.len);
+    bufs[count++] = uv_buf_init(held, (unsigned)u->head_out.len);
     u->head_out = (wbuf){0};
   }
   if (u->chunked_to_client) {
-    int len = snprintf(w->frame, sizeof w->frame, "%zx\r\n", n);
-    bufs[count++] = uv_buf_init(w->frame, (unsigned)len);
+    int len = snprintf(frame, sizeof frame, "%zx\r\n", n);
+    frame_at = count;
+    bufs[count++] = uv_buf_init(frame, (unsigned)len);
   }
   bufs[count++] = uv_buf_init((char *)at, (unsigned)n);
   if (u->chunked_to_client) bufs[count++] = uv_buf_init("\r\n", 2);
+  if (write_now((uv_stream_t *)&c->tcp, bufs, count)) { /* the usual case: nothing is held */
+    free(held);
+    c->bytes_out += n;
+    return HPE_OK;
+  }
+  slice_write *w = malloc(sizeof *w);
+  if (!w) {
+    free(held);
+    return HPE_USER;
+  }
+  w->head = held;
+  if (frame_at < count) { /* the frame line moves into the write, with what is left of it */
+    size_t sent = bufs[frame_at].base - frame;
+    memcpy(w->frame, frame, sizeof frame);
+    bufs[frame_at].base = w->frame + sent;
+  }
   w->from = read_buf_of(u->reading);
   w->from->refs++;
   c->bytes_out += n;

@@ -83,10 +83,28 @@ static void on_written(uv_write_t *req, int status) {
   if (done) done(s, status);
 }
 
+bool write_now(uv_stream_t *s, uv_buf_t *bufs, unsigned count) {
+  size_t total = 0;
+  for (unsigned i = 0; i < count; i++) total += bufs[i].len;
+  int n = total ? uv_try_write(s, bufs, count) : 0; /* UV_EAGAIN while earlier writes wait: order is kept */
+  if (n < 0) return total == 0; /* an error shows itself through the queued write that follows */
+  if ((size_t)n == total) return true;
+  for (unsigned i = 0; i < count; i++) { /* what is left, for uv_write */
+    size_t k = (size_t)n < bufs[i].len ? (size_t)n : bufs[i].len;
+    bufs[i].base += k, bufs[i].len -= k, n -= (int)k;
+  }
+  return false;
+}
+
 int send_buf(uv_stream_t *s, wbuf *b, sent_fn done) {
   if (b->failed) {
     wbuf_free(b);
     return UV_ENOMEM;
+  }
+  uv_buf_t buf = uv_buf_init(b->p ? b->p : "", (unsigned)b->len);
+  if (write_now(s, &buf, 1)) { /* all of it went: no request, no callback (done is for what waited) */
+    wbuf_free(b);
+    return 0;
   }
   owned_write *w = malloc(sizeof *w);
   if (!w) {
@@ -95,7 +113,6 @@ int send_buf(uv_stream_t *s, wbuf *b, sent_fn done) {
   }
   w->done = done;
   w->bytes = b->p;
-  uv_buf_t buf = uv_buf_init(b->p ? b->p : "", (unsigned)b->len);
   *b = (wbuf){0};
   int rc = uv_write(&w->req, s, &buf, 1, on_written);
   if (rc) {

@@ -25,6 +25,10 @@ void wbuf_put_field(wbuf *b, const char *name, size_t name_len, const char *valu
 /* The decision's response headers (Deprecation, Sunset, RateLimit, a denial's own), each as a field line. */
 void wbuf_put_decision_headers(wbuf *b, const gh_decision *d);
 
+/* Writes what the socket takes now, when nothing waits before it (uv_try_write: no
+ * request, no callback, and no poll change for the write's end, which a
+ * queued write costs). True when all went; else bufs are advanced past what did. */
+bool write_now(uv_stream_t *s, uv_buf_t *bufs, unsigned count);
 /* Writes the buffer's bytes (taking them: b is emptied); done(stream, status) after, may be NULL. 0 or a libuv error.
  */
 typedef void (*sent_fn)(uv_stream_t *s, int status);
