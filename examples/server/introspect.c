@@ -79,7 +79,7 @@ int introspect_call(void *ud, const char *endpoint, const char *token, size_t le
   }
   if (!here.tls_ready && !strncmp(endpoint, "https://", 8)) {
     char err[300];
-    if (tls_config_client(&here.tls, options ? options->ca_file : NULL, err, sizeof err)) {
+    if (tls_config_client(&here.tls, options ? options->ca_file : NULL, "--fetch-ca", err, sizeof err)) {
       tls_config_free(&here.tls);
       fprintf(stderr, "gatehouse-server: introspection at %s: %s\n", endpoint, err);
       return GH_EIO;

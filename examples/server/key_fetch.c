@@ -144,7 +144,7 @@ int key_fetch_start(key_fetch **out, uv_loop_t *loop, gh_gateway *gw, const key_
   if (!k) return -1;
   k->loop = loop, k->gw = gw, k->o = *o;
   /* the CA bundle is loaded once, whether or not the configuration names https URLs now (a reload may) */
-  if (tls_config_client(&k->tls, o->ca_file, err, err_cap)) {
+  if (tls_config_client(&k->tls, o->ca_file, "--fetch-ca", err, err_cap)) {
     tls_config_free(&k->tls);
     if (o->ca_file) {
       free(k);

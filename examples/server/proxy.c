@@ -618,7 +618,7 @@ static tls_config *upstream_tls(worker *w) {
   if (w->upstream_tls || w->upstream_tls_failed) return w->upstream_tls;
   char err[512];
   tls_config *t = malloc(sizeof *t);
-  if (t && !tls_config_client(t, w->srv->upstream_ca, err, sizeof err)) return w->upstream_tls = t;
+  if (t && !tls_config_client(t, w->srv->upstream_ca, "--upstream-ca", err, sizeof err)) return w->upstream_tls = t;
   if (t) tls_config_free(t);
   free(t);
   w->upstream_tls_failed = true;

@@ -20,7 +20,9 @@ static int failed(char *err, size_t cap, const char *what, const char *file, int
   return -1;
 }
 
-int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap) {
+/* What both ends share: every member set up (so tls_config_free is always safe), the generator
+ * seeded, mbedTLS's defaults for the endpoint, TLS 1.2 at least. */
+static int config_common(tls_config *t, int endpoint, const char *personal, char *err, size_t cap) {
   mbedtls_ssl_config_init(&t->conf);
   mbedtls_entropy_init(&t->entropy);
   mbedtls_ctr_drbg_init(&t->drbg);
@@ -28,18 +30,23 @@ int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap
   mbedtls_x509_crt_init(&t->ca);
   mbedtls_pk_init(&t->key);
   int rc;
-  static const unsigned char personal[] = "gatehouse-server";
-  if ((rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, personal, sizeof personal - 1)))
+  if ((rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char *)personal,
+                                  strlen(personal))))
     return failed(err, cap, "the random generator", NULL, rc);
+  if ((rc = mbedtls_ssl_config_defaults(&t->conf, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)))
+    return failed(err, cap, "TLS defaults", NULL, rc);
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+  return 0;
+}
+
+int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap) {
+  if (config_common(t, MBEDTLS_SSL_IS_SERVER, "gatehouse-server", err, cap)) return -1;
+  int rc;
   if ((rc = mbedtls_x509_crt_parse_file(&t->cert, o->cert_file)))
     return failed(err, cap, "--tls-cert", o->cert_file, rc);
   if ((rc = mbedtls_pk_parse_keyfile(&t->key, o->key_file, NULL)))
     return failed(err, cap, "--tls-key", o->key_file, rc);
-  if ((rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                        MBEDTLS_SSL_PRESET_DEFAULT)))
-    return failed(err, cap, "TLS defaults", NULL, rc);
-  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
   if ((rc = mbedtls_ssl_conf_alpn_protocols(&t->conf, ALPN))) return failed(err, cap, "ALPN", NULL, rc);
   if ((rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->cert, &t->key)))
     return failed(err, cap, "--tls-cert and --tls-key do not go together:", o->cert_file, rc);
@@ -56,25 +63,12 @@ int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt" /* Debian's ca-certificates */
 
-int tls_config_client(tls_config *t, const char *ca_file, char *err, size_t cap) {
-  mbedtls_ssl_config_init(&t->conf);
-  mbedtls_entropy_init(&t->entropy);
-  mbedtls_ctr_drbg_init(&t->drbg);
-  mbedtls_x509_crt_init(&t->cert);
-  mbedtls_x509_crt_init(&t->ca);
-  mbedtls_pk_init(&t->key);
-  int rc;
-  static const unsigned char personal[] = "gatehouse-server client";
-  if ((rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, personal, sizeof personal - 1)))
-    return failed(err, cap, "the random generator", NULL, rc);
+int tls_config_client(tls_config *t, const char *ca_file, const char *ca_option, char *err, size_t cap) {
+  if (config_common(t, MBEDTLS_SSL_IS_CLIENT, "gatehouse-server client", err, cap)) return -1;
   const char *bundle = ca_file ? ca_file : SYSTEM_CA_BUNDLE;
+  int rc;
   if ((rc = mbedtls_x509_crt_parse_file(&t->ca, bundle)) < 0) /* > 0: some certificates skipped */
-    return failed(err, cap, ca_file ? "--fetch-ca" : "the system's CA bundle", bundle, rc);
-  if ((rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                        MBEDTLS_SSL_PRESET_DEFAULT)))
-    return failed(err, cap, "TLS defaults", NULL, rc);
-  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+    return failed(err, cap, ca_file ? ca_option : "the system's CA bundle", bundle, rc);
   mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
   mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   return 0;

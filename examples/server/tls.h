@@ -36,8 +36,9 @@ typedef struct tls_config {
 /* Loads the files and sets TLS up; 0, or -1 with err saying which file and why. */
 int tls_config_server(tls_config *t, const tls_options *o, char *err, size_t cap);
 /* A client's: peers must present a certificate for the host name, chained to
- * a CA of ca_file (PEM; NULL: the system's bundle). 0, or -1 with err. */
-int tls_config_client(tls_config *t, const char *ca_file, char *err, size_t cap);
+ * a CA of ca_file (PEM; NULL: the system's bundle), which errors name as
+ * ca_option ("--upstream-ca"). 0, or -1 with err. */
+int tls_config_client(tls_config *t, const char *ca_file, const char *ca_option, char *err, size_t cap);
 void tls_config_free(tls_config *t);
 
 typedef struct tls_conn {

@@ -20,7 +20,7 @@ import time
 import unittest
 
 import test_server
-from test_server import Server, curl, make_test_ca, wait_until
+from test_server import Server, config_file, curl, make_test_ca, wait_until
 
 CLI = sys.argv[2]
 
@@ -123,9 +123,8 @@ class IdentityProviderCalls(unittest.TestCase):
                                                          "audience": "api", "algorithms": ["ES256"]}, **provider)]}},
                   "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
                   "routes": [{"method": "GET", "path": "/me", "realm": "idp", "upstream": "u"}]}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(config, f)
-        s = Server("--config", f.name, *args)
+        path = config_file(config)
+        s = Server("--config", path, *args)
         self.addCleanup(s.stop)
         return s
 
@@ -188,9 +187,8 @@ class IdentityProviderCalls(unittest.TestCase):
                                                          "endpoint": self.idp.issuer + "/introspect"}]}},
                   "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
                   "routes": [{"method": "GET", "path": "/svc", "realm": "machines", "upstream": "u"}]}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(config, f)
-        s = Server("--config", f.name, "--fetch-ca", os.path.join(self.dir, "ca.pem"), *args)
+        path = config_file(config)
+        s = Server("--config", path, "--fetch-ca", os.path.join(self.dir, "ca.pem"), *args)
         self.addCleanup(s.stop)
         return s
 

@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 import test_server
-from test_server import ServedTest, Server, curl, token
+from test_server import ServedTest, Server, config_file, curl, token
 
 ARTIFACTS = sys.argv[3]
 ORACLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles")
@@ -211,10 +211,8 @@ class PortalStore(unittest.TestCase):
 
 class PortalSettings(unittest.TestCase):
     def config_file(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
-                                "routes": [{"method": "GET", "path": "/portal", "upstream": "u", "auth": "none"}]}))
-        return f.name
+        return config_file({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
+                            "routes": [{"method": "GET", "path": "/portal", "upstream": "u", "auth": "none"}]})
 
     def test_without_a_realm_the_portal_lists_only(self):
         s = Server("--config", self.config_file())

@@ -35,6 +35,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def config_file(doc):
+    """A gateway configuration in a file of its own; its path."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="gh-config-", delete=False) as f:
+        json.dump(doc, f)
+    return f.name
+
+
 def wait_until(check, seconds=10):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -483,10 +490,9 @@ class DemoServer(ServedTest):
         threading.Thread(target=up.serve_forever, daemon=True).start()
         self.addCleanup(up.server_close)
         self.addCleanup(up.shutdown)
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % up.server_address[1]]}},
-                                "routes": [{"methods": ["GET", "POST"], "path": "/r", "upstream": "u", "auth": "none"}]}))
-        s = Server("--config", f.name, "--workers", "1")
+        path = config_file({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % up.server_address[1]]}},
+                            "routes": [{"methods": ["GET", "POST"], "path": "/r", "upstream": "u", "auth": "none"}]})
+        s = Server("--config", path, "--workers", "1")
         try:
             self.assertEqual([curl(s.url("/r"))[0] for _ in range(3)], [200] * 3)  # 2nd and 3rd: retried fresh
             self.assertEqual(answered, [b"GET"] * 3)
@@ -497,10 +503,8 @@ class DemoServer(ServedTest):
         self.assertEqual(s.proc.returncode, 0, s.output())
 
     def config_with_upstream(self, port):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % port]}},
-                                "routes": [{"method": "GET", "path": "/slow", "upstream": "u", "auth": "none"}]}))
-        return f.name
+        return config_file({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % port]}},
+                            "routes": [{"method": "GET", "path": "/slow", "upstream": "u", "auth": "none"}]})
 
     def test_admin_api(self):
         self.assertEqual(self.s.admin_get("/health", token=None)[0], 200)
@@ -526,18 +530,17 @@ class DemoServer(ServedTest):
 
 class ConfigFileServer(unittest.TestCase):
     def test_sighup_reloads_and_sigterm_drains(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
-                                "routes": [{"method": "GET", "path": "/a", "upstream": "u", "auth": "none"}]}))
-        s = Server("--config", f.name)
+        path = config_file({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
+                            "routes": [{"method": "GET", "path": "/a", "upstream": "u", "auth": "none"}]})
+        s = Server("--config", path)
         try:
             self.assertEqual(json.loads(s.admin_get("/ready")[1])["config_version"], "1")
-            with open(f.name, "w") as g:
+            with open(path, "w") as g:
                 g.write('{"gatehouse": 1, "routz": []}')  # refused: the old one stays
             s.proc.send_signal(signal.SIGHUP)
             self.assertTrue(wait_until(lambda: "is refused" in s.output()))
             self.assertEqual(json.loads(s.admin_get("/ready")[1])["config_version"], "1")
-            with open(f.name, "w") as g:
+            with open(path, "w") as g:
                 g.write(json.dumps({"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:1"]}},
                                     "routes": [{"method": "GET", "path": "/b", "upstream": "u", "auth": "none"}]}))
             s.proc.send_signal(signal.SIGHUP)
@@ -580,15 +583,14 @@ class ClusterLimit(unittest.TestCase):
 
     def test_a_strict_limit_waits_on_redis_without_holding_the_worker(self):
         port = self.redis()
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({
-                "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 3},
-                "limits": {"exact": {"algorithm": "fixed-window", "limit": 5, "period": 600, "key": "header:X-User",
-                                     "mode": "strict"}},
-                "upstreams": {"down": {"targets": ["http://127.0.0.1:1"]}},  # admitted: 502; refused: 429
-                "routes": [{"method": "GET", "path": "/strict", "upstream": "down", "auth": "none", "limits": ["exact"]},
-                           {"method": "GET", "path": "/free", "upstream": "down", "auth": "none"}]}))
-        s = Server("--config", f.name, "--workers", "1")
+        path = config_file({
+            "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 3},
+            "limits": {"exact": {"algorithm": "fixed-window", "limit": 5, "period": 600, "key": "header:X-User",
+                                 "mode": "strict"}},
+            "upstreams": {"down": {"targets": ["http://127.0.0.1:1"]}},  # admitted: 502; refused: 429
+            "routes": [{"method": "GET", "path": "/strict", "upstream": "down", "auth": "none", "limits": ["exact"]},
+                       {"method": "GET", "path": "/free", "upstream": "down", "auth": "none"}]})
+        s = Server("--config", path, "--workers", "1")
         self.addCleanup(s.stop)
         ann = ["-H", "X-User: ann"]
         self.assertEqual([curl(s.url("/strict"), *ann)[0] for _ in range(7)], [502] * 5 + [429] * 2)  # exact, in Redis
@@ -612,14 +614,13 @@ class ClusterLimit(unittest.TestCase):
 
     def test_two_servers_share_a_synced_limit(self):
         port = self.redis()
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            f.write(json.dumps({
-                "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 0.5},
-                "limits": {"shared": {"algorithm": "fixed-window", "limit": 10, "period": 600, "key": "ip",
-                                      "mode": "synced"}},
-                "upstreams": {"down": {"targets": ["http://127.0.0.1:1"]}},  # admitted: 502; refused: 429
-                "routes": [{"method": "GET", "path": "/a", "upstream": "down", "auth": "none", "limits": ["shared"]}]}))
-        servers = [Server("--config", f.name, "--sync-interval", "0.2") for _ in range(2)]
+        path = config_file({
+            "gatehouse": 1, "redis": {"host": "127.0.0.1", "port": port, "timeout": 0.5},
+            "limits": {"shared": {"algorithm": "fixed-window", "limit": 10, "period": 600, "key": "ip",
+                                  "mode": "synced"}},
+            "upstreams": {"down": {"targets": ["http://127.0.0.1:1"]}},  # admitted: 502; refused: 429
+            "routes": [{"method": "GET", "path": "/a", "upstream": "down", "auth": "none", "limits": ["shared"]}]})
+        servers = [Server("--config", path, "--sync-interval", "0.2") for _ in range(2)]
         try:
             a, b = servers
             self.assertEqual([curl(a.url("/a"))[0] for _ in range(6)], [502] * 6)
@@ -779,9 +780,8 @@ class HttpsUpstream(unittest.TestCase):
                                 "unnamed": {"targets": ["https://127.0.0.1:%d" % self.unnamed.server_address[1]]}},
                   "routes": [{"method": "*", "path": "/good/{rest*}", "upstream": "good", "auth": "none"},
                              {"method": "GET", "path": "/unnamed", "upstream": "unnamed", "auth": "none"}]}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(config, f)
-        s = Server("--config", f.name, "--workers", "1", *args)
+        path = config_file(config)
+        s = Server("--config", path, "--workers", "1", *args)
         self.addCleanup(s.stop)
         return s
 
