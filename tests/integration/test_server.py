@@ -551,6 +551,49 @@ class ConfigFileServer(unittest.TestCase):
             s.stop()
         self.assertEqual(s.proc.returncode, 0)
 
+    def test_reloads_under_load_fail_no_request(self):
+        import http.server
+
+        class Ok(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # kept alive, as the server's pool wants
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        up = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+        up.daemon_threads = True
+        threading.Thread(target=up.serve_forever, daemon=True).start()
+        self.addCleanup(up.shutdown)
+
+        def doc(limit):  # each reload changes a limit, so the snapshot really is new
+            return {"gatehouse": 1, "upstreams": {"u": {"targets": ["http://127.0.0.1:%d" % up.server_address[1]]}},
+                    "limits": {"l": {"algorithm": "gcra", "limit": limit, "period": 1, "key": "ip", "memory": 65536}},
+                    "routes": [{"method": "GET", "path": "/a", "upstream": "u", "auth": "none", "limits": ["l"]}]}
+
+        path = config_file(doc(400000))
+        s = Server("--config", path, "--workers", "2")
+        self.addCleanup(s.stop)
+        load = subprocess.Popen(["wrk", "-t1", "-c8", "-d4s", s.url("/a")], stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        for i in range(6):  # SIGHUP reloads of the file, and whole replacements through the admin API
+            with open(path, "w") as g:
+                json.dump(doc(500000 + i), g)
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.25)
+            self.assertEqual(s.admin_get("/config", method="PUT", body=json.dumps(doc(600000 + i)).encode())[0], 200)
+            time.sleep(0.25)
+        out = load.communicate(timeout=30)[0]
+        self.assertGreaterEqual(int(json.loads(s.admin_get("/ready")[1])["config_version"]), 13, s.output())
+        self.assertRegex(out, r"\d+ requests in", out)
+        self.assertNotIn("Non-2xx", out)  # every request answered 200 through a dozen swaps
+        self.assertNotIn("Socket errors", out)
+
     def test_sigterm_lets_requests_in_flight_finish(self):
         s = Server()
         result = {}
