@@ -92,6 +92,7 @@ int introspect_call(void *ud, const char *endpoint, const char *token, size_t le
   wbuf_puts(&body, "&token_type_hint=access_token");
   wbuf_puts(&fields, "Content-Type: application/x-www-form-urlencoded\r\n");
   if (options && options->client) basic_field(&fields, options->client);
+  wbuf_put(&fields, "", 1); /* a C string for http_send (a wbuf is not one by itself) */
   answer a = {0};
   http_request post = {.method = "POST", .url = endpoint, .fields = fields.p, .body = body.p, .body_len = body.len,
                        .tls = here.tls_ready ? &here.tls : NULL,
