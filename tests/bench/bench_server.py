@@ -7,10 +7,12 @@
       and a rate limit (a route of a realm, a policy and a limit),
 each with one worker, in alternating rounds. Prints requests per second,
 p50/p99 latency and memory per idle connection, with the ratios the
-reference server's issue names, and appends every figure to
-build/bench/results.jsonl.
+reference server's issue names: the median of the per-round ratios (rounds
+are paired) with a 95 % bootstrap interval, and a verdict that is `met` or
+`NOT MET` only when the whole interval says so, else `inconclusive` (the
+method of scripts/bench.py). Appends every figure to build/bench/results.jsonl.
 
-  usage: tests/bench/bench_server.py BUILD_DIR   (BENCH_SERVER_ROUNDS=3, BENCH_SERVER_SECONDS=3)
+  usage: tests/bench/bench_server.py BUILD_DIR   (BENCH_SERVER_ROUNDS=6, BENCH_SERVER_SECONDS=2)
 """
 import json
 import os
@@ -18,7 +20,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RESULTS = os.path.join(ROOT, "build", "bench", "results.jsonl")
-ROUNDS = int(os.environ.get("BENCH_SERVER_ROUNDS", "3"))
-SECONDS = os.environ.get("BENCH_SERVER_SECONDS", "3")
+ROUNDS = int(os.environ.get("BENCH_SERVER_ROUNDS", "6"))
+SECONDS = os.environ.get("BENCH_SERVER_SECONDS", "2")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from bench import bootstrap, median  # noqa: E402  (one statistics for every bench)
 CONNECTIONS = 50
 
 
@@ -169,7 +172,7 @@ def main():
         lines = []
         med = {}
         for s, v in rounds.items():
-            rps, p50, p99 = (statistics.median(x[i] for x in v) for i in range(3))
+            rps, p50, p99 = (median([x[i] for x in v]) for i in range(3))
             errors = sum(x[3] for x in v)
             med[s] = (rps, p50, p99)
             print("  %-18s %10.0f requests/s   p50 %.3f ms   p99 %.3f ms%s" % (s, rps, p50, p99,
@@ -187,15 +190,20 @@ def main():
         targets = [("gatehouse-proxy", "nginx-proxy", 1.0, "(b) gatehouse plain proxy / nginx plain proxy"),
                    ("gatehouse-full", "nginx-proxy", 0.8, "(c) gatehouse JWT+policy+limit / nginx plain proxy")]
         for num, den, target, label in targets:
-            ratio = med[num][0] / med[den][0]
-            print("  %-64s %6.3f  [>= %s %s]" % (label, ratio, target, "met" if ratio >= target else "NOT MET"))
+            per_round = [a[0] / b[0] for a, b in zip(rounds[num], rounds[den])]  # the same round: paired
+            ratio, (lo, hi) = median(per_round), bootstrap(per_round)
+            verdict = "met" if lo >= target else "NOT MET" if hi < target else "inconclusive"
+            print("  %-64s %6.3f  (95%%: %.3f - %.3f)  [>= %s %s]" % (label, ratio, lo, hi, target, verdict))
             lines.append({"bench": "server", "case": "wrk-c%d" % CONNECTIONS, "subject": "%s/%s" % (num, den),
-                          "metric": "ratio", "value": round(ratio, 3), "target": target})
-        added = med["gatehouse-full"][2] - med["gatehouse-proxy"][2]
-        print("  %-64s %6.3f ms  [<= 1 %s] (at full load: wrk cannot hold 80 %% of peak)"
-              % ("p99 added by (c) over (b)", added, "met" if added <= 1 else "NOT MET"))
+                          "metric": "ratio", "value": round(ratio, 3), "lo": round(lo, 3), "hi": round(hi, 3),
+                          "rounds": len(per_round), "target": target})
+        per_round = [a[2] - b[2] for a, b in zip(rounds["gatehouse-full"], rounds["gatehouse-proxy"])]
+        added, (lo, hi) = median(per_round), bootstrap(per_round)
+        verdict = "met" if hi <= 1 else "NOT MET" if lo > 1 else "inconclusive"
+        print("  %-64s %6.3f ms  (95%%: %.3f - %.3f)  [<= 1 %s] (at full load: wrk cannot hold 80 %% of peak)"
+              % ("p99 added by (c) over (b)", added, lo, hi, verdict))
         lines.append({"bench": "server", "case": "wrk-c%d" % CONNECTIONS, "subject": "gatehouse-full/gatehouse-proxy",
-                      "metric": "p99_added_ms", "value": round(added, 3)})
+                      "metric": "p99_added_ms", "value": round(added, 3), "lo": round(lo, 3), "hi": round(hi, 3)})
         os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
         with open(RESULTS, "a") as f:
             for line in lines:
