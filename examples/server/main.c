@@ -317,14 +317,26 @@ int main(int argc, char **argv) {
   const char *state_dir = ".gatehouse", *log_path = NULL, *portal_realm = NULL, *portal_store = NULL;
   bool no_portal = false;
   const char *fetch_ca = NULL, *introspection_client = getenv("GATEHOUSE_INTROSPECTION_CLIENT");
+  /* options whose value is kept as it is given */
+  const struct {
+    const char *name;
+    const char **to;
+  } text_options[] = {{"--config", &srv.config_path},        {"--admin-token", &srv.admin_token},
+                      {"--state", &state_dir},               {"--access-log", &log_path},
+                      {"--tls-cert", &srv.tls.cert_file},    {"--tls-key", &srv.tls.key_file},
+                      {"--tls-client-ca", &srv.tls.client_ca_file}, {"--portal-realm", &portal_realm},
+                      {"--portal-store", &portal_store},     {"--upstream-ca", &srv.upstream_ca},
+                      {"--introspection-client", &introspection_client}, {"--fetch-ca", &fetch_ca}};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    bool has = i + 1 < argc;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    bool has = i + 1 < argc, taken = false;
+    for (size_t k = 0; has && !taken && k < sizeof text_options / sizeof *text_options; k++)
+      if ((taken = !strcmp(a, text_options[k].name))) *text_options[k].to = argv[++i];
+    if (taken) {
+      continue;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(USAGE, stdout);
       return 0;
-    } else if (!strcmp(a, "--config") && has) {
-      srv.config_path = argv[++i];
     } else if (!strcmp(a, "--listen") && has) {
       if (!host_port(argv[++i], &srv.listen_host, &srv.listen_port)) goto bad_value;
     } else if (!strcmp(a, "--admin") && has) {
@@ -332,28 +344,6 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--workers") && has) {
       srv.workers = atoi(argv[++i]);
       if (srv.workers < 1 || srv.workers > 256) goto bad_value;
-    } else if (!strcmp(a, "--admin-token") && has) {
-      srv.admin_token = argv[++i];
-    } else if (!strcmp(a, "--state") && has) {
-      state_dir = argv[++i];
-    } else if (!strcmp(a, "--access-log") && has) {
-      log_path = argv[++i];
-    } else if (!strcmp(a, "--tls-cert") && has) {
-      srv.tls.cert_file = argv[++i];
-    } else if (!strcmp(a, "--tls-key") && has) {
-      srv.tls.key_file = argv[++i];
-    } else if (!strcmp(a, "--tls-client-ca") && has) {
-      srv.tls.client_ca_file = argv[++i];
-    } else if (!strcmp(a, "--portal-realm") && has) {
-      portal_realm = argv[++i];
-    } else if (!strcmp(a, "--portal-store") && has) {
-      portal_store = argv[++i];
-    } else if (!strcmp(a, "--upstream-ca") && has) {
-      srv.upstream_ca = argv[++i];
-    } else if (!strcmp(a, "--introspection-client") && has) {
-      introspection_client = argv[++i];
-    } else if (!strcmp(a, "--fetch-ca") && has) {
-      fetch_ca = argv[++i];
     } else if (!strcmp(a, "--no-portal")) {
       no_portal = true;
     } else if (has && limit_option(a, argv[i + 1], &srv.limits)) {
