@@ -590,6 +590,8 @@ int gh__snapshot_build(const char *json, size_t len, const gh__build_context *ct
   if (b.failed_alloc || report.out.failed) rc = GH_ENOMEM;
   else if (report.count) rc = GH_EPARSE;
   if (!rc) rc = gh_router_build(s->router);
+  for (size_t i = 0; !rc && i < s->n_limits && !s->may_wait; i++) s->may_wait = s->limits[i].strict;
+  for (size_t r = 0; !rc && r < s->n_realms && !s->may_wait; r++) s->may_wait = s->realms[r].n_ctxs > 0;
   if (!rc) {
     s->document = gh__strndup(json, len);
     s->document_len = len;

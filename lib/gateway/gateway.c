@@ -441,10 +441,8 @@ int gh_gateway_jwks_due(gh_gateway *gw, const char *url, int64_t now_ms) {
 
 int gh_gateway_decide_may_wait(gh_gateway *gw) {
   if (!gw || !atomic_load(&gw->loaded)) return 0;
-  gh__snapshot *s = gh__gateway_acquire(gw);
-  int waits = 0;
-  for (size_t i = 0; i < s->n_limits && !waits; i++) waits = s->limits[i].strict;
-  for (size_t r = 0; r < s->n_realms && !waits; r++) waits = s->realms[r].n_ctxs > 0; /* introspection */
+  gh__snapshot *s = gh__gateway_acquire(gw); /* read once per request by a host: worked out at build */
+  int waits = s->may_wait;
   release_snapshot(gw, s);
   return waits;
 }

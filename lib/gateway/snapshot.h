@@ -166,6 +166,7 @@ typedef struct gh__snapshot {
   uint32_t *consumer_of;   /* by consumer_ids id: the consumer's index */
   gh__held *metrics;       /* gh__metrics, or NULL: off (or checking only) */
   gh__held *usage;         /* gh__usage, or NULL (checking only) */
+  bool may_wait;           /* a strict limit or an introspection provider: gh_gateway_decide_may_wait */
 } gh__snapshot;
 
 /* What the builder may reuse and where it reads fetched key sets. */
