@@ -654,11 +654,24 @@ static bool segment(const char *p, size_t n, char *out, size_t cap) {
   return k > 0;
 }
 
+/* A member named twice anywhere: cJSON keeps the first, another reader the last; either way the
+ * developer's meaning is unclear, so it is refused, as the library's own parser refuses it. */
+static bool has_duplicate_member(const cJSON *node) {
+  for (const cJSON *m = node ? node->child : NULL; m; m = m->next) {
+    if (cJSON_IsObject(node))
+      for (const cJSON *o = m->next; o; o = o->next)
+        if (!strcmp(m->string, o->string)) return true;
+    if (has_duplicate_member(m)) return true;
+  }
+  return false;
+}
+
 static cJSON *parse_args(const char *body, size_t len, portal_answer *out) {
   cJSON *args = len ? cJSON_ParseWithLength(body, len) : NULL;
-  if (!cJSON_IsObject(args)) {
+  if (!cJSON_IsObject(args) || has_duplicate_member(args)) {
+    problem(out, 400, args ? "the body names a member twice, or is not a JSON object"
+                           : "the body must be a JSON object (Content-Type: application/json)");
     cJSON_Delete(args);
-    problem(out, 400, "the body must be a JSON object (Content-Type: application/json)");
     return NULL;
   }
   return args;

@@ -132,7 +132,8 @@ class Portal(ServedTest):
 
     def test_bad_requests_are_refused_with_the_way_out(self):
         dev = self.developer("ivan")
-        for body, status in (("", 400), ("[1]", 400), ("{", 400), ({"plan": "gold"}, 400), ({}, 400)):
+        for body, status in (("", 400), ("[1]", 400), ("{", 400), ({"plan": "gold"}, 400), ({}, 400),
+                             ('{"plan": "gold", "plan": "starter"}', 400)):  # RFC 8259 §4: names SHOULD be unique
             got, _, problem = api(self.s, "POST", "/portal/api/keys", dev, body)
             self.assertEqual(got, status, body)
             self.assertTrue(problem["detail"])
