@@ -6,7 +6,7 @@ build=${1:-build-fuzz}
 seconds=${2:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$build/crashes"
-targets=(jwt jwks json policy dpop limit route openapi transform path oidc pem config graphql request server_request portal url) # as in tests/fuzz/CMakeLists.txt (server_request, portal, url: examples/server)
+targets=(jwt jwks json policy dpop limit route openapi transform path oidc pem config graphql request server_request portal url cert_ip) # as in tests/fuzz/CMakeLists.txt (server_request, portal, url, cert_ip: examples/server)
 for target in "${targets[@]}"; do
   work="$build/corpus-$target"
   mkdir -p "$work"

@@ -139,8 +139,7 @@ void tls_conn_free(tls_conn *c) {
   wbuf_free(&c->out);
 }
 
-/* Does the certificate's subjectAltName extension (OID 2.5.29.17) hold this iPAddress (tag [7])? */
-static bool names_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+bool tls_cert_names_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
   if (!crt->v3_ext.p) return false; /* no extensions at all */
   unsigned char *p = crt->v3_ext.p, *end = p + crt->v3_ext.len;
   size_t len;
@@ -192,7 +191,7 @@ int tls_conn_receive(tls_conn *c, const char *cipher, size_t n, wbuf *plain) {
     c->ready = true;
     note_client_cert(c);
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
-    if (c->peer_ip_len && (!peer || !names_ip(peer, c->peer_ip, c->peer_ip_len))) {
+    if (c->peer_ip_len && (!peer || !tls_cert_names_ip(peer, c->peer_ip, c->peer_ip_len))) {
       c->last_error = ERR_IP_NOT_NAMED;
       return -1;
     }

@@ -58,6 +58,10 @@ typedef struct tls_conn {
  * certificate check) and starts the handshake: its first bytes are in the output. */
 int tls_conn_init(tls_conn *c, tls_config *t);
 int tls_conn_init_client(tls_conn *c, tls_config *t, const char *host);
+/* Does the certificate's subjectAltName extension (OID 2.5.29.17) hold this
+ * iPAddress (tag [7], 4 or 16 bytes)? mbedTLS 2.28 matches host names only.
+ * Walks the extensions' DER within their bounds (fuzz_cert_ip). */
+bool tls_cert_names_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len);
 /* Why the last call failed, for a log line. */
 void tls_conn_error(const tls_conn *c, char *out, size_t cap);
 void tls_conn_free(tls_conn *c);
